@@ -1,0 +1,137 @@
+"""The one application factory. Nothing connects or reads files at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+
+from server import db
+from server.auth.controllers import AuthController, MeController
+from server.auth.middleware import BearerAuthenticationMiddleware
+from server.errors import EXCEPTION_HANDLERS
+from server.ops import OpsController, package_version
+from server.scopes import Principal
+from server.settings import Settings, load_settings
+from server.units import services as unit_service
+from server.units.controllers import UnitController
+from server.users import services as user_service
+from server.users.controllers import UserController
+
+# Routes reachable without a token. Everything else must authenticate.
+PUBLIC_PATHS = [
+    "^/health$",
+    "^/version$",
+    "^/schema",
+    "^/api/v1/auth/login$",
+    "^/api/v1/auth/refresh$",
+    "^/verify/",
+    "^/app",
+    "^/$",
+]
+
+TAGS = [
+    Tag(name="auth", description="Login, token refresh and logout"),
+    Tag(name="units", description="The unit tree"),
+    Tag(name="users", description="Accounts, roles and home units"),
+    Tag(name="checklists", description="Checklist templates and their published versions"),
+    Tag(name="ops", description="Health and version"),
+]
+
+
+def _configure_openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Spotcheck API",
+        version=package_version(),
+        description="Unannounced inspections of public-administration units.",
+        path="/schema",
+        tags=TAGS,
+        security=[{"BearerToken": []}],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
+                    description="Access token from POST /api/v1/auth/login",
+                )
+            }
+        ),
+    )
+
+
+def _configure_dependencies(settings: Settings) -> dict[str, Provide]:
+    def provide_settings() -> Settings:
+        return settings
+
+    def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+        user = request.user
+        assert isinstance(user, Principal)
+        return user
+
+    return {
+        "settings": Provide(provide_settings, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+
+
+def _route_handlers() -> list[Any]:
+    from checklists.controllers import ChecklistController
+
+    return [
+        OpsController,
+        AuthController,
+        MeController,
+        UnitController,
+        UserController,
+        ChecklistController,
+    ]
+
+
+def _register_cross_package_hooks() -> None:
+    unit_service.register_history_check(user_service.unit_history_reason)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    db.bind_engine(db.build_engine(settings))
+    _register_cross_package_hooks()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.open_database(settings)
+        try:
+            yield
+        finally:
+            await db.close_database()
+
+    return Litestar(
+        route_handlers=_route_handlers(),
+        lifespan=[lifespan],
+        dependencies=_configure_dependencies(settings),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[
+            # Built per app so the public path list travels with it.
+            _auth_middleware(),
+        ],
+        openapi_config=_configure_openapi(),
+        state=State({"settings": settings}),
+        request_max_body_size=settings.request_max_body_bytes,
+        cors_config=CORSConfig(allow_origins=[settings.public_base_url]),
+        debug=False,
+    )
+
+
+def _auth_middleware() -> Any:
+    from litestar.middleware.base import DefineMiddleware
+
+    return DefineMiddleware(BearerAuthenticationMiddleware, exclude=PUBLIC_PATHS)

@@ -1,0 +1,1 @@
+"""Authentication: Argon2id passwords, short-lived JWT access tokens, rotating refresh-token families."""

@@ -1,0 +1,225 @@
+"""`spotcheck`: serve, migrate, demo, users, audit, checklists."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from server.settings import Settings, SettingsError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        result: int = args.handler(args)
+        return result
+    except SettingsError as error:
+        print(f"spotcheck: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spotcheck", description=__doc__)
+    commands = parser.add_subparsers()
+
+    serve = commands.add_parser("serve", help="serve the API and the phone client")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(handler=_migrate)
+
+    demo = commands.add_parser("demo", help="load the demo unit tree, users and checklist")
+    demo.add_argument("--force", action="store_true", help="allow in production mode")
+    demo.set_defaults(handler=_demo)
+
+    users = commands.add_parser("users", help="manage users").add_subparsers()
+    create = users.add_parser("create", help="create a user (asks for the password)")
+    create.add_argument("username")
+    create.add_argument("--full-name", required=True)
+    create.add_argument(
+        "--role", required=True, choices=["admin", "leader", "inspector", "unit_head"]
+    )
+    create.add_argument("--unit", required=True, help="home unit code")
+    create.add_argument("--email")
+    create.add_argument("--password-stdin", action="store_true")
+    create.set_defaults(handler=_users_create)
+
+    audit = commands.add_parser("audit", help="audit log").add_subparsers()
+    verify = audit.add_parser("verify", help="verify the audit hash chain")
+    verify.set_defaults(handler=_audit_verify)
+
+    checklists = commands.add_parser("checklists", help="checklist templates").add_subparsers()
+    validate = checklists.add_parser("validate", help="validate checklist YAML files")
+    validate.add_argument("files", nargs="+")
+    validate.set_defaults(handler=_checklists_validate)
+    publish = checklists.add_parser("publish", help="publish a checklist YAML file as a version")
+    publish.add_argument("files", nargs="+")
+    publish.set_defaults(handler=_checklists_publish)
+    return parser
+
+
+def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+    from server import db
+
+    async def run() -> int:
+        db.bind_engine(db.build_engine(settings))
+        await db.open_database(settings)
+        try:
+            return await work()
+        finally:
+            await db.close_database()
+
+    return asyncio.run(run())
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    load_settings()  # fail fast with a readable message before uvicorn starts
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    load_settings()
+    os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = asyncio.run(run_forwards("all"))
+    if not result.success:
+        print(f"spotcheck: migration failed: {result.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if settings.environment == "production" and not args.force:
+        print("spotcheck: refusing to load demo users in production (use --force)", file=sys.stderr)
+        return 2
+    from server.demo import DEMO_USERS, load_demo
+
+    async def work() -> int:
+        counts = await load_demo()
+        try:
+            from checklists import services as checklist_service
+
+            for outcome in await checklist_service.publish_shipped():
+                print(f"checklist {outcome}")
+        except ImportError:
+            pass
+        print(f"demo: {counts['units']} units, {counts['users_created']} new users")
+        return 0
+
+    status = _with_database(settings, work)
+    print("\nDemo logins (username / password / role):")
+    for user in DEMO_USERS:
+        print(f"  {user.username:<20} {user.password:<22} {user.role.value}")
+    return status
+
+
+def _users_create(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from server.audit import services as audit_service
+    from server.scopes import Role
+    from server.units.tables import Unit
+    from server.users import services as user_service
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+    if len(password) < 10:
+        print("spotcheck: the password needs at least 10 characters", file=sys.stderr)
+        return 2
+
+    async def work() -> int:
+        unit: dict[str, Any] | None = (
+            await Unit.select(Unit.id).where(Unit.code == args.unit).first()
+        )
+        if unit is None:
+            print(f"spotcheck: no unit with code {args.unit!r}", file=sys.stderr)
+            return 2
+        _, created = await user_service.ensure_user(
+            username=args.username.strip().lower(),
+            full_name=args.full_name,
+            role=Role(args.role),
+            home_unit_id=unit["id"],
+            password=password,
+            email=args.email,
+            actor=audit_service.Actor(id=None, label="cli"),
+        )
+        if not created:
+            print(f"spotcheck: the username {args.username!r} is taken", file=sys.stderr)
+            return 1
+        print(f"created {args.username} ({args.role}) at {args.unit}")
+        return 0
+
+    return _with_database(settings, work)
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from server.audit import services as audit_service
+
+    async def work() -> int:
+        report = await audit_service.verify_chain()
+        if report.ok:
+            print(f"audit chain OK: {report.rows_checked} events, head {report.head_hash}")
+            return 0
+        print(
+            f"audit chain BROKEN: {len(report.problems)} problem(s) in {report.rows_checked} events"
+        )
+        for problem in report.problems:
+            print(f"  - {problem.message}")
+        return 1
+
+    return _with_database(settings, work)
+
+
+def _checklists_validate(args: argparse.Namespace) -> int:
+    from checklists.cli import validate_files
+
+    return validate_files(args.files)
+
+
+def _checklists_publish(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from checklists import services as checklist_service
+
+    async def work() -> int:
+        status = 0
+        for path in args.files:
+            try:
+                outcome = await checklist_service.publish_file(path)
+                print(outcome)
+            except checklist_service.PublishRefused as error:
+                print(f"spotcheck: {path}: {error}", file=sys.stderr)
+                status = 1
+        return status
+
+    return _with_database(settings, work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

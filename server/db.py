@@ -1,0 +1,155 @@
+"""The database engine, transactions, and the few engine-specific features, all in one place.
+
+Piccolo tables are bound to an engine at start-up (``bind_engine``) rather than through a global
+``piccolo_conf`` lookup, so one process can build an app for SQLite or PostgreSQL from its settings.
+Every write goes through :func:`write_transaction`; on SQLite that is ``BEGIN IMMEDIATE`` so that two
+writers queue on the busy timeout instead of failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+from server.settings import Settings
+
+
+class _PoolWithAcquireTimeout:
+    """Wraps an asyncpg pool so that ``acquire()`` gives up after a bounded wait.
+
+    Piccolo calls ``pool.acquire()`` with no timeout, so an exhausted pool would hang a request
+    forever; a clear error after a few seconds is better for the phone and for the operator.
+    """
+
+    def __init__(self, pool: Any, timeout: float) -> None:
+        self._pool = pool
+        self._timeout = timeout
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return self._pool.acquire(timeout=timeout or self._timeout)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+
+class BoundedPostgresEngine(PostgresEngine):
+    """A PostgresEngine whose pool waits a bounded time for a free connection."""
+
+    def __init__(self, *args: Any, acquire_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acquire_timeout = acquire_timeout
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        await super().start_connection_pool(**kwargs)
+        if self.pool is not None:
+            self.pool = _PoolWithAcquireTimeout(self.pool, self.acquire_timeout)  # type: ignore[assignment]
+
+
+def build_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=str(path), timeout=settings.sqlite_busy_timeout_seconds)
+    url = settings.database_url.replace("postgres://", "postgresql://", 1)
+    return BoundedPostgresEngine(
+        config={"dsn": url}, acquire_timeout=settings.db_acquire_timeout_seconds
+    )
+
+
+class _Database:
+    engine: Engine | None = None
+
+
+_database = _Database()
+
+
+def all_tables() -> list[type[Table]]:
+    """Every table of every package, imported here so binding covers them all."""
+    from checklists import tables as checklist_tables
+    from server.audit import tables as audit_tables
+    from server.auth import tables as auth_tables
+    from server.units import tables as unit_tables
+    from server.users import tables as user_tables
+
+    modules = [unit_tables, user_tables, auth_tables, audit_tables, checklist_tables]
+    return [table for module in modules for table in module.TABLES]
+
+
+def bind_engine(engine: Engine) -> None:
+    _database.engine = engine
+    for table in all_tables():
+        table._meta.db = engine
+
+
+def engine() -> Engine:
+    if _database.engine is None:
+        raise RuntimeError("No database engine is bound; build the app with create_app() first")
+    return _database.engine
+
+
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
+async def open_database(settings: Settings) -> None:
+    """Open the pool (PostgreSQL) or set the file's pragmas (SQLite); run in the app lifespan."""
+    current = engine()
+    if isinstance(current, PostgresEngine):
+        await current.start_connection_pool(max_size=settings.db_pool_max_size)
+    else:
+        # WAL lets readers go on while one writer commits; the setting persists in the file.
+        await current.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def close_database() -> None:
+    current = engine()
+    if isinstance(current, PostgresEngine) and current.pool is not None:
+        await current.close_connection_pool()
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A short write transaction. Keep network calls, hashing and rendering out of it."""
+    current = engine()
+    if isinstance(current, SQLiteEngine):
+        async with current.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with current.transaction():
+            yield
+
+
+async def lock_for_append(name: str) -> None:
+    """Serialise appenders of one logical sequence (the audit chain) inside a transaction.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do, because the IMMEDIATE
+    write transaction already holds the database's single write lock.
+    """
+    if is_postgres():
+        await engine().run_ddl(f"SELECT pg_advisory_xact_lock(hashtext('{_safe_name(name)}'))")
+
+
+def skip_locked_clause() -> str:
+    """Row-claim suffix for queues: SKIP LOCKED where the engine has it."""
+    return " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+
+
+async def ping() -> None:
+    await engine().run_ddl("SELECT 1")
+
+
+def postgres_database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def _safe_name(name: str) -> str:
+    if not name.replace(".", "").replace("_", "").isalnum():
+        raise ValueError(f"unsafe lock name {name!r}")
+    return name

@@ -1,0 +1,18 @@
+"""Piccolo app for the server's own tables; migrations live in server/piccolo_migrations/."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from server.audit.tables import TABLES as AUDIT_TABLES
+from server.auth.tables import TABLES as AUTH_TABLES
+from server.units.tables import TABLES as UNIT_TABLES
+from server.users.tables import TABLES as USER_TABLES
+
+APP_CONFIG = AppConfig(
+    app_name="server",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[*UNIT_TABLES, *USER_TABLES, *AUTH_TABLES, *AUDIT_TABLES],
+    migration_dependencies=[],
+    commands=[],
+)

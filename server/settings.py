@@ -1,0 +1,122 @@
+"""One settings object for the whole server, read from ``SPOTCHECK_*`` environment variables.
+
+Secrets have no usable default: outside development mode a missing or placeholder secret key stops
+the process at start with a message that says what to set.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+# Values that people paste from examples; accepting them in production would be a silent hole.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "dev", "development", "please-change-me", "xxx"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """Raised when the configuration cannot run safely; the message says what to change."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPOTCHECK_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "production"
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_VAR_DIR / 'spotcheck.sqlite3'}",
+        description="sqlite:///path/to/file or postgresql://user:pass@host:port/db",
+    )
+    secret_key: SecretStr = SecretStr("")
+    media_dir: Path = DEFAULT_VAR_DIR / "media"
+    public_base_url: str = "http://127.0.0.1:8000"
+    time_zone: str = "Asia/Ho_Chi_Minh"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    jwt_issuer: str = "spotcheck"
+    jwt_audience: str = "spotcheck-api"
+    oversight_notification_urls: list[str] = Field(default_factory=list)
+    request_max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    evidence_max_bytes: int = Field(default=15_000_000, ge=1024)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    db_pool_max_size: int = Field(default=10, ge=1)
+    db_acquire_timeout_seconds: float = Field(default=10.0, gt=0)
+    sqlite_busy_timeout_seconds: float = Field(default=15.0, gt=0)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_is_real_outside_development(self) -> Settings:
+        if self.environment == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret.strip().lower() in PLACEHOLDER_SECRETS:
+                raise SettingsError(
+                    "SPOTCHECK_SECRET_KEY is missing or a placeholder. Set it to a random value of "
+                    f"at least {MIN_SECRET_LENGTH} characters, e.g. `python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'`."
+                )
+            if len(secret) < MIN_SECRET_LENGTH:
+                raise SettingsError(
+                    f"SPOTCHECK_SECRET_KEY is too short ({len(secret)} characters); use at least "
+                    f"{MIN_SECRET_LENGTH}."
+                )
+        elif not self.secret_key.get_secret_value():
+            # Development and tests still sign tokens; a fixed key there is harmless and explicit.
+            object.__setattr__(self, "secret_key", SecretStr("development-only-key-" + "x" * 32))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment, turning pydantic's error into a readable one."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(_describe(item) for item in error.errors())
+        raise SettingsError(f"Invalid configuration: {problems}") from error
+
+
+def _describe(item: object) -> str:
+    assert isinstance(item, dict)
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if not item["loc"]:
+        return message
+    name = "SPOTCHECK_" + "_".join(str(part) for part in item["loc"]).upper()
+    return f"{name}: {message}"

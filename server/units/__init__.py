@@ -1,0 +1,1 @@
+"""The unit tree (province → commune/ward → service center), its locations and notification targets."""

@@ -1,0 +1,271 @@
+"""Units: scoped reads, validated writes, moves without cycles, deactivation instead of deletion."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from server import db
+from server.audit import services as audit_service
+from server.errors import Conflict, InvalidInput, NotFound
+from server.notify_targets import mask_target, validate_targets
+from server.scopes import Principal, Role, require_role
+from server.units.schemas import UnitIn, UnitOut, UnitPatch
+from server.units.tables import Unit
+
+# Other packages register "does this unit have history?" checks (users, inspections, …) so that
+# this package needs no import of theirs.
+HistoryCheck = Callable[[UUID], Awaitable[str | None]]
+_history_checks: list[HistoryCheck] = []
+
+
+def register_history_check(check: HistoryCheck) -> None:
+    if check not in _history_checks:
+        _history_checks.append(check)
+
+
+def scope_filter(principal: Principal) -> Any:
+    if principal.sees_subtree:
+        return Unit.path.like(f"{principal.home_unit_path}%")
+    return Unit.id == principal.home_unit_id
+
+
+def to_out(row: dict[str, Any]) -> UnitOut:
+    return UnitOut(
+        **{**row, "notification_targets": [mask_target(u) for u in row["notification_targets"]]}
+    )
+
+
+async def list_units(
+    *, principal: Principal, include_inactive: bool = False, parent_id: UUID | None = None
+) -> list[UnitOut]:
+    query = Unit.select().where(scope_filter(principal))
+    if not include_inactive:
+        query = query.where(Unit.active == True)  # noqa: E712 - Piccolo builds SQL from ==
+    if parent_id is not None:
+        query = query.where(Unit.parent_id == parent_id)
+    rows = await query.order_by(Unit.path).output(load_json=True)
+    return [to_out(row) for row in rows]
+
+
+async def _get_row(unit_id: UUID, principal: Principal) -> dict[str, Any]:
+    row = (
+        await Unit.select()
+        .where(Unit.id == unit_id, scope_filter(principal))
+        .first()
+        .output(load_json=True)
+    )
+    if row is None:
+        raise NotFound(f"No unit {unit_id} in your part of the unit tree.")
+    return row
+
+
+async def get_unit(*, unit_id: UUID, principal: Principal) -> UnitOut:
+    return to_out(await _get_row(unit_id, principal))
+
+
+async def get_unit_path(unit_id: UUID) -> str | None:
+    """Unscoped lookup for other services that have already checked scope their own way."""
+    row = await Unit.select(Unit.path).where(Unit.id == unit_id).first()
+    return row["path"] if row else None
+
+
+async def get_unit_unscoped(unit_id: UUID) -> dict[str, Any] | None:
+    return await Unit.select().where(Unit.id == unit_id).first().output(load_json=True)
+
+
+def _check_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidInput(
+            f"time_zone {value!r} is not a known IANA time zone, e.g. Asia/Ho_Chi_Minh"
+        ) from error
+
+
+async def create_unit(*, data: UnitIn, principal: Principal) -> UnitOut:
+    require_role(principal, Role.admin)
+    _check_time_zone(data.time_zone)
+    targets = validate_targets(data.notification_targets, field="notification_targets")
+    unit_id = uuid4()
+    now = datetime.now(UTC)
+    async with db.write_transaction():
+        if data.parent_id is None:
+            # A new root is only for an admin whose own home is a root, so scopes stay closed.
+            if principal.home_unit_path.count("/") > 2:
+                raise InvalidInput("parent_id is required: you may only add units below your own.")
+            path, depth = f"/{unit_id}/", 0
+        else:
+            parent = await _get_row(data.parent_id, principal)
+            path, depth = f"{parent['path']}{unit_id}/", parent["depth"] + 1
+        await _ensure_code_free(data.code)
+        values = data.model_dump()
+        values.update(
+            id=unit_id,
+            path=path,
+            depth=depth,
+            notification_targets=targets,
+            created_at=now,
+            updated_at=now,
+            active=True,
+        )
+        await Unit.insert(Unit(**values))
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="unit.created",
+            object_type="unit",
+            object_id=unit_id,
+            summary={
+                "code": data.code,
+                "parent_id": str(data.parent_id) if data.parent_id else None,
+            },
+        )
+        row = await _get_row(unit_id, principal)
+    return to_out(row)
+
+
+async def update_unit(*, unit_id: UUID, data: UnitPatch, principal: Principal) -> UnitOut:
+    require_role(principal, Role.admin)
+    changes: dict[Any, Any] = data.model_dump(exclude_unset=True)
+    if "time_zone" in changes:
+        _check_time_zone(changes["time_zone"])
+    if "notification_targets" in changes:
+        changes["notification_targets"] = validate_targets(
+            changes["notification_targets"] or [], field="notification_targets"
+        )
+    for required in ("code", "name_vi", "name_en", "kind", "time_zone", "language", "active"):
+        if required in changes and changes[required] is None:
+            raise InvalidInput(f"{required} cannot be null.")
+    async with db.write_transaction():
+        row = await _get_row(unit_id, principal)
+        if "code" in changes and changes["code"] != row["code"]:
+            await _ensure_code_free(changes["code"])
+        if "parent_id" in changes and changes["parent_id"] != row["parent_id"]:
+            await _move(row, changes.pop("parent_id"), principal)
+        else:
+            changes.pop("parent_id", None)
+        if changes:
+            changes["updated_at"] = datetime.now(UTC)
+            await Unit.update(changes).where(Unit.id == unit_id)
+        summary = {
+            key: ("(changed)" if key == "notification_targets" else _jsonable(value))
+            for key, value in data.model_dump(exclude_unset=True).items()
+        }
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="unit.updated",
+            object_type="unit",
+            object_id=unit_id,
+            summary=summary,
+        )
+        updated = await _get_row(unit_id, principal)
+    return to_out(updated)
+
+
+async def _move(row: dict[str, Any], new_parent_id: UUID | None, principal: Principal) -> None:
+    if new_parent_id is None:
+        raise InvalidInput("A unit cannot be moved to the top of the tree; give a parent_id.")
+    parent = await _get_row(new_parent_id, principal)
+    old_path: str = row["path"]
+    if parent["path"].startswith(old_path):
+        raise Conflict(
+            f"Moving unit {row['code']} under {parent['code']} would create a cycle: "
+            f"{parent['code']} is {row['code']} itself or one of its descendants."
+        )
+    new_path = f"{parent['path']}{row['id']}/"
+    depth_change = parent["depth"] + 1 - row["depth"]
+    descendants = await Unit.select(Unit.id, Unit.path, Unit.depth).where(
+        Unit.path.like(f"{old_path}%")
+    )
+    for descendant in descendants:
+        await Unit.update(
+            {
+                Unit.path: new_path + descendant["path"][len(old_path) :],
+                Unit.depth: descendant["depth"] + depth_change,
+            }
+        ).where(Unit.id == descendant["id"])
+    await Unit.update({Unit.parent_id: new_parent_id}).where(Unit.id == row["id"])
+
+
+async def delete_unit(*, unit_id: UUID, principal: Principal) -> None:
+    """Delete a unit that has no history; one with history must be deactivated instead."""
+    require_role(principal, Role.admin)
+    async with db.write_transaction():
+        row = await _get_row(unit_id, principal)
+        reasons = [reason for check in _history_checks if (reason := await check(unit_id))]
+        children = await Unit.count().where(Unit.parent_id == unit_id)
+        if children:
+            reasons.append(f"{children} child unit(s)")
+        if reasons:
+            raise Conflict(
+                f"Unit {row['code']} has history ({', '.join(reasons)}) and cannot be deleted; "
+                'deactivate it instead with PATCH {"active": false}.',
+            )
+        await Unit.delete().where(Unit.id == unit_id)
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="unit.deleted",
+            object_type="unit",
+            object_id=unit_id,
+            summary={"code": row["code"]},
+        )
+
+
+async def _ensure_code_free(code: str) -> None:
+    if await Unit.exists().where(Unit.code == code):
+        raise Conflict(f"A unit with code {code!r} already exists; codes must be unique.")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+async def ensure_unit(data: UnitIn, *, parent_code: str | None, actor: audit_service.Actor) -> UUID:
+    """Create a unit by code unless it exists (used by the demo loader and imports); returns its id.
+
+    Runs unscoped: callers are trusted command-line paths, not HTTP requests.
+    """
+    async with db.write_transaction():
+        existing = await Unit.select(Unit.id).where(Unit.code == data.code).first()
+        if existing:
+            return existing["id"]
+        unit_id = uuid4()
+        if parent_code is None:
+            path, depth, parent_id = f"/{unit_id}/", 0, None
+        else:
+            parent = await Unit.select().where(Unit.code == parent_code).first()
+            if parent is None:
+                raise NotFound(f"No parent unit with code {parent_code!r}.")
+            path, depth, parent_id = (
+                f"{parent['path']}{unit_id}/",
+                parent["depth"] + 1,
+                parent["id"],
+            )
+        now = datetime.now(UTC)
+        values = data.model_dump()
+        values.update(
+            id=unit_id,
+            parent_id=parent_id,
+            path=path,
+            depth=depth,
+            notification_targets=validate_targets(
+                data.notification_targets, field="notification_targets"
+            ),
+            created_at=now,
+            updated_at=now,
+            active=True,
+        )
+        await Unit.insert(Unit(**values))
+        await audit_service.record(
+            actor=actor,
+            action="unit.created",
+            object_type="unit",
+            object_id=unit_id,
+            summary={"code": data.code, "parent_code": parent_code},
+        )
+        return unit_id

@@ -1,0 +1,234 @@
+"""Users: scoped listing, creation and changes by admins, and the lookups auth needs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from server import db
+from server.audit import services as audit_service
+from server.auth import passwords
+from server.errors import Conflict, InvalidInput, NotFound
+from server.scopes import Principal, Role, require_role
+from server.units import services as unit_service
+from server.units.tables import Unit
+from server.users.schemas import MeOut, UserIn, UserOut, UserPatch
+from server.users.tables import AppUser
+
+ROLE_SCOPE_SENTENCES = {
+    Role.admin: "Administers units, users and checklists in your part of the unit tree.",
+    Role.leader: "Plans inspections and reads results for your unit and every unit below it.",
+    Role.inspector: "Sees and carries out the inspections assigned to you.",
+    Role.unit_head: "Sees inspections of your unit once they have started, and fixes what they find.",
+}
+
+
+def to_out(row: dict[str, Any]) -> UserOut:
+    return UserOut.model_validate(row)
+
+
+async def _visible_user_filter(principal: Principal) -> Any:
+    if principal.role == Role.inspector:
+        return AppUser.id == principal.user_id
+    unit_ids = [
+        row["id"] for row in await Unit.select(Unit.id).where(unit_service.scope_filter(principal))
+    ]
+    return AppUser.home_unit_id.is_in(unit_ids or [principal.home_unit_id])
+
+
+async def list_users(*, principal: Principal, role: Role | None = None) -> list[UserOut]:
+    query = AppUser.select().where(await _visible_user_filter(principal))
+    if role is not None:
+        query = query.where(AppUser.role == role.value)
+    return [to_out(row) for row in await query.order_by(AppUser.username)]
+
+
+async def _get_row(user_id: UUID, principal: Principal) -> dict[str, Any]:
+    row = (
+        await AppUser.select()
+        .where(AppUser.id == user_id, await _visible_user_filter(principal))
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"No user {user_id} in your part of the unit tree.")
+    return row
+
+
+async def get_user(*, user_id: UUID, principal: Principal) -> UserOut:
+    return to_out(await _get_row(user_id, principal))
+
+
+async def create_user(*, data: UserIn, principal: Principal) -> UserOut:
+    require_role(principal, Role.admin)
+    # Scope first, so an admin cannot tell whether a unit outside their tree exists.
+    await unit_service.get_unit(unit_id=data.home_unit_id, principal=principal)
+    password_hash = await passwords.hash_password(data.password)
+    user_id = uuid4()
+    now = datetime.now(UTC)
+    async with db.write_transaction():
+        if await AppUser.exists().where(AppUser.username == data.username):
+            raise Conflict(f"The username {data.username!r} is taken.")
+        await AppUser.insert(
+            AppUser(
+                id=user_id,
+                username=data.username,
+                full_name=data.full_name,
+                email=data.email,
+                role=data.role.value,
+                home_unit_id=data.home_unit_id,
+                password_hash=password_hash,
+                language=data.language.value,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="user.created",
+            object_type="user",
+            object_id=user_id,
+            summary={
+                "username": data.username,
+                "role": data.role.value,
+                "home_unit_id": str(data.home_unit_id),
+            },
+        )
+    return await get_user(user_id=user_id, principal=principal)
+
+
+async def update_user(*, user_id: UUID, data: UserPatch, principal: Principal) -> UserOut:
+    require_role(principal, Role.admin)
+    changes: dict[Any, Any] = data.model_dump(exclude_unset=True)
+    for required in ("full_name", "role", "home_unit_id", "language", "active", "password"):
+        if required in changes and changes[required] is None:
+            raise InvalidInput(f"{required} cannot be null.")
+    await _get_row(user_id, principal)
+    if "home_unit_id" in changes:
+        await unit_service.get_unit(unit_id=changes["home_unit_id"], principal=principal)
+    if "password" in changes:
+        changes["password_hash"] = await passwords.hash_password(changes.pop("password"))
+    for enum_field in ("role", "language"):
+        if enum_field in changes:
+            changes[enum_field] = changes[enum_field].value
+    async with db.write_transaction():
+        changes["updated_at"] = datetime.now(UTC)
+        await AppUser.update(changes).where(AppUser.id == user_id)
+        if changes.get("active") is False or "password_hash" in changes:
+            from server.auth import services as auth_service
+
+            await auth_service.revoke_all_sessions(user_id, reason="account changed")
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="user.updated",
+            object_type="user",
+            object_id=user_id,
+            summary={
+                key: ("(changed)" if key == "password_hash" else str(value))
+                for key, value in changes.items()
+                if key != "updated_at"
+            },
+        )
+    return await get_user(user_id=user_id, principal=principal)
+
+
+async def me(principal: Principal) -> MeOut:
+    row = await AppUser.select().where(AppUser.id == principal.user_id).first()
+    unit = await unit_service.get_unit_unscoped(principal.home_unit_id)
+    if row is None or unit is None:
+        raise NotFound("Your account no longer exists.")
+    return MeOut(
+        **row,
+        home_unit_code=unit["code"],
+        home_unit_name_vi=unit["name_vi"],
+        home_unit_name_en=unit["name_en"],
+        permissions_summary=ROLE_SCOPE_SENTENCES[Role(row["role"])],
+    )
+
+
+async def find_active_by_username(username: str) -> dict[str, Any] | None:
+    return (
+        await AppUser.select()
+        .where(AppUser.username == username.strip().lower(), AppUser.active == True)  # noqa: E712
+        .first()
+    )
+
+
+async def load_principal(user_id: UUID, family_id: UUID | None) -> Principal | None:
+    row = (
+        await AppUser.select(
+            AppUser.id,
+            AppUser.username,
+            AppUser.role,
+            AppUser.home_unit_id,
+            AppUser.language,
+            AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_unit_path"),
+        )
+        .where(AppUser.id == user_id, AppUser.active == True)  # noqa: E712
+        .first()
+    )
+    if row is None or row["home_unit_path"] is None:
+        return None
+    return Principal(
+        user_id=row["id"],
+        username=row["username"],
+        role=Role(row["role"]),
+        home_unit_id=row["home_unit_id"],
+        home_unit_path=row["home_unit_path"],
+        session_family_id=family_id,
+        language=row["language"],
+    )
+
+
+async def unit_history_reason(unit_id: UUID) -> str | None:
+    count = await AppUser.count().where(AppUser.home_unit_id == unit_id)
+    return f"{count} user(s)" if count else None
+
+
+async def ensure_user(
+    *,
+    username: str,
+    full_name: str,
+    role: Role,
+    home_unit_id: UUID,
+    password: str,
+    email: str | None = None,
+    actor: audit_service.Actor,
+) -> tuple[UUID, bool]:
+    """Create a user unless the username exists (demo loader, `spotcheck users create`).
+
+    Returns (id, created). Runs unscoped: only trusted command-line paths call it.
+    """
+    existing = await AppUser.select(AppUser.id).where(AppUser.username == username).first()
+    if existing:
+        return existing["id"], False
+    password_hash = await passwords.hash_password(password)
+    user_id = uuid4()
+    now = datetime.now(UTC)
+    async with db.write_transaction():
+        if await AppUser.exists().where(AppUser.username == username):
+            raise Conflict(f"The username {username!r} is taken.")
+        await AppUser.insert(
+            AppUser(
+                id=user_id,
+                username=username,
+                full_name=full_name,
+                email=email,
+                role=role.value,
+                home_unit_id=home_unit_id,
+                password_hash=password_hash,
+                language="vi",
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await audit_service.record(
+            actor=actor,
+            action="user.created",
+            object_type="user",
+            object_id=user_id,
+            summary={"username": username, "role": role.value, "home_unit_id": str(home_unit_id)},
+        )
+    return user_id, True

@@ -1,0 +1,242 @@
+"""Shared fixtures: one database per test run (SQLite file or the PostgreSQL database that
+`make test` created), migrated once by the real `spotcheck migrate`, emptied before every test."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from server import db
+from server.settings import Settings
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def engine_name() -> str:
+    url = os.environ.get("SPOTCHECK_TEST_DATABASE_URL", "")
+    return "postgres" if url.startswith("postgres") else "sqlite"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    current = engine_name()
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            item.add_marker(pytest.mark.anyio)
+        if current == "sqlite" and item.get_closest_marker("postgres_only"):
+            item.add_marker(pytest.mark.skip(reason="runs only against PostgreSQL"))
+        if current == "postgres" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="runs only against SQLite"))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"spotcheck database engine: {engine_name()}"
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def run_cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("SPOTCHECK_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'spotcheck-test.sqlite3'}"
+    result = run_cli("migrate", env=cli_env(url))
+    assert result.returncode == 0, f"migrations failed:\n{result.stdout}\n{result.stderr}"
+    return url
+
+
+def cli_env(database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "SPOTCHECK_DATABASE_URL": database_url,
+        "SPOTCHECK_ENVIRONMENT": "test",
+        "SPOTCHECK_SECRET_KEY": TEST_SECRET,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
+        media_dir=tmp_path_factory.mktemp("media"),
+        public_base_url="http://testserver.local",
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Litestar:
+    from server.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def clean_database(client: AsyncTestClient[Litestar]) -> None:
+    """Empty every table before each test so tests never see each other's rows."""
+    names = [table._meta.tablename for table in db.all_tables()]
+    if db.is_postgres():
+        await db.engine().run_ddl(f"TRUNCATE {', '.join(names)}")
+    else:
+        for name in names:
+            await db.engine().run_ddl(f"DELETE FROM {name}")
+
+
+_password_hash_cache: dict[str, str] = {}
+
+
+async def test_password_hash() -> str:
+    """Argon2 is slow on purpose; hash the shared test password once per run."""
+    if "hash" not in _password_hash_cache:
+        from server.auth import passwords
+
+        _password_hash_cache["hash"] = await passwords.hash_password(TEST_PASSWORD)
+    return _password_hash_cache["hash"]
+
+
+@dataclass
+class World:
+    """A small unit tree and one user per role and place, for scope tests.
+
+    province P ─┬─ department P-DEPT
+                ├─ district D1 ─┬─ commune C1 ── service center C1-SC
+                │               └─ commune C2
+                └─ district D2 ──── commune C3
+    """
+
+    units: dict[str, UUID]
+    users: dict[str, UUID]
+
+    async def login(self, client: AsyncTestClient[Litestar], username: str) -> dict[str, str]:
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={"username": username, "password": TEST_PASSWORD, "device_name": "pytest"},
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+WORLD_UNITS = [
+    ("P", None, "province"),
+    ("P-DEPT", "P", "department"),
+    ("D1", "P", "district"),
+    ("C1", "D1", "commune"),
+    ("C1-SC", "C1", "service_center"),
+    ("C2", "D1", "commune"),
+    ("D2", "P", "district"),
+    ("C3", "D2", "commune"),
+]
+WORLD_USERS = [
+    ("admin", "admin", "P"),
+    ("leader_p", "leader", "P"),
+    ("leader_d1", "leader", "D1"),
+    ("inspector", "inspector", "P-DEPT"),
+    ("inspector2", "inspector", "P-DEPT"),
+    ("head_c1", "unit_head", "C1"),
+    ("head_c2", "unit_head", "C2"),
+    ("head_d1", "unit_head", "D1"),
+    ("head_c3", "unit_head", "C3"),
+]
+
+
+async def build_world() -> World:
+    from server.units.tables import Unit
+    from server.users.tables import AppUser
+
+    now = datetime.now(UTC)
+    units: dict[str, UUID] = {}
+    paths: dict[str, str] = {}
+    for index, (code, parent, kind) in enumerate(WORLD_UNITS):
+        unit_id = uuid4()
+        path = (paths[parent] if parent else "/") + f"{unit_id}/"
+        units[code], paths[code] = unit_id, path
+        await Unit.insert(
+            Unit(
+                id=unit_id,
+                code=code,
+                name_vi=f"Đơn vị {code}",
+                name_en=f"Unit {code}",
+                kind=kind,
+                parent_id=units[parent] if parent else None,
+                path=path,
+                depth=path.count("/") - 2,
+                latitude=20.25 + index * 0.01,
+                longitude=106.2 + index * 0.01,
+                geofence_radius_m=300,
+                time_zone="Asia/Ho_Chi_Minh",
+                language="vi",
+                active=True,
+                notification_targets=[],
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    users: dict[str, UUID] = {}
+    password_hash = await test_password_hash()
+    for username, role, unit_code in WORLD_USERS:
+        user_id = uuid4()
+        users[username] = user_id
+        await AppUser.insert(
+            AppUser(
+                id=user_id,
+                username=username,
+                full_name=f"User {username}",
+                role=role,
+                home_unit_id=units[unit_code],
+                password_hash=password_hash,
+                language="vi",
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return World(units=units, users=users)
+
+
+@pytest.fixture
+async def world(clean_database: None) -> World:
+    return await build_world()
+
+
+def problem_detail(response: Any) -> str:
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    body = response.json()
+    assert body["detail"], body
+    return str(body["detail"])
+
+
+ROOT = Path(__file__).resolve().parent.parent
