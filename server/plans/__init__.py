@@ -1,0 +1,1 @@
+"""Inspection plans: sealed plans, the weighted random draw of target units and its commitment."""

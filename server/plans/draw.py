@@ -1,0 +1,387 @@
+"""The weighted random draw of target units and the commitment that seals a plan.
+
+Pure functions: no database, no clock, no global state. Everything here must give the same answer
+on any machine, today and in ten years, because a published plan is checked by recomputing it.
+Changing any constant or formula below changes past draws: add a new ``DRAW_ALGORITHM`` version
+instead of editing this one.
+
+Risk weight (``risk_weight``)
+-----------------------------
+Each candidate unit gets a weight ``w >= 1``; a unit with weight 6 is six times as likely as a unit
+with weight 1 to be drawn first::
+
+    w = 1
+      + score_term       4 × (100 − last_score) / 100          0 … 4   (score 0 → 4, score 100 → 0)
+                         never scored (last_score None) → 3            (as if it had scored 25)
+      + 0.2 × min(open_actions, 10)                            0 … 2
+      + 0.5 × min(overdue_actions, 10)                         0 … 5
+      + 1.0 × min(critical_findings_12m, 5)                    0 … 5
+      + min(days_since_last_visit, 730) / 365                  0 … 2   (one point per year)
+                         never visited (None) → 2                      (the cap)
+
+so ``1 ≤ w ≤ 19``. A never-inspected unit with nothing else known weighs 1 + 3 + 2 = 6: high,
+but a unit that failed badly and ignores its corrective actions still outweighs it. Overdue
+actions are usually also open, so they count twice on purpose: ignoring a deadline is worse
+than having work in progress. Every term is capped so that one bad number cannot make a unit
+certain to be drawn, which would make the inspection predictable and so no longer unannounced.
+
+Arithmetic is ``Decimal`` in an explicit local context (never the caller's thread context):
+``last_score`` is rounded to 0.01 first (floats are IEEE-754 doubles everywhere, and the rounding
+removes binary noise such as 72.35 → 72.3499999…), the time term is rounded to 4 decimals
+(half-even), and the weight therefore is an exact number with 4 decimals.
+
+The draw (``draw_units``)
+-------------------------
+Efraimidis–Spirakis weighted sampling without replacement (A-ES, 2006): every candidate gets
+``key = u ** (1 / w)`` with ``u`` uniform in (0, 1); the ``k`` largest keys win, in descending key
+order. Here ``u`` is not random but derived from the secret nonce, so nobody can predict the draw
+before the reveal, and everybody can recompute it after::
+
+    digest = HMAC-SHA256(key = nonce as UTF-8, message = (plan_salt + unit_id) as UTF-8)
+    u      = (int.from_bytes(digest, "big") + 1) / (2**256 + 1)       strictly inside (0, 1)
+    key    = exp(ln(u) / w)
+
+``unit_id`` is the canonical lowercase UUID string (36 characters), so the concatenation with
+the salt cannot be ambiguous. ``u``, ``ln`` and ``exp`` are computed with ``Decimal`` at
+``KEY_PRECISION`` significant digits; the IEEE-754 decimal operations ``ln``, ``exp`` and
+division are correctly rounded, so the digits do not depend on the platform or the C library's
+``pow`` (which a float ``u ** (1 / w)`` would). Candidates are sorted by ``unit_id`` first, and
+ties between equal keys (practically impossible) go to the smaller ``unit_id``, so the order in
+which candidates are passed in never matters.
+
+Commitment (``commitment``)
+---------------------------
+``sha256(canonical_json({"plan": plan_document, "nonce": nonce})).hexdigest()``. The canonical
+JSON has sorted keys, no spaces, UTF-8 (not ``\\u`` escapes), aware datetimes as ISO-8601 in UTC
+with ``Z``, UUIDs and ``Decimal`` values as strings. Floats are written by Python's shortest
+round-trip ``repr``; prefer integers, strings or ``Decimal`` in plan documents so that verifiers in
+other languages produce identical bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import itertools
+import json
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DRAW_ALGORITHM: Final = "spotcheck-draw-v1:efraimidis-spirakis:hmac-sha256"
+
+# Significant digits of u and of the keys. 50 digits keep distinct 256-bit HMAC outputs apart far
+# beyond any realistic number of candidates, and stay fast (a few microseconds per candidate).
+KEY_PRECISION: Final = 50
+
+_WEIGHT_QUANTUM: Final = Decimal("0.0001")
+_SCORE_QUANTUM: Final = Decimal("0.01")
+
+_BASE_WEIGHT: Final = Decimal(1)
+_SCORE_TERM_PER_POINT_MISSED: Final = Decimal("0.04")  # 100 points missed → 4
+_NEVER_SCORED_TERM: Final = Decimal(3)
+_OPEN_ACTION_TERM: Final = Decimal("0.2")
+_OPEN_ACTIONS_CAP: Final = 10
+_OVERDUE_ACTION_TERM: Final = Decimal("0.5")
+_OVERDUE_ACTIONS_CAP: Final = 10
+_CRITICAL_FINDING_TERM: Final = Decimal(1)
+_CRITICAL_FINDINGS_CAP: Final = 5
+_DAYS_PER_POINT: Final = Decimal(365)
+_DAYS_SINCE_VISIT_CAP: Final = 730
+
+# An explicit context: the thread's decimal context belongs to whoever called us and may have
+# been changed (precision, rounding, traps); the draw must not depend on it.
+_WEIGHT_CONTEXT: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
+_KEY_CONTEXT: Final = Context(prec=KEY_PRECISION, rounding=ROUND_HALF_EVEN)
+# u is built from a 256-bit integer (78 digits): divide exactly enough, then round to KEY_PRECISION.
+_UNIFORM_DENOMINATOR: Final = 2**256 + 1
+
+
+class RiskInputs(BaseModel):
+    """What the draw knows about one candidate unit; all of it goes into the sealed plan."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unit_id: str = Field(description="UUID of the unit, normalised to lowercase canonical form.")
+    last_score: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="Total score (0–100) of the last inspection; null when never inspected.",
+    )
+    open_actions: int = Field(default=0, ge=0)
+    overdue_actions: int = Field(default=0, ge=0)
+    critical_findings_12m: int = Field(default=0, ge=0)
+    days_since_last_visit: int | None = Field(
+        default=None, ge=0, description="Null when the unit was never visited."
+    )
+
+    @field_validator("unit_id")
+    @classmethod
+    def _canonical_uuid(cls, value: str) -> str:
+        # The HMAC message contains the id: "ABC…" and "abc…" must not give different draws.
+        return canonical_unit_id(value)
+
+
+class CandidateDraw(BaseModel):
+    """One candidate's published numbers, enough to recompute and check the order by hand."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unit_id: str
+    weight: Decimal
+    uniform: Decimal
+    key: Decimal
+
+
+class DrawResult(BaseModel):
+    """The outcome of a draw.
+
+    It reveals the selection, so it is as secret as the plan's targets until the plan is revealed.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    algorithm: str = DRAW_ALGORITHM
+    plan_salt: str
+    k: int
+    selected_unit_ids: tuple[str, ...] = Field(description="Drawn units, in draw order.")
+    candidates: tuple[CandidateDraw, ...] = Field(description="Every candidate, sorted by unit_id.")
+
+
+class VerifyResult(BaseModel):
+    """What recomputing a revealed plan found."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hash_matches: bool
+    draw_matches: bool
+    recomputed_commitment: str
+    recomputed_selection: tuple[str, ...] | None = Field(
+        description="Null when the draw could not be recomputed (see draw_error)."
+    )
+    draw: DrawResult | None
+    draw_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.hash_matches and self.draw_matches
+
+
+def canonical_unit_id(value: str | uuid.UUID) -> str:
+    """Return the lowercase hyphenated form of a UUID; ValueError when it is not a UUID."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError) as error:
+        raise ValueError(f"unit_id {value!r} is not a UUID") from error
+
+
+def risk_weight(inputs: RiskInputs) -> float:
+    """The weight of a candidate (formula in the module docstring), exact to 4 decimals."""
+    return float(_risk_weight_decimal(inputs))
+
+
+def _risk_weight_decimal(inputs: RiskInputs) -> Decimal:
+    ctx = _WEIGHT_CONTEXT
+    if inputs.last_score is None:
+        score_term = _NEVER_SCORED_TERM
+    else:
+        # Decimal(float) is the exact binary value; rounding to 0.01 drops the binary noise.
+        score = Decimal(inputs.last_score).quantize(_SCORE_QUANTUM, context=ctx)
+        score_term = ctx.multiply(ctx.subtract(Decimal(100), score), _SCORE_TERM_PER_POINT_MISSED)
+
+    if inputs.days_since_last_visit is None:
+        capped_days = _DAYS_SINCE_VISIT_CAP
+    else:
+        capped_days = min(inputs.days_since_last_visit, _DAYS_SINCE_VISIT_CAP)
+    time_term = ctx.divide(Decimal(capped_days), _DAYS_PER_POINT).quantize(
+        _WEIGHT_QUANTUM, context=ctx
+    )
+
+    terms = (
+        _BASE_WEIGHT,
+        score_term,
+        _OPEN_ACTION_TERM * min(inputs.open_actions, _OPEN_ACTIONS_CAP),
+        _OVERDUE_ACTION_TERM * min(inputs.overdue_actions, _OVERDUE_ACTIONS_CAP),
+        _CRITICAL_FINDING_TERM * min(inputs.critical_findings_12m, _CRITICAL_FINDINGS_CAP),
+        time_term,
+    )
+    total = Decimal(0)
+    for term in terms:
+        total = ctx.add(total, term)
+    return total.quantize(_WEIGHT_QUANTUM, context=ctx)
+
+
+def _uniform_for(unit_id: str, *, nonce: str, plan_salt: str) -> Decimal:
+    digest = hmac.new(
+        nonce.encode("utf-8"), (plan_salt + unit_id).encode("utf-8"), hashlib.sha256
+    ).digest()
+    numerator = int.from_bytes(digest, "big") + 1
+    # Both integers are exact Decimals; one correctly rounded division gives u.
+    return _KEY_CONTEXT.divide(Decimal(numerator), Decimal(_UNIFORM_DENOMINATOR))
+
+
+def _key_for(uniform: Decimal, weight: Decimal) -> Decimal:
+    ctx = _KEY_CONTEXT
+    return ctx.exp(ctx.divide(ctx.ln(uniform), weight))
+
+
+def draw_units(candidates: list[RiskInputs], k: int, nonce: str, plan_salt: str) -> DrawResult:
+    """Draw ``k`` distinct units, weighted by risk, reproducibly from ``nonce`` and ``plan_salt``.
+
+    Raises ValueError when ``k`` is not between 1 and the number of candidates, when a unit is
+    listed twice, or when the nonce is empty.
+    """
+    if not nonce:
+        raise ValueError("The draw needs a non-empty nonce.")
+    if k <= 0:
+        raise ValueError(f"The number of units to draw must be at least 1 (got {k}).")
+    if k > len(candidates):
+        raise ValueError(
+            f"Cannot draw {k} units from {len(candidates)} candidates: "
+            "draw fewer units or add candidates."
+        )
+    ordered = sorted(candidates, key=lambda candidate: candidate.unit_id)
+    for previous, current in itertools.pairwise(ordered):
+        if previous.unit_id == current.unit_id:
+            raise ValueError(f"Unit {current.unit_id} is listed twice among the candidates.")
+
+    drawn: list[CandidateDraw] = []
+    for candidate in ordered:
+        weight = _risk_weight_decimal(candidate)
+        uniform = _uniform_for(candidate.unit_id, nonce=nonce, plan_salt=plan_salt)
+        drawn.append(
+            CandidateDraw(
+                unit_id=candidate.unit_id,
+                weight=weight,
+                uniform=uniform,
+                key=_key_for(uniform, weight),
+            )
+        )
+
+    # Largest key first; ties go to the smaller unit_id. Sorting by (-key, unit_id) is exact
+    # because Decimal comparison is exact.
+    by_key = sorted(drawn, key=lambda entry: (-entry.key, entry.unit_id))
+    return DrawResult(
+        plan_salt=plan_salt,
+        k=k,
+        selected_unit_ids=tuple(entry.unit_id for entry in by_key[:k]),
+        candidates=tuple(drawn),
+    )
+
+
+def new_nonce() -> str:
+    """A fresh secret nonce: 32 random bytes as 64 hex characters."""
+    return secrets.token_hex(32)
+
+
+def _to_json_native(value: Any) -> Any:
+    """Turn the types a plan document may hold into plain JSON values, deterministically."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value  # json.dumps(allow_nan=False) refuses NaN and infinities below
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"Cannot put {value} in canonical JSON.")
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            # A naive time means different instants on different servers: refuse it.
+            raise ValueError(f"Datetime {value.isoformat()} has no time zone.")
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return _to_json_native(value.model_dump(mode="python"))
+    if isinstance(value, Mapping):
+        native: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, uuid.UUID):
+                key = str(key)
+            if not isinstance(key, str):
+                raise TypeError(f"Canonical JSON keys must be strings, got {key!r}.")
+            if key in native:
+                raise ValueError(f"Key {key!r} appears twice after conversion to a string.")
+            native[key] = _to_json_native(item)
+        return native
+    if isinstance(value, list | tuple):
+        return [_to_json_native(item) for item in value]
+    raise TypeError(f"Cannot put a {type(value).__name__} in canonical JSON.")
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Canonical UTF-8 JSON bytes: sorted keys, compact, datetimes in UTC with 'Z'."""
+    return json.dumps(
+        _to_json_native(obj),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    ).encode("utf-8")
+
+
+def commitment(plan_document: Mapping[str, Any], nonce: str) -> str:
+    """SHA-256 hex of the canonical JSON of the plan together with its secret nonce."""
+    return hashlib.sha256(canonical_json({"plan": plan_document, "nonce": nonce})).hexdigest()
+
+
+def verify(
+    plan_document: Mapping[str, Any],
+    nonce: str,
+    expected_commitment: str,
+    candidates: list[RiskInputs],
+    k: int,
+    plan_salt: str,
+    expected_selection: Iterable[str],
+) -> VerifyResult:
+    """Recompute the commitment and the draw of a revealed plan and compare them.
+
+    The selection must match in draw order. A draw that cannot be recomputed (for example ``k``
+    larger than the candidate list) does not raise: it is reported as ``draw_matches=False``
+    with the reason in ``draw_error``.
+    """
+    recomputed_commitment = commitment(plan_document, nonce)
+    # Compare bytes: compare_digest refuses non-ASCII str, and a bad input should just not match.
+    hash_matches = hmac.compare_digest(
+        recomputed_commitment.encode("ascii"), expected_commitment.strip().lower().encode("utf-8")
+    )
+
+    try:
+        draw = draw_units(candidates, k, nonce, plan_salt)
+    except ValueError as error:
+        return VerifyResult(
+            hash_matches=hash_matches,
+            draw_matches=False,
+            recomputed_commitment=recomputed_commitment,
+            recomputed_selection=None,
+            draw=None,
+            draw_error=str(error),
+        )
+    return VerifyResult(
+        hash_matches=hash_matches,
+        draw_matches=draw.selected_unit_ids == _normalised_selection(expected_selection),
+        recomputed_commitment=recomputed_commitment,
+        recomputed_selection=draw.selected_unit_ids,
+        draw=draw,
+    )
+
+
+def _normalised_selection(unit_ids: Iterable[str]) -> tuple[str, ...]:
+    normalised = []
+    for unit_id in unit_ids:
+        try:
+            normalised.append(canonical_unit_id(unit_id))
+        except ValueError:
+            normalised.append(unit_id)  # cannot match any candidate; keeps the comparison honest
+    return tuple(normalised)
