@@ -26,7 +26,6 @@ from server.plans.draw import (
     verify,
 )
 
-
 # ---------------------------------------------------------------------------------------------
 # FIXED VECTORS. Published plans are checked by recomputing them with this code, so these values
 # must NEVER change. If a test below fails, the change broke every plan sealed so far: revert it,
