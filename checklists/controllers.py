@@ -1,8 +1,46 @@
 from __future__ import annotations
 
-from litestar import Controller
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from checklists import services as checklist_service
+from checklists.schemas import ChecklistTemplateOut, ChecklistVersionOut, PublishOut
+from server.errors import InvalidInput
+from server.scopes import Principal
+
+MAX_CHECKLIST_BYTES = 512_000
 
 
 class ChecklistController(Controller):
     path = "/api/v1/checklists"
     tags = ["checklists"]
+
+    @get("/", operation_id="listChecklists")
+    async def list_checklists(self) -> list[ChecklistTemplateOut]:
+        """Every checklist template with its published versions."""
+        return await checklist_service.list_templates()
+
+    @get("/versions/{version_id:uuid}", operation_id="getChecklistVersion")
+    async def get_version(self, version_id: FromPath[UUID]) -> ChecklistVersionOut:
+        """One published version with its full canonical content."""
+        return await checklist_service.get_version(version_id)
+
+    @post("/", operation_id="publishChecklist", request_max_body_size=MAX_CHECKLIST_BYTES)
+    async def publish(
+        self, request: Request[Principal, None, Any], principal: NamedDependency[Principal]
+    ) -> PublishOut:
+        """Publish a checklist YAML file (send the file as the raw body, any text content type).
+
+        Every validation error is listed with its line and column. Publishing identical content
+        again is a no-op ('unchanged'); different content under a published version is refused.
+        """
+        body = await request.body()
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInput("The checklist file must be UTF-8 text.") from error
+        return await checklist_service.publish_text(text, "upload.yaml", principal=principal)

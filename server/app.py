@@ -43,6 +43,9 @@ TAGS = [
     Tag(name="units", description="The unit tree"),
     Tag(name="users", description="Accounts, roles and home units"),
     Tag(name="checklists", description="Checklist templates and their published versions"),
+    Tag(name="plans", description="Sealed plans of unannounced inspections"),
+    Tag(name="inspections", description="Inspections, their findings and addenda"),
+    Tag(name="mobile", description="The phone's bootstrap, sync and evidence upload"),
     Tag(name="ops", description="Health and version"),
 ]
 
@@ -85,6 +88,9 @@ def _configure_dependencies(settings: Settings) -> dict[str, Provide]:
 
 def _route_handlers() -> list[Any]:
     from checklists.controllers import ChecklistController
+    from mobile_api.controllers import MobileController
+    from server.inspections.controllers import InspectionController
+    from server.plans.controllers import PlanController
 
     return [
         OpsController,
@@ -93,11 +99,17 @@ def _route_handlers() -> list[Any]:
         UnitController,
         UserController,
         ChecklistController,
+        PlanController,
+        InspectionController,
+        MobileController,
     ]
 
 
 def _register_cross_package_hooks() -> None:
+    from server.inspections import services as inspection_service
+
     unit_service.register_history_check(user_service.unit_history_reason)
+    unit_service.register_history_check(inspection_service.unit_history_reason)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

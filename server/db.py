@@ -73,12 +73,24 @@ _database = _Database()
 def all_tables() -> list[type[Table]]:
     """Every table of every package, imported here so binding covers them all."""
     from checklists import tables as checklist_tables
+    from mobile_api import tables as mobile_tables
     from server.audit import tables as audit_tables
     from server.auth import tables as auth_tables
+    from server.inspections import tables as inspection_tables
+    from server.plans import tables as plan_tables
     from server.units import tables as unit_tables
     from server.users import tables as user_tables
 
-    modules = [unit_tables, user_tables, auth_tables, audit_tables, checklist_tables]
+    modules = [
+        unit_tables,
+        user_tables,
+        auth_tables,
+        audit_tables,
+        checklist_tables,
+        plan_tables,
+        inspection_tables,
+        mobile_tables,
+    ]
     return [table for module in modules for table in module.TABLES]
 
 
@@ -153,3 +165,14 @@ def _safe_name(name: str) -> str:
     if not name.replace(".", "").replace("_", "").isalnum():
         raise ValueError(f"unsafe lock name {name!r}")
     return name
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """True for a unique-constraint failure on either engine (a race lost to another writer)."""
+    import sqlite3
+
+    import asyncpg
+
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error).upper()

@@ -6,13 +6,22 @@ from piccolo.conf.apps import AppConfig
 
 from server.audit.tables import TABLES as AUDIT_TABLES
 from server.auth.tables import TABLES as AUTH_TABLES
+from server.inspections.tables import TABLES as INSPECTION_TABLES
+from server.plans.tables import TABLES as PLAN_TABLES
 from server.units.tables import TABLES as UNIT_TABLES
 from server.users.tables import TABLES as USER_TABLES
 
 APP_CONFIG = AppConfig(
     app_name="server",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[*UNIT_TABLES, *USER_TABLES, *AUTH_TABLES, *AUDIT_TABLES],
+    table_classes=[
+        *UNIT_TABLES,
+        *USER_TABLES,
+        *AUTH_TABLES,
+        *AUDIT_TABLES,
+        *PLAN_TABLES,
+        *INSPECTION_TABLES,
+    ],
     migration_dependencies=[],
     commands=[],
 )

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from server import db
 from server.settings import Settings
@@ -50,7 +50,9 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def run_cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "server.cli", *args],
         env={**os.environ, **env},
@@ -100,13 +102,21 @@ def app(settings: Settings) -> Litestar:
 
 
 @pytest.fixture(scope="session")
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        yield test_client
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling the app in the test's own event loop.
+
+    (Litestar's AsyncTestClient runs the app in a portal thread with its own loop; the
+    PostgreSQL pool would then belong to a loop that the fixtures cannot use.)"""
+    async with app.lifespan():
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver.local"
+        ) as test_client:
+            yield test_client
 
 
 @pytest.fixture
-async def clean_database(client: AsyncTestClient[Litestar]) -> None:
+async def clean_database(client: httpx.AsyncClient) -> None:
     """Empty every table before each test so tests never see each other's rows."""
     names = [table._meta.tablename for table in db.all_tables()]
     if db.is_postgres():
@@ -141,7 +151,7 @@ class World:
     units: dict[str, UUID]
     users: dict[str, UUID]
 
-    async def login(self, client: AsyncTestClient[Litestar], username: str) -> dict[str, str]:
+    async def login(self, client: httpx.AsyncClient, username: str) -> dict[str, str]:
         response = await client.post(
             "/api/v1/auth/login",
             json={"username": username, "password": TEST_PASSWORD, "device_name": "pytest"},

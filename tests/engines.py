@@ -14,7 +14,9 @@ import uuid
 
 import asyncpg
 
-ADMIN_URL = os.environ.get("SPOTCHECK_TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "SPOTCHECK_TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 async def create() -> str:

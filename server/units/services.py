@@ -132,15 +132,16 @@ async def update_unit(*, unit_id: UUID, data: UnitPatch, principal: Principal) -
     changes: dict[Any, Any] = data.model_dump(exclude_unset=True)
     if "time_zone" in changes:
         _check_time_zone(changes["time_zone"])
-    if "notification_targets" in changes:
-        changes["notification_targets"] = validate_targets(
-            changes["notification_targets"] or [], field="notification_targets"
-        )
     for required in ("code", "name_vi", "name_en", "kind", "time_zone", "language", "active"):
         if required in changes and changes[required] is None:
             raise InvalidInput(f"{required} cannot be null.")
     async with db.write_transaction():
         row = await _get_row(unit_id, principal)
+        if "notification_targets" in changes:
+            submitted = _unmask(changes["notification_targets"] or [], row["notification_targets"])
+            changes["notification_targets"] = validate_targets(
+                submitted, field="notification_targets"
+            )
         if "code" in changes and changes["code"] != row["code"]:
             await _ensure_code_free(changes["code"])
         if "parent_id" in changes and changes["parent_id"] != row["parent_id"]:
@@ -163,6 +164,13 @@ async def update_unit(*, unit_id: UUID, data: UnitPatch, principal: Principal) -
         )
         updated = await _get_row(unit_id, principal)
     return to_out(updated)
+
+
+def _unmask(submitted: list[str], stored: list[str]) -> list[str]:
+    """A form that shows a unit's masked targets sends them back when saved; keep the stored URL
+    each mask stands for, or the secret would be overwritten with asterisks."""
+    stored_by_mask = {mask_target(url): url for url in stored}
+    return [stored_by_mask.get(url.strip(), url) for url in submitted]
 
 
 async def _move(row: dict[str, Any], new_parent_id: UUID | None, principal: Principal) -> None:

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from mobile_api import evidence_service
+from mobile_api import services as mobile_service
+from mobile_api.evidence_service import EvidenceOut
+from mobile_api.schemas import BootstrapOut, ChangesOut, SyncIn, SyncOut
+from server.errors import InvalidInput, PayloadTooLarge
+from server.scopes import Principal
+from server.settings import Settings
+
+# The evidence route reads at most this much more than the configured limit, so the limit check
+# gives a clear 413 rather than the framework's generic one.
+EVIDENCE_ROUTE_MAX_BYTES = 64 * 1024 * 1024
+
+
+class MobileController(Controller):
+    path = "/mobile/v1"
+    tags = ["mobile"]
+
+    @get("/bootstrap", operation_id="mobileBootstrap")
+    async def bootstrap(self, principal: NamedDependency[Principal]) -> BootstrapOut:
+        """Everything a phone needs to work offline: me, assignments, their checklist versions,
+        the server time and a sync cursor."""
+        return await mobile_service.bootstrap(principal=principal)
+
+    @get("/changes", operation_id="mobileChanges")
+    async def changes(
+        self, principal: NamedDependency[Principal], cursor: FromQuery[str]
+    ) -> ChangesOut:
+        """Inspections that changed for me since the cursor (with a short overlap; upsert by id)."""
+        return await mobile_service.changes(cursor=cursor, principal=principal)
+
+    @post("/sync", operation_id="mobileSync", status_code=HTTP_200_OK)
+    async def sync(self, data: JSONBody[SyncIn], principal: NamedDependency[Principal]) -> SyncOut:
+        """Apply a batch of ops in order; one result per op: applied, duplicate, conflict or
+        rejected (with a reason). Safe to resend: ops are idempotent by op_id."""
+        return await mobile_service.sync(data=data, principal=principal)
+
+    @put(
+        "/evidence/{sha256:str}",
+        operation_id="uploadEvidence",
+        status_code=HTTP_200_OK,
+        request_max_body_size=EVIDENCE_ROUTE_MAX_BYTES,
+    )
+    async def upload_evidence(
+        self,
+        sha256: FromPath[str],
+        request: Request[Principal, None, Any],
+        principal: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
+    ) -> EvidenceOut:
+        """Upload one evidence file as the raw body, addressed by its SHA-256 (idempotent).
+
+        409 when the body's hash differs, 413 when too large, 415 when not JPEG/PNG/WebP/PDF."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256.lower()):
+            raise InvalidInput("The path must end with the file's SHA-256 as 64 hex characters.")
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > settings.evidence_max_bytes:
+            raise PayloadTooLarge(
+                f"The file has {declared} bytes; evidence files may have at most "
+                f"{settings.evidence_max_bytes} bytes."
+            )
+        body = await request.body()
+        return await evidence_service.store(
+            sha256=sha256, data=body, principal=principal, settings=settings
+        )

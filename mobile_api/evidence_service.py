@@ -1,0 +1,175 @@
+"""Storing evidence files: content-addressed, immutable originals plus a downscaled derivative.
+
+Layout under the media directory: ``originals/ab/cd/<sha256>`` and ``derivatives/ab/cd/<sha256>.jpg``.
+A file is written to a temporary name and renamed into place, so a crash never leaves half a file
+under a real hash; the hash is checked against the bytes before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import anyio.to_thread
+from pydantic import BaseModel
+
+from mobile_api import evidence_files
+from mobile_api.tables import Evidence
+from server import db
+from server.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from server.scopes import Principal
+from server.settings import Settings
+
+MAX_PIXELS = 60_000_000  # a 60-megapixel photo is already more than any phone takes
+
+
+class EvidenceOut(BaseModel):
+    sha256: str
+    media_type: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    taken_at: datetime | None
+    latitude: float | None
+    longitude: float | None
+    stored: bool
+    uploaded_at: datetime
+
+
+def _relative(sha256: str, kind: str) -> str:
+    suffix = ".jpg" if kind == "derivatives" else ""
+    return f"{kind}/{sha256[:2]}/{sha256[2:4]}/{sha256}{suffix}"
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        return
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o444)  # evidence is immutable, on disk too
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _process(
+    data: bytes, sha256: str, settings: Settings
+) -> tuple[evidence_files.EvidenceInfo, str, str | None]:
+    """Check, then store original and derivative. Runs in a worker thread (CPU and disk)."""
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise Conflict(
+            f"The body's SHA-256 is {actual}, not {sha256} as the URL says; the upload was "
+            "damaged or the wrong file was sent. Nothing was stored."
+        )
+    try:
+        info = evidence_files.inspect_evidence(
+            data, max_bytes=settings.evidence_max_bytes, max_pixels=MAX_PIXELS
+        )
+    except evidence_files.EvidenceTooLarge as error:
+        raise PayloadTooLarge(
+            f"The file has {error.size} bytes; evidence files may have at most {error.limit} "
+            "bytes. Send a smaller photo or a shorter PDF."
+        ) from error
+    except evidence_files.UnsupportedMediaType as error:
+        seen = f" (this looks like {error.detected})" if error.detected else ""
+        raise UnsupportedMedia(
+            f"Evidence must be a JPEG, PNG or WebP photo or a PDF{seen}."
+        ) from error
+    except evidence_files.ImageTooLarge as error:
+        raise PayloadTooLarge(
+            f"The image claims {error.width}×{error.height} pixels, more than the "
+            f"{error.limit} allowed; it may be a decompression bomb. Nothing was stored."
+        ) from error
+    except evidence_files.CorruptEvidence as error:
+        raise InvalidInput(f"The file cannot be read as {error}.") from error
+    original = _relative(sha256, "originals")
+    _write_atomically(settings.media_dir / original, data)
+    derivative_bytes = evidence_files.make_derivative(data, max_pixels=MAX_PIXELS)
+    derivative = None
+    if derivative_bytes is not None:
+        derivative = _relative(sha256, "derivatives")
+        _write_atomically(settings.media_dir / derivative, derivative_bytes)
+    return info, original, derivative
+
+
+async def store(
+    *, sha256: str, data: bytes, principal: Principal, settings: Settings
+) -> EvidenceOut:
+    sha256 = sha256.lower()
+    existing = await Evidence.select().where(Evidence.sha256 == sha256).first()
+    if existing is not None:
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise Conflict(f"The body's SHA-256 does not match {sha256}. Nothing was stored.")
+        return _out(existing, stored=False)
+    info, original, derivative = await anyio.to_thread.run_sync(_process, data, sha256, settings)
+    taken_at = info.taken_at_utc(ZoneInfo(settings.time_zone))
+    now = datetime.now(UTC)
+    async with db.write_transaction():
+        # Two phones may send the same photo at once; the first row wins, the other is a no-op.
+        again = await Evidence.select().where(Evidence.sha256 == sha256).first()
+        if again is not None:
+            return _out(again, stored=False)
+        row: dict[str, Any] = {
+            "id": uuid4(),
+            "sha256": sha256,
+            "media_type": info.media_type,
+            "size_bytes": info.size,
+            "width": info.width,
+            "height": info.height,
+            "taken_at": taken_at,
+            "taken_at_is_local": info.exif_time_is_local,
+            "latitude": info.exif_latitude,
+            "longitude": info.exif_longitude,
+            "original_path": original,
+            "derivative_path": derivative,
+            "uploaded_by": principal.user_id,
+            "uploaded_at": now,
+        }
+        await Evidence.insert(Evidence(**row))
+    return _out(row, stored=True)
+
+
+def _out(row: dict[str, Any], *, stored: bool) -> EvidenceOut:
+    return EvidenceOut(
+        **{key: row[key] for key in EvidenceOut.model_fields if key in row}, stored=stored
+    )
+
+
+async def missing(sha256s: list[str]) -> list[str]:
+    """Those of the given hashes whose files have not arrived."""
+    if not sha256s:
+        return []
+    present = {
+        row["sha256"]
+        for row in await Evidence.select(Evidence.sha256).where(
+            Evidence.sha256.is_in(list(sha256s))
+        )
+    }
+    return [sha for sha in sha256s if sha not in present]
+
+
+async def file_path(sha256: str, settings: Settings, *, derivative: bool) -> tuple[Path, str]:
+    row = await Evidence.select().where(Evidence.sha256 == sha256.lower()).first()
+    if row is None:
+        raise NotFound(f"No evidence {sha256}.")
+    if derivative and row["derivative_path"]:
+        return settings.media_dir / row["derivative_path"], "image/jpeg"
+    return settings.media_dir / row["original_path"], row["media_type"]
+
+
+async def uploaded_by(sha256: str) -> UUID | None:
+    row = await Evidence.select(Evidence.uploaded_by).where(Evidence.sha256 == sha256).first()
+    return row["uploaded_by"] if row else None

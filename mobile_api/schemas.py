@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from checklists.schemas import ChecklistVersionOut
+from server.inspections.schemas import InspectionOut, InspectionSummary
+from server.users.schemas import MeOut
+
+
+class OpType(StrEnum):
+    start = "start"
+    answer = "answer"
+    finding = "finding"
+    sign = "sign"
+    submit = "submit"
+    action_transition = "action_transition"
+
+
+class SyncOp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op_id: UUID = Field(description="Made by the phone once per change; a retry reuses it")
+    type: OpType
+    payload: dict[str, Any] = Field(description="The op's fields; see the sync protocol docs")
+
+
+class SyncIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    sent_at: AwareDatetime
+    ops: list[SyncOp] = Field(min_length=1, max_length=200)
+
+
+class OpStatus(StrEnum):
+    applied = "applied"
+    duplicate = "duplicate"
+    conflict = "conflict"
+    rejected = "rejected"
+
+
+class OpResult(BaseModel):
+    op_id: UUID
+    status: OpStatus
+    reason: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class SyncOut(BaseModel):
+    server_time: datetime
+    results: list[OpResult]
+    cursor: str = Field(description="Pass to GET /mobile/v1/changes to fetch what changed since")
+
+
+class BootstrapOut(BaseModel):
+    me: MeOut
+    server_time: datetime
+    assignments: list[InspectionSummary]
+    checklist_versions: list[ChecklistVersionOut]
+    sync_cursor: str
+
+
+class ChangesOut(BaseModel):
+    server_time: datetime
+    inspections: list[InspectionOut]
+    cursor: str

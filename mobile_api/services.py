@@ -1,0 +1,258 @@
+"""The phone's sync protocol: idempotent ops, applied in order, each in its own transaction.
+
+For each op the server keeps (op_id, user, payload hash, first result). A replay of the same op_id
+with the same payload returns that first result as ``duplicate`` and applies nothing; the same op_id
+with a different payload is a ``conflict``. An op that fails its checks is ``rejected`` with a
+reason and does not undo the ops before it. The op record is inserted in the same transaction as
+the change, so a crash between them is impossible, and two copies of a batch racing each other
+leave one applied op and one duplicate.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ValidationError
+
+from checklists import services as checklist_service
+from mobile_api.schemas import (
+    BootstrapOut,
+    ChangesOut,
+    OpResult,
+    OpStatus,
+    OpType,
+    SyncIn,
+    SyncOp,
+    SyncOut,
+)
+from mobile_api.tables import SyncOperation
+from server import db
+from server.errors import DomainError, InvalidInput
+from server.inspections import services as inspection_service
+from server.inspections.schemas import AnswerIn, FindingIn, SignIn, StartIn, SubmitIn
+from server.scopes import Principal
+from server.users import services as user_service
+
+# A change committed just before a cursor was taken may carry a slightly earlier timestamp than a
+# concurrent one; re-sending a short overlap costs little (the phone upserts by id) and loses nothing.
+CURSOR_OVERLAP = timedelta(seconds=5)
+
+OpHandler = Callable[[Any, Principal, datetime, UUID], Awaitable[dict[str, Any]]]
+
+
+async def _start(
+    payload: StartIn, principal: Principal, now: datetime, op_id: UUID
+) -> dict[str, Any]:
+    return await inspection_service.start(payload, principal=principal, received_at=now)
+
+
+async def _answer(
+    payload: AnswerIn, principal: Principal, now: datetime, op_id: UUID
+) -> dict[str, Any]:
+    return await inspection_service.record_answer(
+        payload, principal=principal, received_at=now, op_id=op_id
+    )
+
+
+async def _finding(
+    payload: FindingIn, principal: Principal, now: datetime, op_id: UUID
+) -> dict[str, Any]:
+    return await inspection_service.add_finding(payload, principal=principal, received_at=now)
+
+
+async def _sign(
+    payload: SignIn, principal: Principal, now: datetime, op_id: UUID
+) -> dict[str, Any]:
+    return await inspection_service.sign(payload, principal=principal, received_at=now)
+
+
+async def _submit(
+    payload: SubmitIn, principal: Principal, now: datetime, op_id: UUID
+) -> dict[str, Any]:
+    return await inspection_service.submit(payload, principal=principal, received_at=now)
+
+
+HANDLERS: dict[OpType, tuple[type[BaseModel], OpHandler]] = {
+    OpType.start: (StartIn, _start),
+    OpType.answer: (AnswerIn, _answer),
+    OpType.finding: (FindingIn, _finding),
+    OpType.sign: (SignIn, _sign),
+    OpType.submit: (SubmitIn, _submit),
+}
+
+
+def register_op(op_type: OpType, payload_model: type[BaseModel], handler: OpHandler) -> None:
+    """Other packages add op types (corrective actions add ``action_transition``)."""
+    HANDLERS[op_type] = (payload_model, handler)
+
+
+def payload_hash(op: SyncOp) -> str:
+    canonical = json.dumps(
+        {"type": op.type.value, "payload": op.payload},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+async def sync(*, data: SyncIn, principal: Principal) -> SyncOut:
+    results = [await _apply_one(op, data.device_id, principal) for op in data.ops]
+    now = datetime.now(UTC)
+    return SyncOut(server_time=now, results=results, cursor=encode_cursor(now))
+
+
+async def _previous(op: SyncOp, principal: Principal, digest: str) -> OpResult | None:
+    row = (
+        await SyncOperation.select()
+        .where(SyncOperation.op_id == op.op_id)
+        .first()
+        .output(load_json=True)
+    )
+    if row is None:
+        return None
+    if row["user_id"] != principal.user_id or row["payload_sha256"] != digest:
+        return OpResult(
+            op_id=op.op_id,
+            status=OpStatus.conflict,
+            reason="This op_id was already used for a different change; make a new op_id.",
+        )
+    first = row["result"]
+    return OpResult(
+        op_id=op.op_id,
+        status=OpStatus.duplicate,
+        reason=first.get("reason"),
+        result={"first_status": row["status"], **(first.get("result") or {})},
+    )
+
+
+async def _apply_one(op: SyncOp, device_id: str, principal: Principal) -> OpResult:
+    digest = payload_hash(op)
+    previous = await _previous(op, principal, digest)
+    if previous is not None:
+        return previous
+    now = datetime.now(UTC)
+    try:
+        handler_entry = HANDLERS.get(op.type)
+        if handler_entry is None:
+            raise InvalidInput(f"Op type {op.type.value} is not supported by this server yet.")
+        model, handler = handler_entry
+        try:
+            payload = model.model_validate(op.payload)
+        except ValidationError as error:
+            raise InvalidInput(_describe_validation(error)) from error
+        async with db.write_transaction():
+            # Claim the op id first: a concurrent copy of this op blocks here, then fails on the
+            # primary key and is answered as a duplicate below.
+            await SyncOperation.insert(
+                SyncOperation(
+                    op_id=op.op_id,
+                    user_id=principal.user_id,
+                    device_id=device_id,
+                    op_type=op.type.value,
+                    payload_sha256=digest,
+                    status=OpStatus.applied.value,
+                    result={},
+                    received_at=now,
+                )
+            )
+            outcome = await handler(payload, principal, now, op.op_id)
+            await SyncOperation.update({SyncOperation.result: {"result": outcome}}).where(
+                SyncOperation.op_id == op.op_id
+            )
+        return OpResult(op_id=op.op_id, status=OpStatus.applied, result=outcome)
+    except DomainError as error:
+        return await _record_rejection(op, device_id, principal, digest, now, error.detail)
+    except Exception as error:
+        if db.is_unique_violation(error):
+            again = await _previous(op, principal, digest)
+            if again is not None:
+                return again
+        raise
+
+
+async def _record_rejection(
+    op: SyncOp, device_id: str, principal: Principal, digest: str, now: datetime, reason: str
+) -> OpResult:
+    """Remember the rejection too, so a replay gets the same answer instead of a second try
+    that might now succeed out of order."""
+    try:
+        async with db.write_transaction():
+            await SyncOperation.insert(
+                SyncOperation(
+                    op_id=op.op_id,
+                    user_id=principal.user_id,
+                    device_id=device_id,
+                    op_type=op.type.value,
+                    payload_sha256=digest,
+                    status=OpStatus.rejected.value,
+                    result={"reason": reason},
+                    received_at=now,
+                )
+            )
+    except Exception as error:
+        if not db.is_unique_violation(error):
+            raise
+        again = await _previous(op, principal, digest)
+        if again is not None:
+            return again
+    return OpResult(op_id=op.op_id, status=OpStatus.rejected, reason=reason)
+
+
+def _describe_validation(error: ValidationError) -> str:
+    return "Invalid op payload: " + "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'payload'}: {item['msg']}"
+        for item in error.errors()
+    )
+
+
+def encode_cursor(moment: datetime) -> str:
+    return base64.urlsafe_b64encode(moment.astimezone(UTC).isoformat().encode()).decode()
+
+
+def decode_cursor(cursor: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInput(
+            "The cursor is not one this server gave out; bootstrap again."
+        ) from error
+    if moment.tzinfo is None:
+        raise InvalidInput("The cursor is not one this server gave out; bootstrap again.")
+    return moment
+
+
+async def bootstrap(*, principal: Principal) -> BootstrapOut:
+    now = datetime.now(UTC)
+    me = await user_service.me(principal)
+    assignments = await inspection_service.list_inspections(
+        principal=principal, assigned_to_me=True
+    )
+    open_assignments = [a for a in assignments if a.status.value not in ("closed", "cancelled")]
+    version_ids = sorted({a.checklist_version_id for a in open_assignments})
+    versions = await checklist_service.get_versions(list(version_ids))
+    return BootstrapOut(
+        me=me,
+        server_time=now,
+        assignments=open_assignments,
+        checklist_versions=versions,
+        sync_cursor=encode_cursor(now),
+    )
+
+
+async def changes(*, cursor: str, principal: Principal) -> ChangesOut:
+    since = decode_cursor(cursor) - CURSOR_OVERLAP
+    now = datetime.now(UTC)
+    ids = await inspection_service.visible_ids(principal, updated_since=since)
+    details = [
+        await inspection_service.get_inspection(inspection_id=inspection_id, principal=principal)
+        for inspection_id in ids
+    ]
+    return ChangesOut(server_time=now, inspections=details, cursor=encode_cursor(now))

@@ -1,0 +1,1 @@
+"""Inspections: their lifecycle (start, answers, findings, submit, sign), secrecy and addenda."""

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+
+
+class InspectionStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    submitted = "submitted"
+    signed = "signed"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class StartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inspection_id: UUID
+    device_time: AwareDatetime
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inspection_id: UUID
+    item_key: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    value: str | int | float | None = None
+    numerator: int | None = Field(default=None, ge=0)
+    denominator: int | None = Field(default=None, ge=0)
+    note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    evidence: list[Sha256] = Field(default_factory=list, max_length=20)
+    device_time: AwareDatetime
+
+
+class FindingCategory(StrEnum):
+    discipline = "discipline"
+    facilities = "facilities"
+    transparency = "transparency"
+    dossier_handling = "dossier_handling"
+    e_government = "e_government"
+    documents_archives = "documents_archives"
+    leadership = "leadership"
+
+
+class FindingSeverity(StrEnum):
+    critical = "critical"
+    major = "major"
+    minor = "minor"
+
+
+class FindingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inspection_id: UUID
+    finding_id: UUID = Field(description="Made by the phone, so a replay cannot add a second one")
+    category: FindingCategory
+    severity: FindingSeverity
+    description: LongText
+    evidence: list[Sha256] = Field(default_factory=list, max_length=20)
+    staff_name: ShortText | None = Field(default=None, description="Discipline findings only")
+    device_time: AwareDatetime
+
+
+class SignerRole(StrEnum):
+    team_head = "team_head"
+    unit_representative = "unit_representative"
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inspection_id: UUID
+    signer_role: SignerRole
+    signer_name: ShortText
+    signature_sha256: Sha256 | None = None
+    refused: bool = False
+    refusal_reason: LongText | None = None
+    witness_name: ShortText | None = None
+    device_time: AwareDatetime
+
+
+class SubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inspection_id: UUID
+    device_time: AwareDatetime
+
+
+class AddendumIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: LongText
+    evidence: list[Sha256] = Field(default_factory=list, max_length=20)
+
+
+class UnitBrief(BaseModel):
+    id: UUID
+    code: str
+    name_vi: str
+    name_en: str
+    latitude: float | None
+    longitude: float | None
+    geofence_radius_m: int
+    time_zone: str
+
+
+class MemberOut(BaseModel):
+    user_id: UUID
+    is_head: bool
+
+
+class StartOut(BaseModel):
+    started_at: datetime | None
+    device_time: datetime | None
+    latitude: float | None
+    longitude: float | None
+    accuracy_m: float | None
+    distance_m: float | None
+    clock_skew_seconds: float | None
+
+
+class AnswerOut(BaseModel):
+    item_key: str
+    value: Any
+    note: str | None
+    evidence: list[str]
+    device_time: datetime
+    received_at: datetime
+    author_id: UUID
+
+
+class FindingOut(BaseModel):
+    id: UUID
+    source: str
+    item_key: str | None
+    section_key: str | None
+    category: str
+    severity: str
+    description: str
+    description_en: str | None
+    default_action: dict[str, str] | None
+    due_days: int | None
+    legal_basis: list[str]
+    evidence: list[str]
+    staff_name: str | None
+    created_at: datetime
+
+
+class SignatureOut(BaseModel):
+    signer_role: str
+    signer_name: str
+    image_sha256: str | None
+    refused: bool
+    refusal_reason: str | None
+    witness_name: str | None
+    signed_at: datetime
+
+
+class AddendumOut(BaseModel):
+    id: UUID
+    author_id: UUID
+    text: str
+    evidence: list[str]
+    created_at: datetime
+
+
+class InspectionSummary(BaseModel):
+    id: UUID
+    plan_id: UUID | None
+    unit: UnitBrief
+    checklist_version_id: UUID
+    status: InspectionStatus
+    visit_date: date
+    window_start: datetime
+    window_end: datetime
+    team: list[MemberOut]
+    flags: list[str]
+    total_score: float | None
+    rating_band: str | None
+    started_at: datetime | None
+    submitted_at: datetime | None
+    signed_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+
+
+class InspectionOut(InspectionSummary):
+    start: StartOut
+    score: dict[str, Any] | None
+    answers: list[AnswerOut]
+    findings: list[FindingOut]
+    signatures: list[SignatureOut]
+    addenda: list[AddendumOut]

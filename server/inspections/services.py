@@ -1,0 +1,710 @@
+"""The inspection lifecycle and who may see what of it.
+
+Secrecy (DESIGN §2.1): until an inspection has started, nobody homed in its unit (or below) can
+learn it exists. Every read here goes through :func:`_visible_query`, so lists, details and counts
+share one rule, and an inspection you may not see is simply not found.
+
+The write functions run inside a write transaction; when the mobile sync service calls them it
+has already opened one (Piccolo joins nested transactions), so the op record and the change
+commit together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from checklists import scoring
+from checklists import services as checklist_service
+from server import db
+from server.audit import services as audit_service
+from server.errors import Conflict, InvalidInput, NotFound
+from server.geo import distance_m
+from server.inspections.schemas import (
+    AddendumIn,
+    AddendumOut,
+    AnswerIn,
+    AnswerOut,
+    FindingIn,
+    FindingOut,
+    InspectionOut,
+    InspectionStatus,
+    InspectionSummary,
+    MemberOut,
+    SignatureOut,
+    SignIn,
+    StartIn,
+    StartOut,
+    SubmitIn,
+    UnitBrief,
+)
+from server.inspections.tables import (
+    Addendum,
+    Answer,
+    Finding,
+    Inspection,
+    InspectionMember,
+    Signature,
+)
+from server.scopes import Principal, Role
+from server.units.tables import Unit
+
+# Beyond this difference from the server's clock a device's time is flagged and not trusted for
+# ordering answers (the server's receipt time is used instead).
+CLOCK_SKEW_LIMIT = timedelta(minutes=5)
+NOT_STARTED = (InspectionStatus.planned.value,)
+EDITABLE = (InspectionStatus.in_progress.value,)
+
+
+# --- Creation (called by the plans service) ----------------------------------------------------
+
+
+async def create_planned(
+    *,
+    plan_id: UUID | None,
+    unit_id: UUID,
+    checklist_version_id: UUID,
+    visit_date: date,
+    window_start: datetime,
+    window_end: datetime,
+    team_head_id: UUID,
+    member_ids: list[UUID],
+    visible_to_team_from: datetime,
+    now: datetime,
+    follow_up_of: UUID | None = None,
+) -> UUID:
+    unit = await Unit.select(Unit.path).where(Unit.id == unit_id).first()
+    if unit is None:
+        raise InvalidInput(f"No unit {unit_id}.")
+    inspection_id = uuid4()
+    await Inspection.insert(
+        Inspection(
+            id=inspection_id,
+            plan_id=plan_id,
+            unit_id=unit_id,
+            unit_path=unit["path"],
+            checklist_version_id=checklist_version_id,
+            status=InspectionStatus.planned.value,
+            visit_date=visit_date,
+            window_start=window_start,
+            window_end=window_end,
+            team_head_id=team_head_id,
+            visible_to_team_from=visible_to_team_from,
+            follow_up_of=follow_up_of,
+            flags=[],
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    for user_id in [team_head_id, *member_ids]:
+        await InspectionMember.insert(
+            InspectionMember(
+                id=uuid4(),
+                inspection_id=inspection_id,
+                user_id=user_id,
+                is_head=user_id == team_head_id,
+            )
+        )
+    return inspection_id
+
+
+async def plan_inspections(plan_id: UUID) -> list[dict[str, Any]]:
+    rows = await Inspection.select(
+        Inspection.id.as_alias("inspection_id"),
+        Inspection.unit_id,
+        Inspection.visit_date,
+        Inspection.status,
+    ).where(Inspection.plan_id == plan_id)
+    return list(rows)
+
+
+async def plan_target_paths(plan_id: UUID) -> list[str]:
+    rows = await Inspection.select(Inspection.unit_path).where(Inspection.plan_id == plan_id)
+    return [row["unit_path"] for row in rows]
+
+
+async def risk_facts(unit_ids: list[UUID], *, now: datetime) -> dict[UUID, dict[str, Any]]:
+    """Inputs of the draw's risk weight that inspections know: last score, days since the last
+    visit, critical findings in the last 12 months. (Open and overdue corrective actions are
+    added by the actions package once it exists.)"""
+    if not unit_ids:
+        return {}
+    facts: dict[UUID, dict[str, Any]] = {}
+    done = (
+        await Inspection.select(Inspection.unit_id, Inspection.total_score, Inspection.started_at)
+        .where(
+            Inspection.unit_id.is_in(unit_ids),
+            Inspection.started_at.is_not_null(),
+            Inspection.status != InspectionStatus.cancelled.value,
+        )
+        .order_by(Inspection.started_at)
+    )
+    for row in done:  # ordered by start, so the last one wins
+        entry = facts.setdefault(row["unit_id"], {})
+        started = _aware(row["started_at"])
+        entry["days_since_last_visit"] = max(0, (now - started).days)
+        if row["total_score"] is not None:
+            entry["last_score"] = round(float(row["total_score"]), 2)
+    since = now - timedelta(days=365)
+    critical = await Finding.select(Finding.unit_id).where(
+        Finding.unit_id.is_in(unit_ids),
+        Finding.severity == "critical",
+        Finding.created_at >= since,
+    )
+    for row in critical:
+        entry = facts.setdefault(row["unit_id"], {})
+        entry["critical_findings_12m"] = entry.get("critical_findings_12m", 0) + 1
+    return facts
+
+
+# --- Visibility --------------------------------------------------------------------------------
+
+
+async def _visible_query(principal: Principal, *, now: datetime) -> list[Any]:
+    """Where-clauses selecting the inspections this principal may know about."""
+    started = Inspection.started_at.is_not_null()
+    if principal.role in (Role.admin, Role.leader):
+        in_tree = Inspection.unit_path.like(f"{principal.home_unit_path}%")
+        # A leader or admin homed in the target unit itself learns of it only once it starts.
+        return [in_tree, started | (Inspection.unit_id != principal.home_unit_id)]
+    if principal.role == Role.unit_head:
+        return [Inspection.unit_path.like(f"{principal.home_unit_path}%"), started]
+    member_of = [
+        row["inspection_id"]
+        for row in await InspectionMember.select(InspectionMember.inspection_id).where(
+            InspectionMember.user_id == principal.user_id
+        )
+    ]
+    if not member_of:
+        return [Inspection.id.is_null()]
+    return [
+        Inspection.id.is_in(member_of),
+        started | (Inspection.visible_to_team_from <= now),
+    ]
+
+
+async def _visible_row(inspection_id: UUID, principal: Principal) -> dict[str, Any]:
+    clauses = await _visible_query(principal, now=datetime.now(UTC))
+    row = (
+        await Inspection.select()
+        .where(Inspection.id == inspection_id, *clauses)
+        .first()
+        .output(load_json=True)
+    )
+    if row is None:
+        raise NotFound(f"No inspection {inspection_id} visible to you.")
+    return row
+
+
+async def _team_row(inspection_id: UUID, principal: Principal) -> dict[str, Any]:
+    """An inspection the principal may work on as a team member; otherwise not found, whether
+    or not it exists (an op must not reveal that)."""
+    row = await _visible_row(inspection_id, principal)
+    if not await InspectionMember.exists().where(
+        InspectionMember.inspection_id == inspection_id,
+        InspectionMember.user_id == principal.user_id,
+    ):
+        raise NotFound(f"No inspection {inspection_id} assigned to you.")
+    return row
+
+
+async def visible_ids(principal: Principal, *, updated_since: datetime | None = None) -> list[UUID]:
+    clauses = await _visible_query(principal, now=datetime.now(UTC))
+    query = Inspection.select(Inspection.id).where(*clauses)
+    if updated_since is not None:
+        query = query.where(Inspection.updated_at > updated_since)
+    return [row["id"] for row in await query]
+
+
+async def list_inspections(
+    *,
+    principal: Principal,
+    unit_id: UUID | None = None,
+    status: InspectionStatus | None = None,
+    period_from: datetime | None = None,
+    period_to: datetime | None = None,
+    assigned_to_me: bool = False,
+) -> list[InspectionSummary]:
+    clauses = await _visible_query(principal, now=datetime.now(UTC))
+    query = Inspection.select().where(*clauses)
+    if unit_id is not None:
+        query = query.where(Inspection.unit_id == unit_id)
+    if status is not None:
+        query = query.where(Inspection.status == status.value)
+    if period_from is not None:
+        query = query.where(Inspection.visit_date >= period_from.date())
+    if period_to is not None:
+        query = query.where(Inspection.visit_date <= period_to.date())
+    if assigned_to_me:
+        member_of = await InspectionMember.select(InspectionMember.inspection_id).where(
+            InspectionMember.user_id == principal.user_id
+        )
+        ids = [row["inspection_id"] for row in member_of]
+        if not ids:
+            return []
+        query = query.where(Inspection.id.is_in(ids))
+    rows = await query.order_by(Inspection.visit_date).output(load_json=True)
+    return await _summaries(rows)
+
+
+async def _summaries(rows: list[dict[str, Any]]) -> list[InspectionSummary]:
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    units = {
+        unit["id"]: unit
+        for unit in await Unit.select().where(Unit.id.is_in(list({r["unit_id"] for r in rows})))
+    }
+    members: dict[UUID, list[MemberOut]] = {}
+    for member in await InspectionMember.select().where(InspectionMember.inspection_id.is_in(ids)):
+        members.setdefault(member["inspection_id"], []).append(
+            MemberOut(user_id=member["user_id"], is_head=member["is_head"])
+        )
+    return [
+        InspectionSummary(
+            **{key: row[key] for key in InspectionSummary.model_fields if key in row},
+            unit=UnitBrief(**units[row["unit_id"]]),
+            team=members.get(row["id"], []),
+        )
+        for row in rows
+    ]
+
+
+async def get_inspection(*, inspection_id: UUID, principal: Principal) -> InspectionOut:
+    row = await _visible_row(inspection_id, principal)
+    return await _detail(row)
+
+
+async def _detail(row: dict[str, Any]) -> InspectionOut:
+    inspection_id = row["id"]
+    (summary,) = await _summaries([row])
+    answers = (
+        await Answer.select()
+        .where(Answer.inspection_id == inspection_id)
+        .order_by(Answer.item_key)
+        .output(load_json=True)
+    )
+    findings = (
+        await Finding.select()
+        .where(Finding.inspection_id == inspection_id)
+        .order_by(Finding.created_at)
+        .output(load_json=True)
+    )
+    signatures = (
+        await Signature.select()
+        .where(Signature.inspection_id == inspection_id)
+        .order_by(Signature.signed_at)
+    )
+    addenda = (
+        await Addendum.select()
+        .where(Addendum.inspection_id == inspection_id)
+        .order_by(Addendum.created_at)
+        .output(load_json=True)
+    )
+    return InspectionOut(
+        **summary.model_dump(),
+        start=StartOut(
+            started_at=row["started_at"],
+            device_time=row["start_device_time"],
+            latitude=row["start_latitude"],
+            longitude=row["start_longitude"],
+            accuracy_m=row["start_accuracy_m"],
+            distance_m=row["start_distance_m"],
+            clock_skew_seconds=row["clock_skew_seconds"],
+        ),
+        score=row["score"],
+        answers=[AnswerOut(**answer) for answer in answers],
+        findings=[FindingOut(**finding) for finding in findings],
+        signatures=[SignatureOut(**signature) for signature in signatures],
+        addenda=[AddendumOut(**addendum) for addendum in addenda],
+    )
+
+
+# --- Field work (ops from the phone) -------------------------------------------------------------
+
+
+def _require_status(row: dict[str, Any], allowed: tuple[str, ...], doing: str) -> None:
+    if row["status"] not in allowed:
+        raise Conflict(
+            f"Cannot {doing}: the inspection is {row['status']} "
+            f"(this needs {' or '.join(allowed)})."
+        )
+
+
+async def _touch(inspection_id: UUID, now: datetime, **changes: Any) -> None:
+    values: dict[Any, Any] = {"updated_at": now, **changes}
+    await Inspection.update(values).where(Inspection.id == inspection_id)
+
+
+async def start(data: StartIn, *, principal: Principal, received_at: datetime) -> dict[str, Any]:
+    async with db.write_transaction():
+        row = await _team_row(data.inspection_id, principal)
+        _require_status(row, NOT_STARTED, "start")
+        unit = await Unit.select().where(Unit.id == row["unit_id"]).first()
+        assert unit is not None
+        flags: list[str] = []
+        distance = None
+        if unit["latitude"] is not None and unit["longitude"] is not None:
+            distance = round(
+                distance_m(data.latitude, data.longitude, unit["latitude"], unit["longitude"]), 1
+            )
+            if distance > unit["geofence_radius_m"] + (data.accuracy_m or 0):
+                flags.append("outside_geofence")
+        else:
+            flags.append("unit_location_unknown")
+        skew = (data.device_time - received_at).total_seconds()
+        if abs(skew) > CLOCK_SKEW_LIMIT.total_seconds():
+            flags.append("clock_skew")
+        if (
+            not _aware(row["window_start"])
+            <= received_at
+            <= _aware(row["window_end"]) + timedelta(days=1)
+        ):
+            flags.append("outside_window")
+        await _touch(
+            data.inspection_id,
+            received_at,
+            status=InspectionStatus.in_progress.value,
+            started_at=received_at,
+            start_device_time=data.device_time,
+            start_latitude=data.latitude,
+            start_longitude=data.longitude,
+            start_accuracy_m=data.accuracy_m,
+            start_distance_m=distance,
+            clock_skew_seconds=round(skew, 3),
+            flags=flags,
+        )
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="inspection.started",
+            object_type="inspection",
+            object_id=data.inspection_id,
+            summary={"distance_m": distance, "clock_skew_seconds": round(skew, 3), "flags": flags},
+        )
+    return {"status": "in_progress", "distance_m": distance, "flags": flags}
+
+
+async def record_answer(
+    data: AnswerIn, *, principal: Principal, received_at: datetime, op_id: UUID | None
+) -> dict[str, Any]:
+    async with db.write_transaction():
+        row = await _team_row(data.inspection_id, principal)
+        _require_status(row, EDITABLE, "answer")
+        template = await checklist_service.load_version_template(row["checklist_version_id"])
+        answer = _scoring_answer(data)
+        problems = scoring.check_answers(template, {data.item_key: answer})
+        if problems:
+            raise InvalidInput("; ".join(f"{p.item_key}: {p.message}" for p in problems))
+        # Device time orders answers only when the device's clock is trusted.
+        skewed = abs((data.device_time - received_at).total_seconds()) > (
+            CLOCK_SKEW_LIMIT.total_seconds()
+        )
+        ordering_time = received_at if skewed else data.device_time
+        stored_value = {
+            "value": data.value,
+            "numerator": data.numerator,
+            "denominator": data.denominator,
+        }
+        existing = (
+            await Answer.select(Answer.id, Answer.ordering_time)
+            .where(Answer.inspection_id == data.inspection_id, Answer.item_key == data.item_key)
+            .first()
+        )
+        if existing is not None and _aware(existing["ordering_time"]) > ordering_time:
+            return {"kept": "newer answer already recorded", "item_key": data.item_key}
+        values: dict[Any, Any] = {
+            "value": stored_value,
+            "note": data.note,
+            "evidence": data.evidence,
+            "device_time": data.device_time,
+            "ordering_time": ordering_time,
+            "received_at": received_at,
+            "author_id": principal.user_id,
+            "op_id": op_id,
+        }
+        if existing is None:
+            await Answer.insert(
+                Answer(
+                    id=uuid4(), inspection_id=data.inspection_id, item_key=data.item_key, **values
+                )
+            )
+        else:
+            await Answer.update(values).where(Answer.id == existing["id"])
+        await _touch(data.inspection_id, received_at)
+    return {"recorded": data.item_key}
+
+
+def _scoring_answer(data: AnswerIn) -> scoring.Answer:
+    try:
+        return scoring.Answer(
+            value=data.value,
+            numerator=data.numerator,
+            denominator=data.denominator,
+            photo_count=len(data.evidence),
+            note=data.note,
+        )
+    except ValueError as error:
+        raise InvalidInput(f"{data.item_key}: {error}") from error
+
+
+def _answers_for_scoring(rows: list[dict[str, Any]]) -> dict[str, scoring.Answer]:
+    answers = {}
+    for row in rows:
+        stored = row["value"] or {}
+        answers[row["item_key"]] = scoring.Answer(
+            value=stored.get("value"),
+            numerator=stored.get("numerator"),
+            denominator=stored.get("denominator"),
+            photo_count=len(row["evidence"] or []),
+            note=row["note"],
+        )
+    return answers
+
+
+async def add_finding(
+    data: FindingIn, *, principal: Principal, received_at: datetime
+) -> dict[str, Any]:
+    async with db.write_transaction():
+        row = await _team_row(data.inspection_id, principal)
+        _require_status(row, EDITABLE, "add a finding")
+        if await Finding.exists().where(Finding.id == data.finding_id):
+            raise Conflict(f"A finding with id {data.finding_id} already exists.")
+        await Finding.insert(
+            Finding(
+                id=data.finding_id,
+                inspection_id=data.inspection_id,
+                unit_id=row["unit_id"],
+                source="manual",
+                category=data.category.value,
+                severity=data.severity.value,
+                description=data.description,
+                evidence=data.evidence,
+                staff_name=data.staff_name,
+                legal_basis=[],
+                created_by=principal.user_id,
+                created_at=received_at,
+            )
+        )
+        await _touch(data.inspection_id, received_at)
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="finding.recorded",
+            object_type="inspection",
+            object_id=data.inspection_id,
+            summary={"finding_id": str(data.finding_id), "severity": data.severity.value},
+        )
+    return {"finding_id": str(data.finding_id)}
+
+
+async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime) -> dict[str, Any]:
+    from mobile_api import evidence_service
+
+    async with db.write_transaction():
+        row = await _team_row(data.inspection_id, principal)
+        _require_status(row, EDITABLE, "submit")
+        template = await checklist_service.load_version_template(row["checklist_version_id"])
+        answer_rows = (
+            await Answer.select()
+            .where(Answer.inspection_id == data.inspection_id)
+            .output(load_json=True)
+        )
+        manual = (
+            await Finding.select(Finding.evidence)
+            .where(Finding.inspection_id == data.inspection_id)
+            .output(load_json=True)
+        )
+        referenced = sorted(
+            {sha for answer in answer_rows for sha in answer["evidence"] or []}
+            | {sha for finding in manual for sha in finding["evidence"] or []}
+        )
+        missing_evidence = await evidence_service.missing(referenced)
+        if missing_evidence:
+            raise Conflict(
+                f"Cannot submit: {len(missing_evidence)} evidence file(s) have not arrived yet: "
+                f"{', '.join(missing_evidence)}. Upload them (PUT /mobile/v1/evidence/{{sha256}}) "
+                "and submit again.",
+                extra={"missing_evidence": missing_evidence},
+            )
+        visit_day = _aware(row["started_at"] or received_at).date()
+        result = scoring.score(template, _answers_for_scoring(answer_rows), inspected_on=visit_day)
+        blocking = []
+        if result.missing_required:
+            blocking.append("unanswered required items: " + ", ".join(result.missing_required))
+        if result.evidence_violations:
+            blocking.append(
+                "evidence rules not met: "
+                + ", ".join(
+                    f"{v.item_key} ({v.rule}: needs {v.needed}, has {v.got})"
+                    for v in result.evidence_violations
+                )
+            )
+        if blocking:
+            raise Conflict(
+                "Cannot submit: " + "; ".join(blocking) + ".",
+                extra={
+                    "missing_required": result.missing_required,
+                    "evidence_violations": [v.model_dump() for v in result.evidence_violations],
+                },
+            )
+        for finding in result.findings:
+            answer = next((a for a in answer_rows if a["item_key"] == finding.item_key), None)
+            await Finding.insert(
+                Finding(
+                    id=uuid4(),
+                    inspection_id=data.inspection_id,
+                    unit_id=row["unit_id"],
+                    source="checklist",
+                    item_key=finding.item_key,
+                    section_key=finding.section_key,
+                    category=finding.category.value,
+                    severity=finding.severity.value,
+                    description=finding.text.vi + (f" — {finding.note}" if finding.note else ""),
+                    description_en=finding.text.en,
+                    default_action=finding.default_action.model_dump()
+                    if finding.default_action
+                    else None,
+                    due_days=finding.due_days,
+                    legal_basis=finding.legal_basis,
+                    evidence=(answer or {}).get("evidence") or [],
+                    created_by=principal.user_id,
+                    created_at=received_at,
+                )
+            )
+        await _touch(
+            data.inspection_id,
+            received_at,
+            status=InspectionStatus.submitted.value,
+            submitted_at=received_at,
+            score=result.model_dump(mode="json"),
+            total_score=result.total,
+            rating_band=result.band,
+        )
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="inspection.submitted",
+            object_type="inspection",
+            object_id=data.inspection_id,
+            summary={
+                "total": result.total,
+                "band": result.band,
+                "findings": len(result.findings),
+            },
+        )
+    return {
+        "status": "submitted",
+        "total": result.total,
+        "band": result.band,
+        "findings": len(result.findings),
+    }
+
+
+async def sign(data: SignIn, *, principal: Principal, received_at: datetime) -> dict[str, Any]:
+    from mobile_api import evidence_service
+
+    if data.refused:
+        if not data.refusal_reason or not data.witness_name:
+            raise InvalidInput("A refusal to sign needs refusal_reason and witness_name.")
+        if data.signer_role.value == "team_head":
+            raise InvalidInput("The team head signs; only the unit representative may refuse.")
+    elif data.signature_sha256 is None:
+        raise InvalidInput("signature_sha256 is required unless refused is true.")
+    async with db.write_transaction():
+        row = await _team_row(data.inspection_id, principal)
+        _require_status(row, (InspectionStatus.submitted.value,), "sign")
+        if data.signature_sha256 and await evidence_service.missing([data.signature_sha256]):
+            raise Conflict(
+                f"The signature image {data.signature_sha256} has not been uploaded yet; upload "
+                "it first (PUT /mobile/v1/evidence/{sha256})."
+            )
+        if await Signature.exists().where(
+            Signature.inspection_id == data.inspection_id,
+            Signature.signer_role == data.signer_role.value,
+        ):
+            raise Conflict(f"The {data.signer_role.value} has already signed this inspection.")
+        await Signature.insert(
+            Signature(
+                id=uuid4(),
+                inspection_id=data.inspection_id,
+                signer_role=data.signer_role.value,
+                signer_name=data.signer_name,
+                image_sha256=data.signature_sha256,
+                refused=data.refused,
+                refusal_reason=data.refusal_reason,
+                witness_name=data.witness_name,
+                signed_at=received_at,
+                device_time=data.device_time,
+                recorded_by=principal.user_id,
+            )
+        )
+        roles = {
+            signature["signer_role"]
+            for signature in await Signature.select(Signature.signer_role).where(
+                Signature.inspection_id == data.inspection_id
+            )
+        }
+        complete = roles == {"team_head", "unit_representative"}
+        changes: dict[str, Any] = {}
+        if complete:
+            changes = {"status": InspectionStatus.signed.value, "signed_at": received_at}
+        await _touch(data.inspection_id, received_at, **changes)
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="inspection.signed" if complete else "inspection.signature_added",
+            object_type="inspection",
+            object_id=data.inspection_id,
+            summary={"signer_role": data.signer_role.value, "refused": data.refused},
+        )
+    return {"status": InspectionStatus.signed.value if complete else row["status"]}
+
+
+async def add_addendum(
+    *, inspection_id: UUID, data: AddendumIn, principal: Principal
+) -> AddendumOut:
+    now = datetime.now(UTC)
+    async with db.write_transaction():
+        row = await _visible_row(inspection_id, principal)
+        if principal.role == Role.inspector:
+            await _team_row(inspection_id, principal)
+        elif principal.role not in (Role.leader, Role.admin):
+            raise NotFound(f"No inspection {inspection_id} visible to you.")
+        _require_status(
+            row,
+            (InspectionStatus.signed.value, InspectionStatus.closed.value),
+            "add an addendum (addenda correct a signed record; before signing, edit it)",
+        )
+        addendum_id = uuid4()
+        await Addendum.insert(
+            Addendum(
+                id=addendum_id,
+                inspection_id=inspection_id,
+                author_id=principal.user_id,
+                text=data.text,
+                evidence=data.evidence,
+                created_at=now,
+            )
+        )
+        await _touch(inspection_id, now)
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="inspection.addendum",
+            object_type="inspection",
+            object_id=inspection_id,
+            summary={"addendum_id": str(addendum_id)},
+        )
+    return AddendumOut(
+        id=addendum_id,
+        author_id=principal.user_id,
+        text=data.text,
+        evidence=data.evidence,
+        created_at=now,
+    )
+
+
+async def unit_history_reason(unit_id: UUID) -> str | None:
+    count = await Inspection.count().where(Inspection.unit_id == unit_id)
+    return f"{count} inspection(s)" if count else None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

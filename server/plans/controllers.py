@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from server.plans import services as plan_service
+from server.plans.schemas import PlanIn, PlanOut, RevealOut, VerifyOut
+from server.scopes import Principal
+
+
+class PlanController(Controller):
+    path = "/api/v1/plans"
+    tags = ["plans"]
+
+    @post("/", operation_id="createPlan")
+    async def create_plan(
+        self, data: JSONBody[PlanIn], principal: NamedDependency[Principal]
+    ) -> PlanOut:
+        """Create a sealed plan with listed targets or a risk-weighted draw (leader, admin)."""
+        return await plan_service.create_plan(data=data, principal=principal)
+
+    @get("/", operation_id="listPlans")
+    async def list_plans(self, principal: NamedDependency[Principal]) -> list[PlanOut]:
+        return await plan_service.list_plans(principal=principal)
+
+    @get("/{plan_id:uuid}", operation_id="getPlan")
+    async def get_plan(
+        self, plan_id: FromPath[UUID], principal: NamedDependency[Principal]
+    ) -> PlanOut:
+        return await plan_service.get_plan(plan_id=plan_id, principal=principal)
+
+    @post("/{plan_id:uuid}/reveal", operation_id="revealPlan", status_code=HTTP_200_OK)
+    async def reveal(
+        self, plan_id: FromPath[UUID], principal: NamedDependency[Principal]
+    ) -> RevealOut:
+        """Publish the nonce, after the window has ended."""
+        return await plan_service.reveal(plan_id=plan_id, principal=principal)
+
+    @get("/{plan_id:uuid}/verify", operation_id="verifyPlan")
+    async def verify(
+        self, plan_id: FromPath[UUID], principal: NamedDependency[Principal]
+    ) -> VerifyOut:
+        """Recompute the draw and the commitment; 'match' or 'mismatch' with the reasons."""
+        return await plan_service.verify(plan_id=plan_id, principal=principal)

@@ -1,0 +1,408 @@
+"""Sealed plans: creation (listed or drawn targets), secrecy-aware reads, reveal and verification.
+
+The plan document (targets, window, teams, the draw's inputs) is hashed with a secret nonce into a
+commitment that goes to the audit log at once. After the window the nonce is revealed and anyone
+can recompute both the draw and the hash.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from checklists import services as checklist_service
+from server import db
+from server.audit import services as audit_service
+from server.audit.tables import AuditEvent
+from server.errors import Conflict, InvalidInput, NotFound
+from server.inspections import services as inspection_service
+from server.plans import draw
+from server.plans.schemas import PlanIn, PlanOut, PlanTargetOut, RevealOut, VerifyOut
+from server.plans.tables import Plan
+from server.scopes import Principal, Role, require_role
+from server.units import services as unit_service
+from server.units.tables import Unit
+from server.users.tables import AppUser
+
+PLAN_DOCUMENT_VERSION = 1
+
+
+async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
+    require_role(principal, Role.leader, Role.admin)
+    scope_unit = await unit_service.get_unit(unit_id=data.scope_unit_id, principal=principal)
+    scope_row = await unit_service.get_unit_unscoped(scope_unit.id)
+    assert scope_row is not None
+    if not await checklist_service.version_exists(data.checklist_version_id):
+        raise InvalidInput(f"No published checklist version {data.checklist_version_id}.")
+    teams = await _check_teams(data)
+    plan_id = uuid4()
+    nonce = draw.new_nonce()
+    zone = ZoneInfo(scope_row["time_zone"])
+    first_day = data.window_start.astimezone(zone).date()
+    last_day = data.window_end.astimezone(zone).date()
+
+    draw_section: dict[str, Any] | None = None
+    if data.targets is not None:
+        targets = await _listed_targets(data, scope_row["path"], first_day, last_day)
+    else:
+        assert data.draw is not None
+        candidates = await _draw_candidates(scope_row["path"], data.draw.candidate_kinds)
+        if data.draw.k > len(candidates):
+            raise InvalidInput(
+                f"Cannot draw {data.draw.k} units: the scope has only {len(candidates)} active "
+                f"candidate unit(s) of kinds {', '.join(data.draw.candidate_kinds)}."
+            )
+        result = draw.draw_units(candidates, data.draw.k, nonce, str(plan_id))
+        targets = [(UUID(unit_id), first_day) for unit_id in result.selected_unit_ids]
+        draw_section = {
+            "algorithm": result.algorithm,
+            "k": data.draw.k,
+            "plan_salt": str(plan_id),
+            "candidate_kinds": sorted(data.draw.candidate_kinds),
+            "candidates": [candidate.model_dump(mode="json") for candidate in candidates],
+        }
+    await _refuse_team_homed_in_targets(teams, targets)
+
+    now = datetime.now(UTC)
+    target_entries: list[dict[str, Any]] = [
+        {
+            "unit_id": str(unit_id),
+            "visit_date": visit_date.isoformat(),
+            "team": index % len(teams),
+        }
+        for index, (unit_id, visit_date) in enumerate(targets)
+    ]
+    document = {
+        "document_version": PLAN_DOCUMENT_VERSION,
+        "plan_id": str(plan_id),
+        "title": data.title,
+        "checklist_version_id": str(data.checklist_version_id),
+        "scope_unit_id": str(data.scope_unit_id),
+        "window": {"start": _iso(data.window_start), "end": _iso(data.window_end)},
+        "assignment_visibility": data.assignment_visibility.value,
+        "teams": [
+            {"head_id": str(team[0]), "member_ids": [str(member) for member in team[1:]]}
+            for team in teams
+        ],
+        "selection": "listed" if draw_section is None else "drawn",
+        "targets": target_entries,
+        "draw": draw_section,
+        "created_by": str(principal.user_id),
+        "created_at": _iso(now),
+    }
+    commitment = draw.commitment(document, nonce)
+
+    async with db.write_transaction():
+        await Plan.insert(
+            Plan(
+                id=plan_id,
+                title=data.title,
+                created_by=principal.user_id,
+                scope_unit_id=data.scope_unit_id,
+                scope_unit_path=scope_row["path"],
+                checklist_version_id=data.checklist_version_id,
+                window_start=data.window_start,
+                window_end=data.window_end,
+                selection=document["selection"],
+                draw_k=data.draw.k if data.draw else None,
+                assignment_visibility=data.assignment_visibility.value,
+                document=document,
+                commitment=commitment,
+                nonce=nonce,
+                created_at=now,
+            )
+        )
+        for entry in target_entries:
+            team = teams[entry["team"]]
+            visit_day = date.fromisoformat(entry["visit_date"])
+            await inspection_service.create_planned(
+                plan_id=plan_id,
+                unit_id=UUID(entry["unit_id"]),
+                checklist_version_id=data.checklist_version_id,
+                visit_date=visit_day,
+                window_start=data.window_start,
+                window_end=data.window_end,
+                team_head_id=team[0],
+                member_ids=list(team[1:]),
+                visible_to_team_from=(
+                    now
+                    if data.assignment_visibility.value == "at_creation"
+                    else datetime.combine(visit_day, time.min, zone).astimezone(UTC)
+                ),
+                now=now,
+            )
+        # Only the plan id and the commitment: the audit log must not leak the targets.
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="plan.created",
+            object_type="plan",
+            object_id=plan_id,
+            summary={"commitment": commitment, "selection": document["selection"]},
+        )
+    return await get_plan(plan_id=plan_id, principal=principal)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+async def _check_teams(data: PlanIn) -> list[list[UUID]]:
+    teams: list[list[UUID]] = []
+    seen: set[UUID] = set()
+    for index, team in enumerate(data.teams):
+        members = [team.head_id, *[m for m in team.member_ids if m != team.head_id]]
+        for member in members:
+            if member in seen:
+                raise InvalidInput(f"teams[{index}]: user {member} is in more than one team.")
+            seen.add(member)
+        teams.append(members)
+    rows = await AppUser.select(AppUser.id, AppUser.role, AppUser.active).where(
+        AppUser.id.is_in(list(seen))
+    )
+    found = {row["id"]: row for row in rows}
+    for user_id in seen:
+        row = found.get(user_id)
+        if row is None or not row["active"] or row["role"] not in ("inspector", "leader"):
+            raise InvalidInput(
+                f"User {user_id} cannot be on an inspection team: teams are active inspectors "
+                "or leaders."
+            )
+    return teams
+
+
+async def _listed_targets(
+    data: PlanIn, scope_path: str, first_day: date, last_day: date
+) -> list[tuple[UUID, date]]:
+    assert data.targets is not None
+    ids = [target.unit_id for target in data.targets]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("targets lists a unit more than once.")
+    rows = await Unit.select(Unit.id, Unit.active).where(
+        Unit.id.is_in(ids), Unit.path.like(f"{scope_path}%")
+    )
+    found = {row["id"]: row for row in rows}
+    result = []
+    for index, target in enumerate(data.targets):
+        row = found.get(target.unit_id)
+        if row is None or not row["active"]:
+            raise InvalidInput(
+                f"targets[{index}]: unit {target.unit_id} is not an active unit inside the plan's "
+                "scope."
+            )
+        visit_date = target.visit_date or first_day
+        if not first_day <= visit_date <= last_day:
+            raise InvalidInput(
+                f"targets[{index}]: visit_date {visit_date} is outside the window "
+                f"{first_day}..{last_day}."
+            )
+        result.append((target.unit_id, visit_date))
+    return result
+
+
+async def _draw_candidates(scope_path: str, kinds: list[str]) -> list[draw.RiskInputs]:
+    if not kinds:
+        raise InvalidInput("draw.candidate_kinds must name at least one unit kind.")
+    rows = await Unit.select(Unit.id).where(
+        Unit.path.like(f"{scope_path}%"),
+        Unit.active == True,
+        Unit.kind.is_in(kinds),
+    )
+    unit_ids = [row["id"] for row in rows]
+    risk = await inspection_service.risk_facts(unit_ids, now=datetime.now(UTC))
+    return [draw.RiskInputs(unit_id=str(unit_id), **risk.get(unit_id, {})) for unit_id in unit_ids]
+
+
+async def _refuse_team_homed_in_targets(
+    teams: list[list[UUID]], targets: list[tuple[UUID, date]]
+) -> None:
+    """Nobody inspects their own unit (or a unit above them): it would also break secrecy."""
+    members = [member for team in teams for member in team]
+    rows = await AppUser.select(
+        AppUser.id, AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_path")
+    ).where(AppUser.id.is_in(members))
+    target_paths = {
+        row["id"]: row["path"]
+        for row in await Unit.select(Unit.id, Unit.path).where(
+            Unit.id.is_in([unit_id for unit_id, _ in targets])
+        )
+    }
+    for row in rows:
+        for unit_id, path in target_paths.items():
+            if row["home_path"] and row["home_path"].startswith(path):
+                raise InvalidInput(
+                    f"User {row['id']} works in target unit {unit_id} (or below it) and cannot "
+                    "inspect it."
+                )
+
+
+# --- Reads ------------------------------------------------------------------------------------
+
+
+async def _visible_plan_row(plan_id: UUID, principal: Principal) -> dict[str, Any]:
+    if principal.role not in (Role.leader, Role.admin):
+        raise NotFound(f"No plan {plan_id}.")
+    row = (
+        await Plan.select()
+        .where(Plan.id == plan_id, Plan.scope_unit_path.like(f"{principal.home_unit_path}%"))
+        .first()
+        .output(load_json=True)
+    )
+    if row is None or await _principal_is_target(row, principal):
+        raise NotFound(f"No plan {plan_id}.")
+    return row
+
+
+async def _principal_is_target(row: dict[str, Any], principal: Principal) -> bool:
+    target_paths = await inspection_service.plan_target_paths(row["id"])
+    return any(principal.home_unit_path.startswith(path) for path in target_paths)
+
+
+async def get_plan(*, plan_id: UUID, principal: Principal) -> PlanOut:
+    row = await _visible_plan_row(plan_id, principal)
+    return await _to_out(row)
+
+
+async def _to_out(row: dict[str, Any]) -> PlanOut:
+    inspections = await inspection_service.plan_inspections(row["id"])
+    return PlanOut(
+        **{key: value for key, value in row.items() if key not in ("nonce",)},
+        nonce=row["nonce"] if row["revealed_at"] else None,
+        targets=[PlanTargetOut(**item) for item in inspections],
+    )
+
+
+async def list_plans(*, principal: Principal) -> list[PlanOut]:
+    if principal.role not in (Role.leader, Role.admin):
+        return []
+    rows = (
+        await Plan.select()
+        .where(Plan.scope_unit_path.like(f"{principal.home_unit_path}%"))
+        .order_by(Plan.created_at, ascending=False)
+        .output(load_json=True)
+    )
+    visible = [row for row in rows if not await _principal_is_target(row, principal)]
+    return [await _to_out(row) for row in visible]
+
+
+# --- Reveal and verify ------------------------------------------------------------------------
+
+
+async def reveal(*, plan_id: UUID, principal: Principal, now: datetime | None = None) -> RevealOut:
+    now = now or datetime.now(UTC)
+    async with db.write_transaction():
+        row = await _visible_plan_row(plan_id, principal)
+        window_end = _aware(row["window_end"])
+        if now < window_end:
+            raise Conflict(
+                f"The plan's window ends at {window_end.isoformat()}; the nonce can be revealed "
+                "only after that, or the visits would stop being unannounced."
+            )
+        if row["revealed_at"] is None:
+            await Plan.update({Plan.revealed_at: now}).where(Plan.id == plan_id)
+            await audit_service.record(
+                actor=audit_service.actor_of(principal),
+                action="plan.revealed",
+                object_type="plan",
+                object_id=plan_id,
+                summary={"nonce": row["nonce"]},
+            )
+            row["revealed_at"] = now
+    return RevealOut(
+        plan_id=plan_id,
+        nonce=row["nonce"],
+        commitment=row["commitment"],
+        revealed_at=_aware(row["revealed_at"]),
+    )
+
+
+async def verify(*, plan_id: UUID, principal: Principal) -> VerifyOut:
+    """Recompute the commitment and the draw. Once revealed, any logged-in user may check."""
+    row = await Plan.select().where(Plan.id == plan_id).first().output(load_json=True)
+    if row is None or (row["revealed_at"] is None and not await _can_see(row, principal)):
+        raise NotFound(f"No plan {plan_id}.")
+    published = await _published_commitment(plan_id)
+    if row["revealed_at"] is None:
+        return VerifyOut(
+            plan_id=plan_id,
+            status="not_revealed",
+            commitment_published=published,
+            commitment_recomputed=None,
+            hash_matches=None,
+            draw_matches=None,
+            inspections_match=None,
+            recomputed_selection=None,
+            nonce=None,
+            document=None,
+            explanation="The nonce is still secret; verification is possible after reveal.",
+        )
+    document = row["document"]
+    nonce = row["nonce"]
+    expected = published or row["commitment"]
+    recomputed = draw.commitment(document, nonce)
+    hash_matches = recomputed == expected and row["commitment"] == expected
+    draw_matches: bool | None = None
+    selection: list[str] | None = None
+    listed_targets = [target["unit_id"] for target in document.get("targets", [])]
+    if document.get("draw"):
+        section = document["draw"]
+        candidates = [draw.RiskInputs(**candidate) for candidate in section["candidates"]]
+        result = draw.verify(
+            document,
+            nonce,
+            expected,
+            candidates,
+            section["k"],
+            section["plan_salt"],
+            listed_targets,
+        )
+        draw_matches = result.draw_matches
+        selection = list(result.recomputed_selection or [])
+    actual_targets = sorted(
+        str(item["unit_id"]) for item in await inspection_service.plan_inspections(plan_id)
+    )
+    inspections_match = actual_targets == sorted(listed_targets)
+    ok = hash_matches and draw_matches is not False and inspections_match
+    problems = []
+    if not hash_matches:
+        problems.append("the plan document or its commitment differs from what was published")
+    if draw_matches is False:
+        problems.append("recomputing the draw gives other units")
+    if not inspections_match:
+        problems.append("the plan's inspections are not the units the plan names")
+    return VerifyOut(
+        plan_id=plan_id,
+        status="match" if ok else "mismatch",
+        commitment_published=published,
+        commitment_recomputed=recomputed,
+        hash_matches=hash_matches,
+        draw_matches=draw_matches,
+        inspections_match=inspections_match,
+        recomputed_selection=selection,
+        nonce=nonce,
+        document=document,
+        explanation="Everything matches." if ok else "Mismatch: " + "; ".join(problems) + ".",
+    )
+
+
+async def _can_see(row: dict[str, Any], principal: Principal) -> bool:
+    try:
+        await _visible_plan_row(row["id"], principal)
+    except NotFound:
+        return False
+    return True
+
+
+async def _published_commitment(plan_id: UUID) -> str | None:
+    event = (
+        await AuditEvent.select(AuditEvent.summary)
+        .where(AuditEvent.object_id == str(plan_id), AuditEvent.action == "plan.created")
+        .first()
+        .output(load_json=True)
+    )
+    return event["summary"].get("commitment") if event else None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
