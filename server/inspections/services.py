@@ -11,6 +11,7 @@ commit together.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -53,6 +54,23 @@ from server.units.tables import Unit
 # Beyond this difference from the server's clock a device's time is flagged and not trusted for
 # ordering answers (the server's receipt time is used instead).
 CLOCK_SKEW_LIMIT = timedelta(minutes=5)
+
+# Other packages react to lifecycle events inside the same transaction (corrective actions on
+# submit, notifications on start) without this package importing them. Registered in create_app.
+LifecycleHook = Callable[..., Awaitable[None]]
+_hooks: dict[str, list[LifecycleHook]] = {"started": [], "submitted": [], "signed": []}
+
+
+def register_hook(event: str, hook: LifecycleHook) -> None:
+    if hook not in _hooks[event]:
+        _hooks[event].append(hook)
+
+
+async def _run_hooks(event: str, **details: Any) -> None:
+    for hook in _hooks[event]:
+        await hook(**details)
+
+
 NOT_STARTED = (InspectionStatus.planned.value,)
 EDITABLE = (InspectionStatus.in_progress.value,)
 
@@ -382,6 +400,7 @@ async def start(data: StartIn, *, principal: Principal, received_at: datetime) -
             object_id=data.inspection_id,
             summary={"distance_m": distance, "clock_skew_seconds": round(skew, 3), "flags": flags},
         )
+        await _run_hooks("started", inspection=row, principal=principal, now=received_at)
     return {"status": "in_progress", "distance_m": distance, "flags": flags}
 
 
@@ -591,6 +610,19 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
                 "findings": len(result.findings),
             },
         )
+        all_findings = (
+            await Finding.select()
+            .where(Finding.inspection_id == data.inspection_id)
+            .output(load_json=True)
+        )
+        await _run_hooks(
+            "submitted",
+            inspection=row,
+            findings=all_findings,
+            due_days_policy=template.action_due_days.model_dump(),
+            principal=principal,
+            now=received_at,
+        )
     return {
         "status": "submitted",
         "total": result.total,
@@ -655,6 +687,8 @@ async def sign(data: SignIn, *, principal: Principal, received_at: datetime) -> 
             object_id=data.inspection_id,
             summary={"signer_role": data.signer_role.value, "refused": data.refused},
         )
+        if complete:
+            await _run_hooks("signed", inspection=row, principal=principal, now=received_at)
     return {"status": InspectionStatus.signed.value if complete else row["status"]}
 
 
