@@ -45,6 +45,8 @@ TAGS = [
     Tag(name="checklists", description="Checklist templates and their published versions"),
     Tag(name="plans", description="Sealed plans of unannounced inspections"),
     Tag(name="inspections", description="Inspections, their findings and addenda"),
+    Tag(name="actions", description="Corrective actions and their history"),
+    Tag(name="notifications", description="The notification outbox (admin)"),
     Tag(name="mobile", description="The phone's bootstrap, sync and evidence upload"),
     Tag(name="ops", description="Health and version"),
 ]
@@ -89,7 +91,9 @@ def _configure_dependencies(settings: Settings) -> dict[str, Provide]:
 def _route_handlers() -> list[Any]:
     from checklists.controllers import ChecklistController
     from mobile_api.controllers import MobileController
+    from server.actions.controllers import ActionController, FollowUpController
     from server.inspections.controllers import InspectionController
+    from server.notifications.controllers import NotificationController
     from server.plans.controllers import PlanController
 
     return [
@@ -101,22 +105,38 @@ def _route_handlers() -> list[Any]:
         ChecklistController,
         PlanController,
         InspectionController,
+        FollowUpController,
+        ActionController,
+        NotificationController,
         MobileController,
     ]
 
 
-def _register_cross_package_hooks() -> None:
+def _register_cross_package_hooks(settings: Settings) -> None:
+    from mobile_api import services as mobile_service
+    from mobile_api.schemas import OpType
+    from server.actions import services as action_service
+    from server.actions.schemas import OfflineTransitionIn
     from server.inspections import services as inspection_service
+    from server.notifications import services as notification_service
 
     unit_service.register_history_check(user_service.unit_history_reason)
     unit_service.register_history_check(inspection_service.unit_history_reason)
+    unit_service.register_history_check(action_service.unit_history_reason)
+    notification_service.configure(settings)
+    inspection_service.register_hook("started", action_service.on_inspection_started)
+    inspection_service.register_hook("submitted", action_service.on_inspection_submitted)
+    inspection_service.register_hook("signed", action_service.on_inspection_signed)
+    mobile_service.register_op(
+        OpType.action_transition, OfflineTransitionIn, action_service.offline_transition
+    )
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db.bind_engine(db.build_engine(settings))
-    _register_cross_package_hooks()
+    _register_cross_package_hooks(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -60,6 +60,23 @@ def _parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="verify the audit hash chain")
     verify.set_defaults(handler=_audit_verify)
 
+    worker = commands.add_parser("worker", help="deliver notifications and run timed triggers")
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
+    worker.add_argument("--poll-seconds", type=float, default=2.0)
+    worker.add_argument("--lease-seconds", type=float, default=120.0)
+    worker.add_argument("--name", default=None)
+    worker.set_defaults(handler=_worker)
+
+    notifications = commands.add_parser("notifications", help="the outbox").add_subparsers()
+    listing = notifications.add_parser("list", help="list notifications (targets masked)")
+    listing.add_argument("--status", action="append", help="e.g. --status failed --status dead")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(handler=_notifications_list)
+    requeue = notifications.add_parser("requeue", help="send failed or dead notifications again")
+    requeue.add_argument("ids", nargs="*", help="notification ids")
+    requeue.add_argument("--all-dead", action="store_true")
+    requeue.set_defaults(handler=_notifications_requeue)
+
     checklists = commands.add_parser("checklists", help="checklist templates").add_subparsers()
     validate = checklists.add_parser("validate", help="validate checklist YAML files")
     validate.add_argument("files", nargs="+")
@@ -193,6 +210,81 @@ def _audit_verify(args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"  - {problem.message}")
         return 1
+
+    return _with_database(settings, work)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from server.notifications import services as notification_service
+    from server.notifications.worker import Worker
+
+    notification_service.configure(settings)
+    worker = Worker(settings, name=args.name, lease_seconds=args.lease_seconds)
+
+    async def work() -> int:
+        if args.once:
+            handled = await worker.run_once()
+            print(f"handled {handled} notification(s)")
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await worker.run_forever(poll_seconds=args.poll_seconds, stop=stop)
+        return 0
+
+    return _with_database(settings, work)
+
+
+def _notifications_list(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from server.notifications import services as notification_service
+
+    async def work() -> int:
+        rows = await notification_service.list_messages(
+            principal=None, statuses=args.status, limit=args.limit
+        )
+        for row in rows:
+            print(
+                f"{row.id}  {row.status:<8} attempts={row.attempts}/{row.max_attempts} "
+                f"{row.event_type:<24} {row.target}  {row.last_error or ''}"
+            )
+        print(f"{len(rows)} notification(s)")
+        return 0
+
+    return _with_database(settings, work)
+
+
+def _notifications_requeue(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from uuid import UUID
+
+    from server.errors import DomainError
+    from server.notifications import services as notification_service
+
+    async def work() -> int:
+        ids = [UUID(value) for value in args.ids]
+        if args.all_dead:
+            ids += [
+                row.id
+                for row in await notification_service.list_messages(
+                    principal=None, statuses=["dead"], limit=10_000
+                )
+            ]
+        status = 0
+        for message_id in ids:
+            try:
+                await notification_service.requeue(message_id=message_id, principal=None)
+                print(f"requeued {message_id}")
+            except DomainError as error:
+                print(f"spotcheck: {message_id}: {error.detail}", file=sys.stderr)
+                status = 1
+        return status
 
     return _with_database(settings, work)
 

@@ -74,9 +74,11 @@ def all_tables() -> list[type[Table]]:
     """Every table of every package, imported here so binding covers them all."""
     from checklists import tables as checklist_tables
     from mobile_api import tables as mobile_tables
+    from server.actions import tables as action_tables
     from server.audit import tables as audit_tables
     from server.auth import tables as auth_tables
     from server.inspections import tables as inspection_tables
+    from server.notifications import tables as notification_tables
     from server.plans import tables as plan_tables
     from server.units import tables as unit_tables
     from server.users import tables as user_tables
@@ -90,6 +92,8 @@ def all_tables() -> list[type[Table]]:
         plan_tables,
         inspection_tables,
         mobile_tables,
+        action_tables,
+        notification_tables,
     ]
     return [table for module in modules for table in module.TABLES]
 

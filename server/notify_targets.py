@@ -28,3 +28,10 @@ def mask_target(url: str) -> str:
         return url.split("://", 1)[0] + "://***"
     # The query string can hold tokens and custom headers (json://…?+X-Token=…); leave it out.
     return str(plugin.url(privacy=True)).split("?", 1)[0]
+
+
+def unmask_targets(submitted: list[str], stored: list[str]) -> list[str]:
+    """A form that shows masked targets sends them back when saved; keep the stored URL each mask
+    stands for, or the secret would be overwritten with asterisks."""
+    stored_by_mask = {mask_target(url): url for url in stored}
+    return [stored_by_mask.get(url.strip(), url) for url in submitted]

@@ -4,9 +4,11 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from server.actions.tables import TABLES as ACTION_TABLES
 from server.audit.tables import TABLES as AUDIT_TABLES
 from server.auth.tables import TABLES as AUTH_TABLES
 from server.inspections.tables import TABLES as INSPECTION_TABLES
+from server.notifications.tables import TABLES as NOTIFICATION_TABLES
 from server.plans.tables import TABLES as PLAN_TABLES
 from server.units.tables import TABLES as UNIT_TABLES
 from server.users.tables import TABLES as USER_TABLES
@@ -21,6 +23,8 @@ APP_CONFIG = AppConfig(
         *AUDIT_TABLES,
         *PLAN_TABLES,
         *INSPECTION_TABLES,
+        *ACTION_TABLES,
+        *NOTIFICATION_TABLES,
     ],
     migration_dependencies=[],
     commands=[],

@@ -30,11 +30,16 @@ def engine_name() -> str:
     return "postgres" if url.startswith("postgres") else "sqlite"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Every async test runs under anyio, marked before parametrization sees it."""
+    if inspect.iscoroutinefunction(obj) and name.startswith("test"):
+        pytest.mark.anyio(obj)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     current = engine_name()
     for item in items:
-        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
-            item.add_marker(pytest.mark.anyio)
         if current == "sqlite" and item.get_closest_marker("postgres_only"):
             item.add_marker(pytest.mark.skip(reason="runs only against PostgreSQL"))
         if current == "postgres" and item.get_closest_marker("sqlite_only"):

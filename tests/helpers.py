@@ -100,3 +100,104 @@ def plan_payload(
     if draw_k is not None:
         body["draw"] = {"k": draw_k}
     return body
+
+
+async def create_plan_for(client: Any, world: Any, target: str, **options: Any) -> dict[str, Any]:
+    """A leader of D1 plans an inspection of one unit, team head `inspector`."""
+    version_id, _ = await publish_shipped_checklist()
+    leader = await world.login(client, "leader_d1")
+    body = plan_payload(
+        checklist_version_id=version_id,
+        scope_unit_id=world.units["D1"],
+        head_id=world.users["inspector"],
+        targets=[world.units[target]],
+        **options,
+    )
+    response = await client.post("/api/v1/plans", json=body, headers=leader)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def upload_evidence(client: Any, headers: dict[str, str], data: bytes) -> str:
+    digest = sha256_hex(data)
+    response = await client.put(f"/mobile/v1/evidence/{digest}", content=data, headers=headers)
+    assert response.status_code == 200, response.text
+    return digest
+
+
+def answer_ops(
+    template: ChecklistTemplate, inspection_id: str, photos: list[str], failed_items: set[str]
+) -> list[dict[str, Any]]:
+    """One answer op per answerable item: failing for `failed_items`, passing otherwise, each
+    with a note and as many photos as the item's evidence rule asks."""
+    ops = []
+    for _section, item in template.items():
+        if item.answer_type in ("signature", "photo"):
+            continue
+        answer = failing_answer(item) if item.key in failed_items else passing_answer(item)
+        ops.append(
+            op(
+                "answer",
+                inspection_id=inspection_id,
+                item_key=item.key,
+                note="Quan sát trực tiếp tại quầy",
+                evidence=photos[: max(1, item.evidence.min_photos)],
+                device_time=now_iso(),
+                **answer,
+            )
+        )
+    return ops
+
+
+async def sync(
+    client: Any, headers: dict[str, str], ops: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    response = await client.post(
+        "/mobile/v1/sync",
+        json={"device_id": "phone-1", "sent_at": now_iso(), "ops": ops},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json()["results"])
+
+
+async def run_to_signed(
+    client: Any, world: Any, target: str, failed_items: set[str], *, sign: bool = True
+) -> str:
+    """Plan, start, answer, submit (and sign) an inspection of `target`; returns its id."""
+    plan = await create_plan_for(client, world, target)
+    inspection_id = str(plan["targets"][0]["inspection_id"])
+    _, template = await publish_shipped_checklist()
+    inspector = await world.login(client, "inspector")
+    photos = [
+        await upload_evidence(client, inspector, photo_bytes((i * 40, 10, 10))) for i in range(3)
+    ]
+    ops = [
+        op(
+            "start",
+            inspection_id=inspection_id,
+            device_time=now_iso(),
+            latitude=20.25,
+            longitude=106.2,
+        ),
+        *answer_ops(template, inspection_id, photos, failed_items),
+        op("submit", inspection_id=inspection_id, device_time=now_iso()),
+    ]
+    if sign:
+        signature = await upload_evidence(client, inspector, photo_bytes((0, 0, 0), (120, 40)))
+        for role, name in (("team_head", "Lê Minh Tuấn"), ("unit_representative", "Vũ Đức Phương")):
+            ops.append(
+                op(
+                    "sign",
+                    inspection_id=inspection_id,
+                    signer_role=role,
+                    signer_name=name,
+                    signature_sha256=signature,
+                    device_time=now_iso(),
+                )
+            )
+    results = await sync(client, inspector, ops)
+    assert all(r["status"] == "applied" for r in results), [
+        r for r in results if r["status"] != "applied"
+    ]
+    return inspection_id

@@ -8,6 +8,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from server.auth import services as auth_service
+from server.auth.openapi import PublicOperation
 from server.auth.schemas import LoginIn, RefreshIn, TokenPairOut
 from server.scopes import Principal
 from server.settings import Settings
@@ -19,7 +20,13 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/login", operation_id="login", status_code=HTTP_200_OK, security=[])
+    @post(
+        "/login",
+        operation_id="login",
+        status_code=HTTP_200_OK,
+        security=[],
+        operation_class=PublicOperation,
+    )
     async def login(
         self,
         data: JSONBody[LoginIn],
@@ -30,7 +37,13 @@ class AuthController(Controller):
         remote = request.client.host if request.client else "unknown"
         return await auth_service.login(settings=settings, data=data, remote_address=remote)
 
-    @post("/refresh", operation_id="refresh", status_code=HTTP_200_OK, security=[])
+    @post(
+        "/refresh",
+        operation_id="refresh",
+        status_code=HTTP_200_OK,
+        security=[],
+        operation_class=PublicOperation,
+    )
     async def refresh(
         self, data: JSONBody[RefreshIn], settings: NamedDependency[Settings]
     ) -> TokenPairOut:

@@ -742,3 +742,58 @@ async def unit_history_reason(unit_id: UUID) -> str | None:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def mark_closed(inspection_id: UUID, *, now: datetime) -> bool:
+    """Close a signed inspection (all its corrective actions are verified). Runs in the caller's
+    transaction; returns whether it changed anything."""
+    row = await Inspection.select(Inspection.status).where(Inspection.id == inspection_id).first()
+    if row is None or row["status"] != InspectionStatus.signed.value:
+        return False
+    await _touch(inspection_id, now, status=InspectionStatus.closed.value, closed_at=now)
+    await audit_service.record(
+        actor=audit_service.SYSTEM,
+        action="inspection.closed",
+        object_type="inspection",
+        object_id=inspection_id,
+        summary={"reason": "all corrective actions verified"},
+    )
+    return True
+
+
+async def inspection_facts(inspection_id: UUID) -> dict[str, Any] | None:
+    """Unscoped facts other services need after checking scope their own way."""
+    row = (
+        await Inspection.select(
+            Inspection.id,
+            Inspection.unit_id,
+            Inspection.unit_path,
+            Inspection.plan_id,
+            Inspection.status,
+            Inspection.checklist_version_id,
+        )
+        .where(Inspection.id == inspection_id)
+        .first()
+    )
+    return dict(row) if row else None
+
+
+async def is_member(inspection_id: UUID, user_id: UUID) -> bool:
+    return bool(
+        await InspectionMember.exists().where(
+            InspectionMember.inspection_id == inspection_id, InspectionMember.user_id == user_id
+        )
+    )
+
+
+async def inspections_of_member(user_id: UUID) -> list[UUID]:
+    rows = await InspectionMember.select(InspectionMember.inspection_id).where(
+        InspectionMember.user_id == user_id
+    )
+    return [row["inspection_id"] for row in rows]
+
+
+async def link_follow_up(follow_up_id: UUID, original_id: UUID) -> None:
+    await Inspection.update({Inspection.follow_up_of: original_id}).where(
+        Inspection.id == follow_up_id
+    )

@@ -14,10 +14,13 @@ from zoneinfo import ZoneInfo
 
 from checklists import services as checklist_service
 from server import db
+from server.actions import services as action_service
 from server.audit import services as audit_service
 from server.audit.tables import AuditEvent
 from server.errors import Conflict, InvalidInput, NotFound
 from server.inspections import services as inspection_service
+from server.notifications import services as notification_service
+from server.notifications.services import Recipient
 from server.plans import draw
 from server.plans.schemas import PlanIn, PlanOut, PlanTargetOut, RevealOut, VerifyOut
 from server.plans.tables import Plan
@@ -141,6 +144,15 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
             object_id=plan_id,
             summary={"commitment": commitment, "selection": document["selection"]},
         )
+        await notification_service.enqueue(
+            event_type="plan.committed",
+            event_key=f"plan.committed:{plan_id}",
+            recipients=[Recipient(kind="oversight")],
+            values={"plan": str(plan_id), "commitment": commitment},
+            link=None,
+            now=now,
+            payload={"plan_id": str(plan_id), "commitment": commitment},
+        )
     return await get_plan(plan_id=plan_id, principal=principal)
 
 
@@ -210,7 +222,10 @@ async def _draw_candidates(scope_path: str, kinds: list[str]) -> list[draw.RiskI
         Unit.kind.is_in(kinds),
     )
     unit_ids = [row["id"] for row in rows]
-    risk = await inspection_service.risk_facts(unit_ids, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    risk = await inspection_service.risk_facts(unit_ids, now=now)
+    for unit_id, counts in (await action_service.risk_facts(unit_ids, now=now)).items():
+        risk.setdefault(unit_id, {}).update(counts)
     return [draw.RiskInputs(unit_id=str(unit_id), **risk.get(unit_id, {})) for unit_id in unit_ids]
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from server import db
 from server.audit import services as audit_service
 from server.errors import Conflict, InvalidInput, NotFound
-from server.notify_targets import mask_target, validate_targets
+from server.notify_targets import mask_target, unmask_targets, validate_targets
 from server.scopes import Principal, Role, require_role
 from server.units.schemas import UnitIn, UnitOut, UnitPatch
 from server.units.tables import Unit
@@ -44,7 +44,7 @@ async def list_units(
 ) -> list[UnitOut]:
     query = Unit.select().where(scope_filter(principal))
     if not include_inactive:
-        query = query.where(Unit.active == True)  # noqa: E712 - Piccolo builds SQL from ==
+        query = query.where(Unit.active == True)
     if parent_id is not None:
         query = query.where(Unit.parent_id == parent_id)
     rows = await query.order_by(Unit.path).output(load_json=True)
@@ -138,7 +138,9 @@ async def update_unit(*, unit_id: UUID, data: UnitPatch, principal: Principal) -
     async with db.write_transaction():
         row = await _get_row(unit_id, principal)
         if "notification_targets" in changes:
-            submitted = _unmask(changes["notification_targets"] or [], row["notification_targets"])
+            submitted = unmask_targets(
+                changes["notification_targets"] or [], row["notification_targets"]
+            )
             changes["notification_targets"] = validate_targets(
                 submitted, field="notification_targets"
             )
@@ -164,13 +166,6 @@ async def update_unit(*, unit_id: UUID, data: UnitPatch, principal: Principal) -
         )
         updated = await _get_row(unit_id, principal)
     return to_out(updated)
-
-
-def _unmask(submitted: list[str], stored: list[str]) -> list[str]:
-    """A form that shows a unit's masked targets sends them back when saved; keep the stored URL
-    each mask stands for, or the secret would be overwritten with asterisks."""
-    stored_by_mask = {mask_target(url): url for url in stored}
-    return [stored_by_mask.get(url.strip(), url) for url in submitted]
 
 
 async def _move(row: dict[str, Any], new_parent_id: UUID | None, principal: Principal) -> None:

@@ -34,6 +34,7 @@ class UserIn(BaseModel):
     home_unit_id: UUID
     password: Password
     language: Language = Language.vi
+    notification_targets: list[str] = Field(default_factory=list, max_length=10)
 
 
 class UserPatch(BaseModel):
@@ -49,6 +50,7 @@ class UserPatch(BaseModel):
     password: Password | None = None
     language: Language | None = None
     active: bool | None = None
+    notification_targets: list[str] | None = Field(default=None, max_length=10)
 
 
 class UserOut(BaseModel):
@@ -61,6 +63,9 @@ class UserOut(BaseModel):
     language: Language
     active: bool
     created_at: datetime
+    notification_targets: list[str] = Field(
+        default_factory=list, description="Apprise URLs, secrets masked"
+    )
 
 
 class MeOut(UserOut):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -10,6 +11,7 @@ from server import db
 from server.audit import services as audit_service
 from server.auth import passwords
 from server.errors import Conflict, InvalidInput, NotFound
+from server.notify_targets import mask_target, unmask_targets, validate_targets
 from server.scopes import Principal, Role, require_role
 from server.units import services as unit_service
 from server.units.tables import Unit
@@ -25,7 +27,12 @@ ROLE_SCOPE_SENTENCES = {
 
 
 def to_out(row: dict[str, Any]) -> UserOut:
-    return UserOut.model_validate(row)
+    targets = row.get("notification_targets") or []
+    if isinstance(targets, str):  # read without load_json
+        targets = json.loads(targets)
+    return UserOut.model_validate(
+        {**row, "notification_targets": [mask_target(url) for url in targets]}
+    )
 
 
 async def _visible_user_filter(principal: Principal) -> Any:
@@ -63,6 +70,7 @@ async def create_user(*, data: UserIn, principal: Principal) -> UserOut:
     require_role(principal, Role.admin)
     # Scope first, so an admin cannot tell whether a unit outside their tree exists.
     await unit_service.get_unit(unit_id=data.home_unit_id, principal=principal)
+    targets = validate_targets(data.notification_targets, field="notification_targets")
     password_hash = await passwords.hash_password(data.password)
     user_id = uuid4()
     now = datetime.now(UTC)
@@ -80,6 +88,7 @@ async def create_user(*, data: UserIn, principal: Principal) -> UserOut:
                 password_hash=password_hash,
                 language=data.language.value,
                 active=True,
+                notification_targets=targets,
                 created_at=now,
                 updated_at=now,
             )
@@ -104,7 +113,15 @@ async def update_user(*, user_id: UUID, data: UserPatch, principal: Principal) -
     for required in ("full_name", "role", "home_unit_id", "language", "active", "password"):
         if required in changes and changes[required] is None:
             raise InvalidInput(f"{required} cannot be null.")
-    await _get_row(user_id, principal)
+    current = await _get_row(user_id, principal)
+    if "notification_targets" in changes:
+        stored = current.get("notification_targets") or []
+        if isinstance(stored, str):
+            stored = json.loads(stored)
+        changes["notification_targets"] = validate_targets(
+            unmask_targets(changes["notification_targets"] or [], stored),
+            field="notification_targets",
+        )
     if "home_unit_id" in changes:
         await unit_service.get_unit(unit_id=changes["home_unit_id"], principal=principal)
     if "password" in changes:
@@ -125,7 +142,9 @@ async def update_user(*, user_id: UUID, data: UserPatch, principal: Principal) -
             object_type="user",
             object_id=user_id,
             summary={
-                key: ("(changed)" if key == "password_hash" else str(value))
+                key: (
+                    "(changed)" if key in ("password_hash", "notification_targets") else str(value)
+                )
                 for key, value in changes.items()
                 if key != "updated_at"
             },
@@ -139,7 +158,7 @@ async def me(principal: Principal) -> MeOut:
     if row is None or unit is None:
         raise NotFound("Your account no longer exists.")
     return MeOut(
-        **row,
+        **to_out(row).model_dump(),
         home_unit_code=unit["code"],
         home_unit_name_vi=unit["name_vi"],
         home_unit_name_en=unit["name_en"],
@@ -150,7 +169,7 @@ async def me(principal: Principal) -> MeOut:
 async def find_active_by_username(username: str) -> dict[str, Any] | None:
     return (
         await AppUser.select()
-        .where(AppUser.username == username.strip().lower(), AppUser.active == True)  # noqa: E712
+        .where(AppUser.username == username.strip().lower(), AppUser.active == True)
         .first()
     )
 
@@ -165,7 +184,7 @@ async def load_principal(user_id: UUID, family_id: UUID | None) -> Principal | N
             AppUser.language,
             AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_unit_path"),
         )
-        .where(AppUser.id == user_id, AppUser.active == True)  # noqa: E712
+        .where(AppUser.id == user_id, AppUser.active == True)
         .first()
     )
     if row is None or row["home_unit_path"] is None:

@@ -1,4 +1,4 @@
-from piccolo.columns import UUID, Boolean, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Boolean, Timestamptz, Varchar
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.table import Table
 
@@ -13,6 +13,7 @@ class AppUser(Table, tablename="app_user"):
     password_hash = Varchar(length=255)
     language = Varchar(length=5, default="vi")
     active = Boolean(default=True)
+    notification_targets = JSON(default=[])
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

@@ -1,0 +1,1 @@
+"""Corrective actions: one per finding, owned by a unit, moved through a fixed state machine."""

@@ -1,0 +1,561 @@
+"""Corrective actions: created on submit, moved by the right people, closing the inspection when
+all are verified, and announcing every move that someone must act on through the outbox (in the
+same transaction as the move)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from server import db
+from server.actions.rules import ActionStatus, Mover, MoveRefused, find_move
+from server.actions.schemas import (
+    ActionDetailOut,
+    ActionEventOut,
+    ActionOut,
+    CommentIn,
+    FollowUpIn,
+    OfflineTransitionIn,
+    ReassignIn,
+    TransitionIn,
+)
+from server.actions.tables import ActionEvent, CorrectiveAction
+from server.audit import services as audit_service
+from server.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from server.inspections import services as inspection_service
+from server.notifications import services as notification_service
+from server.notifications.services import Recipient
+from server.plans.tables import Plan
+from server.scopes import Principal, Role
+from server.units.tables import Unit
+from server.users.tables import AppUser
+
+DEFAULT_DUE_DAYS = {"critical": 7, "major": 15, "minor": 30}
+
+
+def action_link(action_id: UUID) -> str:
+    return notification_service.link_to(f"/api/v1/actions/{action_id}")
+
+
+def inspection_link(inspection_id: UUID) -> str:
+    return notification_service.link_to(f"/api/v1/inspections/{inspection_id}")
+
+
+# --- Hooks from the inspection lifecycle (inside its transaction) --------------------------------
+
+
+async def on_inspection_started(
+    *, inspection: dict[str, Any], principal: Principal, now: datetime
+) -> None:
+    unit = await Unit.select(Unit.name_vi).where(Unit.id == inspection["unit_id"]).first()
+    heads = await unit_heads_of(inspection["unit_id"])
+    await notification_service.enqueue(
+        event_type="inspection.started",
+        event_key=f"inspection.started:{inspection['id']}",
+        recipients=[Recipient(kind="user", id=head) for head in heads],
+        values={"unit": unit["name_vi"] if unit else "", "time": now.isoformat(timespec="minutes")},
+        link=inspection_link(inspection["id"]),
+        now=now,
+        payload={"inspection_id": str(inspection["id"])},
+    )
+
+
+async def on_inspection_submitted(
+    *,
+    inspection: dict[str, Any],
+    findings: list[dict[str, Any]],
+    due_days_policy: dict[str, int],
+    principal: Principal,
+    now: datetime,
+) -> None:
+    unit = (
+        await Unit.select(Unit.path, Unit.name_vi).where(Unit.id == inspection["unit_id"]).first()
+    )
+    assert unit is not None
+    for finding in findings:
+        days = finding["due_days"] or due_days_policy.get(
+            finding["severity"], DEFAULT_DUE_DAYS[finding["severity"]]
+        )
+        action = finding["default_action"] or {}
+        title_vi = action.get("vi") or f"Khắc phục: {finding['description']}"
+        title_en = action.get("en") or f"Fix: {finding['description_en'] or finding['description']}"
+        action_id = uuid4()
+        due_at = now + timedelta(days=days)
+        await CorrectiveAction.insert(
+            CorrectiveAction(
+                id=action_id,
+                finding_id=finding["id"],
+                inspection_id=inspection["id"],
+                inspected_unit_id=inspection["unit_id"],
+                inspected_unit_path=unit["path"],
+                responsible_unit_id=inspection["unit_id"],
+                responsible_unit_path=unit["path"],
+                severity=finding["severity"],
+                category=finding["category"],
+                title_vi=title_vi,
+                title_en=title_en,
+                status=ActionStatus.open.value,
+                due_at=due_at,
+                evidence=[],
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await _history(
+            action_id, "created", None, ActionStatus.open, principal.label, principal.user_id, now
+        )
+        await _announce_assigned(
+            action_id,
+            inspection["unit_id"],
+            unit["name_vi"],
+            title_vi,
+            title_en,
+            finding["severity"],
+            due_at,
+            now,
+        )
+
+
+async def on_inspection_signed(
+    *, inspection: dict[str, Any], principal: Principal, now: datetime
+) -> None:
+    unit = await Unit.select(Unit.name_vi).where(Unit.id == inspection["unit_id"]).first()
+    recipients = [Recipient(kind="unit", id=inspection["unit_id"])]
+    leader = await plan_leader(inspection.get("plan_id"))
+    if leader:
+        recipients.append(Recipient(kind="user", id=leader))
+    await notification_service.enqueue(
+        event_type="inspection.minutes_ready",
+        event_key=f"inspection.minutes_ready:{inspection['id']}",
+        recipients=recipients,
+        values={"unit": unit["name_vi"] if unit else ""},
+        link=f"{inspection_link(inspection['id'])}/minutes.pdf",
+        now=now,
+        payload={"inspection_id": str(inspection["id"])},
+    )
+    pending = await CorrectiveAction.count().where(
+        CorrectiveAction.inspection_id == inspection["id"],
+        CorrectiveAction.status != ActionStatus.verified.value,
+    )
+    if pending == 0:
+        await inspection_service.mark_closed(inspection["id"], now=now)
+
+
+async def _announce_assigned(
+    action_id: UUID,
+    unit_id: UUID,
+    unit_name: str,
+    title_vi: str,
+    title_en: str,
+    severity: str,
+    due_at: datetime,
+    now: datetime,
+    *,
+    generation: int = 1,
+) -> None:
+    await notification_service.enqueue(
+        event_type="action.assigned",
+        event_key=f"action.assigned:{action_id}:{unit_id}:{generation}",
+        recipients=[Recipient(kind="unit", id=unit_id)],
+        values={
+            "title": title_vi,
+            "unit": unit_name,
+            "severity": severity,
+            "due": due_at.date().isoformat(),
+        },
+        link=action_link(action_id),
+        now=now,
+        payload={"action_id": str(action_id), "title_en": title_en},
+    )
+
+
+async def unit_heads_of(unit_id: UUID) -> list[UUID]:
+    rows = await AppUser.select(AppUser.id).where(
+        AppUser.home_unit_id == unit_id,
+        AppUser.role == Role.unit_head.value,
+        AppUser.active == True,
+    )
+    return [row["id"] for row in rows]
+
+
+async def plan_leader(plan_id: UUID | None) -> UUID | None:
+    if plan_id is None:
+        return None
+    row = await Plan.select(Plan.created_by).where(Plan.id == plan_id).first()
+    return row["created_by"] if row else None
+
+
+async def _history(
+    action_id: UUID,
+    kind: str,
+    from_status: ActionStatus | None,
+    to_status: ActionStatus | None,
+    actor_label: str,
+    actor_id: UUID | None,
+    at: datetime,
+    *,
+    comment: str | None = None,
+    evidence: list[str] | None = None,
+) -> None:
+    await ActionEvent.insert(
+        ActionEvent(
+            id=uuid4(),
+            action_id=action_id,
+            kind=kind,
+            from_status=from_status.value if from_status else None,
+            to_status=to_status.value if to_status else None,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            comment=comment,
+            evidence=evidence or [],
+            at=at,
+        )
+    )
+
+
+# --- Reads ---------------------------------------------------------------------------------------
+
+
+async def _visible_clauses(principal: Principal) -> list[Any]:
+    if principal.role in (Role.admin, Role.leader, Role.unit_head):
+        home = f"{principal.home_unit_path}%"
+        return [
+            CorrectiveAction.responsible_unit_path.like(home)
+            | CorrectiveAction.inspected_unit_path.like(home)
+        ]
+    inspections = await inspection_service.inspections_of_member(principal.user_id)
+    if not inspections:
+        return [CorrectiveAction.id.is_null()]
+    return [CorrectiveAction.inspection_id.is_in(inspections)]
+
+
+def _out(row: dict[str, Any], now: datetime) -> ActionOut:
+    due = _aware(row["due_at"])
+    return ActionOut(
+        **{key: row[key] for key in ActionOut.model_fields if key in row and key != "overdue"},
+        overdue=row["status"] != ActionStatus.verified.value and due < now,
+    )
+
+
+async def list_actions(
+    *,
+    principal: Principal,
+    unit_id: UUID | None = None,
+    status: ActionStatus | None = None,
+    overdue: bool | None = None,
+    inspection_id: UUID | None = None,
+    now: datetime | None = None,
+) -> list[ActionOut]:
+    now = now or datetime.now(UTC)
+    query = CorrectiveAction.select().where(*await _visible_clauses(principal))
+    if unit_id is not None:
+        query = query.where(CorrectiveAction.responsible_unit_id == unit_id)
+    if status is not None:
+        query = query.where(CorrectiveAction.status == status.value)
+    if inspection_id is not None:
+        query = query.where(CorrectiveAction.inspection_id == inspection_id)
+    if overdue is True:
+        query = query.where(
+            CorrectiveAction.due_at < now,
+            CorrectiveAction.status != ActionStatus.verified.value,
+        )
+    elif overdue is False:
+        query = query.where(
+            (CorrectiveAction.due_at >= now)
+            | (CorrectiveAction.status == ActionStatus.verified.value)
+        )
+    rows = await query.order_by(CorrectiveAction.due_at).output(load_json=True)
+    return [_out(row, now) for row in rows]
+
+
+async def _visible_row(action_id: UUID, principal: Principal) -> dict[str, Any]:
+    row = (
+        await CorrectiveAction.select()
+        .where(CorrectiveAction.id == action_id, *await _visible_clauses(principal))
+        .first()
+        .output(load_json=True)
+    )
+    if row is None:
+        raise NotFound(f"No corrective action {action_id} visible to you.")
+    return row
+
+
+async def get_action(*, action_id: UUID, principal: Principal) -> ActionDetailOut:
+    row = await _visible_row(action_id, principal)
+    history = (
+        await ActionEvent.select()
+        .where(ActionEvent.action_id == action_id)
+        .order_by(ActionEvent.at)
+        .output(load_json=True)
+    )
+    return ActionDetailOut(
+        **_out(row, datetime.now(UTC)).model_dump(),
+        history=[ActionEventOut(**event) for event in history],
+    )
+
+
+# --- Moves ---------------------------------------------------------------------------------------
+
+
+async def _mover(row: dict[str, Any], principal: Principal) -> Mover:
+    if principal.role == Role.unit_head and principal.home_unit_id == row["responsible_unit_id"]:
+        return Mover.responsible_head
+    if principal.role == Role.inspector and await inspection_service.is_member(
+        row["inspection_id"], principal.user_id
+    ):
+        return Mover.verifier
+    if principal.role in (Role.leader, Role.admin) and (
+        row["inspected_unit_path"].startswith(principal.home_unit_path)
+        or row["responsible_unit_path"].startswith(principal.home_unit_path)
+    ):
+        return Mover.verifier
+    return Mover.other
+
+
+async def transition(
+    *, action_id: UUID, data: TransitionIn, principal: Principal, now: datetime | None = None
+) -> ActionDetailOut:
+    now = now or datetime.now(UTC)
+    from mobile_api import evidence_service
+
+    async with db.write_transaction():
+        row = await _visible_row(action_id, principal)
+        current = ActionStatus(row["status"])
+        if data.expected_status is not None and data.expected_status != current:
+            raise Conflict(
+                f"The action has moved meanwhile: it is {current.value} now, not "
+                f"{data.expected_status.value}. Reload it and decide again.",
+                extra={"current_status": current.value, "version": row["version"]},
+            )
+        try:
+            move = find_move(current, data.to, await _mover(row, principal))
+        except MoveRefused as error:
+            raise PermissionDenied(str(error)) from error
+        if move.needs_report_and_evidence and (not data.report or not data.evidence):
+            raise InvalidInput(
+                "Submitting a fix needs a report (what was done) and at least one evidence file."
+            )
+        if move.needs_comment and not data.comment:
+            raise InvalidInput("Returning a fix needs a comment saying what is still wrong.")
+        missing = await evidence_service.missing(list(data.evidence))
+        if missing:
+            raise Conflict(
+                f"Evidence not uploaded yet: {', '.join(missing)}. Upload it first.",
+                extra={"missing_evidence": missing},
+            )
+        changes: dict[Any, Any] = {
+            "status": data.to.value,
+            "version": row["version"] + 1,
+            "updated_at": now,
+        }
+        if data.to == ActionStatus.submitted:
+            changes.update(report=data.report, evidence=data.evidence)
+        if data.to == ActionStatus.verified:
+            changes["verified_at"] = now
+        await CorrectiveAction.update(changes).where(
+            CorrectiveAction.id == action_id, CorrectiveAction.version == row["version"]
+        )
+        await _history(
+            action_id,
+            "transition",
+            current,
+            data.to,
+            principal.label,
+            principal.user_id,
+            now,
+            comment=data.comment or data.report,
+            evidence=list(data.evidence),
+        )
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="action.transition",
+            object_type="corrective_action",
+            object_id=action_id,
+            summary={"from": current.value, "to": data.to.value},
+        )
+        await _announce_transition(row, data, now)
+        if data.to == ActionStatus.verified:
+            pending = await CorrectiveAction.count().where(
+                CorrectiveAction.inspection_id == row["inspection_id"],
+                CorrectiveAction.status != ActionStatus.verified.value,
+            )
+            if pending == 0:
+                await inspection_service.mark_closed(row["inspection_id"], now=now)
+    return await get_action(action_id=action_id, principal=principal)
+
+
+async def _announce_transition(row: dict[str, Any], data: TransitionIn, now: datetime) -> None:
+    if data.to not in (ActionStatus.returned, ActionStatus.verified):
+        return
+    unit = await Unit.select(Unit.name_vi).where(Unit.id == row["responsible_unit_id"]).first()
+    await notification_service.enqueue(
+        event_type=f"action.{data.to.value}",
+        event_key=f"action.{data.to.value}:{row['id']}:v{row['version'] + 1}",
+        recipients=[Recipient(kind="unit", id=row["responsible_unit_id"])],
+        values={
+            "title": row["title_vi"],
+            "unit": unit["name_vi"] if unit else "",
+            "comment": data.comment or "",
+        },
+        link=action_link(row["id"]),
+        now=now,
+        payload={"action_id": str(row["id"])},
+    )
+
+
+async def offline_transition(
+    payload: OfflineTransitionIn, principal: Principal, now: datetime, op_id: UUID
+) -> dict[str, Any]:
+    """The `action_transition` sync op. The phone must say which state it saw; if the action
+    moved meanwhile the op is rejected with the current state, never applied on top of it."""
+    detail = await transition(
+        action_id=payload.action_id, data=payload, principal=principal, now=now
+    )
+    return {"action_id": str(detail.id), "status": detail.status.value, "version": detail.version}
+
+
+async def comment(*, action_id: UUID, data: CommentIn, principal: Principal) -> ActionDetailOut:
+    now = datetime.now(UTC)
+    async with db.write_transaction():
+        row = await _visible_row(action_id, principal)
+        await _history(
+            action_id,
+            "comment",
+            None,
+            None,
+            principal.label,
+            principal.user_id,
+            now,
+            comment=data.text,
+        )
+        await CorrectiveAction.update({CorrectiveAction.updated_at: now}).where(
+            CorrectiveAction.id == row["id"]
+        )
+    return await get_action(action_id=action_id, principal=principal)
+
+
+async def reassign(*, action_id: UUID, data: ReassignIn, principal: Principal) -> ActionDetailOut:
+    """A leader hands the action to another unit (e.g. the specialised office)."""
+    now = datetime.now(UTC)
+    if principal.role not in (Role.leader, Role.admin):
+        raise PermissionDenied("Only a leader may hand a corrective action to another unit.")
+    async with db.write_transaction():
+        row = await _visible_row(action_id, principal)
+        if row["status"] == ActionStatus.verified.value:
+            raise Conflict("A verified action is finished; it cannot be handed over.")
+        unit = (
+            await Unit.select(Unit.id, Unit.path, Unit.name_vi, Unit.active)
+            .where(
+                Unit.id == data.responsible_unit_id,
+                Unit.path.like(f"{principal.home_unit_path}%"),
+            )
+            .first()
+        )
+        if unit is None or not unit["active"]:
+            raise InvalidInput(
+                f"Unit {data.responsible_unit_id} is not an active unit in your part of the tree."
+            )
+        generation = row["version"] + 1
+        await CorrectiveAction.update(
+            {
+                CorrectiveAction.responsible_unit_id: unit["id"],
+                CorrectiveAction.responsible_unit_path: unit["path"],
+                CorrectiveAction.version: generation,
+                CorrectiveAction.updated_at: now,
+            }
+        ).where(CorrectiveAction.id == action_id)
+        await _history(
+            action_id,
+            "reassigned",
+            None,
+            None,
+            principal.label,
+            principal.user_id,
+            now,
+            comment=data.comment or f"→ {unit['name_vi']}",
+        )
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="action.reassigned",
+            object_type="corrective_action",
+            object_id=action_id,
+            summary={"responsible_unit_id": str(unit["id"])},
+        )
+        await _announce_assigned(
+            action_id,
+            unit["id"],
+            unit["name_vi"],
+            row["title_vi"],
+            row["title_en"],
+            row["severity"],
+            _aware(row["due_at"]),
+            now,
+            generation=generation,
+        )
+    return await get_action(action_id=action_id, principal=principal)
+
+
+async def risk_facts(unit_ids: list[UUID], *, now: datetime) -> dict[UUID, dict[str, int]]:
+    """Open and overdue actions per unit, for the draw's risk weight."""
+    if not unit_ids:
+        return {}
+    rows = await CorrectiveAction.select(
+        CorrectiveAction.responsible_unit_id, CorrectiveAction.due_at
+    ).where(
+        CorrectiveAction.responsible_unit_id.is_in(unit_ids),
+        CorrectiveAction.status != ActionStatus.verified.value,
+    )
+    facts: dict[UUID, dict[str, int]] = {}
+    for row in rows:
+        entry = facts.setdefault(
+            row["responsible_unit_id"], {"open_actions": 0, "overdue_actions": 0}
+        )
+        entry["open_actions"] += 1
+        if _aware(row["due_at"]) < now:
+            entry["overdue_actions"] += 1
+    return facts
+
+
+async def unit_history_reason(unit_id: UUID) -> str | None:
+    count = await CorrectiveAction.count().where(CorrectiveAction.responsible_unit_id == unit_id)
+    return f"{count} corrective action(s)" if count else None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def schedule_follow_up(*, inspection_id: UUID, data: FollowUpIn, principal: Principal) -> Any:
+    """A leader schedules an unannounced follow-up visit (a sealed plan of its own) to check the
+    open actions of an inspection; those actions are linked to it."""
+    from server.plans import services as plan_service
+    from server.plans.schemas import AssignmentVisibility, PlanIn, TargetIn, TeamIn
+
+    if principal.role not in (Role.leader, Role.admin):
+        raise PermissionDenied("Only a leader may schedule a follow-up inspection.")
+    original = await inspection_service.get_inspection(
+        inspection_id=inspection_id, principal=principal
+    )
+    plan_in = PlanIn(
+        title=f"Kiểm tra lại việc khắc phục tại {original.unit.name_vi}",
+        checklist_version_id=original.checklist_version_id,
+        scope_unit_id=original.unit.id,
+        window_start=data.window_start,
+        window_end=data.window_end,
+        assignment_visibility=AssignmentVisibility.on_visit_day,
+        teams=[TeamIn(head_id=data.team_head_id, member_ids=data.member_ids)],
+        targets=[TargetIn(unit_id=original.unit.id)],
+    )
+    async with db.write_transaction():
+        plan = await plan_service.create_plan(data=plan_in, principal=principal)
+        follow_up_id = plan.targets[0].inspection_id
+        await inspection_service.link_follow_up(follow_up_id, inspection_id)
+        await CorrectiveAction.update(
+            {CorrectiveAction.follow_up_inspection_id: follow_up_id}
+        ).where(
+            CorrectiveAction.inspection_id == inspection_id,
+            CorrectiveAction.status != ActionStatus.verified.value,
+        )
+    return plan

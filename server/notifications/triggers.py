@@ -1,0 +1,180 @@
+"""Time-based notifications, run by the worker. Each is idempotent per period through its event
+key (and the outbox's unique (event_key, target)), so running them every minute, on several
+workers, or after a restart never sends one twice.
+
+- due soon: once, when an action is within ``DUE_SOON`` of its due date;
+- overdue: weekly while the action stays overdue, to the responsible unit, the unit heads of its
+  parent unit (escalation up the tree) and the leader who made the plan;
+- daily digest for every leader (their subtree's open / overdue / awaiting-verification actions);
+- daily anchor of the audit chain's head to the oversight channel.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from server import db
+from server.actions.rules import ActionStatus
+from server.actions.tables import CorrectiveAction
+from server.audit import services as audit_service
+from server.notifications import services as notification_service
+from server.notifications.services import Recipient
+from server.scopes import Role
+from server.settings import Settings
+from server.units.tables import Unit
+from server.users.tables import AppUser
+
+DUE_SOON = timedelta(days=3)
+
+
+async def run_due_triggers(settings: Settings, *, now: datetime) -> int:
+    notification_service.configure(settings)
+    queued = 0
+    queued += await _due_soon(now)
+    queued += await _overdue(now)
+    queued += await _daily_digests(settings, now)
+    queued += await _audit_anchor(settings, now)
+    return queued
+
+
+async def _open_actions(extra: list[Any]) -> list[dict[str, Any]]:
+    return list(
+        await CorrectiveAction.select(
+            CorrectiveAction.id,
+            CorrectiveAction.title_vi,
+            CorrectiveAction.responsible_unit_id,
+            CorrectiveAction.inspection_id,
+            CorrectiveAction.due_at,
+            CorrectiveAction.responsible_unit_id.join_on(Unit.id).name_vi.as_alias("unit_name"),
+            CorrectiveAction.responsible_unit_id.join_on(Unit.id).parent_id.as_alias("parent_id"),
+        ).where(CorrectiveAction.status != ActionStatus.verified.value, *extra)
+    )
+
+
+async def _due_soon(now: datetime) -> int:
+    from server.actions.services import action_link
+
+    queued = 0
+    for action in await _open_actions(
+        [CorrectiveAction.due_at > now, CorrectiveAction.due_at <= now + DUE_SOON]
+    ):
+        due = _aware(action["due_at"])
+        async with db.write_transaction():
+            queued += await notification_service.enqueue(
+                event_type="action.due_soon",
+                event_key=f"action.due_soon:{action['id']}:{due.date().isoformat()}",
+                recipients=[Recipient(kind="unit", id=action["responsible_unit_id"])],
+                values={
+                    "title": action["title_vi"],
+                    "unit": action["unit_name"],
+                    "due": due.date(),
+                },
+                link=action_link(action["id"]),
+                now=now,
+                payload={"action_id": str(action["id"])},
+            )
+    return queued
+
+
+async def _overdue(now: datetime) -> int:
+    from server.actions.services import action_link, plan_leader, unit_heads_of
+    from server.inspections.services import inspection_facts
+
+    queued = 0
+    for action in await _open_actions([CorrectiveAction.due_at <= now]):
+        due = _aware(action["due_at"])
+        days = (now - due).days
+        week = days // 7
+        recipients = [Recipient(kind="unit", id=action["responsible_unit_id"])]
+        if action["parent_id"]:
+            recipients += [
+                Recipient(kind="user", id=head) for head in await unit_heads_of(action["parent_id"])
+            ]
+        facts = await inspection_facts(action["inspection_id"])
+        leader = await plan_leader(facts["plan_id"] if facts else None)
+        if leader:
+            recipients.append(Recipient(kind="user", id=leader))
+        async with db.write_transaction():
+            queued += await notification_service.enqueue(
+                event_type="action.overdue",
+                event_key=f"action.overdue:{action['id']}:week{week}",
+                recipients=recipients,
+                values={
+                    "title": action["title_vi"],
+                    "unit": action["unit_name"],
+                    "due": due.date(),
+                    "days": days,
+                },
+                link=action_link(action["id"]),
+                now=now,
+                payload={"action_id": str(action["id"]), "days_overdue": days},
+            )
+    return queued
+
+
+async def _daily_digests(settings: Settings, now: datetime) -> int:
+    today = now.astimezone(settings.zone).date().isoformat()
+    leaders = await AppUser.select(
+        AppUser.id, AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_path")
+    ).where(AppUser.role == Role.leader.value, AppUser.active == True)
+    from server.notifications.tables import OutboxMessage
+
+    queued = 0
+    for leader in leaders:
+        event_key = f"digest.daily:{leader['id']}:{today}"
+        if await OutboxMessage.exists().where(OutboxMessage.event_key == event_key):
+            continue
+        counts = await _digest_counts(leader["home_path"], now)
+        async with db.write_transaction():
+            queued += await notification_service.enqueue(
+                event_type="digest.daily",
+                event_key=event_key,
+                recipients=[Recipient(kind="user", id=leader["id"])],
+                values={"date": today, **counts},
+                link=notification_service.link_to("/api/v1/actions?overdue=true"),
+                now=now,
+            )
+    return queued
+
+
+async def _digest_counts(home_path: str, now: datetime) -> dict[str, int]:
+    in_tree = CorrectiveAction.responsible_unit_path.like(f"{home_path}%")
+    open_count = await CorrectiveAction.count().where(
+        in_tree, CorrectiveAction.status != ActionStatus.verified.value
+    )
+    overdue = await CorrectiveAction.count().where(
+        in_tree,
+        CorrectiveAction.status != ActionStatus.verified.value,
+        CorrectiveAction.due_at < now,
+    )
+    submitted = await CorrectiveAction.count().where(
+        in_tree, CorrectiveAction.status == ActionStatus.submitted.value
+    )
+    return {"open": open_count, "overdue": overdue, "submitted": submitted}
+
+
+async def _audit_anchor(settings: Settings, now: datetime) -> int:
+    if not settings.oversight_notification_urls:
+        return 0
+    today = now.astimezone(settings.zone).date().isoformat()
+    event_key = f"audit.anchor:{today}"
+    from server.notifications.tables import OutboxMessage
+
+    if await OutboxMessage.exists().where(OutboxMessage.event_key == event_key):
+        return 0
+    report = await audit_service.verify_chain()
+    async with db.write_transaction():
+        return await notification_service.enqueue(
+            event_type="audit.anchor",
+            event_key=event_key,
+            recipients=[Recipient(kind="oversight")],
+            values={"date": today, "head": report.head_hash, "rows": report.rows_checked},
+            link=None,
+            now=now,
+            payload={"head": report.head_hash, "rows": report.rows_checked, "chain_ok": report.ok},
+        )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
