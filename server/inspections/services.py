@@ -797,3 +797,9 @@ async def link_follow_up(follow_up_id: UUID, original_id: UUID) -> None:
     await Inspection.update({Inspection.follow_up_of: original_id}).where(
         Inspection.id == follow_up_id
     )
+
+
+async def visible_clauses(principal: Principal, *, now: datetime | None = None) -> list[Any]:
+    """The secrecy-aware where-clauses on `Inspection` for this principal: what reports and
+    exports must filter by, so they can never count an inspection its unit may not know of."""
+    return await _visible_query(principal, now=now or datetime.now(UTC))
