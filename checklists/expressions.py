@@ -39,10 +39,11 @@ Evaluation rules (chosen so that a condition on an unanswered item is simply fal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal as TypingLiteral
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 MAX_EXPRESSION_LENGTH = 1000
 MAX_NESTING = 32
@@ -235,8 +236,11 @@ class _Parser:
     def at_keyword(self, word: str) -> bool:
         return self.current.kind == "name" and self.current.text == word
 
+    def at_punctuation(self, character: str) -> bool:
+        return self.current.kind == "punctuation" and self.current.text == character
+
     def expect_punctuation(self, character: str) -> _Token:
-        if self.current.kind == "punctuation" and self.current.text == character:
+        if self.at_punctuation(character):
             return self.advance()
         raise ExpressionError(
             f"expected '{character}', found {_describe(self.current)}", self.current.column
@@ -248,14 +252,20 @@ class _Parser:
             raise ExpressionError(f"unexpected {_describe(self.current)}", self.current.column)
         return node
 
-    def expression(self) -> Node:
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        """Guard every recursion (parentheses, `not`) so a hostile file cannot exhaust the stack."""
         self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise ExpressionError("expression is nested too deeply", self.current.column)
         try:
-            return self.boolean_chain("or", self.and_expression)
+            if self.depth > MAX_NESTING:
+                raise ExpressionError("expression is nested too deeply", self.current.column)
+            yield
         finally:
             self.depth -= 1
+
+    def expression(self) -> Node:
+        with self.nested():
+            return self.boolean_chain("or", self.and_expression)
 
     def and_expression(self) -> Node:
         return self.boolean_chain("and", self.not_expression)
@@ -275,13 +285,8 @@ class _Parser:
     def not_expression(self) -> Node:
         if self.at_keyword("not"):
             token = self.advance()
-            self.depth += 1
-            if self.depth > MAX_NESTING:
-                raise ExpressionError("expression is nested too deeply", token.column)
-            try:
+            with self.nested():
                 return Not(self.not_expression(), token.column)
-            finally:
-                self.depth -= 1
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -290,14 +295,13 @@ class _Parser:
         if token.kind == "operator" and token.text in _COMPARISON_OPERATORS:
             self.advance()
             right = self.operand()
-            operator: ComparisonOperator = token.text  # type: ignore[assignment]
-            return Comparison(operator, left, right, token.column)
+            return Comparison(cast(ComparisonOperator, token.text), left, right, token.column)
         if self.at_keyword("in") or (self.at_keyword("not") and self._next_is_keyword("in")):
             negated = self.at_keyword("not")
             self.advance()
             if negated:
                 self.advance()
-            if not (self.current.kind == "punctuation" and self.current.text == "["):
+            if not self.at_punctuation("["):
                 raise ExpressionError(
                     '\'in\' needs a list such as ["yes", "na"]', self.current.column
                 )
@@ -315,13 +319,13 @@ class _Parser:
 
     def operand(self) -> Node:
         token = self.current
-        if token.kind == "punctuation" and token.text == "(":
+        if self.at_punctuation("("):
             self.advance()
             node = self.expression()
             self.expect_punctuation(")")
             # Parentheses only group; a parenthesised comparison is still a condition.
             return node
-        if token.kind == "punctuation" and token.text == "[":
+        if self.at_punctuation("["):
             raise ExpressionError("a list can only follow 'in'", token.column)
         if token.kind in ("string", "number"):
             self.advance()
@@ -340,10 +344,10 @@ class _Parser:
             return Literal(None, token.column)
         if token.text in KEYWORDS:
             raise ExpressionError(f"expected a value, found '{token.text}'", token.column)
-        if self.current.kind == "punctuation" and self.current.text == "(":
+        if self.at_punctuation("("):
             raise ExpressionError("function calls are not allowed", self.current.column)
         attribute = "answer"
-        if self.current.kind == "punctuation" and self.current.text == ".":
+        if self.at_punctuation("."):
             self.advance()
             attribute_token = self.current
             if attribute_token.kind != "name" or attribute_token.text not in ATTRIBUTES:
@@ -359,14 +363,14 @@ class _Parser:
     def list_literal(self) -> ListLiteral:
         opening = self.expect_punctuation("[")
         items: list[Literal] = []
-        while not (self.current.kind == "punctuation" and self.current.text == "]"):
+        while not self.at_punctuation("]"):
             element = self.operand()
             if not isinstance(element, Literal):
                 raise ExpressionError("list elements must be literal values", element.column)
             items.append(element)
-            if self.current.kind == "punctuation" and self.current.text == ",":
+            if self.at_punctuation(","):
                 self.advance()
-            elif not (self.current.kind == "punctuation" and self.current.text == "]"):
+            elif not self.at_punctuation("]"):
                 raise ExpressionError(
                     f"expected ',' or ']', found {_describe(self.current)}", self.current.column
                 )

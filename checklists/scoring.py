@@ -39,6 +39,7 @@ from __future__ import annotations
 import graphlib
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
@@ -61,6 +62,7 @@ from checklists.format import (
     PercentItem,
     PhotoItem,
     ScoredItem,
+    Section,
     Severity,
     YesNoItem,
     YesNoNaItem,
@@ -377,13 +379,32 @@ def _evidence_violations(
     return violations
 
 
-class _ItemScore:
-    """Exact intermediate result for one item (rounded only when the result is built)."""
+@dataclass(frozen=True)
+class _Assessment:
+    """One item's exact result; rounding happens only when the public result is built."""
 
-    def __init__(self, outcome: Outcome, earned: Fraction, possible: Fraction) -> None:
-        self.outcome = outcome
-        self.earned = earned
-        self.possible = possible
+    outcome: Outcome
+    earned: Fraction = Fraction(0)
+    possible: Fraction = Fraction(0)
+    evidence_violations: tuple[EvidenceViolation, ...] = ()
+
+
+def _assess(item: AnyItem, answer: Answer | None) -> _Assessment:
+    """Score one visible item."""
+    if answer is None or answer.is_empty(item):
+        # A required scored item stays in the denominator, so skipping it never helps.
+        possible = _exact(item.points) if item.scored and item.required else Fraction(0)
+        return _Assessment(Outcome.UNANSWERED, possible=possible)
+    if isinstance(item, ScoredItem):
+        fraction = _fraction_met(item, answer)
+        if fraction is None:
+            return _Assessment(Outcome.NOT_APPLICABLE)
+        points = _exact(item.points)
+        outcome, earned, possible = _outcome_of(fraction), fraction * points, points
+    else:
+        outcome, earned, possible = Outcome.RECORDED, Fraction(0), Fraction(0)
+    violations = tuple(_evidence_violations(item, answer, outcome))
+    return _Assessment(outcome, earned, possible, violations)
 
 
 def score(
@@ -402,76 +423,42 @@ def score(
     if problems:
         raise InvalidAnswers(problems)
 
-    section_of = {item.key: section.key for section, item in template.items()}
-    facts: dict[str, dict[str, expressions.Value]] = {}
-    scores: dict[str, _ItemScore] = {}
-    missing_required: set[str] = set()
-    evidence_violations: dict[str, list[EvidenceViolation]] = {}
-
+    assessments: dict[str, _Assessment] = {}
+    facts: dict[str, dict[str, expressions.Value]] = {}  # what later conditions can read
     for item in evaluation_order(template):
         if item.show_if and not expressions.evaluate(_parsed(item.show_if), facts):
-            scores[item.key] = _ItemScore(Outcome.HIDDEN, Fraction(0), Fraction(0))
+            assessments[item.key] = _Assessment(Outcome.HIDDEN)
             continue
         answer = answers.get(item.key)
-        if answer is None or answer.is_empty(item):
-            points = _exact(item.points) if item.scored and item.required else Fraction(0)
-            scores[item.key] = _ItemScore(Outcome.UNANSWERED, Fraction(0), points)
-            if item.required:
-                missing_required.add(item.key)
-            continue
-        facts[item.key] = _expression_facts(item, answer)
-        if isinstance(item, ScoredItem):
-            fraction = _fraction_met(item, answer)
-            points = _exact(item.points)
-            if fraction is None:
-                scores[item.key] = _ItemScore(Outcome.NOT_APPLICABLE, Fraction(0), Fraction(0))
-                continue
-            scores[item.key] = _ItemScore(_outcome_of(fraction), fraction * points, points)
-        else:
-            scores[item.key] = _ItemScore(Outcome.RECORDED, Fraction(0), Fraction(0))
-        evidence_violations[item.key] = _evidence_violations(item, answer, scores[item.key].outcome)
+        assessments[item.key] = _assess(item, answer)
+        if answer is not None and not answer.is_empty(item):
+            facts[item.key] = _expression_facts(item, answer)
 
-    # Results are reported in document order, whatever order the conditions needed.
-    ordered = [item for _section, item in template.items()]
-    item_results = [
-        ItemResult(
-            key=item.key,
-            section_key=section_of[item.key],
-            outcome=scores[item.key].outcome,
-            earned=round_half_up(scores[item.key].earned),
-            possible=round_half_up(scores[item.key].possible),
-        )
-        for item in ordered
-    ]
-    section_results = []
-    for section in template.sections:
-        earned = sum((scores[item.key].earned for item in section.items), Fraction(0))
-        possible = sum((scores[item.key].possible for item in section.items), Fraction(0))
-        section_results.append(
-            SectionResult(
-                key=section.key,
-                earned=round_half_up(earned),
-                possible=round_half_up(possible),
-                score=round_half_up(earned / possible * 100) if possible else None,
-            )
-        )
-    earned = sum((result.earned for result in scores.values()), Fraction(0))
-    possible = sum((result.possible for result in scores.values()), Fraction(0))
+    # Everything below is reported in document order, whatever order the conditions needed.
+    earned = sum((each.earned for each in assessments.values()), Fraction(0))
+    possible = sum((each.possible for each in assessments.values()), Fraction(0))
     total = round_half_up(earned / possible * 100) if possible else None
-
     not_met = [
-        item
-        for item in ordered
-        if isinstance(item, ScoredItem) and scores[item.key].outcome in NOT_MET
+        (section, item)
+        for section, item in template.items()
+        if isinstance(item, ScoredItem) and assessments[item.key].outcome in NOT_MET
     ]
-    critical_failures = [item.key for item in not_met if item.severity == Severity.CRITICAL]
+    critical_failures = [item.key for _s, item in not_met if item.severity == Severity.CRITICAL]
     score_band = template.band_for(total).key if total is not None else None
-    lowest_band = template.bands_from_lowest()[0].key
-    band = lowest_band if critical_failures else score_band
+    band = template.bands_from_lowest()[0].key if critical_failures else score_band
 
     return ScoreResult(
-        items=item_results,
-        sections=section_results,
+        items=[
+            ItemResult(
+                key=item.key,
+                section_key=section.key,
+                outcome=assessments[item.key].outcome,
+                earned=round_half_up(assessments[item.key].earned),
+                possible=round_half_up(assessments[item.key].possible),
+            )
+            for section, item in template.items()
+        ],
+        sections=[_section_result(section, assessments) for section in template.sections],
         earned=round_half_up(earned),
         possible=round_half_up(possible),
         total=total,
@@ -479,28 +466,38 @@ def score(
         band=band,
         band_capped=band != score_band,
         critical_failures=critical_failures,
-        missing_required=[item.key for item in ordered if item.key in missing_required],
+        missing_required=[
+            item.key
+            for _section, item in template.items()
+            if item.required and assessments[item.key].outcome == Outcome.UNANSWERED
+        ],
         evidence_violations=[
-            violation for item in ordered for violation in evidence_violations.get(item.key, [])
+            violation
+            for _section, item in template.items()
+            for violation in assessments[item.key].evidence_violations
         ],
         findings=[
-            _finding(
-                template,
-                item,
-                section_of[item.key],
-                scores[item.key].outcome,
-                answers,
-                inspected_on,
-            )
-            for item in not_met
+            _finding(template, section, item, assessments[item.key].outcome, answers, inspected_on)
+            for section, item in not_met
         ],
+    )
+
+
+def _section_result(section: Section, assessments: Mapping[str, _Assessment]) -> SectionResult:
+    earned = sum((assessments[item.key].earned for item in section.items), Fraction(0))
+    possible = sum((assessments[item.key].possible for item in section.items), Fraction(0))
+    return SectionResult(
+        key=section.key,
+        earned=round_half_up(earned),
+        possible=round_half_up(possible),
+        score=round_half_up(earned / possible * 100) if possible else None,
     )
 
 
 def _finding(
     template: ChecklistTemplate,
+    section: Section,
     item: ScoredItem,
-    section_key: str,
     outcome: Outcome,
     answers: Mapping[str, Answer],
     inspected_on: date | None,
@@ -508,7 +505,7 @@ def _finding(
     answer = answers.get(item.key)
     return Finding(
         item_key=item.key,
-        section_key=section_key,
+        section_key=section.key,
         outcome=outcome,
         severity=item.severity,
         category=item.category,

@@ -120,7 +120,11 @@ class _Problem:
 
 def _check(text: str, filename: str) -> tuple[ChecklistTemplate | None, list[Issue]]:
     text = text.removeprefix("\ufeff")
-    loader = _ChecklistLoader(text)
+    try:
+        # The reader already checks characters, so even creating the loader can fail.
+        loader = _ChecklistLoader(text)
+    except yaml.reader.ReaderError as error:
+        return None, [_reader_error_issue(filename, text, error)]
     try:
         root = loader.get_single_node()
         if root is None:
@@ -163,6 +167,14 @@ def _yaml_error_issue(filename: str, error: yaml.MarkedYAMLError) -> Issue:
     return Issue(
         file=filename, line=mark.line + 1, column=mark.column + 1, path="", message=message
     )
+
+
+def _reader_error_issue(filename: str, text: str, error: yaml.reader.ReaderError) -> Issue:
+    before = text[: error.position]
+    line = before.count("\n") + 1
+    column = error.position - (before.rfind("\n") + 1) + 1
+    message = f"YAML syntax error: character {error.character:#06x} is not allowed"
+    return Issue(file=filename, line=line, column=column, path="", message=message)
 
 
 def _issue_at(filename: str, node: Node, path: str, message: str) -> Issue:
@@ -394,24 +406,16 @@ def _describe_value(value: object) -> str:
 
 
 def _unknown_key_message(location: Location, key: str) -> str:
-    parent = _model_at(location[:-1])
     message = f"unknown key '{key}'"
-    if parent is None:
-        return message
-    answer_type = getattr(parent.model_fields.get("answer_type"), "annotation", None)
-    if key != "answer_type" and answer_type is not None:
-        allowing = [tag for tag, model in ITEM_MODELS.items() if key in model.model_fields]
+    if _is_answer_type_tag(location, len(location) - 2):
+        # A key of another answer type (`options` on a count item) deserves a precise hint.
+        allowing = [tag.value for tag, model in ITEM_MODELS.items() if key in model.model_fields]
         if allowing:
-            this_type = _only_literal_value(answer_type)
-            names = ", ".join(tag.value for tag in allowing)
-            return f"{message}: not used by {this_type} items (only by: {names})"
-    close = difflib.get_close_matches(key, list(parent.model_fields), n=1)
+            return f"{message}: not used by {location[-2]} items (only by: {', '.join(allowing)})"
+    parent = _model_at(location[:-1])
+    known = list(parent.model_fields) if parent is not None else []
+    close = difflib.get_close_matches(key, known, n=1)
     return f"{message} (did you mean '{close[0]}'?)" if close else message
-
-
-def _only_literal_value(annotation: Any) -> str:
-    values = typing.get_args(annotation)
-    return str(getattr(values[0], "value", values[0])) if values else "these"
 
 
 def _model_at(location: Location) -> type[BaseModel] | None:
@@ -505,8 +509,8 @@ def _cross_checks(data: dict[str, Any]) -> list[_Problem]:
 def _duplicates(keyed: Sequence[tuple[Any, Location]], what: str) -> Iterator[_Problem]:
     first_seen: dict[Any, Location] = {}
     for key, location in keyed:
-        if key is None:
-            continue
+        if not isinstance(key, str | Fraction):
+            continue  # missing or malformed: the structure check reports it
         if key in first_seen:
             message = f"{what} {key!r} is already used by {format_path(first_seen[key][:-1])}"
             yield _Problem(location, message, related=first_seen[key])
@@ -531,7 +535,8 @@ def _section_item_points(section: dict[str, Any]) -> Fraction | None:
         if not isinstance(item, dict):
             return None
         # Unscored items may leave points out (they are 0); scored ones must state them.
-        default = None if item.get("answer_type") in SCORED_ANSWER_TYPES else 0
+        answer_type = item.get("answer_type")
+        default = None if isinstance(answer_type, str) and answer_type in SCORED_ANSWER_TYPES else 0
         points = _as_number(item.get("points", default))
         if points is None:
             return None
