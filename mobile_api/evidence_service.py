@@ -173,3 +173,16 @@ async def file_path(sha256: str, settings: Settings, *, derivative: bool) -> tup
 async def uploaded_by(sha256: str) -> UUID | None:
     row = await Evidence.select(Evidence.uploaded_by).where(Evidence.sha256 == sha256).first()
     return row["uploaded_by"] if row else None
+
+
+async def metadata(sha256s: list[str]) -> dict[str, dict[str, Any]]:
+    if not sha256s:
+        return {}
+    rows = await Evidence.select(
+        Evidence.sha256,
+        Evidence.media_type,
+        Evidence.taken_at,
+        Evidence.latitude,
+        Evidence.longitude,
+    ).where(Evidence.sha256.is_in(list(sha256s)))
+    return {row["sha256"]: dict(row) for row in rows}

@@ -48,6 +48,7 @@ TAGS = [
     Tag(name="actions", description="Corrective actions and their history"),
     Tag(name="notifications", description="The notification outbox (admin)"),
     Tag(name="mobile", description="The phone's bootstrap, sync and evidence upload"),
+    Tag(name="reports", description="Minutes, summaries, rankings, exports and verification"),
     Tag(name="ops", description="Health and version"),
 ]
 
@@ -91,6 +92,7 @@ def _configure_dependencies(settings: Settings) -> dict[str, Provide]:
 def _route_handlers() -> list[Any]:
     from checklists.controllers import ChecklistController
     from mobile_api.controllers import MobileController
+    from reports.controllers import MinutesController, VerifyController
     from server.actions.controllers import ActionController, FollowUpController
     from server.inspections.controllers import InspectionController
     from server.notifications.controllers import NotificationController
@@ -109,6 +111,8 @@ def _route_handlers() -> list[Any]:
         ActionController,
         NotificationController,
         MobileController,
+        MinutesController,
+        VerifyController,
     ]
 
 

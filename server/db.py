@@ -74,6 +74,7 @@ def all_tables() -> list[type[Table]]:
     """Every table of every package, imported here so binding covers them all."""
     from checklists import tables as checklist_tables
     from mobile_api import tables as mobile_tables
+    from reports import tables as report_tables
     from server.actions import tables as action_tables
     from server.audit import tables as audit_tables
     from server.auth import tables as auth_tables
@@ -94,6 +95,7 @@ def all_tables() -> list[type[Table]]:
         mobile_tables,
         action_tables,
         notification_tables,
+        report_tables,
     ]
     return [table for module in modules for table in module.TABLES]
 

@@ -12,5 +12,10 @@ from server.settings import load_settings
 DB = build_engine(load_settings())
 
 APP_REGISTRY = AppRegistry(
-    apps=["server.piccolo_app", "checklists.piccolo_app", "mobile_api.piccolo_app"]
+    apps=[
+        "server.piccolo_app",
+        "checklists.piccolo_app",
+        "mobile_api.piccolo_app",
+        "reports.piccolo_app",
+    ]
 )

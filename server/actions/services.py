@@ -48,13 +48,15 @@ def inspection_link(inspection_id: UUID) -> str:
 async def on_inspection_started(
     *, inspection: dict[str, Any], principal: Principal, now: datetime
 ) -> None:
-    unit = await Unit.select(Unit.name_vi).where(Unit.id == inspection["unit_id"]).first()
     heads = await unit_heads_of(inspection["unit_id"])
     await notification_service.enqueue(
         event_type="inspection.started",
         event_key=f"inspection.started:{inspection['id']}",
         recipients=[Recipient(kind="user", id=head) for head in heads],
-        values={"unit": unit["name_vi"] if unit else "", "time": now.isoformat(timespec="minutes")},
+        values={
+            **await _unit_names(inspection["unit_id"]),
+            "time": now.isoformat(timespec="minutes"),
+        },
         link=inspection_link(inspection["id"]),
         now=now,
         payload={"inspection_id": str(inspection["id"])},
@@ -109,7 +111,6 @@ async def on_inspection_submitted(
         await _announce_assigned(
             action_id,
             inspection["unit_id"],
-            unit["name_vi"],
             title_vi,
             title_en,
             finding["severity"],
@@ -121,7 +122,6 @@ async def on_inspection_submitted(
 async def on_inspection_signed(
     *, inspection: dict[str, Any], principal: Principal, now: datetime
 ) -> None:
-    unit = await Unit.select(Unit.name_vi).where(Unit.id == inspection["unit_id"]).first()
     recipients = [Recipient(kind="unit", id=inspection["unit_id"])]
     leader = await plan_leader(inspection.get("plan_id"))
     if leader:
@@ -130,7 +130,7 @@ async def on_inspection_signed(
         event_type="inspection.minutes_ready",
         event_key=f"inspection.minutes_ready:{inspection['id']}",
         recipients=recipients,
-        values={"unit": unit["name_vi"] if unit else ""},
+        values=await _unit_names(inspection["unit_id"]),
         link=f"{inspection_link(inspection['id'])}/minutes.pdf",
         now=now,
         payload={"inspection_id": str(inspection["id"])},
@@ -146,7 +146,6 @@ async def on_inspection_signed(
 async def _announce_assigned(
     action_id: UUID,
     unit_id: UUID,
-    unit_name: str,
     title_vi: str,
     title_en: str,
     severity: str,
@@ -161,7 +160,8 @@ async def _announce_assigned(
         recipients=[Recipient(kind="unit", id=unit_id)],
         values={
             "title": title_vi,
-            "unit": unit_name,
+            "title_en": title_en,
+            **await _unit_names(unit_id),
             "severity": severity,
             "due": due_at.date().isoformat(),
         },
@@ -169,6 +169,12 @@ async def _announce_assigned(
         now=now,
         payload={"action_id": str(action_id), "title_en": title_en},
     )
+
+
+async def _unit_names(unit_id: UUID) -> dict[str, str]:
+    """Template values naming a unit; English recipients get ``unit_en`` (see messages.render)."""
+    unit = await Unit.select(Unit.name_vi, Unit.name_en).where(Unit.id == unit_id).first()
+    return {"unit": unit["name_vi"], "unit_en": unit["name_en"]} if unit else {"unit": ""}
 
 
 async def unit_heads_of(unit_id: UUID) -> list[UUID]:
@@ -389,14 +395,14 @@ async def transition(
 async def _announce_transition(row: dict[str, Any], data: TransitionIn, now: datetime) -> None:
     if data.to not in (ActionStatus.returned, ActionStatus.verified):
         return
-    unit = await Unit.select(Unit.name_vi).where(Unit.id == row["responsible_unit_id"]).first()
     await notification_service.enqueue(
         event_type=f"action.{data.to.value}",
         event_key=f"action.{data.to.value}:{row['id']}:v{row['version'] + 1}",
         recipients=[Recipient(kind="unit", id=row["responsible_unit_id"])],
         values={
             "title": row["title_vi"],
-            "unit": unit["name_vi"] if unit else "",
+            "title_en": row["title_en"],
+            **await _unit_names(row["responsible_unit_id"]),
             "comment": data.comment or "",
         },
         link=action_link(row["id"]),
@@ -486,7 +492,6 @@ async def reassign(*, action_id: UUID, data: ReassignIn, principal: Principal) -
         await _announce_assigned(
             action_id,
             unit["id"],
-            unit["name_vi"],
             row["title_vi"],
             row["title_en"],
             row["severity"],
@@ -559,3 +564,13 @@ async def schedule_follow_up(*, inspection_id: UUID, data: FollowUpIn, principal
             CorrectiveAction.status != ActionStatus.verified.value,
         )
     return plan
+
+
+async def actions_for_inspection(inspection_id: UUID) -> list[dict[str, Any]]:
+    """Unscoped, for documents of an inspection the caller may already see."""
+    return list(
+        await CorrectiveAction.select()
+        .where(CorrectiveAction.inspection_id == inspection_id)
+        .order_by(CorrectiveAction.due_at)
+        .output(load_json=True)
+    )

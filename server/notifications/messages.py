@@ -129,6 +129,11 @@ def render(event_type: str, language: str, values: dict[str, Any], event_key: st
     language = language if language in ("vi", "en") else "vi"
     subject, body = TEMPLATES[event_type][language]
     values = dict(values)
+    if language == "en":
+        # Producers pass ``title_en`` / ``unit_en`` next to the Vietnamese names; use them here.
+        values.update(
+            {key[:-3]: value for key, value in values.items() if key.endswith("_en") and value}
+        )
     if "severity" in values:
         values["severity"] = SEVERITY_WORDS[language].get(values["severity"], values["severity"])
     footer = f"\n\n({'Mã sự kiện' if language == 'vi' else 'Event key'}: {event_key})"

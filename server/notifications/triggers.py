@@ -43,10 +43,12 @@ async def _open_actions(extra: list[Any]) -> list[dict[str, Any]]:
         await CorrectiveAction.select(
             CorrectiveAction.id,
             CorrectiveAction.title_vi,
+            CorrectiveAction.title_en,
             CorrectiveAction.responsible_unit_id,
             CorrectiveAction.inspection_id,
             CorrectiveAction.due_at,
             CorrectiveAction.responsible_unit_id.join_on(Unit.id).name_vi.as_alias("unit_name"),
+            CorrectiveAction.responsible_unit_id.join_on(Unit.id).name_en.as_alias("unit_name_en"),
             CorrectiveAction.responsible_unit_id.join_on(Unit.id).parent_id.as_alias("parent_id"),
         ).where(CorrectiveAction.status != ActionStatus.verified.value, *extra)
     )
@@ -67,7 +69,9 @@ async def _due_soon(now: datetime) -> int:
                 recipients=[Recipient(kind="unit", id=action["responsible_unit_id"])],
                 values={
                     "title": action["title_vi"],
+                    "title_en": action["title_en"],
                     "unit": action["unit_name"],
+                    "unit_en": action["unit_name_en"],
                     "due": due.date(),
                 },
                 link=action_link(action["id"]),
@@ -102,7 +106,9 @@ async def _overdue(now: datetime) -> int:
                 recipients=recipients,
                 values={
                     "title": action["title_vi"],
+                    "title_en": action["title_en"],
                     "unit": action["unit_name"],
+                    "unit_en": action["unit_name_en"],
                     "due": due.date(),
                     "days": days,
                 },

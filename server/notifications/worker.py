@@ -65,7 +65,11 @@ def send_with_apprise(url: str, subject: str, body: str, event_key: str) -> tupl
     if not notifier.add(url_with_event_key(url, event_key)):
         return False, "the target URL is not valid for Apprise"
     with apprise.LogCapture(level=logging.WARNING) as captured:
-        delivered = bool(notifier.notify(title=subject, body=body))
+        # Our bodies are plain text. Without saying so, Apprise hands them to e-mail as HTML: the
+        # line breaks vanish and any markup in a title would be interpreted.
+        delivered = bool(
+            notifier.notify(title=subject, body=body, body_format=apprise.NotifyFormat.TEXT)
+        )
         detail = captured.getvalue().strip() if hasattr(captured, "getvalue") else ""
     if delivered:
         return True, None

@@ -51,11 +51,14 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
         targets = await _listed_targets(data, scope_row["path"], first_day, last_day)
     else:
         assert data.draw is not None
-        candidates = await _draw_candidates(scope_row["path"], data.draw.candidate_kinds)
+        candidates, left_out = await _draw_candidates(
+            scope_row["path"], data.draw.candidate_kinds, teams
+        )
         if data.draw.k > len(candidates):
             raise InvalidInput(
                 f"Cannot draw {data.draw.k} units: the scope has only {len(candidates)} active "
-                f"candidate unit(s) of kinds {', '.join(data.draw.candidate_kinds)}."
+                f"candidate unit(s) of kinds {', '.join(data.draw.candidate_kinds)}"
+                + (f" ({left_out} left out: a team member works there)." if left_out else ".")
             )
         result = draw.draw_units(candidates, data.draw.k, nonce, str(plan_id))
         targets = [(UUID(unit_id), first_day) for unit_id in result.selected_unit_ids]
@@ -213,41 +216,59 @@ async def _listed_targets(
     return result
 
 
-async def _draw_candidates(scope_path: str, kinds: list[str]) -> list[draw.RiskInputs]:
+async def _draw_candidates(
+    scope_path: str, kinds: list[str], teams: list[list[UUID]]
+) -> tuple[list[draw.RiskInputs], int]:
+    """The units that may be drawn, and how many were left out because a team member works in
+    them (or below them). Leaving those out before the draw, rather than refusing the plan after
+    it, matters: a refusal would let a leader redraw with a fresh, unlogged nonce until a unit is
+    spared, and the sealed draw would no longer be the first one."""
     if not kinds:
         raise InvalidInput("draw.candidate_kinds must name at least one unit kind.")
-    rows = await Unit.select(Unit.id).where(
+    rows = await Unit.select(Unit.id, Unit.path).where(
         Unit.path.like(f"{scope_path}%"),
         Unit.active == True,
         Unit.kind.is_in(kinds),
     )
-    unit_ids = [row["id"] for row in rows]
+    home_paths = list((await _member_home_paths(teams)).values())
+    unit_ids = [
+        row["id"] for row in rows if not any(home.startswith(row["path"]) for home in home_paths)
+    ]
+    left_out = len(rows) - len(unit_ids)
     now = datetime.now(UTC)
     risk = await inspection_service.risk_facts(unit_ids, now=now)
     for unit_id, counts in (await action_service.risk_facts(unit_ids, now=now)).items():
         risk.setdefault(unit_id, {}).update(counts)
-    return [draw.RiskInputs(unit_id=str(unit_id), **risk.get(unit_id, {})) for unit_id in unit_ids]
+    candidates = [
+        draw.RiskInputs(unit_id=str(unit_id), **risk.get(unit_id, {})) for unit_id in unit_ids
+    ]
+    return candidates, left_out
+
+
+async def _member_home_paths(teams: list[list[UUID]]) -> dict[UUID, str]:
+    members = [member for team in teams for member in team]
+    rows = await AppUser.select(
+        AppUser.id, AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_path")
+    ).where(AppUser.id.is_in(members))
+    return {row["id"]: row["home_path"] for row in rows if row["home_path"]}
 
 
 async def _refuse_team_homed_in_targets(
     teams: list[list[UUID]], targets: list[tuple[UUID, date]]
 ) -> None:
     """Nobody inspects their own unit (or a unit above them): it would also break secrecy."""
-    members = [member for team in teams for member in team]
-    rows = await AppUser.select(
-        AppUser.id, AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_path")
-    ).where(AppUser.id.is_in(members))
+    home_paths = await _member_home_paths(teams)
     target_paths = {
         row["id"]: row["path"]
         for row in await Unit.select(Unit.id, Unit.path).where(
             Unit.id.is_in([unit_id for unit_id, _ in targets])
         )
     }
-    for row in rows:
+    for user_id, home_path in home_paths.items():
         for unit_id, path in target_paths.items():
-            if row["home_path"] and row["home_path"].startswith(path):
+            if home_path.startswith(path):
                 raise InvalidInput(
-                    f"User {row['id']} works in target unit {unit_id} (or below it) and cannot "
+                    f"User {user_id} works in target unit {unit_id} (or below it) and cannot "
                     "inspect it."
                 )
 
@@ -421,3 +442,15 @@ async def _published_commitment(plan_id: UUID) -> str | None:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def brief(plan_id: UUID | None) -> dict[str, Any] | None:
+    """Unscoped title and issuing unit of a plan, for documents whose scope was checked already."""
+    if plan_id is None:
+        return None
+    row = (
+        await Plan.select(Plan.id, Plan.title, Plan.scope_unit_id, Plan.created_by)
+        .where(Plan.id == plan_id)
+        .first()
+    )
+    return dict(row) if row else None

@@ -272,3 +272,11 @@ async def ensure_unit(data: UnitIn, *, parent_code: str | None, actor: audit_ser
             summary={"code": data.code, "parent_code": parent_code},
         )
         return unit_id
+
+
+async def names(unit_ids: list[UUID], *, language: str = "vi") -> dict[UUID, str]:
+    if not unit_ids:
+        return {}
+    column = Unit.name_vi if language == "vi" else Unit.name_en
+    rows = await Unit.select(Unit.id, column.as_alias("name")).where(Unit.id.is_in(unit_ids))
+    return {row["id"]: row["name"] for row in rows}

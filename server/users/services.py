@@ -251,3 +251,10 @@ async def ensure_user(
             summary={"username": username, "role": role.value, "home_unit_id": str(home_unit_id)},
         )
     return user_id, True
+
+
+async def full_names(user_ids: list[UUID]) -> dict[UUID, str]:
+    if not user_ids:
+        return {}
+    rows = await AppUser.select(AppUser.id, AppUser.full_name).where(AppUser.id.is_in(user_ids))
+    return {row["id"]: row["full_name"] for row in rows}

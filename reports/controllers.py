@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+
+from reports import minutes_service
+from reports.minutes_service import VerificationOut
+from server.errors import InvalidInput
+from server.scopes import Principal
+from server.settings import Settings
+
+
+class MinutesController(Controller):
+    path = "/api/v1/inspections"
+    tags = ["reports"]
+
+    @get(
+        "/{inspection_id:uuid}/minutes.pdf",
+        operation_id="getMinutesPdf",
+        media_type="application/pdf",
+    )
+    async def minutes_pdf(
+        self,
+        inspection_id: FromPath[UUID],
+        principal: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
+        lang: FromQuery[str] = "vi",
+    ) -> Response[bytes]:
+        """The minutes in the Decree 30 layout (`?lang=en` for the English translation). Signed
+        minutes are rendered once, stored, and returned byte-identical afterwards; before
+        signing a draft is rendered on the fly."""
+        if lang not in ("vi", "en"):
+            raise InvalidInput("lang must be 'vi' or 'en'.")
+        rendered = await minutes_service.minutes_pdf(
+            inspection_id=inspection_id, principal=principal, settings=settings, language=lang
+        )
+        return Response(
+            rendered.pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{rendered.filename}"'},
+        )
+
+
+class VerifyController(Controller):
+    path = "/verify"
+    tags = ["reports"]
+    security = []
+
+    @get("/{sha256:str}", operation_id="verifyDocument")
+    async def verify(self, sha256: FromPath[str]) -> VerificationOut:
+        """Public: the number, date, unit and status of the document with this SHA-256."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdefABCDEF" for c in sha256):
+            raise InvalidInput("Give the document's SHA-256 as 64 hexadecimal characters.")
+        return await minutes_service.verify_document(sha256)

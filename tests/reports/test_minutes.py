@@ -1,0 +1,174 @@
+"""The minutes PDF: every required part in order, in Vietnamese with diacritics; signed minutes
+are stored once and byte-identical on re-render; their hashes verify publicly; the renderer
+fetches nothing from outside the project."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from reports.rendering import ASSETS_DIR, ProjectOnlyFetcher, RefusedFetch, render_pdf
+from tests.conftest import World, problem_detail
+from tests.helpers import run_to_signed
+
+# The header is two columns: text extraction reads the left one (parent body, issuer, number)
+# before the right one (national name, motto, place and date).
+REQUIRED_IN_ORDER = [
+    "ỦY BAN NHÂN DÂN",
+    "ĐOÀN KIỂM TRA CÔNG VỤ",
+    "Số: 01/BB-ĐKT",
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "ngày",
+    "BIÊN BẢN",
+    "Kiểm tra đột xuất việc thực hiện kỷ luật, kỷ cương hành chính",
+    "Căn cứ",
+    "Hôm nay, vào hồi",
+    "I. THÀNH PHẦN",
+    "II. NỘI DUNG, PHƯƠNG PHÁP KIỂM TRA",
+    "III. KẾT QUẢ KIỂM TRA",
+    "Tổng điểm:",
+    "IV. TỒN TẠI, HẠN CHẾ",
+    "V. Ý KIẾN CỦA ĐƠN VỊ ĐƯỢC KIỂM TRA",
+    "VI. KIẾN NGHỊ, YÊU CẦU",
+    "thời hạn: trước ngày",
+    "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA",
+    "TRƯỞNG ĐOÀN KIỂM TRA",
+    "Nơi nhận:",
+    "Lưu: VT",
+    "Mã xác thực (SHA-256)",
+    "Phụ lục",
+    "DANH MỤC ẢNH, TÀI LIỆU CHỨNG CỨ",
+]
+
+
+def pdf_text(pdf: bytes) -> tuple[str, list[str]]:
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = [page.extract_text() or "" for page in reader.pages]
+    return "\n".join(pages), pages
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_signed_minutes_hold_every_part_in_order_and_verify(client, world: World) -> None:
+    inspection_id = await run_to_signed(client, world, "C1", {"A5", "C1"})
+    leader = await world.login(client, "leader_d1")
+    response = await client.get(f"/api/v1/inspections/{inspection_id}/minutes.pdf", headers=leader)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    pdf = response.content
+    if os.environ.get("SPOTCHECK_DUMP_MINUTES"):  # to look at the demo: set it to a file path
+        Path(os.environ["SPOTCHECK_DUMP_MINUTES"]).write_bytes(pdf)
+    text, pages = pdf_text(pdf)
+    flat = squash(text)
+    position = 0
+    for part in REQUIRED_IN_ORDER:
+        found = flat.find(part, position)
+        assert found >= 0, f"{part!r} missing or out of order after position {position}"
+        position = found
+    # Page numbers from page 2 only, at the top.
+    assert len(pages) >= 2
+    assert "1" not in [line.strip() for line in pages[0].splitlines()]
+    for number, page in enumerate(pages[1:], start=2):
+        if "DANH MỤC ẢNH, TÀI LIỆU CHỨNG CỨ" in page:
+            continue  # the annex is numbered on its own (Decree 30)
+        assert str(number) in [line.strip() for line in page.splitlines()], number
+    # The critical failure (A5) is named, and the unit's deadline line is there.
+    assert "A5" in flat
+
+    again = await client.get(f"/api/v1/inspections/{inspection_id}/minutes.pdf", headers=leader)
+    assert again.content == pdf  # stored: byte-identical
+
+    file_hash = hashlib.sha256(pdf).hexdigest()
+    verified = await client.get(f"/verify/{file_hash}")  # public: no token
+    assert verified.status_code == 200, verified.text
+    body = verified.json()
+    assert body["number"] == "01/BB-ĐKT"
+    assert body["unit"] == "Đơn vị C1"
+    assert body["status"] == "signed"
+    assert set(body) == {"document", "number", "date", "unit", "status"}
+    printed = flat.split("Mã xác thực (SHA-256) của nội dung biên bản:")[1].split(".")[0].strip()
+    assert (await client.get(f"/verify/{printed}")).status_code == 200
+    unknown = await client.get(f"/verify/{'0' * 64}")
+    assert unknown.status_code == 404
+    problem_detail(unknown)
+
+
+async def test_english_translation_and_numbering(client, world: World) -> None:
+    first = await run_to_signed(client, world, "C1", {"C1"})
+    second = await run_to_signed(client, world, "C2", set())
+    leader = await world.login(client, "leader_d1")
+    english = await client.get(f"/api/v1/inspections/{first}/minutes.pdf?lang=en", headers=leader)
+    text = squash(pdf_text(english.content)[0])
+    for part in (
+        "SOCIALIST REPUBLIC OF VIETNAM",
+        "MINUTES",
+        "I. PARTICIPANTS",
+        "VI. REQUESTS",
+        "No. 01/BB-ĐKT",
+    ):
+        assert part in text, part
+    vi_second = await client.get(f"/api/v1/inspections/{second}/minutes.pdf", headers=leader)
+    assert "Số: 02/BB-ĐKT" in squash(pdf_text(vi_second.content)[0])
+
+
+async def test_unsigned_minutes_are_a_draft_and_scoped(client, world: World) -> None:
+    inspection_id = await run_to_signed(client, world, "C1", {"C1"}, sign=False)
+    leader = await world.login(client, "leader_d1")
+    response = await client.get(f"/api/v1/inspections/{inspection_id}/minutes.pdf", headers=leader)
+    text = squash(pdf_text(response.content)[0])
+    assert "DỰ THẢO" in text
+    assert "Số: …/BB-ĐKT" in text
+    outsider = await world.login(client, "head_c2")
+    hidden = await client.get(f"/api/v1/inspections/{inspection_id}/minutes.pdf", headers=outsider)
+    assert hidden.status_code == 404
+    bad_lang = await client.get(
+        f"/api/v1/inspections/{inspection_id}/minutes.pdf?lang=fr", headers=leader
+    )
+    assert bad_lang.status_code == 422
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self) -> None:
+        type(self).hits += 1
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_renderer_fetches_nothing_remote_or_outside_the_project(tmp_path: Path) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/pixel.png"
+        secret = tmp_path / "secret.txt"
+        secret.write_text("do not embed")
+        html = (
+            f'<p>x</p><img src="{url}"><link rel="stylesheet" href="{url}">'
+            f'<img src="{secret.as_uri()}"><img src="file:///etc/passwd">'
+        )
+        pdf = render_pdf(html)
+        assert pdf.startswith(b"%PDF")
+        assert _CountingHandler.hits == 0
+        fetcher = ProjectOnlyFetcher(None)
+        for refused in (url, secret.as_uri(), "file:///etc/passwd", "evidence:../../etc/passwd"):
+            with pytest.raises(RefusedFetch):
+                fetcher.fetch(refused)
+        font = (ASSETS_DIR / "fonts" / "LiberationSerif-Regular.ttf").as_uri()
+        assert fetcher.fetch(font).read(4) == b"\x00\x01\x00\x00"
+    finally:
+        server.shutdown()
