@@ -116,7 +116,8 @@ def _route_handlers() -> list[Any]:
     ]
 
 
-def _register_cross_package_hooks(settings: Settings) -> None:
+def wire_packages(settings: Settings) -> None:
+    """Connect the packages' hooks (also used by the CLI, which builds no app)."""
     from mobile_api import services as mobile_service
     from mobile_api.schemas import OpType
     from server.actions import services as action_service
@@ -140,7 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db.bind_engine(db.build_engine(settings))
-    _register_cross_package_hooks(settings)
+    wire_packages(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -89,9 +89,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
     from server import db
+    from server.app import wire_packages
 
     async def run() -> int:
         db.bind_engine(db.build_engine(settings))
+        wire_packages(settings)
         await db.open_database(settings)
         try:
             return await work()
@@ -138,14 +140,15 @@ def _demo(args: argparse.Namespace) -> int:
 
     async def work() -> int:
         counts = await load_demo()
-        try:
-            from checklists import services as checklist_service
+        from checklists import services as checklist_service
 
-            for outcome in await checklist_service.publish_shipped():
-                print(f"checklist {outcome}")
-        except ImportError:
-            pass
+        for outcome in await checklist_service.publish_shipped():
+            print(f"checklist {outcome}")
         print(f"demo: {counts['units']} units, {counts['users_created']} new users")
+        from server.demo_inspections import load_demo_inspections
+
+        for note in await load_demo_inspections(settings):
+            print(f"demo: {note}")
         return 0
 
     status = _with_database(settings, work)

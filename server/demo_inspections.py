@@ -1,0 +1,253 @@
+"""Demo inspections for `make run`, so a newcomer finds something in every screen:
+
+- an open plan for Phương Định assigned to `kiemtra1` (the inspection to try on the phone API);
+- a drawn plan over Trực Ninh whose three inspections are already carried out, scored, signed,
+  with corrective actions (for summaries, rankings, minutes and the actions flow);
+- a past plan for Nam Giang whose nonce can be revealed and verified.
+
+Runs once: it does nothing when any plan exists. Answers are made from a fixed seed per unit, so
+every machine gets the same demo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from PIL import Image, ImageDraw
+
+from checklists import services as checklist_service
+from checklists.format import ChecklistTemplate
+from mobile_api import evidence_service
+from server.inspections import services as inspection_service
+from server.inspections.schemas import AnswerIn, SignIn, StartIn, SubmitIn
+from server.plans import services as plan_service
+from server.plans.schemas import AssignmentVisibility, DrawIn, PlanIn, TargetIn, TeamIn
+from server.plans.tables import Plan
+from server.scopes import Principal
+from server.settings import Settings
+from server.units.tables import Unit
+from server.users import services as user_service
+from server.users.tables import AppUser
+
+
+async def _principal(username: str) -> Principal:
+    row = await AppUser.select(AppUser.id).where(AppUser.username == username).first()
+    assert row is not None, f"demo user {username} is missing"
+    principal = await user_service.load_principal(row["id"], None)
+    assert principal is not None
+    return principal
+
+
+async def _unit_id(code: str) -> UUID:
+    row = await Unit.select(Unit.id).where(Unit.code == code).first()
+    assert row is not None, f"demo unit {code} is missing"
+    return UUID(str(row["id"]))
+
+
+def _photo(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:
+    rng = random.Random(seed)
+    image = Image.new(
+        "RGB", size, (rng.randrange(120, 230), rng.randrange(120, 230), rng.randrange(120, 230))
+    )
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, size[0] - 40, size[1] - 40), outline=(40, 40, 40), width=4)
+    draw.text((60, 60), f"Spotcheck demo #{seed}", fill=(0, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _signature(name: str) -> bytes:
+    image = Image.new("RGBA", (360, 120), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line(
+        [(20, 90), (90, 30), (150, 85), (220, 35), (330, 80)], fill=(20, 40, 160, 255), width=5
+    )
+    draw.text((30, 95), name, fill=(20, 40, 160, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def _upload(data: bytes, principal: Principal, settings: Settings) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    await evidence_service.store(sha256=digest, data=data, principal=principal, settings=settings)
+    return digest
+
+
+def _answer_for(item: Any, rng: random.Random, strictness: float) -> dict[str, Any]:
+    """A plausible answer: most items met, some not, more failures for a lower `strictness`."""
+    fails = rng.random() > strictness
+    kind = item.answer_type
+    if kind in ("yes_no", "yes_no_na"):
+        return {"value": "no" if fails else "yes"}
+    if kind == "count":
+        return {"value": rng.randint(1, 3) if fails else 0}
+    if kind == "percent":
+        lower_is_better = item.scoring.direction == "lower_is_better"
+        denominator = 20
+        good = rng.randint(18, 20) if not fails else rng.randint(8, 16)
+        numerator = denominator - good if lower_is_better else good
+        return {"numerator": numerator, "denominator": denominator}
+    if kind == "date":
+        return {"value": (date.today() - timedelta(days=rng.randint(1, 60))).isoformat()}
+    if kind == "number":
+        return {"value": rng.randint(0, 5)}
+    return {"value": "Ghi nhận tại chỗ"}
+
+
+async def _carry_out(
+    inspection_id: UUID,
+    template: ChecklistTemplate,
+    inspector: Principal,
+    settings: Settings,
+    *,
+    seed: int,
+    strictness: float,
+    unit_representative: str,
+) -> None:
+    rng = random.Random(seed)
+    unit = (
+        await Unit.select(Unit.latitude, Unit.longitude)
+        .where(
+            Unit.id == (await inspection_service.inspection_facts(inspection_id) or {})["unit_id"]
+        )
+        .first()
+    )
+    assert unit is not None
+    now = datetime.now(UTC)
+    await inspection_service.start(
+        StartIn(
+            inspection_id=inspection_id,
+            device_time=now,
+            latitude=unit["latitude"] + 0.0004,
+            longitude=unit["longitude"] - 0.0003,
+            accuracy_m=12,
+        ),
+        principal=inspector,
+        received_at=now,
+    )
+    photos = [await _upload(_photo(seed * 10 + index), inspector, settings) for index in range(3)]
+    for _section, item in template.items():
+        if item.answer_type in ("signature", "photo"):
+            continue
+        answer = _answer_for(item, rng, strictness)
+        await inspection_service.record_answer(
+            AnswerIn(
+                inspection_id=inspection_id,
+                item_key=item.key,
+                note="Quan sát trực tiếp tại Bộ phận Một cửa",
+                evidence=photos[: max(1, item.evidence.min_photos)],
+                device_time=datetime.now(UTC),
+                **answer,
+            ),
+            principal=inspector,
+            received_at=datetime.now(UTC),
+            op_id=uuid4(),
+        )
+    await inspection_service.submit(
+        SubmitIn(inspection_id=inspection_id, device_time=datetime.now(UTC)),
+        principal=inspector,
+        received_at=datetime.now(UTC),
+    )
+    head_signature = await _upload(_signature(inspector.username), inspector, settings)
+    unit_signature = await _upload(_signature(unit_representative), inspector, settings)
+    for role, name, image in (
+        ("team_head", "Phạm Thu Trang", head_signature),
+        ("unit_representative", unit_representative, unit_signature),
+    ):
+        await inspection_service.sign(
+            SignIn(
+                inspection_id=inspection_id,
+                signer_role=role,  # type: ignore[arg-type]
+                signer_name=name,
+                signature_sha256=image,
+                device_time=datetime.now(UTC),
+            ),
+            principal=inspector,
+            received_at=datetime.now(UTC),
+        )
+
+
+async def load_demo_inspections(settings: Settings) -> list[str]:
+    if await Plan.count():
+        return ["demo inspections already loaded"]
+    templates = await checklist_service.list_templates()
+    if not templates:
+        return ["no checklist published; skipped demo inspections"]
+    version = templates[0].versions[-1]
+    template = await checklist_service.load_version_template(version.id)
+    leader = await _principal("lanhdao.trucninh")
+    province_leader = await _principal("lanhdao.tinh")
+    inspector_one = await _principal("kiemtra1")
+    inspector_two = await _principal("kiemtra2")
+    now = datetime.now(UTC)
+    notes = []
+
+    open_plan = await plan_service.create_plan(
+        data=PlanIn(
+            title="Kiểm tra đột xuất Bộ phận Một cửa xã Phương Định",
+            checklist_version_id=version.id,
+            scope_unit_id=await _unit_id("TN"),
+            window_start=now - timedelta(hours=1),
+            window_end=now + timedelta(days=14),
+            assignment_visibility=AssignmentVisibility.at_creation,
+            teams=[TeamIn(head_id=inspector_one.user_id)],
+            targets=[TargetIn(unit_id=await _unit_id("TN-PD"))],
+        ),
+        principal=leader,
+    )
+    notes.append(f"open plan for Phương Định: inspection {open_plan.targets[0].inspection_id}")
+
+    drawn = await plan_service.create_plan(
+        data=PlanIn(
+            title="Kiểm tra đột xuất công vụ quý IV/2026 – Trực Ninh",
+            checklist_version_id=version.id,
+            scope_unit_id=await _unit_id("TN"),
+            window_start=now - timedelta(days=2),
+            window_end=now + timedelta(days=5),
+            assignment_visibility=AssignmentVisibility.at_creation,
+            teams=[TeamIn(head_id=inspector_two.user_id)],
+            draw=DrawIn(k=3, candidate_kinds=["commune", "town"]),
+        ),
+        principal=leader,
+    )
+    representatives = ["Nguyễn Thị Lan", "Trần Văn Bình", "Lê Thị Hoa"]
+    carried_out = 0
+    for index, target in enumerate(drawn.targets):
+        if target.unit_id == await _unit_id("TN-PD"):
+            continue  # Phương Định is kept for the open plan above
+        await _carry_out(
+            target.inspection_id,
+            template,
+            inspector_two,
+            settings,
+            seed=index + 1,
+            strictness=[0.97, 0.88, 0.75][index % 3],
+            unit_representative=representatives[index % 3],
+        )
+        carried_out += 1
+    notes.append(
+        f"drawn plan over Trực Ninh: {len(drawn.targets)} units drawn, {carried_out} inspected"
+    )
+
+    past = await plan_service.create_plan(
+        data=PlanIn(
+            title="Kiểm tra đột xuất thị trấn Nam Giang (đã kết thúc)",
+            checklist_version_id=version.id,
+            scope_unit_id=await _unit_id("NT"),
+            window_start=now - timedelta(days=30),
+            window_end=now - timedelta(days=20),
+            assignment_visibility=AssignmentVisibility.on_visit_day,
+            teams=[TeamIn(head_id=inspector_one.user_id)],
+            targets=[TargetIn(unit_id=await _unit_id("NT-NG"))],
+        ),
+        principal=province_leader,
+    )
+    notes.append(f"past plan {past.id}: POST /api/v1/plans/{past.id}/reveal, then GET …/verify")
+    return notes
