@@ -103,9 +103,7 @@ def render_pdf(html: str, *, media_dir: Path | None = None, stylesheet: str | No
     fetcher = ProjectOnlyFetcher(media_dir)
     stylesheets = [_base_stylesheet()]
     if stylesheet:
-        stylesheets.append(
-            _stylesheet(stylesheet)
-        )
+        stylesheets.append(_stylesheet(stylesheet))
     document = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
     pdf = document.write_pdf(stylesheets=stylesheets, font_config=_font_config())
     assert pdf is not None

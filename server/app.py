@@ -93,6 +93,7 @@ def _route_handlers() -> list[Any]:
     from checklists.controllers import ChecklistController
     from mobile_api.controllers import MobileController
     from reports.controllers import MinutesController, VerifyController
+    from reports.summary_controllers import ExportController, ReportController
     from server.actions.controllers import ActionController, FollowUpController
     from server.inspections.controllers import InspectionController
     from server.notifications.controllers import NotificationController
@@ -113,6 +114,8 @@ def _route_handlers() -> list[Any]:
         MobileController,
         MinutesController,
         VerifyController,
+        ReportController,
+        ExportController,
     ]
 
 
