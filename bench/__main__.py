@@ -1,0 +1,267 @@
+"""`make bench`: run every benchmark and write JSON under bench/results/.
+
+Each benchmark times the project's way against a simple baseline in the same process, on the same
+machine, interleaved, and reports the ratio; absolute times vary between machines, ratios less.
+
+- scoring: the checklist engine scoring a full inspection, against a plain sum of the same points
+  (what the engine costs for visibility rules, N/A rescaling, evidence rules and findings);
+- sync: one batch of all answer ops, against the same ops sent one request each (what batching
+  saves a phone on a weak network);
+- minutes: rendering the full minutes PDF, against a one-page WeasyPrint document with the same
+  fonts (the cost of the document itself, not of WeasyPrint's start-up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def timed(function: Callable[[], Any], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def summary(project: list[float], baseline: list[float]) -> dict[str, Any]:
+    project_median = statistics.median(project)
+    baseline_median = statistics.median(baseline)
+    return {
+        "project_median_s": round(project_median, 6),
+        "baseline_median_s": round(baseline_median, 6),
+        "ratio_project_over_baseline": round(project_median / baseline_median, 3),
+        "samples": len(project),
+    }
+
+
+def bench_scoring() -> dict[str, Any]:
+    import random
+
+    from checklists.scoring import Answer, score
+    from checklists.services import SHIPPED_TEMPLATES_DIR
+    from checklists.validator import load_template
+
+    template = load_template((SHIPPED_TEMPLATES_DIR / "one-stop-shop.yaml").read_text(), "t.yaml")
+    rng = random.Random(7)
+    answers: dict[str, Answer] = {}
+    for _section, item in template.items():
+        kind = item.answer_type
+        if kind in ("yes_no", "yes_no_na"):
+            answers[item.key] = Answer(value=rng.choice(["yes", "no"]), photo_count=2, note="x")
+        elif kind == "count":
+            answers[item.key] = Answer(value=rng.randint(0, 3), photo_count=2, note="x")
+        elif kind == "percent":
+            answers[item.key] = Answer(
+                numerator=rng.randint(5, 10), denominator=10, photo_count=2, note="x"
+            )
+        elif kind == "date":
+            answers[item.key] = Answer(value="2026-11-01")
+    points = {item.key: float(getattr(item, "points", 0)) for _s, item in template.items()}
+
+    def baseline() -> None:
+        earned = sum(points[key] for key, answer in answers.items() if answer.value in ("yes", 0))
+        _ = earned / 100
+
+    project, base = [], []
+    for _ in range(30):  # interleaved, so drift hits both sides alike
+        project += timed(lambda: score(template, answers), 1)
+        base += timed(baseline, 20)[:1]
+    return {
+        "name": "scoring",
+        "what": "score one full inspection vs a plain sum",
+        **summary(project, base),
+    }
+
+
+def bench_sync_and_minutes() -> list[dict[str, Any]]:
+    """Runs the API in-process on a fresh SQLite database."""
+    with tempfile.TemporaryDirectory() as workdir:
+        url = f"sqlite:///{workdir}/bench.sqlite3"
+        env = {
+            **os.environ,
+            "SPOTCHECK_DATABASE_URL": url,
+            "SPOTCHECK_ENVIRONMENT": "development",
+            "SPOTCHECK_MEDIA_DIR": f"{workdir}/media",
+        }
+        for command in (["migrate"], ["demo"]):
+            subprocess.run(
+                [sys.executable, "-m", "server.cli", *command],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        os.environ.update(
+            {
+                key: env[key]
+                for key in (
+                    "SPOTCHECK_DATABASE_URL",
+                    "SPOTCHECK_ENVIRONMENT",
+                    "SPOTCHECK_MEDIA_DIR",
+                )
+            }
+        )
+        return asyncio.run(_api_benchmarks())
+
+
+async def _api_benchmarks() -> list[dict[str, Any]]:
+    import uuid
+
+    import httpx
+
+    from server.app import create_app
+
+    app = create_app()
+    results = []
+    async with app.lifespan():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+
+            async def login(username: str, password: str) -> dict[str, str]:
+                response = await client.post(
+                    "/api/v1/auth/login",
+                    json={"username": username, "password": password, "device_name": "bench"},
+                )
+                return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+            inspector = await login("kiemtra1", "inspector-demo-2026")
+            boot = (await client.get("/mobile/v1/bootstrap", headers=inspector)).json()
+            assignment = boot["assignments"][0]
+            content = boot["checklist_versions"][0]["content"]
+            items = [item for section in content["sections"] for item in section["items"]]
+            inspection_id = assignment["id"]
+            now = datetime.now(UTC).isoformat()
+            await client.post(
+                "/mobile/v1/sync",
+                json={
+                    "device_id": "bench",
+                    "sent_at": now,
+                    "ops": [
+                        {
+                            "op_id": str(uuid.uuid4()),
+                            "type": "start",
+                            "payload": {
+                                "inspection_id": inspection_id,
+                                "device_time": now,
+                                "latitude": assignment["unit"]["latitude"],
+                                "longitude": assignment["unit"]["longitude"],
+                            },
+                        }
+                    ],
+                },
+                headers=inspector,
+            )
+            yes_no = [
+                item["key"] for item in items if item["answer_type"] in ("yes_no", "yes_no_na")
+            ]
+
+            def ops() -> list[dict[str, Any]]:
+                return [
+                    {
+                        "op_id": str(uuid.uuid4()),
+                        "type": "answer",
+                        "payload": {
+                            "inspection_id": inspection_id,
+                            "item_key": key,
+                            "value": "yes",
+                            "device_time": datetime.now(UTC).isoformat(),
+                        },
+                    }
+                    for key in yes_no
+                ]
+
+            batched, single = [], []
+            for _ in range(5):
+                batch = ops()
+                started = time.perf_counter()
+                await client.post(
+                    "/mobile/v1/sync",
+                    json={"device_id": "bench", "sent_at": now, "ops": batch},
+                    headers=inspector,
+                )
+                batched.append(time.perf_counter() - started)
+                one_by_one = ops()
+                started = time.perf_counter()
+                for op in one_by_one:
+                    await client.post(
+                        "/mobile/v1/sync",
+                        json={"device_id": "bench", "sent_at": now, "ops": [op]},
+                        headers=inspector,
+                    )
+                single.append(time.perf_counter() - started)
+            results.append(
+                {
+                    "name": "sync",
+                    "what": f"{len(yes_no)} answer ops in one batch vs one request each",
+                    **summary(batched, single),
+                }
+            )
+
+            leader = await login("lanhdao.trucninh", "leader-demo-2026")
+            signed = [
+                row
+                for row in (
+                    await client.get("/api/v1/inspections?status=signed", headers=leader)
+                ).json()
+            ]
+            from reports.rendering import render_pdf
+
+            minutes, served, baseline = [], [], []
+            for row in signed:
+                for lang in ("vi", "en"):
+                    path = f"/api/v1/inspections/{row['id']}/minutes.pdf?lang={lang}"
+                    started = time.perf_counter()
+                    response = await client.get(path, headers=leader)
+                    assert response.status_code == 200
+                    minutes.append(time.perf_counter() - started)
+                    started = time.perf_counter()
+                    await client.get(path, headers=leader)  # signed minutes: served as stored
+                    served.append(time.perf_counter() - started)
+                    started = time.perf_counter()
+                    render_pdf("<p style=\"font-family: 'Spotcheck Serif'\">Biên bản</p>")
+                    baseline.append(time.perf_counter() - started)
+            results.append(
+                {
+                    "name": "minutes",
+                    "what": "first render of a signed inspection's minutes PDF (vi and en) vs a one-page document",
+                    "served_from_store_median_s": round(statistics.median(served), 4),
+                    **summary(minutes, baseline),
+                }
+            )
+    return results
+
+
+def main() -> int:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    machine = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+    }
+    results = [bench_scoring(), *bench_sync_and_minutes()]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for result in results:
+        result.update(machine=machine, at=stamp)
+        path = RESULTS_DIR / f"{result['name']}.json"
+        path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
