@@ -5,63 +5,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from tests.conftest import World, problem_detail
 from tests.helpers import (
-    failing_answer,
+    answer_ops,
+    create_plan_for,
     now_iso,
     op,
-    passing_answer,
     photo_bytes,
     plan_payload,
     publish_shipped_checklist,
     sha256_hex,
+    upload_evidence,
 )
 
 FAILED_ITEMS = {"A5", "C1", "D5"}  # one critical, two major
-
-
-async def create_plan_for(client, world: World, target: str, **options: Any) -> dict[str, Any]:
-    version_id, _ = await publish_shipped_checklist()
-    leader = await world.login(client, "leader_d1")
-    body = plan_payload(
-        checklist_version_id=version_id,
-        scope_unit_id=world.units["D1"],
-        head_id=world.users["inspector"],
-        targets=[world.units[target]],
-        **options,
-    )
-    response = await client.post("/api/v1/plans", json=body, headers=leader)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def upload(client, headers: dict[str, str], data: bytes) -> str:
-    digest = sha256_hex(data)
-    response = await client.put(f"/mobile/v1/evidence/{digest}", content=data, headers=headers)
-    assert response.status_code == 200, response.text
-    return digest
-
-
-def answer_ops(template, inspection_id: str, photos: list[str]) -> list[dict[str, Any]]:
-    ops = []
-    for _section, item in template.items():
-        if item.answer_type in ("signature", "photo"):
-            continue
-        answer = failing_answer(item) if item.key in FAILED_ITEMS else passing_answer(item)
-        ops.append(
-            op(
-                "answer",
-                inspection_id=inspection_id,
-                item_key=item.key,
-                note="Quan sát trực tiếp tại quầy",
-                evidence=photos[: max(1, item.evidence.min_photos)],
-                device_time=now_iso(),
-                **answer,
-            )
-        )
-    return ops
 
 
 async def test_whole_inspector_flow(client, world: World) -> None:
@@ -81,7 +39,9 @@ async def test_whole_inspector_flow(client, world: World) -> None:
     assert [a["id"] for a in boot["assignments"]] == [inspection_id]
     assert boot["checklist_versions"][0]["content"]["key"] == template.key
 
-    photos = [await upload(client, inspector, photo_bytes((i * 40, 10, 10))) for i in range(3)]
+    photos = [
+        await upload_evidence(client, inspector, photo_bytes((i * 40, 10, 10))) for i in range(3)
+    ]
     unit = boot["assignments"][0]["unit"]
     batch = [
         op(
@@ -92,7 +52,7 @@ async def test_whole_inspector_flow(client, world: World) -> None:
             longitude=unit["longitude"],
             accuracy_m=10,
         ),
-        *answer_ops(template, inspection_id, photos),
+        *answer_ops(template, inspection_id, photos, FAILED_ITEMS),
         op(
             "finding",
             inspection_id=inspection_id,
@@ -127,7 +87,7 @@ async def test_whole_inspector_flow(client, world: World) -> None:
     assert detail["score"]["critical_failures"] == ["A5"]
     assert detail["rating_band"] == template.bands_from_lowest()[0].key
 
-    signature = await upload(client, inspector, photo_bytes((0, 0, 0), (120, 40)))
+    signature = await upload_evidence(client, inspector, photo_bytes((0, 0, 0), (120, 40)))
     sign_ops = [
         op(
             "sign",
