@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery
 
 from reports import minutes_service
 from reports.minutes_service import VerificationOut
+from server.auth.openapi import PublicOperation
 from server.errors import InvalidInput
 from server.scopes import Principal
 from server.settings import Settings
@@ -47,9 +48,8 @@ class MinutesController(Controller):
 class VerifyController(Controller):
     path = "/verify"
     tags = ["reports"]
-    security = []
 
-    @get("/{sha256:str}", operation_id="verifyDocument")
+    @get("/{sha256:str}", operation_id="verifyDocument", operation_class=PublicOperation)
     async def verify(self, sha256: FromPath[str]) -> VerificationOut:
         """Public: the number, date, unit and status of the document with this SHA-256."""
         if len(sha256) != 64 or any(c not in "0123456789abcdefABCDEF" for c in sha256):

@@ -8,6 +8,7 @@ from litestar import Controller, Response, get
 from pydantic import BaseModel
 
 from server import db
+from server.auth.openapi import PublicOperation
 
 
 class HealthOut(BaseModel):
@@ -30,9 +31,8 @@ def package_version() -> str:
 
 class OpsController(Controller):
     tags = ["ops"]
-    security = []
 
-    @get("/health", operation_id="health")
+    @get("/health", operation_id="health", operation_class=PublicOperation)
     async def health(self) -> Response[HealthOut]:
         """200 when the database answers, 503 when it does not."""
         try:
@@ -43,6 +43,6 @@ class OpsController(Controller):
             )
         return Response(HealthOut(status="ok", database="ok"))
 
-    @get("/version", operation_id="version")
+    @get("/version", operation_id="version", operation_class=PublicOperation)
     async def version(self) -> VersionOut:
         return VersionOut(name="spotcheck", version=package_version(), api="v1")

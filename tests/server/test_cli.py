@@ -1,0 +1,132 @@
+"""`spotcheck demo` and `spotcheck users create`, run as a user would, against the test database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from server.audit.tables import AuditEvent
+from server.units.tables import Unit
+from server.users.tables import AppUser
+from tests.conftest import World, cli_env, run_cli
+
+pytestmark = pytest.mark.anyio  # see tests/server/test_auth.py
+
+Client = AsyncTestClient[Litestar]
+
+DEMO_PLACES = ["Phương Định", "Việt Hùng", "Trung Đông", "Trực Mỹ", "Cát Thành"]
+ROLES = {"admin", "leader", "inspector", "unit_head"}
+LOGIN_LINE = re.compile(r"^\s+(?P<username>\S+)\s+(?P<password>\S+)\s+(?P<role>\S+)\s*$")
+
+
+def printed_logins(stdout: str) -> list[dict[str, str]]:
+    _, _, listing = stdout.partition("Demo logins")
+    return [match.groupdict() for line in listing.splitlines() if (match := LOGIN_LINE.match(line))]
+
+
+async def test_demo_loads_once_and_its_logins_work(
+    client: Client, clean_database: None, database_url: str
+) -> None:
+    first = run_cli("demo", env=cli_env(database_url))
+    assert first.returncode == 0, first.stdout + first.stderr
+    created = int(re.search(r"(\d+) new users", first.stdout).group(1))  # type: ignore[union-attr]
+    logins = printed_logins(first.stdout)
+    assert created == len(logins) > 0
+    assert {login["role"] for login in logins} == ROLES
+    units = await Unit.count()
+    events = await AuditEvent.count()
+
+    second = run_cli("demo", env=cli_env(database_url))
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "0 new users" in second.stdout
+    assert printed_logins(second.stdout) == logins
+    assert await AppUser.count() == len(logins)
+    assert await Unit.count() == units
+    assert await AuditEvent.count() == events  # a re-run adds nothing, not even log noise
+
+    names = " | ".join(row["name_vi"] for row in await Unit.select(Unit.name_vi))
+    for place in DEMO_PLACES:
+        assert place in names
+
+    one_per_role = {login["role"]: login for login in logins}
+    for login in one_per_role.values():
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={
+                "username": login["username"],
+                "password": login["password"],
+                "device_name": "cli",
+            },
+        )
+        assert response.status_code == 200, (login, response.text)
+        assert response.json()["user"]["role"] == login["role"]
+
+
+async def test_users_create_reads_the_password_from_stdin(
+    client: Client, world: World, database_url: str
+) -> None:
+    password = "mat-khau-that-dai-2026"
+    args = ["users", "create", "CanBo.C1", "--full-name", "Nguyễn Thị Cán Bộ"]
+    args += [
+        "--role",
+        "unit_head",
+        "--unit",
+        "C1",
+        "--email",
+        "canbo@example.vn",
+        "--password-stdin",
+    ]
+
+    result = run_cli(*args, env=cli_env(database_url), stdin=password + "\n")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "created" in result.stdout
+    assert password not in result.stdout + result.stderr
+    login = await client.post(
+        "/api/v1/auth/login",
+        json={"username": "canbo.c1", "password": password, "device_name": "pytest"},
+    )
+    assert login.status_code == 200, login.text
+    me = await client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+    )
+    assert me.json()["home_unit_code"] == "C1"
+    assert me.json()["full_name"] == "Nguyễn Thị Cán Bộ"
+    assert await AuditEvent.exists().where(
+        AuditEvent.action == "user.created", AuditEvent.actor_label == "cli"
+    )
+
+    duplicate = run_cli(*args, env=cli_env(database_url), stdin="another-long-password\n")
+
+    assert duplicate.returncode == 1
+    assert "is taken" in duplicate.stderr
+    assert await AppUser.count().where(AppUser.username == "canbo.c1") == 1
+
+
+@pytest.mark.parametrize(
+    ("unit", "password", "message"),
+    [
+        ("C1", "short", "at least 10 characters"),
+        ("NO-SUCH-UNIT", "a-long-enough-password", "no unit with code 'NO-SUCH-UNIT'"),
+    ],
+    ids=["short-password", "unknown-unit"],
+)
+async def test_users_create_refuses_bad_input(
+    client: Client, world: World, database_url: str, unit: str, password: str, message: str
+) -> None:
+    users_before = await AppUser.count()
+
+    result = run_cli(
+        "users", "create", "someone", "--full-name", "Someone", "--role", "inspector",
+        "--unit", unit, "--password-stdin",
+        env=cli_env(database_url),
+        stdin=password + "\n",
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert await AppUser.count() == users_before

@@ -1,0 +1,107 @@
+"""Configuration fails fast, with a message that says what to set."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.settings import SettingsError, load_settings
+from tests.conftest import cli_env, run_cli
+
+GOOD_SECRET = "k" * 20 + "-a-real-random-looking-value-0123"
+
+
+@pytest.fixture
+def production(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.setenv("SPOTCHECK_ENVIRONMENT", "production")
+    monkeypatch.setenv("SPOTCHECK_DATABASE_URL", "sqlite:///unused.sqlite3")
+    monkeypatch.delenv("SPOTCHECK_SECRET_KEY", raising=False)
+    return monkeypatch
+
+
+def test_production_without_a_secret_stops(production: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    message = str(raised.value)
+    assert "SPOTCHECK_SECRET_KEY is missing or a placeholder" in message
+    assert "at least 32 characters" in message
+
+
+@pytest.mark.parametrize("placeholder", ["", "changeme", "CHANGEME", " change-me ", "secret"])
+def test_production_with_a_placeholder_secret_stops(
+    production: pytest.MonkeyPatch, placeholder: str
+) -> None:
+    production.setenv("SPOTCHECK_SECRET_KEY", placeholder)
+
+    with pytest.raises(SettingsError, match="SPOTCHECK_SECRET_KEY is missing or a placeholder"):
+        load_settings()
+
+
+def test_production_with_a_short_secret_stops(production: pytest.MonkeyPatch) -> None:
+    short = "only-twenty-chars-ab"
+    production.setenv("SPOTCHECK_SECRET_KEY", short)
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    message = str(raised.value)
+    assert "SPOTCHECK_SECRET_KEY is too short (20 characters)" in message
+    assert "at least 32" in message
+    assert short not in message  # the message must not echo the secret
+
+
+def test_production_with_a_real_secret_starts(production: pytest.MonkeyPatch) -> None:
+    production.setenv("SPOTCHECK_SECRET_KEY", GOOD_SECRET)
+
+    settings = load_settings()
+
+    assert settings.environment == "production"
+    assert settings.secret_key.get_secret_value() == GOOD_SECRET
+
+
+def test_development_runs_without_a_secret(production: pytest.MonkeyPatch) -> None:
+    production.setenv("SPOTCHECK_ENVIRONMENT", "development")
+
+    settings = load_settings()
+
+    assert len(settings.secret_key.get_secret_value()) >= 32
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("SPOTCHECK_TIME_ZONE", "Mars/Olympus_Mons", "SPOTCHECK_TIME_ZONE"),
+        ("SPOTCHECK_DATABASE_URL", "mysql://db/spotcheck", "SPOTCHECK_DATABASE_URL"),
+        ("SPOTCHECK_ACCESS_TOKEN_MINUTES", "0", "SPOTCHECK_ACCESS_TOKEN_MINUTES"),
+    ],
+)
+def test_invalid_values_name_the_variable(
+    production: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
+    production.setenv("SPOTCHECK_SECRET_KEY", GOOD_SECRET)
+    production.setenv(variable, value)
+
+    with pytest.raises(SettingsError, match=named):
+        load_settings()
+
+
+def test_serve_in_production_without_a_secret_exits_with_the_message() -> None:
+    # 203.0.113.1 (TEST-NET-3) is not an address of this machine: even if the check were missing,
+    # nothing could be served; the run would end with a bind error and without our message.
+    result = run_cli(
+        "serve",
+        "--host",
+        "203.0.113.1",
+        "--port",
+        "0",
+        env=cli_env(
+            "sqlite:///unused-by-this-test.sqlite3",
+            SPOTCHECK_ENVIRONMENT="production",
+            SPOTCHECK_SECRET_KEY="",
+        ),
+    )
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "SPOTCHECK_SECRET_KEY is missing or a placeholder" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Uvicorn running" not in result.stdout + result.stderr
