@@ -16,8 +16,6 @@ from server.audit.chain import GENESIS_HASH, ChainRow, event_hash, find_chain_pr
 from server.audit.tables import AuditEvent
 from tests.conftest import World, cli_env, run_cli
 
-pytestmark = pytest.mark.anyio  # see tests/server/test_auth.py
-
 Client = AsyncTestClient[Litestar]
 
 

@@ -19,10 +19,6 @@ from server.settings import Settings
 from server.users.tables import AppUser
 from tests.conftest import TEST_PASSWORD, World, problem_detail
 
-# Module-level so that anyio sees the mark at collection; tests/conftest.py adds it too late for
-# parametrized tests, whose parameters anyio would otherwise drop.
-pytestmark = pytest.mark.anyio
-
 Client = AsyncTestClient[Litestar]
 
 

@@ -13,8 +13,6 @@ from server.units.tables import Unit
 from server.users.tables import AppUser
 from tests.conftest import World, cli_env, run_cli
 
-pytestmark = pytest.mark.anyio  # see tests/server/test_auth.py
-
 Client = AsyncTestClient[Litestar]
 
 DEMO_PLACES = ["Phương Định", "Việt Hùng", "Trung Đông", "Trực Mỹ", "Cát Thành"]

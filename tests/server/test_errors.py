@@ -13,8 +13,6 @@ from server.units import services as unit_service
 from server.units.tables import Unit
 from tests.conftest import World, problem_detail
 
-pytestmark = pytest.mark.anyio  # see tests/server/test_auth.py
-
 Client = AsyncTestClient[Litestar]
 
 

@@ -12,8 +12,6 @@ from server import db
 from tests import engines
 from tests.conftest import cli_env, run_cli
 
-pytestmark = pytest.mark.anyio  # see tests/server/test_auth.py
-
 # Named here too, so that a table dropped from db.all_tables() by mistake is still noticed.
 CORE_TABLES = {"unit", "app_user", "refresh_token", "login_failure", "audit_event"}
 

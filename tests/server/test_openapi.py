@@ -9,8 +9,6 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-pytestmark = pytest.mark.anyio  # see tests/server/test_auth.py
-
 Client = AsyncTestClient[Litestar]
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
 

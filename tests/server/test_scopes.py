@@ -25,8 +25,6 @@ from server.users.tables import AppUser
 from tests.conftest import WORLD_USERS, World, build_world
 from tests.conftest import test_password_hash as shared_password_hash
 
-pytestmark = pytest.mark.anyio  # see tests/server/test_auth.py
-
 Client = AsyncTestClient[Litestar]
 ROLES = {username: role for username, role, _ in WORLD_USERS} | {"head_c1sc": "unit_head"}
 ALL_UNITS = {"P", "P-DEPT", "D1", "C1", "C1-SC", "C2", "D2", "C3"}

@@ -16,8 +16,6 @@ from server.users.tables import AppUser
 from tests.conftest import World, problem_detail
 from tests.conftest import test_password_hash as shared_password_hash
 
-pytestmark = pytest.mark.anyio  # see tests/server/test_auth.py
-
 Client = AsyncTestClient[Litestar]
 
 MAIL_SECRET = "Pa55-w0rd-do-not-leak"

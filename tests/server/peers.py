@@ -1,0 +1,280 @@
+"""Real peers for notification tests, all on 127.0.0.1: an SMTP server (aiosmtpd) that keeps the
+mail it is given, and an HTTP receiver that records webhook calls and can be told to answer 200,
+500 or slowly. Apprise talks to them exactly as it would to a real mail server or webhook."""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(
+    condition: Callable[[], Any], *, timeout: float, interval: float = 0.05, what: str = ""
+) -> Any:
+    """Poll a condition from synchronous code; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what or condition}")
+        time.sleep(interval)
+
+
+# --- SMTP ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedMail:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["subject"])
+
+    @property
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain", "html"))
+        assert part is not None, self.message
+        return str(part.get_content())
+
+
+class _MailHandler:
+    def __init__(self, sink: list[ReceivedMail], lock: threading.Lock) -> None:
+        self.sink = sink
+        self.lock = lock
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.sink.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class SmtpPeer:
+    port: int
+    messages: list[ReceivedMail] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def mailto(self, to: str = "unit@example.org") -> str:
+        """The Apprise URL for a plain local SMTP server: no TLS (mailto, not mailtos), no login."""
+        return f"mailto://{HOST}:{self.port}?from=spotcheck@example.org&to={to}"
+
+    def received(self) -> list[ReceivedMail]:
+        with self.lock:
+            return list(self.messages)
+
+
+@contextlib.contextmanager
+def running_smtp() -> Iterator[SmtpPeer]:
+    peer = SmtpPeer(port=free_port())
+    controller = Controller(
+        _MailHandler(peer.messages, peer.lock), hostname=HOST, port=peer.port, ready_timeout=10
+    )
+    controller.start()
+    try:
+        yield peer
+    finally:
+        controller.stop()
+
+
+# --- HTTP webhook receiver -----------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    """One request as the receiver saw it (recorded as soon as the body was read)."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    answered: int | None = None
+
+    @property
+    def event_key(self) -> str | None:
+        return self.headers.get("x-spotcheck-event-key")
+
+
+@dataclass
+class HttpPeer:
+    port: int
+    hits: list[Hit] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # "ok" answers 200, "fail" 500, "slow" sleeps `slow_seconds` then answers 200. `slow_first`
+    # makes only the first request slow (a worker is then killed while waiting on it).
+    mode: str = "ok"
+    slow_seconds: float = 3.0
+    slow_first: bool = False
+
+    def url(self, path: str = "/hook", *, secret: str | None = None) -> str:
+        auth = f"spotcheck:{secret}@" if secret else ""
+        query = f"?+X-Token={secret}" if secret else ""
+        return f"json://{auth}{HOST}:{self.port}{path}{query}"
+
+    def received(self) -> list[Hit]:
+        with self.lock:
+            return list(self.hits)
+
+    def event_keys(self) -> list[str]:
+        return [hit.body.get("event_key", "") for hit in self.received()]
+
+    def _record(self, hit: Hit) -> tuple[str, int]:
+        with self.lock:
+            self.hits.append(hit)
+            mode = self.mode
+            if self.slow_first and len(self.hits) == 1:
+                mode = "slow"
+        return mode, len(self.hits)
+
+
+class _HookHandler(BaseHTTPRequestHandler):
+    server: _HookServer
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw else {}
+        except ValueError:
+            body = {"_raw": raw.decode("utf-8", "replace")}
+        hit = Hit(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        mode, _count = self.server.peer._record(hit)
+        if mode == "slow":
+            time.sleep(self.server.peer.slow_seconds)
+        status = 500 if mode == "fail" else 200
+        hit.answered = status
+        with contextlib.suppress(OSError):  # the caller may have been killed meanwhile
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"ok": %s}' % (b"false" if status >= 500 else b"true"))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep pytest output quiet
+
+
+class _HookServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, peer: HttpPeer) -> None:
+        super().__init__((HOST, 0), _HookHandler)
+        self.peer = peer
+
+
+@contextlib.contextmanager
+def running_http() -> Iterator[HttpPeer]:
+    server = _HookServer(HttpPeer(port=0))
+    server.peer.port = int(server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield server.peer
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --- Driving the outbox --------------------------------------------------------------------------
+
+
+async def drain(worker: Any, *, max_rounds: int = 100) -> int:
+    """Run the in-process worker until a round finds nothing due; returns how many it handled."""
+    handled = 0
+    for _ in range(max_rounds):
+        batch = await worker.run_once()
+        if not batch:
+            return handled
+        handled += batch
+    pytest.fail(f"the worker was still busy after {max_rounds} rounds")
+
+
+async def outbox_rows(*where: Any) -> list[dict[str, Any]]:
+    from server.notifications.tables import OutboxMessage
+
+    return list(
+        await OutboxMessage.select()
+        .where(*where)
+        .order_by(OutboxMessage.created_at)
+        .output(load_json=True)
+    )
+
+
+async def wait_for_rows(
+    condition: Callable[[list[dict[str, Any]]], bool], *where: Any, within: float, what: str
+) -> list[dict[str, Any]]:
+    """Poll the outbox from async code until `condition(rows)` holds; fail after `within` s."""
+    import anyio
+
+    deadline = time.monotonic() + within
+    while True:
+        rows = await outbox_rows(*where)
+        if condition(rows):
+            return rows
+        if time.monotonic() > deadline:
+            summary = [(row["event_key"], row["status"], row["attempts"]) for row in rows]
+            pytest.fail(f"timed out after {within} s waiting for {what}; outbox: {summary}")
+        await anyio.sleep(0.05)
+
+
+_logins: dict[Any, dict[str, str]] = {}
+
+
+async def login(client: Any, world: Any, username: str) -> dict[str, str]:
+    """world.login, remembered per user id (each test's world has new ids): Argon2 takes ~0.5 s."""
+    key = world.users[username]
+    if key not in _logins:
+        _logins[key] = await world.login(client, username)
+    return _logins[key]
+
+
+async def patch_as_admin(client: Any, world: Any, path: str, body: dict[str, Any]) -> Any:
+    admin = await login(client, world, "admin")
+    response = await client.patch(path, json=body, headers=admin)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def set_unit_targets(
+    client: Any, world: Any, code: str, targets: list[str], **other: Any
+) -> Any:
+    return await patch_as_admin(
+        client,
+        world,
+        f"/api/v1/units/{world.units[code]}",
+        {"notification_targets": targets, **other},
+    )
+
+
+async def set_user_targets(client: Any, world: Any, username: str, targets: list[str]) -> Any:
+    return await patch_as_admin(
+        client, world, f"/api/v1/users/{world.users[username]}", {"notification_targets": targets}
+    )

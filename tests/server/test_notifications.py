@@ -1,0 +1,476 @@
+"""Notifications end to end with real peers: Apprise sends mail to a local SMTP server and JSON to
+a local webhook receiver; retries, dead letters, requeue, and the timed triggers on a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import anyio.to_thread
+import pytest
+
+from server import db
+from server.actions.tables import CorrectiveAction
+from server.notifications import services as notification_service
+from server.notifications import triggers
+from server.notifications.services import Recipient
+from server.notifications.tables import DeliveryAttempt, OutboxMessage
+from server.notifications.worker import Worker
+from server.settings import Settings
+from tests.conftest import World, cli_env, run_cli
+from tests.helpers import photo_bytes, run_to_signed, upload_evidence
+from tests.server.peers import (
+    HttpPeer,
+    SmtpPeer,
+    drain,
+    login,
+    outbox_rows,
+    running_http,
+    running_smtp,
+    set_unit_targets,
+    set_user_targets,
+)
+
+SECRET = "hunter2-s3cret-token"
+
+
+@pytest.fixture
+def smtp_peer() -> Iterator[SmtpPeer]:
+    with running_smtp() as peer:
+        yield peer
+
+
+@pytest.fixture
+def http_peer() -> Iterator[HttpPeer]:
+    with running_http() as peer:
+        yield peer
+
+
+def in_process_worker(settings: Settings, name: str = "test-worker", **options) -> Worker:
+    return Worker(settings, name=name, backoff_base_seconds=0.01, **options)
+
+
+async def actions_of(inspection_id: str) -> list[dict]:
+    return list(
+        await CorrectiveAction.select()
+        .where(CorrectiveAction.inspection_id == UUID(inspection_id))
+        .order_by(CorrectiveAction.severity)
+    )
+
+
+async def move(client, headers, action_id, to: str, **extra) -> dict:
+    response = await client.post(
+        f"/api/v1/actions/{action_id}/transitions", json={"to": to, **extra}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def queue_message(unit_id: UUID, event_key: str, *, now: datetime | None = None) -> int:
+    """Queue one event for a unit the way producers do: inside a write transaction."""
+    async with db.write_transaction():
+        return await notification_service.enqueue(
+            event_type="action.verified",
+            event_key=event_key,
+            recipients=[Recipient(kind="unit", id=unit_id)],
+            values={"title": "Niêm yết đủ TTHC", "unit": "Đơn vị C1", "comment": ""},
+            link=notification_service.link_to("/api/v1/actions"),
+            now=now or datetime.now(UTC),
+        )
+
+
+# --- 1. E-mail --------------------------------------------------------------------------------
+
+
+async def test_mail_arrives_in_vietnamese_then_english_for_an_english_unit(
+    client, world: World, settings: Settings, smtp_peer: SmtpPeer
+) -> None:
+    await set_unit_targets(client, world, "C1", [smtp_peer.mailto("c1@example.org")])
+    inspection_id = await run_to_signed(client, world, "C1", {"C1"}, sign=False)
+    (action,) = await actions_of(inspection_id)
+    worker = in_process_worker(settings)
+    await drain(worker)
+
+    (mail,) = smtp_peer.received()
+    assert mail.mail_from == "spotcheck@example.org"
+    assert mail.rcpt_tos == ["c1@example.org"]
+    assert mail.subject == f"[Spotcheck] Yêu cầu khắc phục mới: {action['title_vi']}"
+    due = action["due_at"].date().isoformat()
+    event_key = f"action.assigned:{action['id']}:{world.units['C1']}:1"
+    assert mail.text.splitlines() == [
+        f"Đơn vị Đơn vị C1 được giao khắc phục: {action['title_vi']}.",
+        f"Mức độ: lớn. Hạn: {due}.",
+        f"Xem và xác nhận: http://testserver.local/api/v1/actions/{action['id']}",
+        "",
+        f"(Mã sự kiện: {event_key})",
+    ]
+    (row,) = await outbox_rows(OutboxMessage.event_key == event_key)
+    assert (row["status"], row["attempts"], row["language"]) == ("sent", 1, "vi")
+
+    # C2 reads English; the leader hands the action over to it.
+    await set_unit_targets(client, world, "C2", [smtp_peer.mailto("c2@example.org")], language="en")
+    leader = await login(client, world, "leader_d1")
+    response = await client.patch(
+        f"/api/v1/actions/{action['id']}/responsible-unit",
+        json={"responsible_unit_id": str(world.units["C2"])},
+        headers=leader,
+    )
+    assert response.status_code == 200, response.text
+    await drain(worker)
+    _vietnamese, english = smtp_peer.received()
+    assert english.rcpt_tos == ["c2@example.org"]
+    assert english.subject == f"[Spotcheck] New corrective action: {action['title_en']}"
+    lines = english.text.splitlines()
+    assert lines[0] == f"Unit C2 is responsible for fixing: {action['title_en']}."
+    assert lines[1] == f"Severity: major. Due: {due}."
+    assert lines[-1] == f"(Event key: action.assigned:{action['id']}:{world.units['C2']}:2)"
+
+
+# --- 2. Webhook, end to end -------------------------------------------------------------------
+
+
+async def test_webhook_follows_an_action_from_assignment_to_verification(
+    client, world: World, settings: Settings, http_peer: HttpPeer
+) -> None:
+    await set_unit_targets(client, world, "C1", [http_peer.url("/hook")])
+    inspection_id = await run_to_signed(client, world, "C1", {"A5", "C1"}, sign=False)
+    actions = await actions_of(inspection_id)
+    assert len(actions) == 2
+    worker = in_process_worker(settings)
+    await drain(worker)
+
+    hits = http_peer.received()
+    expected = {f"action.assigned:{a['id']}:{world.units['C1']}:1" for a in actions}
+    assert {hit.body["event_key"] for hit in hits} == expected
+    assert len(hits) == 2  # one message per action, nothing else goes to the unit
+    for hit in hits:
+        assert hit.path == "/hook"
+        assert hit.headers["x-spotcheck-event-key"] == hit.body["event_key"]
+        assert hit.body["title"].startswith("[Spotcheck] Yêu cầu khắc phục mới: ")
+        assert "Mức độ: " in hit.body["message"]
+    assigned = await outbox_rows(OutboxMessage.event_type == "action.assigned")
+    assert [(row["status"], row["attempts"]) for row in assigned] == [("sent", 1)] * 2
+    # The unit head had no target of their own: the "inspection started" notice is kept, dead.
+    (started,) = await outbox_rows(OutboxMessage.event_type == "inspection.started")
+    assert started["status"] == "dead"
+    assert "has no notification target" in started["last_error"]
+
+    action_id = actions[0]["id"]
+    head = await login(client, world, "head_c1")
+    inspector = await login(client, world, "inspector")
+    photo = await upload_evidence(client, head, photo_bytes((10, 200, 10)))
+    await move(client, head, action_id, "acknowledged")
+    await move(client, head, action_id, "in_progress")
+    await move(client, head, action_id, "submitted", report="Đã niêm yết", evidence=[photo])
+    await move(client, inspector, action_id, "returned", comment="Còn thiếu phí, lệ phí")
+    await drain(worker)
+    returned = http_peer.received()[-1]
+    assert returned.body["event_key"] == f"action.returned:{action_id}:v5"
+    assert "Lý do: Còn thiếu phí, lệ phí" in returned.body["message"]
+
+    await move(client, head, action_id, "in_progress")
+    await move(client, head, action_id, "submitted", report="Đã bổ sung", evidence=[photo])
+    await move(client, inspector, action_id, "verified")
+    await drain(worker)
+    hits = http_peer.received()
+    assert len(hits) == 4
+    verified = hits[-1]
+    assert verified.headers["x-spotcheck-event-key"] == f"action.verified:{action_id}:v8"
+    assert verified.body["title"] == f"[Spotcheck] Đã xác nhận khắc phục: {actions[0]['title_vi']}"
+    assert "đã được xác nhận" in verified.body["message"]
+
+
+# --- 3. Retries, dead letters and requeue -----------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_failing_target_backs_off_dies_and_is_requeued_by_the_admin(
+    client, world: World, settings: Settings, http_peer: HttpPeer, database_url: str
+) -> None:
+    await set_unit_targets(client, world, "C1", [http_peer.url("/hook", secret=SECRET)])
+    await queue_message(world.units["C1"], "action.verified:retry-me:v1")
+    (row,) = await outbox_rows(OutboxMessage.event_key == "action.verified:retry-me:v1")
+    http_peer.mode = "fail"
+    clock = FakeClock()
+    worker = Worker(settings, name="retrying-worker", clock=clock)  # real 30 s backoff base
+
+    delays = []
+    for attempt in range(1, 7):
+        assert await drain(worker) == 1
+        (row,) = await outbox_rows(OutboxMessage.id == row["id"])
+        assert row["attempts"] == attempt
+        if attempt < 6:
+            assert row["status"] == "failed"
+            assert "error=500" in row["last_error"]
+            next_at = row["next_attempt_at"]
+            assert next_at > clock.now  # not due yet: another round does nothing
+            assert await drain(worker) == 0
+            delays.append((next_at - clock.now).total_seconds())
+            clock.now = next_at + timedelta(seconds=1)
+    assert row["status"] == "dead"
+    # Exponential: 30 s, 60 s, … each ±20 %, so every wait is longer than the one before.
+    for index, delay in enumerate(delays):
+        assert 0.8 * 30 * 2**index <= delay <= 1.2 * 30 * 2**index, delays
+    attempts = await DeliveryAttempt.select().where(DeliveryAttempt.message_id == row["id"])
+    assert sorted(a["attempt"] for a in attempts) == [1, 2, 3, 4, 5, 6]
+    assert {a["outcome"] for a in attempts} == {"failed"}
+    assert [hit.answered for hit in http_peer.received()] == [500] * 6
+
+    # The admin sees it, with the target masked.
+    admin = await login(client, world, "admin")
+    listing = await client.get("/api/v1/notifications?status=dead", headers=admin)
+    assert listing.status_code == 200, listing.text
+    assert SECRET not in listing.text
+    (dead,) = [m for m in listing.json() if m["id"] == str(row["id"])]
+    assert dead["status"] == "dead"
+    assert dead["attempts"] == dead["max_attempts"] == 6
+    assert dead["target"] == f"json://spotcheck:****@127.0.0.1:{http_peer.port}/hook"
+    # … and so does the operator on the command line.
+    env = cli_env(database_url)
+    listed = await anyio.to_thread.run_sync(
+        lambda: run_cli("notifications", "list", "--status", "dead", env=env)
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert str(row["id"]) in listed.stdout
+    assert SECRET not in listed.stdout + listed.stderr
+
+    for who in ("leader_p", "head_c1"):
+        headers = await login(client, world, who)
+        denied = await client.get("/api/v1/notifications?status=dead", headers=headers)
+        assert denied.status_code == 403, (who, denied.text)
+        refused = await client.post(f"/api/v1/notifications/{row['id']}/requeue", headers=headers)
+        assert refused.status_code == 403, (who, refused.text)
+
+    http_peer.mode = "ok"  # the receiver is fixed
+    requeued = await client.post(f"/api/v1/notifications/{row['id']}/requeue", headers=admin)
+    assert requeued.status_code == 200, requeued.text
+    assert (requeued.json()["status"], requeued.json()["attempts"]) == ("pending", 0)
+    assert await drain(worker) == 1
+    (row,) = await outbox_rows(OutboxMessage.id == row["id"])
+    assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 1, None)
+    last = http_peer.received()[-1]
+    assert (last.answered, last.body["event_key"]) == (200, "action.verified:retry-me:v1")
+    assert last.headers["x-token"] == SECRET  # the real URL was used, only the display is masked
+    again = await client.post(f"/api/v1/notifications/{row['id']}/requeue", headers=admin)
+    assert again.status_code == 409
+
+
+async def test_dead_message_is_requeued_from_the_command_line(
+    client, world: World, settings: Settings, http_peer: HttpPeer, database_url: str
+) -> None:
+    await set_unit_targets(client, world, "C1", [http_peer.url("/hook")])
+    await queue_message(world.units["C1"], "action.verified:cli-requeue:v1")
+    http_peer.mode = "fail"
+    worker = in_process_worker(settings)  # 0.01 s backoff: the six attempts take ~0.6 s
+    with anyio.fail_after(10):
+        while True:
+            await drain(worker)
+            (row,) = await outbox_rows(OutboxMessage.event_key == "action.verified:cli-requeue:v1")
+            if row["status"] == "dead":
+                break
+            await anyio.sleep(0.02)
+    assert row["attempts"] == 6
+    assert len(http_peer.received()) == 6
+
+    http_peer.mode = "ok"
+    env = cli_env(database_url)
+    result = await anyio.to_thread.run_sync(
+        lambda: run_cli("notifications", "requeue", str(row["id"]), env=env)
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"requeued {row['id']}" in result.stdout
+    await drain(worker)
+    (row,) = await outbox_rows(OutboxMessage.id == row["id"])
+    assert row["status"] == "sent"
+    assert [hit.answered for hit in http_peer.received()] == [500] * 6 + [200]
+
+
+# --- 4. Nobody to tell ------------------------------------------------------------------------
+
+
+async def test_unit_without_targets_gets_a_dead_row_that_can_be_requeued(
+    client, world: World, settings: Settings, http_peer: HttpPeer
+) -> None:
+    inspection_id = await run_to_signed(client, world, "C1", {"C1"}, sign=False)
+    (action,) = await actions_of(inspection_id)
+    (row,) = await outbox_rows(OutboxMessage.event_type == "action.assigned")
+    assert row["status"] == "dead"
+    assert row["attempts"] == 0
+    assert row["target_url"] is None
+    assert row["last_error"] == (
+        f"unit {world.units['C1']} has no notification target; add one, then requeue"
+    )
+    worker = in_process_worker(settings)
+    await drain(worker)
+    assert (await outbox_rows(OutboxMessage.id == row["id"]))[0]["status"] == "dead"
+
+    admin = await login(client, world, "admin")
+    listing = (await client.get("/api/v1/notifications?status=dead", headers=admin)).json()
+    (shown,) = [m for m in listing if m["id"] == str(row["id"])]
+    assert shown["target"] == "(no target)"
+    assert "no notification target" in shown["last_error"]
+    # Requeueing before a target exists says what to do.
+    early = await client.post(f"/api/v1/notifications/{row['id']}/requeue", headers=admin)
+    assert early.status_code == 409
+    assert "add one first" in early.json()["detail"]
+
+    await set_unit_targets(client, world, "C1", [http_peer.url("/late")])
+    assert (
+        await client.post(f"/api/v1/notifications/{row['id']}/requeue", headers=admin)
+    ).status_code == 200
+    await drain(worker)
+    (hit,) = http_peer.received()
+    assert hit.path == "/late"
+    assert hit.body["event_key"] == row["event_key"]
+    assert str(action["id"]) in hit.body["message"]
+
+
+# --- 7. Timed triggers ------------------------------------------------------------------------
+
+
+async def test_timed_triggers_fire_once_per_period(
+    client, world: World, settings: Settings, http_peer: HttpPeer
+) -> None:
+    inspection_id = await run_to_signed(client, world, "C1", {"C1"}, sign=False)
+    (action,) = await actions_of(inspection_id)
+    due = action["due_at"]
+    await set_unit_targets(client, world, "C1", [http_peer.url("/c1")])
+    await set_user_targets(client, world, "head_d1", [http_peer.url("/head-d1")])
+    await set_user_targets(client, world, "leader_d1", [http_peer.url("/leader-d1")])
+
+    async def keys(event_type: str) -> list[tuple[str, str, UUID | None, str]]:
+        rows = await outbox_rows(OutboxMessage.event_type == event_type)
+        return [(r["event_key"], r["recipient_kind"], r["recipient_id"], r["status"]) for r in rows]
+
+    times = []
+
+    async def run_at(moment: datetime) -> None:
+        times.append(moment)
+        await triggers.run_due_triggers(settings, now=moment)
+
+    # Due soon: not 4 days before, once from 3 days before.
+    await run_at(due - timedelta(days=4))
+    assert await keys("action.due_soon") == []
+    await run_at(due - timedelta(days=3) + timedelta(minutes=1))
+    await run_at(due - timedelta(days=3) + timedelta(minutes=2))
+    await run_at(due - timedelta(days=1))
+    due_soon_key = f"action.due_soon:{action['id']}:{due.date().isoformat()}"
+    assert await keys("action.due_soon") == [(due_soon_key, "unit", world.units["C1"], "pending")]
+
+    # Overdue: the unit, the head of its parent unit and the plan's leader, weekly.
+    await run_at(due + timedelta(hours=1))
+    await run_at(due + timedelta(days=6, hours=23))  # still week 0
+    overdue = await keys("action.overdue")
+    assert len(overdue) == 3
+    assert {(kind, rid) for _, kind, rid, _ in overdue} == {
+        ("unit", world.units["C1"]),
+        ("user", world.users["head_d1"]),
+        ("user", world.users["leader_d1"]),
+    }
+    assert {key for key, *_ in overdue} == {f"action.overdue:{action['id']}:week0"}
+    await run_at(due + timedelta(days=7, hours=1))
+    await run_at(due + timedelta(days=8))
+    overdue = await keys("action.overdue")
+    assert len(overdue) == 6
+    assert sorted({key.rsplit(":", 1)[1] for key, *_ in overdue}) == ["week0", "week1"]
+    assert len(await keys("action.due_soon")) == 1  # never again once overdue
+
+    # The daily digest: one per leader per local day, however often the trigger runs.
+    digests = await keys("digest.daily")
+    days = {moment.astimezone(settings.zone).date().isoformat() for moment in times}
+    for leader in ("leader_p", "leader_d1"):
+        mine = [key for key, _, rid, _ in digests if rid == world.users[leader]]
+        assert sorted(mine) == sorted(f"digest.daily:{world.users[leader]}:{d}" for d in days)
+    # leader_p has no target: kept as dead rows rather than dropped.
+    assert {s for _, _, rid, s in digests if rid == world.users["leader_p"]} == {"dead"}
+    assert {s for _, _, rid, s in digests if rid == world.users["leader_d1"]} == {"pending"}
+
+    # The audit anchor goes to the oversight channel once a day, only when one is configured.
+    assert await keys("audit.anchor") == []
+    oversight = settings.model_copy(
+        update={"oversight_notification_urls": [http_peer.url("/oversight")]}
+    )
+    last = times[-1]
+    try:
+        notification_service.configure(oversight)
+        for moment in (last, last + timedelta(minutes=5), last + timedelta(days=1)):
+            await triggers.run_due_triggers(oversight, now=moment)
+    finally:
+        notification_service.configure(settings)
+    anchors = await keys("audit.anchor")
+    assert [(kind, rid) for _, kind, rid, _ in anchors] == [("oversight", None)] * 2
+    anchor_days = [(last + timedelta(days=n)).astimezone(settings.zone).date() for n in (0, 1)]
+    assert [key for key, *_ in anchors] == [f"audit.anchor:{d.isoformat()}" for d in anchor_days]
+
+    # Everything with a target reaches the right receiver.
+    clock = FakeClock()
+    clock.now = last + timedelta(days=1, minutes=10)
+    await drain(Worker(settings, name="trigger-worker", clock=clock))
+    by_path: dict[str, list[str]] = {}
+    for hit in http_peer.received():
+        by_path.setdefault(hit.path, []).append(hit.body["event_key"].split(":", 1)[0])
+    assert sorted(by_path["/c1"]) == ["action.due_soon", "action.overdue", "action.overdue"]
+    assert sorted(by_path["/head-d1"]) == ["action.overdue", "action.overdue"]
+    assert sorted(by_path["/leader-d1"]) == sorted(
+        ["action.overdue"] * 2 + ["digest.daily"] * (len(days) + 1)
+    )
+    assert by_path["/oversight"] == ["audit.anchor", "audit.anchor"]
+    anchor = next(hit for hit in http_peer.received() if hit.path == "/oversight")
+    assert anchor.body["title"].startswith("[Spotcheck] Neo chuỗi nhật ký ")
+
+
+async def test_timed_trigger_text_speaks_the_unit_language(client, world: World) -> None:
+    """English units read English titles and unit names, not the Vietnamese ones."""
+    expected = {
+        "vi": "[Spotcheck] Sắp đến hạn khắc phục: Niêm yết",
+        "en": "[Spotcheck] Corrective action due soon: Posting",
+    }
+    for language in ("vi", "en"):
+        await set_unit_targets(
+            client, world, "C1", [f"json://127.0.0.1:9/{language}"], language=language
+        )
+        async with db.write_transaction():
+            await notification_service.enqueue(
+                event_type="action.due_soon",
+                event_key=f"action.due_soon:{language}:2026-12-01",
+                recipients=[Recipient(kind="unit", id=world.units["C1"])],
+                values={
+                    "title": "Niêm yết",
+                    "title_en": "Posting",
+                    "unit": "Đơn vị C1",
+                    "unit_en": "Unit C1",
+                    "due": "2026-12-01",
+                },
+                link=None,
+                now=datetime.now(UTC),
+            )
+        (row,) = await outbox_rows(
+            OutboxMessage.event_key == f"action.due_soon:{language}:2026-12-01"
+        )
+        assert row["subject"] == expected[language]
+        assert ("Unit C1" in row["body"]) is (language == "en")
+
+
+async def test_triggers_running_on_several_workers_at_once_queue_each_digest_once(
+    client, world: World, settings: Settings
+) -> None:
+    """Workers started together run the same trigger at the same moment; none of them fails."""
+    now = datetime.now(UTC)
+    results = await asyncio.gather(
+        *(triggers.run_due_triggers(settings, now=now) for _ in range(3)), return_exceptions=True
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert sum(results) == 2  # leader_p and leader_d1, one digest each
+    digests = await outbox_rows(OutboxMessage.event_type == "digest.daily")
+    assert sorted(row["recipient_id"] for row in digests) == sorted(
+        [world.users["leader_p"], world.users["leader_d1"]]
+    )
