@@ -143,6 +143,8 @@ def wire_packages(settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for chatty in ("weasyprint", "fontTools"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     db.bind_engine(db.build_engine(settings))
     wire_packages(settings)
 

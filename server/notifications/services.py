@@ -104,40 +104,46 @@ async def enqueue(
             if (event_key, target_sha) in seen:
                 continue
             seen.add((event_key, target_sha))
-            if await OutboxMessage.exists().where(
-                OutboxMessage.event_key == event_key, OutboxMessage.target_sha256 == target_sha
-            ):
-                continue
-            await OutboxMessage.insert(
-                OutboxMessage(
-                    id=uuid4(),
-                    event_key=event_key,
-                    event_type=event_type,
-                    recipient_kind=recipient.kind,
-                    recipient_id=recipient.id,
-                    target_url=url,
-                    target_masked=mask_target(url) if url else "(no target)",
-                    target_sha256=target_sha,
-                    language=language,
-                    subject=text.subject,
-                    body=text.body,
-                    link=link,
-                    payload={"event_key": event_key, "event_type": event_type, **(payload or {})},
-                    status=status,
-                    attempts=0,
-                    max_attempts=DEFAULT_MAX_ATTEMPTS,
-                    next_attempt_at=now,
-                    last_error=(
-                        None
-                        if url
-                        else f"{recipient.kind} {recipient.id or ''} has no notification target; "
-                        "add one, then requeue"
-                    ),
-                    created_at=now,
-                    updated_at=now,
-                )
+            # ON CONFLICT rather than "exists? then insert": two workers running the same timed
+            # trigger at once would both pass the check, and the loser's whole round would fail
+            # on the unique (event_key, target_sha256) index.
+            message = OutboxMessage(
+                id=uuid4(),
+                event_key=event_key,
+                event_type=event_type,
+                recipient_kind=recipient.kind,
+                recipient_id=recipient.id,
+                target_url=url,
+                target_masked=mask_target(url) if url else "(no target)",
+                target_sha256=target_sha,
+                language=language,
+                subject=text.subject,
+                body=text.body,
+                link=link,
+                payload={
+                    "event_key": event_key,
+                    "event_type": event_type,
+                    **(payload or {}),
+                },
+                status=status,
+                attempts=0,
+                max_attempts=DEFAULT_MAX_ATTEMPTS,
+                next_attempt_at=now,
+                last_error=(
+                    None
+                    if url
+                    else f"{recipient.kind} {recipient.id or ''} has no notification target; "
+                    "add one, then requeue"
+                ),
+                created_at=now,
+                updated_at=now,
             )
-            added += 1
+            inserted = (
+                await OutboxMessage.insert(message)
+                .on_conflict(action="DO NOTHING")
+                .returning(OutboxMessage.id)
+            )
+            added += len(inserted)
     return added
 
 

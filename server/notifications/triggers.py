@@ -121,9 +121,18 @@ async def _overdue(now: datetime) -> int:
 
 async def _daily_digests(settings: Settings, now: datetime) -> int:
     today = now.astimezone(settings.zone).date().isoformat()
-    leaders = await AppUser.select(
-        AppUser.id, AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_path")
-    ).where(AppUser.role == Role.leader.value, AppUser.active == True)
+    leaders = (
+        await AppUser.select(
+            AppUser.id,
+            AppUser.notification_targets,
+            AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_path"),
+        )
+        .where(AppUser.role == Role.leader.value, AppUser.active == True)
+        .output(load_json=True)
+    )
+    # The digest is opt-in: a leader who has given no notification target gets none (rather than
+    # a dead row every day).
+    leaders = [leader for leader in leaders if leader["notification_targets"]]
     from server.notifications.tables import OutboxMessage
 
     queued = 0

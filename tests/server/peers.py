@@ -29,20 +29,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until(
-    condition: Callable[[], Any], *, timeout: float, interval: float = 0.05, what: str = ""
-) -> Any:
-    """Poll a condition from synchronous code; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what or condition}")
-        time.sleep(interval)
-
-
 # --- SMTP ----------------------------------------------------------------------------------------
 
 

@@ -387,12 +387,11 @@ async def test_timed_triggers_fire_once_per_period(
     # The daily digest: one per leader per local day, however often the trigger runs.
     digests = await keys("digest.daily")
     days = {moment.astimezone(settings.zone).date().isoformat() for moment in times}
-    for leader in ("leader_p", "leader_d1"):
-        mine = [key for key, _, rid, _ in digests if rid == world.users[leader]]
-        assert sorted(mine) == sorted(f"digest.daily:{world.users[leader]}:{d}" for d in days)
-    # leader_p has no target: kept as dead rows rather than dropped.
-    assert {s for _, _, rid, s in digests if rid == world.users["leader_p"]} == {"dead"}
+    mine = [key for key, _, rid, _ in digests if rid == world.users["leader_d1"]]
+    assert sorted(mine) == sorted(f"digest.daily:{world.users['leader_d1']}:{d}" for d in days)
     assert {s for _, _, rid, s in digests if rid == world.users["leader_d1"]} == {"pending"}
+    # The digest is opt-in: leader_p has no target and gets none (no dead row every day).
+    assert [key for key, _, rid, _ in digests if rid == world.users["leader_p"]] == []
 
     # The audit anchor goes to the oversight channel once a day, only when one is configured.
     assert await keys("audit.anchor") == []
@@ -464,6 +463,8 @@ async def test_triggers_running_on_several_workers_at_once_queue_each_digest_onc
     client, world: World, settings: Settings
 ) -> None:
     """Workers started together run the same trigger at the same moment; none of them fails."""
+    for leader in ("leader_p", "leader_d1"):
+        await set_user_targets(client, world, leader, [f"json://127.0.0.1:9/{leader}"])
     now = datetime.now(UTC)
     results = await asyncio.gather(
         *(triggers.run_due_triggers(settings, now=now) for _ in range(3)), return_exceptions=True

@@ -177,6 +177,7 @@ async def stop_gracefully(process: asyncio.subprocess.Process) -> int:
 
 
 @pytest.mark.postgres_only
+@pytest.mark.slow
 async def test_two_worker_processes_deliver_each_row_exactly_once(
     client, world: World, http_peer: HttpPeer, database_url: str, tmp_path: Path
 ) -> None:
@@ -208,6 +209,7 @@ async def test_two_worker_processes_deliver_each_row_exactly_once(
 # --- 6. A worker killed mid-delivery ----------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_worker_killed_mid_delivery_is_taken_over_after_the_lease(
     client, world: World, http_peer: HttpPeer, database_url: str, tmp_path: Path
 ) -> None:
