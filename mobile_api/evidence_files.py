@@ -21,9 +21,11 @@ processed in worker threads.
 PDFs are checked by their magic bytes only; they are not parsed and get no derivative
 (``make_derivative`` returns ``None``): the original PDF is what gets shown and attached.
 
-Caveat: if some other code sets ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True`` (process-wide),
-Pillow pads truncated images instead of failing, and ``CorruptEvidence`` will not be raised for
-them. Nothing in Spotcheck sets it.
+Truncated files. Pillow's process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES`` makes it pad a
+truncated JPEG or PNG with grey instead of failing, and WeasyPrint (the PDF renderer, in the same
+process) sets it to True when imported. So completeness is checked here, from the bytes, before
+Pillow decodes: a JPEG must have its end-of-image marker after the start of its scan data, a PNG
+its IEND chunk. (libwebp refuses truncated WebP files by itself.)
 """
 
 from __future__ import annotations
@@ -245,12 +247,60 @@ def _effective_pixel_limit(max_pixels: int | None) -> int:
     return int(min(limits)) if limits else 2**63
 
 
+def _jpeg_scan_start(data: bytes) -> int:
+    """Offset of the first start-of-scan marker, walking the segments as _jpeg_dimensions does
+    (an EXIF thumbnail inside APP1 has its own end-of-image marker, so searching from 0 is wrong)."""
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            raise CorruptEvidence("the JPEG header is damaged")
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        if marker in _JPEG_STANDALONE_MARKERS:
+            position += 2
+            continue
+        if marker == 0xDA:
+            return position
+        if marker == 0xD9:
+            break
+        (segment_length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        if segment_length < 2:
+            raise CorruptEvidence("the JPEG header is damaged")
+        position += 2 + segment_length
+    raise CorruptEvidence("the JPEG has no image data (the file is truncated)")
+
+
+def _png_has_end(data: bytes) -> bool:
+    position = 8  # after the signature
+    while position + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        if data[position + 4 : position + 8] == b"IEND":
+            return True
+        position += 12 + length  # length, type, payload, CRC
+    return False
+
+
+def _require_complete(data: bytes, media_type: str) -> None:
+    """Refuse a file cut short, whatever LOAD_TRUNCATED_IMAGES says (see the module docstring)."""
+    if media_type == JPEG:
+        # Inside entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so the
+        # first FF D9 after the scan starts is the real end of the image.
+        if data.find(b"\xff\xd9", _jpeg_scan_start(data)) < 0:
+            raise CorruptEvidence("the JPEG ends before its image data does (it is truncated)")
+    elif media_type == PNG and not _png_has_end(data):
+        raise CorruptEvidence("the PNG has no IEND chunk (it is truncated)")
+
+
 def _open_image(data: bytes, media_type: str, max_pixels: int | None) -> Image.Image:
-    """Open lazily (header only) after refusing pixel bombs; the caller decodes."""
+    """Open lazily (header only) after refusing pixel bombs and truncated files; the caller
+    decodes."""
     width, height = _header_dimensions(data, media_type)
     limit = _effective_pixel_limit(max_pixels)
     if width * height > limit:
         raise ImageTooLarge(width, height, limit)
+    _require_complete(data, media_type)
     try:
         # formats=[…]: only the plugin the magic bytes announced gets to parse the file.
         image = Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[media_type]])

@@ -94,7 +94,8 @@ def _process(
             f"{error.limit} allowed; it may be a decompression bomb. Nothing was stored."
         ) from error
     except evidence_files.CorruptEvidence as error:
-        raise InvalidInput(f"The file cannot be read as {error}.") from error
+        # str(error) is already a whole sentence with what to do: "The file cannot be read: …".
+        raise InvalidInput(str(error)) from error
     original = _relative(sha256, "originals")
     _write_atomically(settings.media_dir / original, data)
     derivative_bytes = evidence_files.make_derivative(data, max_pixels=MAX_PIXELS)

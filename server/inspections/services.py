@@ -451,6 +451,13 @@ async def record_answer(
         else:
             await Answer.update(values).where(Answer.id == existing["id"])
         await _touch(data.inspection_id, received_at)
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="inspection.answer_recorded",
+            object_type="inspection",
+            object_id=data.inspection_id,
+            summary={"item_key": data.item_key, "op_id": str(op_id) if op_id else None},
+        )
     return {"recorded": data.item_key}
 
 
@@ -541,8 +548,8 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
         if missing_evidence:
             raise Conflict(
                 f"Cannot submit: {len(missing_evidence)} evidence file(s) have not arrived yet: "
-                f"{', '.join(missing_evidence)}. Upload them (PUT /mobile/v1/evidence/{{sha256}}) "
-                "and submit again.",
+                f"{', '.join(missing_evidence)}. Upload them (PUT /mobile/v1/evidence/{{sha256}}), "
+                "then send a new submit op (with a new op_id: a rejected op stays rejected).",
                 extra={"missing_evidence": missing_evidence},
             )
         visit_day = _aware(row["started_at"] or received_at).date()
