@@ -42,6 +42,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from reports.schemas import ExportFormat, ExportKind
+from server.actions import services as action_service
 from server.actions.tables import ActionEvent, CorrectiveAction
 from server.errors import InvalidInput, NotFound
 from server.inspections import services as inspection_service
@@ -402,12 +403,10 @@ def _finding_row(
 async def _action_rows(
     principal: Principal, scope_path: str, period: list[Any], *, now: datetime
 ) -> Batches:
-    home = f"{principal.home_unit_path}%"
     subtree = f"{scope_path}%"
     started = Inspection.select(Inspection.id).where(Inspection.started_at.is_not_null(), *period)
     clauses: list[Any] = [
-        CorrectiveAction.responsible_unit_path.like(home)
-        | CorrectiveAction.inspected_unit_path.like(home),
+        *await action_service.visible_clauses(principal),
         CorrectiveAction.responsible_unit_path.like(subtree)
         | CorrectiveAction.inspected_unit_path.like(subtree),
         CorrectiveAction.inspection_id.is_in(started),

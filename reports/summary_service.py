@@ -9,7 +9,7 @@ the counted inspections.
 Every figure is one SQL aggregation (GROUP BY with COUNT/AVG/SUM), never a Python loop over
 inspection rows; :mod:`reports.ranking` then shapes the small aggregated result. Per-section
 results live inside the ``score`` JSON, which the two engines unnest differently: that one query
-branches on the engine (``_SECTION_SQL``).
+reads JSON through ``server.db.json_array_source``, the one place that branches on the engine.
 """
 
 from __future__ import annotations
@@ -223,47 +223,24 @@ async def _checklist_versions(clauses: list[Any]) -> list[UUID]:
 # engine-specific queries here: SQLite unnests JSON with ``json_each``, PostgreSQL with
 # ``json_array_elements``. Both average the section score (0-100) over the inspections in which
 # that section could be scored (a null section score is not a zero). Keyed by (engine, by unit).
-_SECTION_SQL = {
-    ("postgres", True): (
-        "SELECT inspection.unit_id AS unit_id, section ->> 'key' AS section_key, "
-        "AVG((section ->> 'score')::double precision) AS average_score, "
-        "COUNT(section ->> 'score') AS inspections "
-        "FROM inspection "
-        "CROSS JOIN LATERAL json_array_elements(inspection.score -> 'sections') AS section "
+def _section_sql(*, by_unit: bool) -> str:
+    """Average section scores out of each inspection's score JSON, in SQL on either engine."""
+    section = db.json_array_source("inspection.score", "sections", "section")
+    unit_column = "inspection.unit_id" if by_unit else "NULL"
+    groups = [section.text("key")] if not by_unit else ["inspection.unit_id", section.text("key")]
+    # Only fixed identifiers (checked by json_array_source) are formatted in; values are bound.
+    return (
+        f"SELECT {unit_column} AS unit_id, {section.text('key')} AS section_key, "  # noqa: S608
+        f"AVG({section.number('score')}) AS average_score, "
+        f"COUNT({section.text('score')}) AS inspections "
+        f"FROM inspection {section.from_sql} "
         "WHERE inspection.score IS NOT NULL AND inspection.id IN ({}) "
-        "GROUP BY inspection.unit_id, section ->> 'key'"
-    ),
-    ("postgres", False): (
-        "SELECT NULL AS unit_id, section ->> 'key' AS section_key, "
-        "AVG((section ->> 'score')::double precision) AS average_score, "
-        "COUNT(section ->> 'score') AS inspections "
-        "FROM inspection "
-        "CROSS JOIN LATERAL json_array_elements(inspection.score -> 'sections') AS section "
-        "WHERE inspection.score IS NOT NULL AND inspection.id IN ({}) "
-        "GROUP BY section ->> 'key'"
-    ),
-    ("sqlite", True): (
-        "SELECT inspection.unit_id AS unit_id, json_extract(section.value, '$.key') AS section_key, "
-        "AVG(json_extract(section.value, '$.score')) AS average_score, "
-        "COUNT(json_extract(section.value, '$.score')) AS inspections "
-        "FROM inspection, json_each(inspection.score, '$.sections') AS section "
-        "WHERE inspection.score IS NOT NULL AND inspection.id IN ({}) "
-        "GROUP BY inspection.unit_id, json_extract(section.value, '$.key')"
-    ),
-    ("sqlite", False): (
-        "SELECT NULL AS unit_id, json_extract(section.value, '$.key') AS section_key, "
-        "AVG(json_extract(section.value, '$.score')) AS average_score, "
-        "COUNT(json_extract(section.value, '$.score')) AS inspections "
-        "FROM inspection, json_each(inspection.score, '$.sections') AS section "
-        "WHERE inspection.score IS NOT NULL AND inspection.id IN ({}) "
-        "GROUP BY json_extract(section.value, '$.key')"
-    ),
-}
+        f"GROUP BY {', '.join(groups)}"
+    )
 
 
 async def _section_cells(clauses: list[Any], *, by_unit: bool) -> list[rules.SectionCell]:
-    engine = "postgres" if db.is_postgres() else "sqlite"
-    rows = await Inspection.raw(_SECTION_SQL[engine, by_unit], _ids(clauses).querystrings[0])
+    rows = await Inspection.raw(_section_sql(by_unit=by_unit), _ids(clauses).querystrings[0])
     return [
         rules.SectionCell(
             unit=_uuid(row["unit_id"]) if by_unit else None,

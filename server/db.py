@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -182,3 +183,35 @@ def is_unique_violation(error: BaseException) -> bool:
     if isinstance(error, asyncpg.UniqueViolationError):
         return True
     return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error).upper()
+
+
+@dataclass(frozen=True)
+class JsonArraySource:
+    """Rows of a JSON array column, for aggregating inside JSON documents in SQL.
+
+    ``from_sql`` follows ``FROM <table>``; ``text(key)`` and ``number(key)`` read a member of each
+    element. PostgreSQL: ``json_array_elements`` (a lateral join); SQLite: ``json_each``.
+    """
+
+    from_sql: str
+    alias: str
+    postgres: bool
+
+    def text(self, key: str) -> str:
+        _safe_name(key)
+        if self.postgres:
+            return f"({self.alias} ->> '{key}')"
+        return f"json_extract({self.alias}.value, '$.{key}')"
+
+    def number(self, key: str) -> str:
+        return f"({self.text(key)})::double precision" if self.postgres else self.text(key)
+
+
+def json_array_source(column: str, key: str, alias: str) -> JsonArraySource:
+    for name in (column, key, alias):
+        _safe_name(name)
+    if is_postgres():
+        return JsonArraySource(
+            f"CROSS JOIN LATERAL json_array_elements({column} -> '{key}') AS {alias}", alias, True
+        )
+    return JsonArraySource(f", json_each({column}, '$.{key}') AS {alias}", alias, False)

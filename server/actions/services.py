@@ -224,7 +224,7 @@ async def _history(
 # --- Reads ---------------------------------------------------------------------------------------
 
 
-async def _visible_clauses(principal: Principal) -> list[Any]:
+async def visible_clauses(principal: Principal) -> list[Any]:
     if principal.role in (Role.admin, Role.leader, Role.unit_head):
         home = f"{principal.home_unit_path}%"
         return [
@@ -255,7 +255,7 @@ async def list_actions(
     now: datetime | None = None,
 ) -> list[ActionOut]:
     now = now or datetime.now(UTC)
-    query = CorrectiveAction.select().where(*await _visible_clauses(principal))
+    query = CorrectiveAction.select().where(*await visible_clauses(principal))
     if unit_id is not None:
         query = query.where(CorrectiveAction.responsible_unit_id == unit_id)
     if status is not None:
@@ -279,7 +279,7 @@ async def list_actions(
 async def _visible_row(action_id: UUID, principal: Principal) -> dict[str, Any]:
     row = (
         await CorrectiveAction.select()
-        .where(CorrectiveAction.id == action_id, *await _visible_clauses(principal))
+        .where(CorrectiveAction.id == action_id, *await visible_clauses(principal))
         .first()
         .output(load_json=True)
     )

@@ -2,8 +2,9 @@
 target unit (or below it) can learn that it exists, by any path, and an inspector sees an
 assignment only from the moment the plan says. One test per leak path.
 
-Not covered because they do not exist yet: summaries, rankings, exports, minutes and notifications
-(reports/ and the notification outbox); each needs its own secrecy test when it is added.
+Summaries, rankings and exports have their secrecy tests in tests/reports/ (test_summary.py,
+test_exports.py); the minutes PDF goes through the same detail rule as GET /inspections/{id}; the
+outbox is checked at the end of this file.
 """
 
 from __future__ import annotations
@@ -368,3 +369,43 @@ async def test_once_started_the_unit_head_sees_the_inspection(
     assert ids(changed["inspections"]) == [started]
     # The plan itself stays a leader's document.
     assert await get_json(client, "/api/v1/plans", head) == []
+
+
+async def test_planning_notifies_nobody_in_the_target_unit(client, world: World) -> None:
+    """Creating a plan queues nothing for the target unit or its people; the unit hears of the
+    inspection only from the start op on."""
+    from server.notifications.tables import OutboxMessage
+    from tests.helpers import create_plan_for, now_iso, op, sync
+
+    for username in ("head_c1",):
+        await client.patch(
+            f"/api/v1/users/{world.users[username]}",
+            json={"notification_targets": ["json://127.0.0.1:9/head"]},
+            headers=await world.login(client, "admin"),
+        )
+    plan = await create_plan_for(client, world, "C1")
+    recipients = {
+        row["recipient_id"] for row in await OutboxMessage.select(OutboxMessage.recipient_id)
+    }
+    assert world.units["C1"] not in recipients
+    assert world.users["head_c1"] not in recipients
+    inspector = await world.login(client, "inspector")
+    inspection_id = str(plan["targets"][0]["inspection_id"])
+    results = await sync(
+        client,
+        inspector,
+        [
+            op(
+                "start",
+                inspection_id=inspection_id,
+                device_time=now_iso(),
+                latitude=20.25,
+                longitude=106.2,
+            )
+        ],
+    )
+    assert results[0]["status"] == "applied"
+    started = await OutboxMessage.select(OutboxMessage.event_type).where(
+        OutboxMessage.recipient_id == world.users["head_c1"]
+    )
+    assert [row["event_type"] for row in started] == ["inspection.started"]
