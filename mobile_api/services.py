@@ -152,16 +152,7 @@ async def _apply_one(op: SyncOp, device_id: str, principal: Principal) -> OpResu
             # Claim the op id first: a concurrent copy of this op blocks here, then fails on the
             # primary key and is answered as a duplicate below.
             await SyncOperation.insert(
-                SyncOperation(
-                    op_id=op.op_id,
-                    user_id=principal.user_id,
-                    device_id=device_id,
-                    op_type=op.type.value,
-                    payload_sha256=digest,
-                    status=OpStatus.applied.value,
-                    result={},
-                    received_at=now,
-                )
+                _op_record(op, device_id, principal, digest, OpStatus.applied, {}, now)
             )
             outcome = await handler(payload, principal, now, op.op_id)
             await SyncOperation.update({SyncOperation.result: {"result": outcome}}).where(
@@ -186,15 +177,8 @@ async def _record_rejection(
     try:
         async with db.write_transaction():
             await SyncOperation.insert(
-                SyncOperation(
-                    op_id=op.op_id,
-                    user_id=principal.user_id,
-                    device_id=device_id,
-                    op_type=op.type.value,
-                    payload_sha256=digest,
-                    status=OpStatus.rejected.value,
-                    result={"reason": reason},
-                    received_at=now,
+                _op_record(
+                    op, device_id, principal, digest, OpStatus.rejected, {"reason": reason}, now
                 )
             )
     except Exception as error:
@@ -204,6 +188,27 @@ async def _record_rejection(
         if again is not None:
             return again
     return OpResult(op_id=op.op_id, status=OpStatus.rejected, reason=reason)
+
+
+def _op_record(
+    op: SyncOp,
+    device_id: str,
+    principal: Principal,
+    digest: str,
+    status: OpStatus,
+    result: dict[str, Any],
+    now: datetime,
+) -> SyncOperation:
+    return SyncOperation(
+        op_id=op.op_id,
+        user_id=principal.user_id,
+        device_id=device_id,
+        op_type=op.type.value,
+        payload_sha256=digest,
+        status=status.value,
+        result=result,
+        received_at=now,
+    )
 
 
 def _describe_validation(error: ValidationError) -> str:

@@ -120,15 +120,19 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
             yield test_client
 
 
-@pytest.fixture
-async def clean_database(client: httpx.AsyncClient) -> None:
-    """Empty every table before each test so tests never see each other's rows."""
+async def empty_all_tables() -> None:
     names = [table._meta.tablename for table in db.all_tables()]
     if db.is_postgres():
         await db.engine().run_ddl(f"TRUNCATE {', '.join(names)}")
     else:
         for name in names:
             await db.engine().run_ddl(f"DELETE FROM {name}")
+
+
+@pytest.fixture
+async def clean_database(client: httpx.AsyncClient) -> None:
+    """Empty every table before each test so tests never see each other's rows."""
+    await empty_all_tables()
 
 
 _password_hash_cache: dict[str, str] = {}
@@ -155,6 +159,29 @@ class World:
 
     units: dict[str, UUID]
     users: dict[str, UUID]
+
+    async def add_user(self, username: str, role: str, unit_code: str) -> UUID:
+        """Insert a user homed at `unit_code` with the shared test password (hashed once)."""
+        from server.users.tables import AppUser
+
+        now = datetime.now(UTC)
+        user_id = uuid4()
+        await AppUser.insert(
+            AppUser(
+                id=user_id,
+                username=username,
+                full_name=f"User {username}",
+                role=role,
+                home_unit_id=self.units[unit_code],
+                password_hash=await test_password_hash(),
+                language="vi",
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        self.users[username] = user_id
+        return user_id
 
     async def login(self, client: httpx.AsyncClient, username: str) -> dict[str, str]:
         response = await client.post(
@@ -190,7 +217,6 @@ WORLD_USERS = [
 
 async def build_world() -> World:
     from server.units.tables import Unit
-    from server.users.tables import AppUser
 
     now = datetime.now(UTC)
     units: dict[str, UUID] = {}
@@ -220,26 +246,10 @@ async def build_world() -> World:
                 updated_at=now,
             )
         )
-    users: dict[str, UUID] = {}
-    password_hash = await test_password_hash()
+    world = World(units=units, users={})
     for username, role, unit_code in WORLD_USERS:
-        user_id = uuid4()
-        users[username] = user_id
-        await AppUser.insert(
-            AppUser(
-                id=user_id,
-                username=username,
-                full_name=f"User {username}",
-                role=role,
-                home_unit_id=units[unit_code],
-                password_hash=password_hash,
-                language="vi",
-                active=True,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    return World(units=units, users=users)
+        await world.add_user(username, role, unit_code)
+    return world
 
 
 @pytest.fixture

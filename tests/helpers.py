@@ -162,15 +162,40 @@ async def sync(
 
 
 async def run_to_signed(
-    client: Any, world: Any, target: str, failed_items: set[str], *, sign: bool = True
+    client: Any,
+    world: Any,
+    target: str,
+    failed_items: set[str],
+    *,
+    sign: bool = True,
+    notes: dict[str, str] | None = None,
+    manual_findings: list[dict[str, Any]] | None = None,
 ) -> str:
-    """Plan, start, answer, submit (and sign) an inspection of `target`; returns its id."""
+    """Plan, start, answer, submit (and sign) an inspection of `target`; returns its id.
+
+    `notes` replace the answer note of chosen items; `manual_findings` are added by hand (each a
+    dict of finding fields: category, severity, description, …)."""
     plan = await create_plan_for(client, world, target)
     inspection_id = str(plan["targets"][0]["inspection_id"])
     _, template = await publish_shipped_checklist()
     inspector = await world.login(client, "inspector")
     photos = [
         await upload_evidence(client, inspector, photo_bytes((i * 40, 10, 10))) for i in range(3)
+    ]
+    answers = answer_ops(template, inspection_id, photos, failed_items)
+    for answer in answers:
+        if answer["payload"]["item_key"] in (notes or {}):
+            answer["payload"]["note"] = (notes or {})[answer["payload"]["item_key"]]
+    findings = [
+        op(
+            "finding",
+            inspection_id=inspection_id,
+            finding_id=str(uuid.uuid4()),
+            device_time=now_iso(),
+            evidence=photos[:1],
+            **finding,
+        )
+        for finding in manual_findings or []
     ]
     ops = [
         op(
@@ -180,7 +205,8 @@ async def run_to_signed(
             latitude=20.25,
             longitude=106.2,
         ),
-        *answer_ops(template, inspection_id, photos, failed_items),
+        *answers,
+        *findings,
         op("submit", inspection_id=inspection_id, device_time=now_iso()),
     ]
     if sign:

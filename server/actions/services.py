@@ -28,6 +28,7 @@ from server.notifications import services as notification_service
 from server.notifications.services import Recipient
 from server.plans.tables import Plan
 from server.scopes import Principal, Role
+from server.timeutil import aware
 from server.units.tables import Unit
 from server.users.tables import AppUser
 
@@ -238,7 +239,7 @@ async def visible_clauses(principal: Principal) -> list[Any]:
 
 
 def _out(row: dict[str, Any], now: datetime) -> ActionOut:
-    due = _aware(row["due_at"])
+    due = aware(row["due_at"])
     return ActionOut(
         **{key: row[key] for key in ActionOut.model_fields if key in row and key != "overdue"},
         overdue=row["status"] != ActionStatus.verified.value and due < now,
@@ -495,7 +496,7 @@ async def reassign(*, action_id: UUID, data: ReassignIn, principal: Principal) -
             row["title_vi"],
             row["title_en"],
             row["severity"],
-            _aware(row["due_at"]),
+            aware(row["due_at"]),
             now,
             generation=generation,
         )
@@ -518,7 +519,7 @@ async def risk_facts(unit_ids: list[UUID], *, now: datetime) -> dict[UUID, dict[
             row["responsible_unit_id"], {"open_actions": 0, "overdue_actions": 0}
         )
         entry["open_actions"] += 1
-        if _aware(row["due_at"]) < now:
+        if aware(row["due_at"]) < now:
             entry["overdue_actions"] += 1
     return facts
 
@@ -526,10 +527,6 @@ async def risk_facts(unit_ids: list[UUID], *, now: datetime) -> dict[UUID, dict[
 async def unit_history_reason(unit_id: UUID) -> str | None:
     count = await CorrectiveAction.count().where(CorrectiveAction.responsible_unit_id == unit_id)
     return f"{count} corrective action(s)" if count else None
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def schedule_follow_up(*, inspection_id: UUID, data: FollowUpIn, principal: Principal) -> Any:

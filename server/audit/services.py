@@ -17,6 +17,7 @@ from server.audit.chain import (
 )
 from server.audit.tables import AuditEvent
 from server.scopes import Principal
+from server.timeutil import aware
 
 CHAIN_LOCK = "spotcheck.audit_chain"
 
@@ -105,7 +106,7 @@ async def verify_chain() -> VerifyReport:
             recomputed_hash=event_hash(
                 prev_hash=row["prev_hash"],
                 seq=row["seq"],
-                occurred_at=_aware(row["occurred_at"]),
+                occurred_at=aware(row["occurred_at"]),
                 actor_id=str(row["actor_id"]) if row["actor_id"] else None,
                 actor_label=row["actor_label"],
                 action=row["action"],
@@ -130,7 +131,3 @@ async def events_for(object_id: UUID | str, limit: int = 200) -> list[dict[str, 
         .limit(limit)
         .output(load_json=True)
     )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -13,6 +13,7 @@ from server.auth.tables import LoginFailure, RefreshToken
 from server.errors import NotAuthenticated, TooManyRequests
 from server.scopes import Principal
 from server.settings import Settings
+from server.timeutil import aware
 from server.users import services as user_service
 
 # Wrong username and wrong password read the same, so the API does not confirm who has an account.
@@ -125,7 +126,7 @@ async def refresh(
                 summary={"family_id": str(row["family_id"]), "device_name": row["device_name"]},
             )
             reuse_detected = True
-        elif _aware(row["expires_at"]) <= now:
+        elif aware(row["expires_at"]) <= now:
             raise NotAuthenticated("The refresh token has expired; log in again.")
         else:
             principal = await user_service.load_principal(row["user_id"], row["family_id"])
@@ -204,7 +205,3 @@ async def authenticate(settings: Settings, bearer_token: str) -> Principal:
     if principal is None:
         raise NotAuthenticated("The account is no longer active.")
     return principal
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

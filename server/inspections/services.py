@@ -49,6 +49,7 @@ from server.inspections.tables import (
     Signature,
 )
 from server.scopes import Principal, Role
+from server.timeutil import aware
 from server.units.tables import Unit
 
 # Beyond this difference from the server's clock a device's time is flagged and not trusted for
@@ -160,7 +161,7 @@ async def risk_facts(unit_ids: list[UUID], *, now: datetime) -> dict[UUID, dict[
     )
     for row in done:  # ordered by start, so the last one wins
         entry = facts.setdefault(row["unit_id"], {})
-        started = _aware(row["started_at"])
+        started = aware(row["started_at"])
         entry["days_since_last_visit"] = max(0, (now - started).days)
         if row["total_score"] is not None:
             entry["last_score"] = round(float(row["total_score"]), 2)
@@ -375,9 +376,9 @@ async def start(data: StartIn, *, principal: Principal, received_at: datetime) -
         if abs(skew) > CLOCK_SKEW_LIMIT.total_seconds():
             flags.append("clock_skew")
         if (
-            not _aware(row["window_start"])
+            not aware(row["window_start"])
             <= received_at
-            <= _aware(row["window_end"]) + timedelta(days=1)
+            <= aware(row["window_end"]) + timedelta(days=1)
         ):
             flags.append("outside_window")
         await _touch(
@@ -430,7 +431,7 @@ async def record_answer(
             .where(Answer.inspection_id == data.inspection_id, Answer.item_key == data.item_key)
             .first()
         )
-        if existing is not None and _aware(existing["ordering_time"]) > ordering_time:
+        if existing is not None and aware(existing["ordering_time"]) > ordering_time:
             return {"kept": "newer answer already recorded", "item_key": data.item_key}
         values: dict[Any, Any] = {
             "value": stored_value,
@@ -552,7 +553,7 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
                 "then send a new submit op (with a new op_id: a rejected op stays rejected).",
                 extra={"missing_evidence": missing_evidence},
             )
-        visit_day = _aware(row["started_at"] or received_at).date()
+        visit_day = aware(row["started_at"] or received_at).date()
         result = scoring.score(template, _answers_for_scoring(answer_rows), inspected_on=visit_day)
         blocking = []
         if result.missing_required:
@@ -745,10 +746,6 @@ async def add_addendum(
 async def unit_history_reason(unit_id: UUID) -> str | None:
     count = await Inspection.count().where(Inspection.unit_id == unit_id)
     return f"{count} inspection(s)" if count else None
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def mark_closed(inspection_id: UUID, *, now: datetime) -> bool:

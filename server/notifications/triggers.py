@@ -11,7 +11,7 @@ workers, or after a restart never sends one twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from server import db
@@ -22,6 +22,7 @@ from server.notifications import services as notification_service
 from server.notifications.services import Recipient
 from server.scopes import Role
 from server.settings import Settings
+from server.timeutil import aware
 from server.units.tables import Unit
 from server.users.tables import AppUser
 
@@ -61,7 +62,7 @@ async def _due_soon(now: datetime) -> int:
     for action in await _open_actions(
         [CorrectiveAction.due_at > now, CorrectiveAction.due_at <= now + DUE_SOON]
     ):
-        due = _aware(action["due_at"])
+        due = aware(action["due_at"])
         async with db.write_transaction():
             queued += await notification_service.enqueue(
                 event_type="action.due_soon",
@@ -87,7 +88,7 @@ async def _overdue(now: datetime) -> int:
 
     queued = 0
     for action in await _open_actions([CorrectiveAction.due_at <= now]):
-        due = _aware(action["due_at"])
+        due = aware(action["due_at"])
         days = (now - due).days
         week = days // 7
         recipients = [Recipient(kind="unit", id=action["responsible_unit_id"])]
@@ -189,7 +190,3 @@ async def _audit_anchor(settings: Settings, now: datetime) -> int:
             now=now,
             payload={"head": report.head_hash, "rows": report.rows_checked, "chain_ok": report.ok},
         )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

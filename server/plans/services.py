@@ -25,6 +25,7 @@ from server.plans import draw
 from server.plans.schemas import PlanIn, PlanOut, PlanTargetOut, RevealOut, VerifyOut
 from server.plans.tables import Plan
 from server.scopes import Principal, Role, require_role
+from server.timeutil import aware
 from server.units import services as unit_service
 from server.units.tables import Unit
 from server.users.tables import AppUser
@@ -329,7 +330,7 @@ async def reveal(*, plan_id: UUID, principal: Principal, now: datetime | None = 
     now = now or datetime.now(UTC)
     async with db.write_transaction():
         row = await _visible_plan_row(plan_id, principal)
-        window_end = _aware(row["window_end"])
+        window_end = aware(row["window_end"])
         if now < window_end:
             raise Conflict(
                 f"The plan's window ends at {window_end.isoformat()}; the nonce can be revealed "
@@ -349,7 +350,7 @@ async def reveal(*, plan_id: UUID, principal: Principal, now: datetime | None = 
         plan_id=plan_id,
         nonce=row["nonce"],
         commitment=row["commitment"],
-        revealed_at=_aware(row["revealed_at"]),
+        revealed_at=aware(row["revealed_at"]),
     )
 
 
@@ -438,10 +439,6 @@ async def _published_commitment(plan_id: UUID) -> str | None:
         .output(load_json=True)
     )
     return event["summary"].get("commitment") if event else None
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def brief(plan_id: UUID | None) -> dict[str, Any] | None:

@@ -3,54 +3,29 @@ answers → submit → sign), with notes and manual findings of the test's choos
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from server import db
-from server.users.tables import AppUser
-from tests.conftest import World, test_password_hash
+from tests.conftest import World, empty_all_tables
 from tests.helpers import (
-    answer_ops,
     create_plan_for,
     now_iso,
     op,
     photo_bytes,
-    publish_shipped_checklist,
+    run_to_signed,
     sync,
     upload_evidence,
 )
 
 
 async def empty_tables() -> None:
-    names = [table._meta.tablename for table in db.all_tables()]
-    if db.is_postgres():
-        await db.engine().run_ddl(f"TRUNCATE {', '.join(names)}")
-    else:
-        for name in names:
-            await db.engine().run_ddl(f"DELETE FROM {name}")
+    await empty_all_tables()
 
 
 async def add_user(world: World, username: str, role: str, unit_code: str) -> None:
-    now = datetime.now(UTC)
-    user_id = uuid.uuid4()
-    await AppUser.insert(
-        AppUser(
-            id=user_id,
-            username=username,
-            full_name=f"User {username}",
-            role=role,
-            home_unit_id=world.units[unit_code],
-            password_hash=await test_password_hash(),
-            language="vi",
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    world.users[username] = user_id
+    await world.add_user(username, role, unit_code)
 
 
 class Sessions:
@@ -91,58 +66,9 @@ async def inspect(
     manual_findings: list[dict[str, Any]] | None = None,
     sign: bool = True,
 ) -> str:
-    """Like tests.helpers.run_to_signed, with chosen answer notes and manual findings."""
-    inspection_id = await plan_only(client, world, target)
-    _, template = await publish_shipped_checklist()
-    inspector = await world.login(client, "inspector")
-    photos = [
-        await upload_evidence(client, inspector, photo_bytes((i * 40, 10, 10))) for i in range(3)
-    ]
-    answers = answer_ops(template, inspection_id, photos, failed_items)
-    for answer in answers:
-        if answer["payload"]["item_key"] in (notes or {}):
-            answer["payload"]["note"] = (notes or {})[answer["payload"]["item_key"]]
-    findings = [
-        op(
-            "finding",
-            inspection_id=inspection_id,
-            finding_id=str(uuid.uuid4()),
-            device_time=now_iso(),
-            evidence=photos[:1],
-            **finding,
-        )
-        for finding in manual_findings or []
-    ]
-    ops = [
-        op(
-            "start",
-            inspection_id=inspection_id,
-            device_time=now_iso(),
-            latitude=20.25,
-            longitude=106.2,
-        ),
-        *answers,
-        *findings,
-        op("submit", inspection_id=inspection_id, device_time=now_iso()),
-    ]
-    if sign:
-        signature = await upload_evidence(client, inspector, photo_bytes((0, 0, 0), (120, 40)))
-        for role, name in (("team_head", "Lê Minh Tuấn"), ("unit_representative", "Vũ Đức Phương")):
-            ops.append(
-                op(
-                    "sign",
-                    inspection_id=inspection_id,
-                    signer_role=role,
-                    signer_name=name,
-                    signature_sha256=signature,
-                    device_time=now_iso(),
-                )
-            )
-    results = await sync(client, inspector, ops)
-    assert all(r["status"] == "applied" for r in results), [
-        r for r in results if r["status"] != "applied"
-    ]
-    return inspection_id
+    return await run_to_signed(
+        client, world, target, failed_items, sign=sign, notes=notes, manual_findings=manual_findings
+    )
 
 
 async def verify_action(

@@ -6,7 +6,6 @@ The draw's fixed vectors live in test_draw.py; here the API is checked against t
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -15,8 +14,7 @@ from server.audit.tables import AuditEvent
 from server.inspections.tables import Inspection
 from server.plans import draw
 from server.plans.tables import Plan
-from server.users.tables import AppUser
-from tests.conftest import World, problem_detail, test_password_hash
+from tests.conftest import World, problem_detail
 from tests.helpers import plan_payload, publish_shipped_checklist
 
 D1_CANDIDATES = ("C1", "C1-SC", "C2")  # D1's units of the default candidate kinds
@@ -32,24 +30,7 @@ async def login(client: httpx.AsyncClient, world: World, name: str) -> dict[str,
 
 
 async def add_inspector(world: World, username: str, unit_code: str) -> uuid.UUID:
-    now = datetime.now(UTC)
-    user_id = uuid.uuid4()
-    await AppUser.insert(
-        AppUser(
-            id=user_id,
-            username=username,
-            full_name=f"User {username}",
-            role="inspector",
-            home_unit_id=world.units[unit_code],
-            password_hash=await test_password_hash(),
-            language="vi",
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    world.users[username] = user_id
-    return user_id
+    return await world.add_user(username, "inspector", unit_code)
 
 
 async def plan_body(world: World, **options: Any) -> dict[str, Any]:

@@ -16,8 +16,7 @@ from typing import Any
 
 import httpx
 
-from server.users.tables import AppUser
-from tests.conftest import World, test_password_hash
+from tests.conftest import World
 from tests.helpers import now_iso, op, plan_payload, publish_shipped_checklist
 
 # Users homed in the target unit C1 or below it (C1-SC), who must not learn of a planned visit.
@@ -25,23 +24,7 @@ TARGET_UNIT_HEADS = ("head_c1", "head_sc")
 
 
 async def add_user(world: World, username: str, role: str, unit_code: str) -> None:
-    now = datetime.now(UTC)
-    user_id = uuid.uuid4()
-    await AppUser.insert(
-        AppUser(
-            id=user_id,
-            username=username,
-            full_name=f"User {username}",
-            role=role,
-            home_unit_id=world.units[unit_code],
-            password_hash=await test_password_hash(),
-            language="vi",
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    world.users[username] = user_id
+    await world.add_user(username, role, unit_code)
 
 
 async def create_plan(
