@@ -37,7 +37,6 @@ demo: migrate
 run: demo
 	@echo
 	@echo "Spotcheck API:    http://$(HOST):$(PORT)/api/v1   (OpenAPI: http://$(HOST):$(PORT)/schema)"
-	@echo "Phone client:     http://$(HOST):$(PORT)/app/"
 	@echo "Try:  curl -s http://$(HOST):$(PORT)/api/v1/auth/login -H 'content-type: application/json' \\"
 	@echo "        -d '{\"username\":\"admin\",\"password\":\"admin-demo-2026\",\"device_name\":\"curl\"}'"
 	@echo

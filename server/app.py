@@ -34,7 +34,6 @@ PUBLIC_PATHS = [
     "^/api/v1/auth/login$",
     "^/api/v1/auth/refresh$",
     "^/verify/",
-    "^/app",
     "^/$",
 ]
 
