@@ -215,3 +215,41 @@ async def test_overdue_filter_uses_the_due_date(client, world: World) -> None:
     overdue = (await client.get("/api/v1/actions?overdue=true", headers=head)).json()
     assert [a["id"] for a in overdue] == [critical["id"]]
     assert overdue[0]["overdue"] is True
+
+
+async def test_leader_schedules_an_unannounced_follow_up_linked_to_open_actions(
+    client, world: World
+) -> None:
+    inspection_id = await run_to_signed(client, world, "C1", FAILED)
+    leader = await world.login(client, "leader_d1")
+    start = datetime.now(UTC) + timedelta(days=20)
+    response = await client.post(
+        f"/api/v1/inspections/{inspection_id}/follow-ups",
+        json={
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(days=5)).isoformat(),
+            "team_head_id": str(world.users["inspector2"]),
+        },
+        headers=leader,
+    )
+    assert response.status_code == 201, response.text
+    follow_up_id = response.json()["targets"][0]["inspection_id"]
+    assert response.json()["commitment"]  # sealed like any plan
+    actions = await actions_of(client, leader, inspection_id)
+    assert {a["follow_up_inspection_id"] for a in actions} == {follow_up_id}
+    # Unannounced: the unit head learns nothing of the follow-up until it starts.
+    head = await world.login(client, "head_c1")
+    assert (
+        await client.get(f"/api/v1/inspections/{follow_up_id}", headers=head)
+    ).status_code == 404
+    # Only leaders schedule follow-ups.
+    refused = await client.post(
+        f"/api/v1/inspections/{inspection_id}/follow-ups",
+        json={
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(days=5)).isoformat(),
+            "team_head_id": str(world.users["inspector2"]),
+        },
+        headers=head,
+    )
+    assert refused.status_code == 403
