@@ -9,7 +9,7 @@ import io
 import os
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -45,34 +45,56 @@ def qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-async def _number_for(inspection: dict[str, Any], issuing_unit_id: UUID, issued_on: Any) -> int:
-    """Allocate (once) the minutes number of a signed inspection: per issuing body, per year."""
+async def _allocate_number(inspection_id: UUID, issuing_unit_id: UUID, issued_on: date) -> int:
+    """The next number of the issuing body's year; runs inside the caller's write transaction."""
+    existing = (
+        await MinutesNumber.select(MinutesNumber.number)
+        .where(MinutesNumber.inspection_id == inspection_id)
+        .first()
+    )
+    if existing:
+        return int(existing["number"])
+    await db.lock_for_append(NUMBER_LOCK)
+    rows = await MinutesNumber.select(MinutesNumber.number).where(
+        MinutesNumber.issuing_unit_id == issuing_unit_id, MinutesNumber.year == issued_on.year
+    )
+    number = max((row["number"] for row in rows), default=0) + 1
+    await MinutesNumber.insert(
+        MinutesNumber(
+            id=uuid4(),
+            inspection_id=inspection_id,
+            issuing_unit_id=issuing_unit_id,
+            year=issued_on.year,
+            number=number,
+            symbol=SYMBOL,
+            issued_on=issued_on,
+            created_at=datetime.now(UTC),
+        )
+    )
+    return number
+
+
+async def _issuing_unit_id(inspection: dict[str, Any]) -> UUID:
+    plan = await plan_service.brief(inspection.get("plan_id"))
+    return UUID(str(plan["scope_unit_id"])) if plan else UUID(str(inspection["unit_id"]))
+
+
+async def on_inspection_signed(
+    *, inspection: dict[str, Any], principal: Principal, now: datetime
+) -> None:
+    """Numbers are issued when the minutes are signed (in that transaction), so they follow the
+    order of signing, not of the first download (Decree 30, Art. 15: per body, per year)."""
+    unit = await unit_service.get_unit_unscoped(inspection["unit_id"])
+    zone = ZoneInfo(unit["time_zone"]) if unit else UTC
+    await _allocate_number(
+        inspection["id"], await _issuing_unit_id(inspection), now.astimezone(zone).date()
+    )
+
+
+async def _number_for(inspection: dict[str, Any], issuing_unit_id: UUID, issued_on: date) -> int:
+    """The number given at signing (or, for minutes signed before numbering existed, now)."""
     async with db.write_transaction():
-        existing = (
-            await MinutesNumber.select(MinutesNumber.number)
-            .where(MinutesNumber.inspection_id == inspection["id"])
-            .first()
-        )
-        if existing:
-            return int(existing["number"])
-        await db.lock_for_append(NUMBER_LOCK)
-        rows = await MinutesNumber.select(MinutesNumber.number).where(
-            MinutesNumber.issuing_unit_id == issuing_unit_id, MinutesNumber.year == issued_on.year
-        )
-        number = max((row["number"] for row in rows), default=0) + 1
-        await MinutesNumber.insert(
-            MinutesNumber(
-                id=uuid4(),
-                inspection_id=inspection["id"],
-                issuing_unit_id=issuing_unit_id,
-                year=issued_on.year,
-                number=number,
-                symbol=SYMBOL,
-                issued_on=issued_on,
-                created_at=datetime.now(UTC),
-            )
-        )
-        return number
+        return await _allocate_number(inspection["id"], issuing_unit_id, issued_on)
 
 
 async def _content(

@@ -122,6 +122,7 @@ def wire_packages(settings: Settings) -> None:
     """Connect the packages' hooks (also used by the CLI, which builds no app)."""
     from mobile_api import services as mobile_service
     from mobile_api.schemas import OpType
+    from reports import minutes_service
     from server.actions import services as action_service
     from server.actions.schemas import OfflineTransitionIn
     from server.inspections import services as inspection_service
@@ -133,6 +134,7 @@ def wire_packages(settings: Settings) -> None:
     notification_service.configure(settings)
     inspection_service.register_hook("started", action_service.on_inspection_started)
     inspection_service.register_hook("submitted", action_service.on_inspection_submitted)
+    inspection_service.register_hook("signed", minutes_service.on_inspection_signed)
     inspection_service.register_hook("signed", action_service.on_inspection_signed)
     mobile_service.register_op(
         OpType.action_transition, OfflineTransitionIn, action_service.offline_transition

@@ -218,7 +218,7 @@ async def load_demo_inspections(settings: Settings) -> list[str]:
         principal=leader,
     )
     representatives = ["Nguyễn Thị Lan", "Trần Văn Bình", "Lê Thị Hoa"]
-    carried_out = 0
+    carried_out: list[UUID] = []
     for index, target in enumerate(drawn.targets):
         if target.unit_id == await _unit_id("TN-PD"):
             continue  # Phương Định is kept for the open plan above
@@ -231,10 +231,36 @@ async def load_demo_inspections(settings: Settings) -> list[str]:
             strictness=[0.97, 0.88, 0.75][index % 3],
             unit_representative=representatives[index % 3],
         )
-        carried_out += 1
+        carried_out.append(target.unit_id)
     notes.append(
-        f"drawn plan over Trực Ninh: {len(drawn.targets)} units drawn, {carried_out} inspected"
+        f"drawn plan over Trực Ninh: {len(drawn.targets)} units drawn, {len(carried_out)} inspected"
     )
+
+    # A second visit to the same units, so rankings have units with enough inspections to rank.
+    revisit = await plan_service.create_plan(
+        data=PlanIn(
+            title="Kiểm tra lại Bộ phận Một cửa – Trực Ninh",
+            checklist_version_id=version.id,
+            scope_unit_id=await _unit_id("TN"),
+            window_start=now - timedelta(days=1),
+            window_end=now + timedelta(days=5),
+            assignment_visibility=AssignmentVisibility.at_creation,
+            teams=[TeamIn(head_id=inspector_two.user_id)],
+            targets=[TargetIn(unit_id=unit_id) for unit_id in carried_out],
+        ),
+        principal=leader,
+    )
+    for index, target in enumerate(revisit.targets):
+        await _carry_out(
+            target.inspection_id,
+            template,
+            inspector_two,
+            settings,
+            seed=100 + index,
+            strictness=[0.9, 0.95, 0.8][index % 3],
+            unit_representative=representatives[(index + 1) % 3],
+        )
+    notes.append(f"second visits: {len(revisit.targets)} inspections carried out")
 
     past = await plan_service.create_plan(
         data=PlanIn(
