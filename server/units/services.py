@@ -130,11 +130,11 @@ async def create_unit(*, data: UnitIn, principal: Principal) -> UnitOut:
 async def update_unit(*, unit_id: UUID, data: UnitPatch, principal: Principal) -> UnitOut:
     require_role(principal, Role.admin)
     changes: dict[Any, Any] = data.model_dump(exclude_unset=True)
-    if "time_zone" in changes:
-        _check_time_zone(changes["time_zone"])
     for required in ("code", "name_vi", "name_en", "kind", "time_zone", "language", "active"):
         if required in changes and changes[required] is None:
             raise InvalidInput(f"{required} cannot be null.")
+    if "time_zone" in changes:
+        _check_time_zone(changes["time_zone"])
     async with db.write_transaction():
         row = await _get_row(unit_id, principal)
         if "notification_targets" in changes:

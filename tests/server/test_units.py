@@ -382,3 +382,18 @@ async def test_duplicate_code_is_a_conflict(client: Client, world: World) -> Non
     assert response.status_code == 409
     assert "C2" in problem_detail(response)
     assert await row_counts() == before
+
+
+@pytest.mark.parametrize("field", ["time_zone", "kind", "code", "active"])
+async def test_nulling_a_required_field_is_refused(
+    client: Client, world: World, field: str
+) -> None:
+    """Found by fuzzing the OpenAPI schema: `time_zone: null` used to be a 500."""
+    admin = await world.login(client, "admin")
+    response = await client.patch(
+        f"/api/v1/units/{world.units['C2']}", json={field: None}, headers=admin
+    )
+    assert response.status_code == 422, response.text
+    assert field in problem_detail(response)
+    detail = await client.get(f"/api/v1/units/{world.units['C2']}", headers=admin)
+    assert detail.json()[field] is not None
