@@ -162,11 +162,22 @@ async def _apply_one(op: SyncOp, device_id: str, principal: Principal) -> OpResu
     except DomainError as error:
         return await _record_rejection(op, device_id, principal, digest, now, error.detail)
     except Exception as error:
-        if db.is_unique_violation(error):
-            again = await _previous(op, principal, digest)
-            if again is not None:
-                return again
-        raise
+        if not db.is_unique_violation(error):
+            raise
+        again = await _previous(op, principal, digest)
+        if again is not None:
+            return again
+        # Another op changed the same record at the same moment and won; this one was rolled
+        # back whole. Say so, rather than failing the rest of the batch.
+        return await _record_rejection(
+            op,
+            device_id,
+            principal,
+            digest,
+            now,
+            "A change to the same record arrived at the same moment and was applied first; "
+            "check the current state and send a new op if this one is still needed.",
+        )
 
 
 async def _record_rejection(
@@ -229,7 +240,7 @@ def decode_cursor(cursor: str) -> datetime:
         raise InvalidInput(
             "The cursor is not one this server gave out; bootstrap again."
         ) from error
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or moment.year < 2000:
         raise InvalidInput("The cursor is not one this server gave out; bootstrap again.")
     return moment
 

@@ -58,7 +58,7 @@ XLSX_CELL_LIMIT = 32_767
 BOM = "\ufeff"
 
 MEDIA_TYPES = {
-    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.csv: "text/csv",
     ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 

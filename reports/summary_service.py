@@ -117,10 +117,19 @@ class Period:
         )
 
 
+# Nothing in Spotcheck predates this; it also keeps "the period before" computable.
+EARLIEST_PERIOD = date(2000, 1, 1)
+
+
 def resolve_period(
     period_from: date | None, period_to: date | None, *, today: date
 ) -> tuple[Period, Period]:
     """The period asked for (default: the last 90 days up to today) and the one before it."""
+    for name, value in (("period_from", period_from), ("period_to", period_to)):
+        if value is not None and not EARLIEST_PERIOD <= value <= date(9000, 1, 1):
+            raise InvalidInput(
+                f"{name} ({value}) is out of range; give a date from {EARLIEST_PERIOD} on."
+            )
     end = period_to or today
     start = period_from or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     if start > end:

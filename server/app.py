@@ -131,6 +131,14 @@ def wire_packages(settings: Settings) -> None:
     unit_service.register_history_check(user_service.unit_history_reason)
     unit_service.register_history_check(inspection_service.unit_history_reason)
     unit_service.register_history_check(action_service.unit_history_reason)
+    from server.plans import services as plan_service
+
+    for rewriter in (
+        inspection_service.rewrite_unit_paths,
+        action_service.rewrite_unit_paths,
+        plan_service.rewrite_unit_paths,
+    ):
+        unit_service.register_path_rewriter(rewriter)
     notification_service.configure(settings)
     inspection_service.register_hook("started", action_service.on_inspection_started)
     inspection_service.register_hook("submitted", action_service.on_inspection_submitted)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from server.settings import Settings
@@ -215,3 +216,31 @@ def json_array_source(column: str, key: str, alias: str) -> JsonArraySource:
             f"CROSS JOIN LATERAL json_array_elements({column} -> '{key}') AS {alias}", alias, True
         )
     return JsonArraySource(f", json_each({column}, '$.{key}') AS {alias}", alias, False)
+
+
+async def lock_row(table_name: str, row_id: Any) -> None:
+    """Hold the row until the transaction ends, so read-check-write sequences on it serialise.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: nothing to do; the IMMEDIATE write transaction
+    already excludes every other writer.
+    """
+    if is_postgres():
+        _safe_name(table_name)
+        await engine().run_querystring(
+            QueryString(f"SELECT id FROM {table_name} WHERE id = {{}} FOR UPDATE", row_id)  # noqa: S608
+        )
+
+
+async def rewrite_prefix(table_name: str, column: str, old_prefix: str, new_prefix: str) -> None:
+    """Replace a leading ``old_prefix`` by ``new_prefix`` in every row (tree paths after a move)."""
+    _safe_name(table_name)
+    _safe_name(column)
+    await engine().run_querystring(
+        QueryString(
+            f"UPDATE {table_name} SET {column} = {{}} || substr({column}, {{}}) "  # noqa: S608
+            f"WHERE {column} LIKE {{}}",
+            new_prefix,
+            len(old_prefix) + 1,
+            f"{old_prefix}%",
+        )
+    )

@@ -150,6 +150,18 @@ def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException)
 
 
 def handle_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    from server.db import is_unique_violation
+
+    if is_unique_violation(error):
+        # A race lost to another writer at a unique constraint (services check first, so this
+        # is the rare concurrent case): the transaction was rolled back, nothing was written.
+        return problem(
+            request,
+            status=409,
+            title="Conflict",
+            detail="This conflicts with a record written at the same moment (a code, name or "
+            "version that must be unique). Nothing was saved; reload and try again.",
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem(
         request,

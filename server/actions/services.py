@@ -238,12 +238,20 @@ async def visible_clauses(principal: Principal) -> list[Any]:
     return [CorrectiveAction.inspection_id.is_in(inspections)]
 
 
-def _out(row: dict[str, Any], now: datetime) -> ActionOut:
+def _out(row: dict[str, Any], now: datetime, *, follow_up_visible: bool = False) -> ActionOut:
     due = aware(row["due_at"])
-    return ActionOut(
-        **{key: row[key] for key in ActionOut.model_fields if key in row and key != "overdue"},
-        overdue=row["status"] != ActionStatus.verified.value and due < now,
-    )
+    values = {key: row[key] for key in ActionOut.model_fields if key in row and key != "overdue"}
+    if not follow_up_visible:
+        values["follow_up_inspection_id"] = None
+    return ActionOut(**values, overdue=row["status"] != ActionStatus.verified.value and due < now)
+
+
+async def _visible_follow_ups(rows: list[dict[str, Any]], principal: Principal) -> set[UUID]:
+    """A follow-up visit is unannounced too: its id is shown only to those who may see it."""
+    ids = [row["follow_up_inspection_id"] for row in rows if row["follow_up_inspection_id"]]
+    if not ids:
+        return set()
+    return set(await inspection_service.visible_ids(principal, among=ids))
 
 
 async def list_actions(
@@ -274,7 +282,11 @@ async def list_actions(
             | (CorrectiveAction.status == ActionStatus.verified.value)
         )
     rows = await query.order_by(CorrectiveAction.due_at).output(load_json=True)
-    return [_out(row, now) for row in rows]
+    follow_ups = await _visible_follow_ups(rows, principal)
+    return [
+        _out(row, now, follow_up_visible=row["follow_up_inspection_id"] in follow_ups)
+        for row in rows
+    ]
 
 
 async def _visible_row(action_id: UUID, principal: Principal) -> dict[str, Any]:
@@ -297,8 +309,11 @@ async def get_action(*, action_id: UUID, principal: Principal) -> ActionDetailOu
         .order_by(ActionEvent.at)
         .output(load_json=True)
     )
+    follow_ups = await _visible_follow_ups([row], principal)
     return ActionDetailOut(
-        **_out(row, datetime.now(UTC)).model_dump(),
+        **_out(
+            row, datetime.now(UTC), follow_up_visible=row["follow_up_inspection_id"] in follow_ups
+        ).model_dump(),
         history=[ActionEventOut(**event) for event in history],
     )
 
@@ -328,6 +343,10 @@ async def transition(
     from mobile_api import evidence_service
 
     async with db.write_transaction():
+        await _visible_row(action_id, principal)
+        # Locked, then read again: of two people moving the action at once, the second sees the
+        # first one's move and is refused, instead of both writing history for one state.
+        await db.lock_row("corrective_action", action_id)
         row = await _visible_row(action_id, principal)
         current = ActionStatus(row["status"])
         if data.expected_status is not None and data.expected_status != current:
@@ -449,6 +468,8 @@ async def reassign(*, action_id: UUID, data: ReassignIn, principal: Principal) -
     if principal.role not in (Role.leader, Role.admin):
         raise PermissionDenied("Only a leader may hand a corrective action to another unit.")
     async with db.write_transaction():
+        await _visible_row(action_id, principal)
+        await db.lock_row("corrective_action", action_id)
         row = await _visible_row(action_id, principal)
         if row["status"] == ActionStatus.verified.value:
             raise Conflict("A verified action is finished; it cannot be handed over.")
@@ -571,3 +592,8 @@ async def actions_for_inspection(inspection_id: UUID) -> list[dict[str, Any]]:
         .order_by(CorrectiveAction.due_at)
         .output(load_json=True)
     )
+
+
+async def rewrite_unit_paths(old_prefix: str, new_prefix: str) -> None:
+    for column in ("responsible_unit_path", "inspected_unit_path"):
+        await db.rewrite_prefix("corrective_action", column, old_prefix, new_prefix)

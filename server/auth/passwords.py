@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id with RFC 9106 low-memory params
-# Verifying against this when the username is unknown keeps the response time the same.
-_DUMMY_HASH = _hasher.hash("spotcheck-timing-equaliser")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the username is unknown keeps the response time the same.
+    Made on first use (in a worker thread), not at import."""
+    return _hasher.hash("spotcheck-timing-equaliser")
 
 
 async def hash_password(password: str) -> str:
@@ -18,7 +25,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(password_hash: str | None, password: str) -> bool:
     def _verify() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+            return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

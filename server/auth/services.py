@@ -114,6 +114,10 @@ async def refresh(
         row = await RefreshToken.select().where(RefreshToken.token_hash == token_hash).first()
         if row is None:
             raise NotAuthenticated("The refresh token is not valid; log in again.")
+        # Two refreshes with one token at once: the second waits here, then sees it used (reuse).
+        await db.lock_row("refresh_token", row["id"])
+        row = await RefreshToken.select().where(RefreshToken.id == row["id"]).first()
+        assert row is not None
         if row["revoked_at"] is not None:
             raise NotAuthenticated("This login was ended; log in again.")
         if row["used_at"] is not None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from uuid import UUID
 
 from litestar import Controller, get, post
@@ -28,8 +28,8 @@ class InspectionController(Controller):
         principal: NamedDependency[Principal],
         unit_id: FromQuery[UUID | None] = None,
         status: FromQuery[InspectionStatus | None] = None,
-        period_from: FromQuery[datetime | None] = None,
-        period_to: FromQuery[datetime | None] = None,
+        period_from: FromQuery[date | None] = None,
+        period_to: FromQuery[date | None] = None,
     ) -> list[InspectionSummary]:
         """Inspections you may see: leaders their subtree, unit heads their unit once an
         inspection has started, inspectors their assignments."""

@@ -55,6 +55,9 @@ from server.units.tables import Unit
 # Beyond this difference from the server's clock a device's time is flagged and not trusted for
 # ordering answers (the server's receipt time is used instead).
 CLOCK_SKEW_LIMIT = timedelta(minutes=5)
+# A visit may run into the evening after the window's last moment, but no later: after this the
+# plan's nonce may be revealed, and a visit that could still start would no longer be unannounced.
+START_GRACE = timedelta(hours=12)
 
 # Other packages react to lifecycle events inside the same transaction (corrective actions on
 # submit, notifications on start) without this package importing them. Registered in create_app.
@@ -218,19 +221,31 @@ async def _visible_row(inspection_id: UUID, principal: Principal) -> dict[str, A
 
 async def _team_row(inspection_id: UUID, principal: Principal) -> dict[str, Any]:
     """An inspection the principal may work on as a team member; otherwise not found, whether
-    or not it exists (an op must not reveal that)."""
-    row = await _visible_row(inspection_id, principal)
+    or not it exists (an op must not reveal that). Called inside a write transaction: the row is
+    locked, so two phones acting on one inspection at once take turns (start, submit, sign)."""
+    await _visible_row(inspection_id, principal)
     if not await InspectionMember.exists().where(
         InspectionMember.inspection_id == inspection_id,
         InspectionMember.user_id == principal.user_id,
     ):
         raise NotFound(f"No inspection {inspection_id} assigned to you.")
-    return row
+    await db.lock_row("inspection", inspection_id)
+    # Re-read after the lock: another transaction may have moved it while we waited.
+    return await _visible_row(inspection_id, principal)
 
 
-async def visible_ids(principal: Principal, *, updated_since: datetime | None = None) -> list[UUID]:
+async def visible_ids(
+    principal: Principal,
+    *,
+    updated_since: datetime | None = None,
+    among: list[UUID] | None = None,
+) -> list[UUID]:
     clauses = await _visible_query(principal, now=datetime.now(UTC))
     query = Inspection.select(Inspection.id).where(*clauses)
+    if among is not None:
+        if not among:
+            return []
+        query = query.where(Inspection.id.is_in(among))
     if updated_since is not None:
         query = query.where(Inspection.updated_at > updated_since)
     return [row["id"] for row in await query]
@@ -241,8 +256,8 @@ async def list_inspections(
     principal: Principal,
     unit_id: UUID | None = None,
     status: InspectionStatus | None = None,
-    period_from: datetime | None = None,
-    period_to: datetime | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
     assigned_to_me: bool = False,
 ) -> list[InspectionSummary]:
     clauses = await _visible_query(principal, now=datetime.now(UTC))
@@ -252,9 +267,9 @@ async def list_inspections(
     if status is not None:
         query = query.where(Inspection.status == status.value)
     if period_from is not None:
-        query = query.where(Inspection.visit_date >= period_from.date())
+        query = query.where(Inspection.visit_date >= period_from)
     if period_to is not None:
-        query = query.where(Inspection.visit_date <= period_to.date())
+        query = query.where(Inspection.visit_date <= period_to)
     if assigned_to_me:
         member_of = await InspectionMember.select(InspectionMember.inspection_id).where(
             InspectionMember.user_id == principal.user_id
@@ -360,6 +375,11 @@ async def start(data: StartIn, *, principal: Principal, received_at: datetime) -
     async with db.write_transaction():
         row = await _team_row(data.inspection_id, principal)
         _require_status(row, NOT_STARTED, "start")
+        if received_at > aware(row["window_end"]) + START_GRACE:
+            raise Conflict(
+                "The plan's window has ended; this inspection can no longer be started. "
+                "Ask the leader to plan a new visit."
+            )
         unit = await Unit.select().where(Unit.id == row["unit_id"]).first()
         assert unit is not None
         flags: list[str] = []
@@ -807,3 +827,7 @@ async def visible_clauses(principal: Principal, *, now: datetime | None = None) 
     """The secrecy-aware where-clauses on `Inspection` for this principal: what reports and
     exports must filter by, so they can never count an inspection its unit may not know of."""
     return await _visible_query(principal, now=now or datetime.now(UTC))
+
+
+async def rewrite_unit_paths(old_prefix: str, new_prefix: str) -> None:
+    await db.rewrite_prefix("inspection", "unit_path", old_prefix, new_prefix)

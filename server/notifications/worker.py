@@ -143,6 +143,7 @@ class Worker:
     async def _finish(self, row: dict[str, Any], *, delivered: bool, error: str | None) -> None:
         now = self.clock()
         async with db.write_transaction():
+            await db.lock_row("notification_outbox", row["id"])
             current = (
                 await OutboxMessage.select(OutboxMessage.leased_by, OutboxMessage.status)
                 .where(OutboxMessage.id == row["id"])
@@ -159,7 +160,13 @@ class Worker:
                     at=now,
                 )
             )
-            if current is None or current["status"] == "sent":
+            if (
+                current is None
+                or current["status"] != "sending"
+                or current["leased_by"] != self.name
+            ):
+                # Our lease ran out and another worker took the row over: record what we did,
+                # leave its state to the worker that holds it now.
                 return
             changes: dict[Any, Any] = {"updated_at": now, "lease_until": None}
             if delivered:

@@ -53,13 +53,13 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
     else:
         assert data.draw is not None
         candidates, left_out = await _draw_candidates(
-            scope_row["path"], data.draw.candidate_kinds, teams
+            scope_row["path"], data.draw.candidate_kinds, teams, principal.home_unit_path
         )
         if data.draw.k > len(candidates):
             raise InvalidInput(
                 f"Cannot draw {data.draw.k} units: the scope has only {len(candidates)} active "
                 f"candidate unit(s) of kinds {', '.join(data.draw.candidate_kinds)}"
-                + (f" ({left_out} left out: a team member works there)." if left_out else ".")
+                + (f" ({left_out} left out: you or a team member work there)." if left_out else ".")
             )
         result = draw.draw_units(candidates, data.draw.k, nonce, str(plan_id))
         targets = [(UUID(unit_id), first_day) for unit_id in result.selected_unit_ids]
@@ -71,6 +71,7 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
             "candidates": [candidate.model_dump(mode="json") for candidate in candidates],
         }
     await _refuse_team_homed_in_targets(teams, targets)
+    await _refuse_creator_homed_in_targets(principal, [unit_id for unit_id, _ in targets])
 
     now = datetime.now(UTC)
     target_entries: list[dict[str, Any]] = [
@@ -218,10 +219,10 @@ async def _listed_targets(
 
 
 async def _draw_candidates(
-    scope_path: str, kinds: list[str], teams: list[list[UUID]]
+    scope_path: str, kinds: list[str], teams: list[list[UUID]], creator_home_path: str
 ) -> tuple[list[draw.RiskInputs], int]:
-    """The units that may be drawn, and how many were left out because a team member works in
-    them (or below them). Leaving those out before the draw, rather than refusing the plan after
+    """The units that may be drawn, and how many were left out because the planning leader or a
+    team member works in them (or below them). Leaving those out before the draw, rather than refusing the plan after
     it, matters: a refusal would let a leader redraw with a fresh, unlogged nonce until a unit is
     spared, and the sealed draw would no longer be the first one."""
     if not kinds:
@@ -231,7 +232,7 @@ async def _draw_candidates(
         Unit.active == True,
         Unit.kind.is_in(kinds),
     )
-    home_paths = list((await _member_home_paths(teams)).values())
+    home_paths = [*(await _member_home_paths(teams)).values(), creator_home_path]
     unit_ids = [
         row["id"] for row in rows if not any(home.startswith(row["path"]) for home in home_paths)
     ]
@@ -272,6 +273,18 @@ async def _refuse_team_homed_in_targets(
                     f"User {user_id} works in target unit {unit_id} (or below it) and cannot "
                     "inspect it."
                 )
+
+
+async def _refuse_creator_homed_in_targets(principal: Principal, unit_ids: list[UUID]) -> None:
+    """A leader cannot plan a visit to their own unit (or a unit above them): they would know
+    of it, and the plan would be hidden from them afterwards by the secrecy rule."""
+    rows = await Unit.select(Unit.id, Unit.path).where(Unit.id.is_in(unit_ids))
+    for row in rows:
+        if principal.home_unit_path.startswith(row["path"]):
+            raise InvalidInput(
+                f"You work in unit {row['id']} (or below it), so you cannot plan its inspection; "
+                "ask a leader above it."
+            )
 
 
 # --- Reads ------------------------------------------------------------------------------------
@@ -331,10 +344,13 @@ async def reveal(*, plan_id: UUID, principal: Principal, now: datetime | None = 
     async with db.write_transaction():
         row = await _visible_plan_row(plan_id, principal)
         window_end = aware(row["window_end"])
-        if now < window_end:
+        # Only once no visit of the plan can start any more (inspections refuse to start after
+        # the window plus a grace period), or revealing would announce what is still to come.
+        revealable_from = window_end + inspection_service.START_GRACE
+        if now < revealable_from:
             raise Conflict(
                 f"The plan's window ends at {window_end.isoformat()}; the nonce can be revealed "
-                "only after that, or the visits would stop being unannounced."
+                f"from {revealable_from.isoformat()} on, when no visit of it can start any more."
             )
         if row["revealed_at"] is None:
             await Plan.update({Plan.revealed_at: now}).where(Plan.id == plan_id)
@@ -451,3 +467,7 @@ async def brief(plan_id: UUID | None) -> dict[str, Any] | None:
         .first()
     )
     return dict(row) if row else None
+
+
+async def rewrite_unit_paths(old_prefix: str, new_prefix: str) -> None:
+    await db.rewrite_prefix("inspection_plan", "scope_unit_path", old_prefix, new_prefix)

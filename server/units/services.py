@@ -27,6 +27,17 @@ def register_history_check(check: HistoryCheck) -> None:
         _history_checks.append(check)
 
 
+# Other packages keep copies of unit paths (so their scope filters are one prefix match); when a
+# unit moves, each rewrites its copies in the same transaction.
+PathRewriter = Callable[[str, str], Awaitable[None]]
+_path_rewriters: list[PathRewriter] = []
+
+
+def register_path_rewriter(rewriter: PathRewriter) -> None:
+    if rewriter not in _path_rewriters:
+        _path_rewriters.append(rewriter)
+
+
 def scope_filter(principal: Principal) -> Any:
     if principal.sees_subtree:
         return Unit.path.like(f"{principal.home_unit_path}%")
@@ -191,6 +202,8 @@ async def _move(row: dict[str, Any], new_parent_id: UUID | None, principal: Prin
             }
         ).where(Unit.id == descendant["id"])
     await Unit.update({Unit.parent_id: new_parent_id}).where(Unit.id == row["id"])
+    for rewrite in _path_rewriters:
+        await rewrite(old_path, new_path)
 
 
 async def delete_unit(*, unit_id: UUID, principal: Principal) -> None:
