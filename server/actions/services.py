@@ -25,6 +25,7 @@ from server.audit import services as audit_service
 from server.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from server.inspections import services as inspection_service
 from server.notifications import services as notification_service
+from server.notifications.messages import local_date, local_time
 from server.notifications.services import Recipient
 from server.plans.tables import Plan
 from server.scopes import Principal, Role
@@ -56,7 +57,7 @@ async def on_inspection_started(
         recipients=[Recipient(kind="user", id=head) for head in heads],
         values={
             **await _unit_names(inspection["unit_id"]),
-            "time": now.isoformat(timespec="minutes"),
+            "time": local_time(now, await _unit_zone(inspection["unit_id"])),
         },
         link=inspection_link(inspection["id"]),
         now=now,
@@ -164,7 +165,7 @@ async def _announce_assigned(
             "title_en": title_en,
             **await _unit_names(unit_id),
             "severity": severity,
-            "due": due_at.date().isoformat(),
+            "due": local_date(due_at, await _unit_zone(unit_id)),
         },
         link=action_link(action_id),
         now=now,
@@ -176,6 +177,11 @@ async def _unit_names(unit_id: UUID) -> dict[str, str]:
     """Template values naming a unit; English recipients get ``unit_en`` (see messages.render)."""
     unit = await Unit.select(Unit.name_vi, Unit.name_en).where(Unit.id == unit_id).first()
     return {"unit": unit["name_vi"], "unit_en": unit["name_en"]} if unit else {"unit": ""}
+
+
+async def _unit_zone(unit_id: UUID) -> str:
+    unit = await Unit.select(Unit.time_zone).where(Unit.id == unit_id).first()
+    return str(unit["time_zone"]) if unit else "Asia/Ho_Chi_Minh"
 
 
 async def unit_heads_of(unit_id: UUID) -> list[UUID]:

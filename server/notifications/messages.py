@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "action.assigned": {
@@ -117,6 +119,15 @@ SEVERITY_WORDS = {
     "vi": {"critical": "nghiêm trọng", "major": "lớn", "minor": "nhỏ"},
     "en": {"critical": "critical", "major": "major", "minor": "minor"},
 }
+
+
+def local_date(moment: datetime, time_zone: str) -> str:
+    """A date as the recipient reads it: in the unit's time zone, dd/mm/yyyy."""
+    return moment.astimezone(ZoneInfo(time_zone)).strftime("%d/%m/%Y")
+
+
+def local_time(moment: datetime, time_zone: str) -> str:
+    return moment.astimezone(ZoneInfo(time_zone)).strftime("%H:%M %d/%m/%Y")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from server.actions.rules import ActionStatus
 from server.actions.tables import CorrectiveAction
 from server.audit import services as audit_service
 from server.notifications import services as notification_service
+from server.notifications.messages import local_date
 from server.notifications.services import Recipient
 from server.scopes import Role
 from server.settings import Settings
@@ -51,6 +52,7 @@ async def _open_actions(extra: list[Any]) -> list[dict[str, Any]]:
             CorrectiveAction.responsible_unit_id.join_on(Unit.id).name_vi.as_alias("unit_name"),
             CorrectiveAction.responsible_unit_id.join_on(Unit.id).name_en.as_alias("unit_name_en"),
             CorrectiveAction.responsible_unit_id.join_on(Unit.id).parent_id.as_alias("parent_id"),
+            CorrectiveAction.responsible_unit_id.join_on(Unit.id).time_zone.as_alias("time_zone"),
         ).where(CorrectiveAction.status != ActionStatus.verified.value, *extra)
     )
 
@@ -73,7 +75,7 @@ async def _due_soon(now: datetime) -> int:
                     "title_en": action["title_en"],
                     "unit": action["unit_name"],
                     "unit_en": action["unit_name_en"],
-                    "due": due.date(),
+                    "due": local_date(due, action["time_zone"]),
                 },
                 link=action_link(action["id"]),
                 now=now,
@@ -110,7 +112,7 @@ async def _overdue(now: datetime) -> int:
                     "title_en": action["title_en"],
                     "unit": action["unit_name"],
                     "unit_en": action["unit_name_en"],
-                    "due": due.date(),
+                    "due": local_date(due, action["time_zone"]),
                     "days": days,
                 },
                 link=action_link(action["id"]),

@@ -161,7 +161,7 @@ async def test_reveal_before_the_window_ends_is_refused(
     )
 
     assert response.status_code == 409
-    assert "only after" in problem_detail(response)
+    assert "can be revealed from" in problem_detail(response)
     assert (await call(client, world, "GET", f"/api/v1/plans/{plan['id']}"))["nonce"] is None
     assert (await verify(client, world, plan["id"]))["status"] == "not_revealed"
 
@@ -332,4 +332,4 @@ async def test_draw_never_picks_a_unit_where_a_team_member_works(
     response = await post_plan(client, world, too_many)
     assert response.status_code == 422
     detail = problem_detail(response)
-    assert "only 1" in detail and "2 left out: a team member works there" in detail
+    assert "only 1" in detail and "2 left out: you or a team member work there" in detail
