@@ -15,6 +15,7 @@ from server import db
 from server.actions.tables import CorrectiveAction
 from server.notifications import services as notification_service
 from server.notifications import triggers
+from server.notifications.messages import local_date
 from server.notifications.services import Recipient
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
 from server.notifications.worker import Worker
@@ -97,7 +98,8 @@ async def test_mail_arrives_in_vietnamese_then_english_for_an_english_unit(
     assert mail.mail_from == "spotcheck@example.org"
     assert mail.rcpt_tos == ["c1@example.org"]
     assert mail.subject == f"[Spotcheck] Yêu cầu khắc phục mới: {action['title_vi']}"
-    due = action["due_at"].date().isoformat()
+    # The due date as the unit reads it: in its time zone (the world's units are in Hà Nội time).
+    due = local_date(action["due_at"], "Asia/Ho_Chi_Minh")
     event_key = f"action.assigned:{action['id']}:{world.units['C1']}:1"
     assert mail.text.splitlines() == [
         f"Đơn vị Đơn vị C1 được giao khắc phục: {action['title_vi']}.",
