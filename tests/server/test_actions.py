@@ -253,3 +253,33 @@ async def test_leader_schedules_an_unannounced_follow_up_linked_to_open_actions(
         headers=head,
     )
     assert refused.status_code == 403
+
+
+async def test_comments_join_the_history_and_signing_announces_the_minutes(
+    client, world: World
+) -> None:
+    inspection_id = await run_to_signed(client, world, "C1", {"C1"})
+    head = await world.login(client, "head_c1")
+    (action,) = await actions_of(client, head, inspection_id)
+    response = await client.post(
+        f"/api/v1/actions/{action['id']}/comments",
+        json={"text": "Đã giao công chức phụ trách niêm yết"},
+        headers=head,
+    )
+    assert response.status_code == 200, response.text
+    comments = [e for e in response.json()["history"] if e["kind"] == "comment"]
+    assert [c["comment"] for c in comments] == ["Đã giao công chức phụ trách niêm yết"]
+    empty = await client.post(
+        f"/api/v1/actions/{action['id']}/comments", json={"text": "  "}, headers=head
+    )
+    assert empty.status_code == 422
+    outsider = await world.login(client, "head_c2")
+    hidden = await client.post(
+        f"/api/v1/actions/{action['id']}/comments", json={"text": "x"}, headers=outsider
+    )
+    assert hidden.status_code == 404
+    ready = await OutboxMessage.select(OutboxMessage.recipient_kind).where(
+        OutboxMessage.event_type == "inspection.minutes_ready"
+    )
+    # To the inspected unit and to the leader who made the plan.
+    assert sorted(row["recipient_kind"] for row in ready) == ["unit", "user"]
