@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from uuid import UUID, uuid4
 
 import anyio.to_thread
@@ -191,7 +190,3 @@ async def load_version_template(version_id: UUID) -> ChecklistTemplate:
 
 async def version_exists(version_id: UUID) -> bool:
     return bool(await ChecklistVersion.exists().where(ChecklistVersion.id == version_id))
-
-
-def summary_of(row: dict[str, Any]) -> ChecklistVersionSummary:
-    return ChecklistVersionSummary(**row)

@@ -8,12 +8,9 @@ under a real hash; the hash is checked against the bytes before anything is writ
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
@@ -22,9 +19,10 @@ from pydantic import BaseModel
 from mobile_api import evidence_files
 from mobile_api.tables import Evidence
 from server import db
-from server.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from server.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMedia
 from server.scopes import Principal
 from server.settings import Settings
+from server.storage import content_path, write_immutable
 
 MAX_PIXELS = 60_000_000  # a 60-megapixel photo is already more than any phone takes
 
@@ -43,25 +41,7 @@ class EvidenceOut(BaseModel):
 
 
 def _relative(sha256: str, kind: str) -> str:
-    suffix = ".jpg" if kind == "derivatives" else ""
-    return f"{kind}/{sha256[:2]}/{sha256[2:4]}/{sha256}{suffix}"
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        return
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o444)  # evidence is immutable, on disk too
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    return content_path(kind, sha256, ".jpg" if kind == "derivatives" else "")
 
 
 def _process(
@@ -97,12 +77,12 @@ def _process(
         # str(error) is already a whole sentence with what to do: "The file cannot be read: …".
         raise InvalidInput(str(error)) from error
     original = _relative(sha256, "originals")
-    _write_atomically(settings.media_dir / original, data)
+    write_immutable(settings.media_dir / original, data)
     derivative_bytes = evidence_files.make_derivative(data, max_pixels=MAX_PIXELS)
     derivative = None
     if derivative_bytes is not None:
         derivative = _relative(sha256, "derivatives")
-        _write_atomically(settings.media_dir / derivative, derivative_bytes)
+        write_immutable(settings.media_dir / derivative, derivative_bytes)
     return info, original, derivative
 
 
@@ -112,7 +92,8 @@ async def store(
     sha256 = sha256.lower()
     existing = await Evidence.select().where(Evidence.sha256 == sha256).first()
     if existing is not None:
-        if hashlib.sha256(data).hexdigest() != sha256:
+        actual = await anyio.to_thread.run_sync(lambda: hashlib.sha256(data).hexdigest())
+        if actual != sha256:
             raise Conflict(f"The body's SHA-256 does not match {sha256}. Nothing was stored.")
         return _out(existing, stored=False)
     info, original, derivative = await anyio.to_thread.run_sync(_process, data, sha256, settings)
@@ -160,20 +141,6 @@ async def missing(sha256s: list[str]) -> list[str]:
         )
     }
     return [sha for sha in sha256s if sha not in present]
-
-
-async def file_path(sha256: str, settings: Settings, *, derivative: bool) -> tuple[Path, str]:
-    row = await Evidence.select().where(Evidence.sha256 == sha256.lower()).first()
-    if row is None:
-        raise NotFound(f"No evidence {sha256}.")
-    if derivative and row["derivative_path"]:
-        return settings.media_dir / row["derivative_path"], "image/jpeg"
-    return settings.media_dir / row["original_path"], row["media_type"]
-
-
-async def uploaded_by(sha256: str) -> UUID | None:
-    row = await Evidence.select(Evidence.uploaded_by).where(Evidence.sha256 == sha256).first()
-    return row["uploaded_by"] if row else None
 
 
 async def metadata(sha256s: list[str]) -> dict[str, dict[str, Any]]:

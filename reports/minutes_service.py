@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
-import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+import anyio.to_thread
 import qrcode
 import qrcode.image.svg
 from pydantic import BaseModel
@@ -30,6 +29,7 @@ from server.inspections import services as inspection_service
 from server.plans import services as plan_service
 from server.scopes import Principal
 from server.settings import Settings
+from server.storage import content_path, write_immutable
 from server.units import services as unit_service
 from server.users import services as user_service
 
@@ -173,7 +173,7 @@ async def minutes_pdf(
         stored = await _stored(inspection_id, language)
         if stored is not None:
             return RenderedMinutes(
-                pdf=(settings.media_dir / stored["file_path"]).read_bytes(),
+                pdf=await _read(settings.media_dir / stored["file_path"]),
                 filename=_filename(detail.unit.code, language),
                 render_seconds=None,
                 stored=True,
@@ -206,15 +206,8 @@ async def _stored(inspection_id: UUID, language: str) -> dict[str, Any] | None:
     )
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        return
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(data)
-    os.chmod(temporary, 0o444)
-    os.replace(temporary, path)
+async def _read(path: Path) -> bytes:
+    return await anyio.to_thread.run_sync(path.read_bytes)
 
 
 async def _store(
@@ -222,8 +215,8 @@ async def _store(
 ) -> bytes:
     """Keep the first rendering of signed minutes; a concurrent second one yields to it."""
     pdf_sha = hashlib.sha256(pdf).hexdigest()
-    relative = f"minutes/{pdf_sha[:2]}/{pdf_sha}.pdf"
-    _write_file(settings.media_dir / relative, pdf)
+    relative = content_path("minutes", pdf_sha, ".pdf")
+    await anyio.to_thread.run_sync(write_immutable, settings.media_dir / relative, pdf)
     try:
         async with db.write_transaction():
             await MinutesDocument.insert(
@@ -243,7 +236,7 @@ async def _store(
             raise
         winner = await _stored(inspection_id, language)
         assert winner is not None
-        return (settings.media_dir / winner["file_path"]).read_bytes()
+        return await _read(settings.media_dir / winner["file_path"])
     return pdf
 
 

@@ -22,6 +22,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from server.storage import content_path
+
 ASSETS_DIR = Path(__file__).resolve().parent
 FONTS_DIR = ASSETS_DIR / "fonts"
 TEMPLATES_DIR = ASSETS_DIR / "templates"
@@ -56,7 +58,7 @@ class ProjectOnlyFetcher(URLFetcher):
     def _evidence(self, sha256: str) -> URLFetcherResponse:
         if self.media_dir is None or not SHA256.match(sha256):
             raise RefusedFetch(f"refused evidence reference: {sha256}")
-        path = self.media_dir / "derivatives" / sha256[:2] / sha256[2:4] / f"{sha256}.jpg"
+        path = self.media_dir / content_path("derivatives", sha256, ".jpg")
         if not path.is_file():
             raise RefusedFetch(f"no derivative for evidence {sha256}")
         return URLFetcherResponse(

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -163,10 +162,6 @@ def skip_locked_clause() -> str:
 
 async def ping() -> None:
     await engine().run_ddl("SELECT 1")
-
-
-def postgres_database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
 
 
 def _safe_name(name: str) -> str:

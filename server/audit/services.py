@@ -121,13 +121,3 @@ async def verify_chain() -> VerifyReport:
     return VerifyReport(
         rows_checked=len(chain_rows), head_hash=head, problems=find_chain_problems(chain_rows)
     )
-
-
-async def events_for(object_id: UUID | str, limit: int = 200) -> list[dict[str, Any]]:
-    return list(
-        await AuditEvent.select()
-        .where(AuditEvent.object_id == str(object_id))
-        .order_by(AuditEvent.seq)
-        .limit(limit)
-        .output(load_json=True)
-    )

@@ -9,7 +9,6 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from server.auth import services as auth_service
 from server.errors import NotAuthenticated
-from server.scopes import Principal
 
 
 class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
@@ -26,9 +25,3 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         settings = connection.app.state.settings
         principal = await auth_service.authenticate(settings, token.strip())
         return AuthenticationResult(user=principal, auth=None)
-
-
-def current_principal(request: Any) -> Principal:
-    user = request.user
-    assert isinstance(user, Principal)
-    return user

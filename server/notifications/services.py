@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from server import db
 from server.errors import Conflict, NotFound
 from server.notifications.messages import render
-from server.notifications.tables import DeliveryAttempt, OutboxMessage
+from server.notifications.tables import OutboxMessage
 from server.notify_targets import mask_target
 from server.scopes import Principal, Role, require_role
 from server.settings import Settings
@@ -212,11 +212,3 @@ async def requeue(*, message_id: UUID, principal: Principal | None) -> OutboxOut
     updated = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
     assert updated is not None
     return _out(updated)
-
-
-async def attempts_of(message_id: UUID) -> list[dict[str, Any]]:
-    return list(
-        await DeliveryAttempt.select()
-        .where(DeliveryAttempt.message_id == message_id)
-        .order_by(DeliveryAttempt.at)
-    )

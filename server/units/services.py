@@ -78,12 +78,6 @@ async def get_unit(*, unit_id: UUID, principal: Principal) -> UnitOut:
     return to_out(await _get_row(unit_id, principal))
 
 
-async def get_unit_path(unit_id: UUID) -> str | None:
-    """Unscoped lookup for other services that have already checked scope their own way."""
-    row = await Unit.select(Unit.path).where(Unit.id == unit_id).first()
-    return row["path"] if row else None
-
-
 async def get_unit_unscoped(unit_id: UUID) -> dict[str, Any] | None:
     return await Unit.select().where(Unit.id == unit_id).first().output(load_json=True)
 
