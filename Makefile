@@ -13,7 +13,15 @@ RUN_ENV = SPOTCHECK_ENVIRONMENT=development \
 	SPOTCHECK_SECRET_KEY="$$(cat $(VAR)/secret_key)" \
 	SPOTCHECK_PUBLIC_BASE_URL=http://$(HOST):$(PORT)
 
-.PHONY: install run test lint format bench migrate demo worker clean
+# The web app (mobile_app/): npm ci from the lock file, then a Vite build into mobile_app/dist,
+# redone only when a source is newer than the build.
+APP := mobile_app
+APP_DEPS := $(APP)/node_modules/.installed-stamp
+APP_BUILD := $(APP)/dist/index.html
+APP_SOURCES := $(shell find $(APP)/src $(APP)/public -type f 2>/dev/null) \
+	$(APP)/index.html $(APP)/vite.config.ts $(APP)/tsconfig.json $(APP)/package.json
+
+.PHONY: install run test lint format bench migrate demo worker clean app app-types app-test check-node
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +31,28 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+
+check-node:
+	@command -v node >/dev/null 2>&1 || { echo "The web app needs Node.js 20.19+ and npm (Debian: apt-get install nodejs npm)." >&2; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' || { echo "Node.js $$(node --version) is too old: Vite 8 needs 20.19+." >&2; exit 1; }
+
+$(APP_DEPS): $(APP)/package.json $(APP)/package-lock.json | check-node
+	cd $(APP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(APP_BUILD): $(APP_DEPS) $(APP_SOURCES)
+	cd $(APP) && npm run build --silent
+	touch $@
+
+app: $(APP_BUILD)
+
+# Regenerate the app's API types after a change to the HTTP contract (a test checks they match).
+app-types: install $(APP_DEPS)
+	$(BIN)/spotcheck openapi --output $(VAR)/openapi.json
+	cd $(APP) && npx openapi-typescript ../$(VAR)/openapi.json -o src/api/schema.d.ts
+
+app-test: $(APP_DEPS)
+	cd $(APP) && npx vitest run
 
 $(VAR)/secret_key:
 	mkdir -p $(VAR)
@@ -34,8 +64,9 @@ migrate: install $(VAR)/secret_key
 demo: migrate
 	$(RUN_ENV) $(BIN)/spotcheck demo
 
-run: demo
+run: demo app
 	@echo
+	@echo "Spotcheck app:    http://$(HOST):$(PORT)/app/   (inspector: kiemtra1 / inspector-demo-2026)"
 	@echo "Spotcheck API:    http://$(HOST):$(PORT)/api/v1   (OpenAPI: http://$(HOST):$(PORT)/schema)"
 	@echo "Try:  curl -s http://$(HOST):$(PORT)/api/v1/auth/login -H 'content-type: application/json' \\"
 	@echo "        -d '{\"username\":\"admin\",\"password\":\"admin-demo-2026\",\"device_name\":\"curl\"}'"
@@ -45,10 +76,12 @@ run: demo
 worker: migrate
 	$(RUN_ENV) $(BIN)/spotcheck worker
 
-test: install
+test: install app
+	cd $(APP) && npx vitest run
 	scripts/test-both-engines $(ARGS)
 
-lint: install
+lint: install $(APP_DEPS)
+	cd $(APP) && npx tsc --noEmit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy server checklists mobile_api reports
@@ -64,4 +97,4 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 --quiet
 
 clean:
-	rm -rf $(VENV) $(VAR)
+	rm -rf $(VENV) $(VAR) $(APP)/node_modules $(APP)/dist

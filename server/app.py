@@ -35,6 +35,7 @@ PUBLIC_PATHS = [
     "^/api/v1/auth/refresh$",
     "^/verify/",
     "^/$",
+    "^/app(/|$)",
 ]
 
 TAGS = [
@@ -90,6 +91,7 @@ def _configure_dependencies(settings: Settings) -> dict[str, Provide]:
 
 def _route_handlers() -> list[Any]:
     from checklists.controllers import ChecklistController
+    from mobile_api.app_files import AppFilesController
     from mobile_api.controllers import MobileController
     from reports.controllers import MinutesController, VerifyController
     from reports.summary_controllers import ExportController, ReportController
@@ -111,6 +113,7 @@ def _route_handlers() -> list[Any]:
         ActionController,
         NotificationController,
         MobileController,
+        AppFilesController,
         MinutesController,
         VerifyController,
         ReportController,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from server.settings import Settings, SettingsError, load_settings
@@ -36,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(handler=_serve)
+
+    openapi = commands.add_parser("openapi", help="print the OpenAPI document (JSON)")
+    openapi.add_argument("--output", help="write to this file instead of standard output")
+    openapi.set_defaults(handler=_openapi)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(handler=_migrate)
@@ -116,6 +122,19 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         log_level="info",
     )
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    """The schema the app's API types are generated from; needs no database or secret."""
+    from server.app import create_app
+
+    app = create_app(Settings(environment="development"))
+    document = json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True) + "\n"
+    if args.output:
+        Path(args.output).write_text(document, encoding="utf-8")
+    else:
+        sys.stdout.write(document)
     return 0
 
 

@@ -63,6 +63,11 @@ class UnsupportedMedia(DomainError):
     title = "Unsupported media type"
 
 
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    title = "Service unavailable"
+
+
 class TooManyRequests(DomainError):
     status_code = 429
     title = "Too many requests"

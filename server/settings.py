@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr = SecretStr("")
     media_dir: Path = DEFAULT_VAR_DIR / "media"
+    app_dir: Path = Field(
+        default=PROJECT_ROOT / "mobile_app" / "dist",
+        description="The built web app (npm run build in mobile_app/), served at /app/",
+    )
     public_base_url: str = "http://127.0.0.1:8000"
     time_zone: str = "Asia/Ho_Chi_Minh"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)

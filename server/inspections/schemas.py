@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -26,9 +26,17 @@ class StartIn(BaseModel):
 
     inspection_id: UUID
     device_time: AwareDatetime
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    # A phone whose owner refuses location, or that finds no fix indoors, can still start: the
+    # inspection is then flagged `no_location` for the leader instead of being blocked on site.
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _both_coordinates_or_none(self) -> StartIn:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("send both latitude and longitude, or neither")
+        return self
 
 
 class AnswerIn(BaseModel):

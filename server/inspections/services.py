@@ -384,7 +384,9 @@ async def start(data: StartIn, *, principal: Principal, received_at: datetime) -
         assert unit is not None
         flags: list[str] = []
         distance = None
-        if unit["latitude"] is not None and unit["longitude"] is not None:
+        if data.latitude is None or data.longitude is None:
+            flags.append("no_location")
+        elif unit["latitude"] is not None and unit["longitude"] is not None:
             distance = round(
                 distance_m(data.latitude, data.longitude, unit["latitude"], unit["longitude"]), 1
             )

@@ -1,0 +1,75 @@
+"""Serves the built web app at /app/ (a plain static route, not litestar-vite: see the README).
+
+The app is a single page: any path under /app/ that is not a built file answers index.html, so a
+link to /app/actions/… opens the app, which routes on the client. Files whose names carry Vite's
+content hash never change and are cached for a year; index.html, the service worker and the
+manifest must be revalidated on every load, or a phone would keep an old app forever.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import File, Redirect
+from litestar.status_codes import HTTP_302_FOUND
+
+from server.errors import ServiceUnavailable
+from server.settings import Settings
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+HASHED_ASSET_DIR = "assets"
+
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+mimetypes.add_type("text/javascript", ".js")
+
+
+def _built_file(app_dir: Path, relative: str) -> Path | None:
+    """The file under `app_dir` that `relative` names, or None (never a path outside it)."""
+    root = app_dir.resolve()
+    candidate = (root / relative).resolve()
+    if candidate != root and root not in candidate.parents:
+        return None
+    return candidate if candidate.is_file() else None
+
+
+def _serve(app_dir: Path, relative: str) -> Response[bytes] | File:
+    index = app_dir / "index.html"
+    if not index.is_file():
+        raise ServiceUnavailable(
+            f"The web app is not built: {app_dir} has no index.html. Run `make run` (or "
+            "`npm ci && npm run build` in mobile_app/)."
+        )
+    found = _built_file(app_dir, relative) if relative else None
+    path = found or index
+    cache = IMMUTABLE if found and relative.startswith(f"{HASHED_ASSET_DIR}/") else REVALIDATE
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    headers = {"cache-control": cache, "x-content-type-options": "nosniff"}
+    if path.name == "sw.js":
+        # The worker controls /app/ only; a stricter scope would not cover the deep links.
+        headers["service-worker-allowed"] = "/app/"
+    return File(
+        path=path, media_type=media_type, headers=headers, content_disposition_type="inline"
+    )
+
+
+class AppFilesController(Controller):
+    include_in_schema = False
+
+    @get("/", operation_id="rootRedirect", status_code=HTTP_302_FOUND)
+    async def root(self) -> Redirect:
+        return Redirect(path="/app/", status_code=HTTP_302_FOUND)
+
+    @get("/app/", operation_id="appIndex")
+    async def index(self, settings: NamedDependency[Settings]) -> Response[bytes] | File:
+        return _serve(settings.app_dir, "")
+
+    @get("/app/{path:path}", operation_id="appFile")
+    async def file(
+        self, path: FromPath[str], settings: NamedDependency[Settings]
+    ) -> Response[bytes] | File:
+        return _serve(settings.app_dir, path.lstrip("/"))

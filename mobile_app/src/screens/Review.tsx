@@ -1,0 +1,106 @@
+import { formatDateTime, formatNumber, pick, t, type MessageKey } from "../i18n";
+import { contentOf, preview } from "../rules/preview";
+import { appDB } from "../store/db";
+import { recordSubmit } from "../store/record";
+import { changed } from "../sync/scheduler";
+import { Link } from "../ui/Link";
+import { navigate } from "../ui/router";
+import { RejectionNote } from "../ui/Rejection";
+import { InspectionHeader, ScoreCard, useInspection } from "./Inspection";
+
+export function ReviewScreen({ id }: { id: string }) {
+  const view = useInspection(id);
+  if (view === undefined) return <p role="status">{t("loading")}</p>;
+  if (view === null || !view.checklist) return <p class="card">{t("notFoundInspection")}</p>;
+  const content = contentOf(view.checklist);
+  const result = preview(content, view.answers);
+  const sectionOf = new Map(content.sections.flatMap((section) => section.items.map((item) => [item.key, section.key])));
+  const textOf = new Map(content.sections.flatMap((section) => section.items.map((item) => [item.key, pick(item.text)])));
+  const rejectedItems = Object.entries(view.rejected).filter(([subject]) => subject.startsWith("item:"));
+  const itemLink = (key: string) => `/inspections/${id}/sections/${sectionOf.get(key)}#item-${key}`;
+  const ready =
+    result.missingRequired.length === 0 && result.evidenceProblems.length === 0 && rejectedItems.length === 0;
+  return (
+    <>
+      <InspectionHeader view={view} />
+      <h2>{t("reviewTitle")}</h2>
+      <ScoreCard result={result} />
+      <section class="card" aria-labelledby="sections-scores">
+        <h3 id="sections-scores">{t("reviewSectionScores")}</h3>
+        <table class="table">
+          <tbody>
+            {content.sections.map((section) => (
+              <tr key={section.key}>
+                <th scope="row">
+                  {section.key}. {pick(section.title)}
+                </th>
+                <td data-testid={`section-score-${section.key}`}>{formatNumber(result.sections[section.key])}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      {result.missingRequired.length > 0 ? (
+        <section class="card" aria-labelledby="missing-title" data-testid="missing-required">
+          <h3 id="missing-title">{t("reviewMissing", { count: result.missingRequired.length })}</h3>
+          <ul>
+            {result.missingRequired.map((key) => (
+              <li key={key}>
+                <Link to={itemLink(key)}>
+                  {key}. {textOf.get(key)}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {result.evidenceProblems.length > 0 ? (
+        <section class="card" aria-labelledby="evidence-title" data-testid="evidence-problems">
+          <h3 id="evidence-title">{t("reviewEvidence", { count: result.evidenceProblems.length })}</h3>
+          <ul>
+            {result.evidenceProblems.map((entry) => (
+              <li key={`${entry.itemKey}-${entry.kind}`}>
+                <Link to={itemLink(entry.itemKey)}>
+                  {entry.itemKey}: {t(`evidenceProblem_${entry.kind}` as MessageKey)}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {rejectedItems.length > 0 ? (
+        <section class="card" aria-labelledby="rejected-title">
+          <h3 id="rejected-title">{t("reviewRejected", { count: rejectedItems.length })}</h3>
+          <ul>
+            {rejectedItems.map(([subject, op]) => (
+              <li key={subject}>
+                <Link to={itemLink(subject.slice(5))}>{subject.slice(5)}</Link>
+                <RejectionNote op={op} />
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <RejectionNote op={view.rejected.submit} />
+      {view.status === "in_progress" ? (
+        <>
+          {ready ? <p class="ok">{t("reviewReady")}</p> : null}
+          <button
+            class="button button-primary button-block"
+            disabled={!ready}
+            onClick={async () => {
+              if (!window.confirm(t("submitConfirm"))) return;
+              await recordSubmit(await appDB(), id);
+              changed();
+              navigate(`/inspections/${id}/sign`);
+            }}
+          >
+            {t("submitButton")}
+          </button>
+        </>
+      ) : view.progress?.submittedAt ? (
+        <p>{t("submitted", { time: formatDateTime(view.progress.submittedAt, view.inspection.unit.time_zone) })}</p>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,568 @@
+import { useEffect, useState } from "preact/hooks";
+import { pick, t, type MessageKey } from "../i18n";
+import { preparePhoto, sha256Hex } from "../photo";
+import {
+  answerProblem,
+  contentOf,
+  preview,
+  type ChecklistItem,
+  type Preview,
+} from "../rules/preview";
+import { appDB } from "../store/db";
+import type { InspectionView, ViewAnswer } from "../store/inspection";
+import { recordAnswer, storeEvidence } from "../store/record";
+import { changed } from "../sync/scheduler";
+import { Link } from "../ui/Link";
+import { RejectionNote } from "../ui/Rejection";
+import { SignaturePad } from "../ui/SignaturePad";
+import { InspectionHeader, useInspection } from "./Inspection";
+
+const EMPTY: ViewAnswer = {
+  value: null,
+  numerator: null,
+  denominator: null,
+  note: null,
+  evidence: [],
+  local: true,
+};
+
+type Change = Partial<Pick<ViewAnswer, "value" | "numerator" | "denominator" | "note" | "evidence">>;
+
+function Thumbnail({ sha256, onRemove, disabled }: { sha256: string; onRemove: () => void; disabled: boolean }) {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    let objectUrl: string | null = null;
+    void appDB()
+      .then((db) => db.get("evidence", sha256))
+      .then((stored) => {
+        if (stored) {
+          objectUrl = URL.createObjectURL(stored.blob);
+          setUrl(objectUrl);
+        }
+      });
+    return () => {
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [sha256]);
+  return (
+    <figure class="thumb" data-testid="photo-thumb" data-sha256={sha256}>
+      {url ? <img src={url} alt={`${t("photos")} ${sha256.slice(0, 8)}`} /> : <span class="thumb-empty" />}
+      <button type="button" class="button button-small button-ghost" disabled={disabled} onClick={onRemove}>
+        {t("removePhoto")}
+      </button>
+    </figure>
+  );
+}
+
+function Choice({
+  name,
+  options,
+  value,
+  onPick,
+  disabled,
+}: {
+  name: string;
+  options: Array<{ key: string; label: string }>;
+  value: string | number | null;
+  onPick: (key: string) => void;
+  disabled: boolean;
+}) {
+  return (
+    <div class="choices" role="radiogroup" aria-label={name}>
+      {options.map((option) => (
+        <button
+          type="button"
+          key={option.key}
+          role="radio"
+          aria-checked={value === option.key}
+          class={value === option.key ? "choice choice-on" : "choice"}
+          disabled={disabled}
+          data-value={option.key}
+          onClick={() => onPick(option.key)}
+        >
+          {option.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** What the person is typing, kept across re-renders (a sync finishing in the background must
+ * not wipe a half-typed field); it follows the saved value when that changes. */
+function useDraft(saved: string): [string, (next: string) => void] {
+  const [draft, setDraft] = useState(saved);
+  useEffect(() => setDraft(saved), [saved]);
+  return [draft, setDraft];
+}
+
+function DraftInput({
+  saved,
+  onCommit,
+  multiline = false,
+  ...rest
+}: {
+  saved: string;
+  onCommit: (text: string) => void;
+  multiline?: boolean;
+  [attribute: string]: unknown;
+}) {
+  const [draft, setDraft] = useDraft(saved);
+  const props = {
+    ...rest,
+    value: draft,
+    onInput: (event: Event) => setDraft((event.target as HTMLInputElement).value),
+    onChange: (event: Event) => onCommit((event.target as HTMLInputElement).value),
+  };
+  return multiline ? <textarea {...props} /> : <input {...props} />;
+}
+
+function parseInteger(text: string): number | null | "invalid" {
+  if (text.trim() === "") return null;
+  const number = Number(text);
+  return Number.isInteger(number) && number >= 0 ? number : "invalid";
+}
+
+function PercentControl({
+  item,
+  answer,
+  save,
+  disabled,
+  setProblem,
+}: {
+  item: ChecklistItem;
+  answer: ViewAnswer;
+  save: (change: Change) => void;
+  disabled: boolean;
+  setProblem: (message: string | null) => void;
+}) {
+      const [numerator, setNumerator] = useState(answer.numerator === null ? "" : String(answer.numerator));
+      const [denominator, setDenominator] = useState(answer.denominator === null ? "" : String(answer.denominator));
+      const commit = (nextNumerator: string, nextDenominator: string) => {
+        const top = parseInteger(nextNumerator);
+        const bottom = parseInteger(nextDenominator);
+        if (top === "invalid" || bottom === "invalid") {
+          setProblem(t("invalidAnswer", { message: "0, 1, 2…" }));
+          return;
+        }
+        if (top === null || bottom === null) return; // wait for the other field
+        const problem = answerProblem(item, { value: null, numerator: top, denominator: bottom, photo_count: 0, note: null });
+        if (problem) {
+          setProblem(t("invalidAnswer", { message: problem }));
+          return;
+        }
+        save({ numerator: top, denominator: bottom, value: null });
+      };
+      const share =
+        answer.numerator !== null && answer.denominator
+          ? Math.round((answer.numerator / answer.denominator) * 1000) / 10
+          : null;
+      return (
+        <div class="percent">
+          <label class="field field-inline">
+            <span>{t("numerator")}</span>
+            <input
+              type="number"
+              inputMode="numeric"
+              min={0}
+              value={numerator}
+              disabled={disabled}
+              data-part="numerator"
+              onInput={(event) => setNumerator((event.target as HTMLInputElement).value)}
+              onChange={(event) => commit((event.target as HTMLInputElement).value, denominator)}
+            />
+          </label>
+          <span aria-hidden="true">/</span>
+          <label class="field field-inline">
+            <span>{t("denominator")}</span>
+            <input
+              type="number"
+              inputMode="numeric"
+              min={0}
+              value={denominator}
+              disabled={disabled}
+              data-part="denominator"
+              onInput={(event) => setDenominator((event.target as HTMLInputElement).value)}
+              onChange={(event) => commit(numerator, (event.target as HTMLInputElement).value)}
+            />
+          </label>
+          {share !== null ? <span class="muted">{t("percentValue", { value: share })}</span> : null}
+        </div>
+      );
+    }
+
+function AnswerControl({
+  item,
+  answer,
+  save,
+  disabled,
+  setProblem,
+}: {
+  item: ChecklistItem;
+  answer: ViewAnswer;
+  save: (change: Change) => void;
+  disabled: boolean;
+  setProblem: (message: string | null) => void;
+}) {
+  const label = pick(item.text);
+  switch (item.answer_type) {
+    case "yes_no":
+    case "yes_no_na": {
+      const options = [
+        { key: "yes", label: t("yes") },
+        { key: "no", label: t("no") },
+        ...(item.answer_type === "yes_no_na" ? [{ key: "na", label: t("na") }] : []),
+      ];
+      return <Choice name={label} options={options} value={answer.value} disabled={disabled} onPick={(value) => save({ value })} />;
+    }
+    case "choice":
+      return (
+        <Choice
+          name={label}
+          options={(item.options ?? []).map((option) => ({ key: option.key, label: pick(option.label) }))}
+          value={answer.value}
+          disabled={disabled}
+          onPick={(value) => save({ value })}
+        />
+      );
+    case "count": {
+      const count = typeof answer.value === "number" ? answer.value : null;
+      return (
+        <div class="stepper">
+          <button
+            type="button"
+            class="button stepper-button"
+            aria-label={t("decrease")}
+            disabled={disabled || count === null || count <= 0}
+            onClick={() => save({ value: Math.max(0, (count ?? 0) - 1) })}
+          >
+            −
+          </button>
+          <label class="field field-inline">
+            <span class="visually-hidden">{t("countLabel")}</span>
+            <DraftInput
+              type="number"
+              inputMode="numeric"
+              min={0}
+              step={1}
+              saved={count === null ? "" : String(count)}
+              disabled={disabled}
+              aria-label={`${t("countLabel")}: ${label}`}
+              onCommit={(text) => {
+                const parsed = parseInteger(text);
+                if (parsed === "invalid") setProblem(t("invalidAnswer", { message: "0, 1, 2…" }));
+                else save({ value: parsed });
+              }}
+            />
+          </label>
+          <button
+            type="button"
+            class="button stepper-button"
+            aria-label={t("increase")}
+            disabled={disabled}
+            onClick={() => save({ value: (count ?? -1) + 1 })}
+          >
+            +
+          </button>
+        </div>
+      );
+    }
+    case "percent":
+      return <PercentControl item={item} answer={answer} save={save} disabled={disabled} setProblem={setProblem} />;
+    case "number":
+      return (
+        <label class="field">
+          <span>{t("numberLabel")}</span>
+          <DraftInput
+            type="number"
+            inputMode="decimal"
+            step="any"
+            saved={answer.value === null ? "" : String(answer.value)}
+            disabled={disabled}
+            onCommit={(raw) => {
+              const text = raw.trim();
+              const number = Number(text);
+              if (text !== "" && !Number.isFinite(number)) setProblem(t("invalidAnswer", { message: text }));
+              else save({ value: text === "" ? null : number });
+            }}
+          />
+        </label>
+      );
+    case "text":
+      return (
+        <label class="field">
+          <span>{t("textLabel")}</span>
+          <DraftInput
+            multiline
+            rows={3}
+            saved={(answer.value as string) ?? ""}
+            disabled={disabled}
+            onCommit={(text) => save({ value: text || null })}
+          />
+        </label>
+      );
+    case "date":
+      return (
+        <label class="field">
+          <span>{t("dateLabel")}</span>
+          <DraftInput
+            type="date"
+            saved={(answer.value as string) ?? ""}
+            disabled={disabled}
+            onCommit={(text) => save({ value: text || null })}
+          />
+        </label>
+      );
+    case "signature":
+      return answer.value ? (
+        <div>
+          <Thumbnail sha256={String(answer.value)} disabled={disabled} onRemove={() => save({ value: null, evidence: [] })} />
+        </div>
+      ) : (
+        <SignaturePad
+          label={label}
+          onChange={async (png) => {
+            if (!png) return;
+            const sha256 = await sha256Hex(png);
+            await storeEvidence(await appDB(), {
+              sha256,
+              blob: png,
+              mediaType: "image/png",
+              width: null,
+              height: null,
+              createdAt: new Date().toISOString(),
+              uploaded: false,
+              refusal: null,
+            });
+            save({ value: sha256, evidence: [sha256] });
+          }}
+        />
+      );
+    case "photo":
+      return null; // the photo strip below is the answer
+    default:
+      return null;
+  }
+}
+
+function ItemCard({
+  view,
+  item,
+  result,
+  disabled,
+}: {
+  view: InspectionView;
+  item: ChecklistItem;
+  result: Preview;
+  disabled: boolean;
+}) {
+  const answer = view.answers[item.key] ?? EMPTY;
+  const [problem, setProblem] = useState<string | null>(null);
+  const [photoState, setPhotoState] = useState<string | null>(null);
+  const [noteOpen, setNoteOpen] = useState(Boolean(answer.note));
+  const outcome = result.outcome[item.key] ?? "unanswered";
+  const evidenceProblems = result.evidenceProblems.filter((entry) => entry.itemKey === item.key);
+  const photoRule = item.evidence?.photo ?? "none";
+  const noteRule = item.evidence?.note ?? "none";
+  const maxPhotos = item.evidence?.max_photos ?? 10;
+  const canAddPhotos = photoRule !== "none" || item.answer_type === "photo" || item.points > 0;
+
+  async function save(change: Change) {
+    setProblem(null);
+    const next = { ...answer, ...change };
+    const invalid = answerProblem(item, {
+      value: next.value,
+      numerator: next.numerator,
+      denominator: next.denominator,
+      photo_count: next.evidence.length,
+      note: next.note,
+    });
+    if (invalid) {
+      setProblem(t("invalidAnswer", { message: invalid }));
+      return;
+    }
+    await recordAnswer(await appDB(), {
+      inspectionId: view.inspection.id,
+      itemKey: item.key,
+      value: next.value,
+      numerator: next.numerator,
+      denominator: next.denominator,
+      note: next.note,
+      evidence: next.evidence,
+    });
+    changed();
+  }
+
+  async function addPhoto(file: File) {
+    setPhotoState(t("photoProcessing"));
+    try {
+      const photo = await preparePhoto(file);
+      await storeEvidence(await appDB(), {
+        sha256: photo.sha256,
+        blob: photo.blob,
+        mediaType: photo.mediaType,
+        width: photo.width,
+        height: photo.height,
+        createdAt: new Date().toISOString(),
+        uploaded: false,
+        refusal: null,
+      });
+      if (!answer.evidence.includes(photo.sha256)) {
+        await save({ evidence: [...answer.evidence, photo.sha256] });
+      }
+      setPhotoState(null);
+    } catch (error) {
+      setPhotoState(t("photoFailed", { reason: error instanceof Error ? error.message : String(error) }));
+    }
+  }
+
+  const inputId = `photo-${item.key}`;
+  return (
+    <article class={`card item item-${outcome}`} id={`item-${item.key}`} data-item={item.key} data-outcome={outcome} aria-labelledby={`label-${item.key}`}>
+      <h3 id={`label-${item.key}`} class="item-title">
+        <span class="item-key">{item.key}</span> {pick(item.text)}
+        {item.required ? <span class="visually-hidden"> ({t("required")})</span> : null}
+      </h3>
+      <p class="item-meta">
+        <span class={`outcome outcome-${outcome}`} data-testid="outcome">
+          {t(`outcome_${outcome}` as MessageKey)}
+        </span>
+        {item.points > 0 ? <span class="muted small"> · {item.points} đ</span> : null}
+        {answer.local && view.answers[item.key] ? <span class="muted small"> · {t("savedLocally")}</span> : null}
+      </p>
+      {item.guidance ? (
+        <details class="guidance">
+          <summary>{t("guidance")}</summary>
+          <p>{pick(item.guidance)}</p>
+        </details>
+      ) : null}
+      <AnswerControl item={item} answer={answer} save={save} disabled={disabled} setProblem={setProblem} />
+      {problem ? (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      <RejectionNote op={view.rejected[`item:${item.key}`]} />
+      {canAddPhotos ? (
+        <div class="photos">
+          <p class="muted small">
+            {photoRule !== "none"
+              ? t(`photoRule_${photoRule}` as MessageKey, { min: item.evidence?.min_photos ?? 1 })
+              : t("photos")}
+          </p>
+          <div class="thumbs">
+            {answer.evidence
+              .filter((sha256) => item.answer_type !== "signature" || sha256 !== answer.value)
+              .map((sha256) => (
+                <Thumbnail
+                  key={sha256}
+                  sha256={sha256}
+                  disabled={disabled}
+                  onRemove={() => void save({ evidence: answer.evidence.filter((other) => other !== sha256) })}
+                />
+              ))}
+          </div>
+          {answer.evidence.length < maxPhotos ? (
+            <>
+              <input
+                id={inputId}
+                class="visually-hidden"
+                type="file"
+                accept="image/*"
+                capture="environment"
+                disabled={disabled}
+                data-testid={`photo-input-${item.key}`}
+                onChange={(event) => {
+                  const input = event.target as HTMLInputElement;
+                  const file = input.files?.[0];
+                  input.value = "";
+                  if (file) void addPhoto(file);
+                }}
+              />
+              <label for={inputId} class={`button button-small${disabled ? " button-disabled" : ""}`}>
+                {t("addPhoto")}
+              </label>
+            </>
+          ) : (
+            <p class="muted small">{t("photoLimit", { max: maxPhotos })}</p>
+          )}
+          {photoState ? <p class="muted small" role="status">{photoState}</p> : null}
+        </div>
+      ) : null}
+      <div class="note">
+        {noteOpen || noteRule !== "none" ? (
+          <label class="field">
+            <span>{noteRule !== "none" ? `${t("note")} — ${t("noteRequired")}` : t("note")}</span>
+            <DraftInput
+              multiline
+              rows={2}
+              placeholder={t("noteHint")}
+              saved={answer.note ?? ""}
+              disabled={disabled}
+              data-testid={`note-${item.key}`}
+              onCommit={(text) => void save({ note: text })}
+            />
+          </label>
+        ) : (
+          <button type="button" class="button button-small button-ghost" disabled={disabled} onClick={() => setNoteOpen(true)}>
+            + {t("note")}
+          </button>
+        )}
+      </div>
+      {evidenceProblems.length > 0 ? (
+        <p class="warn small" data-testid="evidence-problem">
+          {evidenceProblems.map((entry) => t(`evidenceProblem_${entry.kind}` as MessageKey)).join(" · ")}
+        </p>
+      ) : null}
+    </article>
+  );
+}
+
+export function SectionScreen({ id, sectionKey }: { id: string; sectionKey: string }) {
+  const view = useInspection(id);
+  if (view === undefined) return <p role="status">{t("loading")}</p>;
+  if (view === null || !view.checklist) return <p class="card">{t("notFoundInspection")}</p>;
+  const content = contentOf(view.checklist);
+  const index = content.sections.findIndex((section) => section.key === sectionKey);
+  if (index < 0) return <p class="card">{t("notFound")}</p>;
+  const section = content.sections[index];
+  const result = preview(content, view.answers);
+  const disabled = view.status !== "in_progress";
+  const base = `/inspections/${id}`;
+  const previous = content.sections[index - 1];
+  const next = content.sections[index + 1];
+  return (
+    <>
+      <InspectionHeader view={view} />
+      <h2>
+        {section.key}. {pick(section.title)}
+      </h2>
+      {section.guidance ? <p class="muted small">{pick(section.guidance)}</p> : null}
+      {section.items
+        .filter((item) => result.visible.has(item.key))
+        .map((item) => (
+          <ItemCard key={`${item.key}`} view={view} item={item} result={result} disabled={disabled} />
+        ))}
+      <nav class="pager" aria-label={t("sectionsTitle")}>
+        {previous ? (
+          <Link class="button" to={`${base}/sections/${previous.key}`}>
+            ← {t("previousSection")}
+          </Link>
+        ) : (
+          <span />
+        )}
+        <Link class="button" to={base}>
+          {t("toOverview")}
+        </Link>
+        {next ? (
+          <Link class="button button-primary" to={`${base}/sections/${next.key}`}>
+            {t("nextSection")} →
+          </Link>
+        ) : (
+          <Link class="button button-primary" to={`${base}/review`}>
+            {t("reviewButton")} →
+          </Link>
+        )}
+      </nav>
+    </>
+  );
+}

@@ -1,0 +1,215 @@
+// Everything the phone knows lives in IndexedDB first: what is shown as saved has been written
+// here, so a reload, a closed tab or a rebooted phone loses nothing.
+import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import type {
+  ChecklistVersionOut,
+  FindingCategory,
+  FindingSeverity,
+  InspectionOut,
+  InspectionSummary,
+  Me,
+  OpType,
+  SignerRole,
+} from "../api/types";
+
+export const DB_NAME = "spotcheck";
+const DB_VERSION = 1;
+
+/** The inspector's current answer to one item, as last written on this phone. */
+export interface LocalAnswer {
+  inspectionId: string;
+  itemKey: string;
+  value: string | number | null;
+  numerator: number | null;
+  denominator: number | null;
+  note: string | null;
+  evidence: string[];
+  deviceTime: string;
+  opId: string;
+}
+
+export interface LocalFinding {
+  findingId: string;
+  inspectionId: string;
+  category: FindingCategory;
+  severity: FindingSeverity;
+  description: string;
+  staffName: string | null;
+  evidence: string[];
+  deviceTime: string;
+  opId: string;
+}
+
+export interface LocalSignature {
+  inspectionId: string;
+  signerRole: SignerRole;
+  signerName: string;
+  signatureSha256: string | null;
+  refused: boolean;
+  refusalReason: string | null;
+  witnessName: string | null;
+  deviceTime: string;
+  opId: string;
+}
+
+/** What this phone did to an inspection before the server confirmed it (start, submit). */
+export interface LocalProgress {
+  inspectionId: string;
+  startedAt: string | null;
+  startFlags: string[];
+  startDistanceM: number | null;
+  submittedAt: string | null;
+}
+
+export type OpStatus = "pending" | "done" | "rejected" | "superseded";
+
+/** One change waiting for (or confirmed by) the server. `opId` never changes once the op has
+ * been offered to the server, except when the server answers `conflict`. */
+export interface QueuedOp {
+  seq?: number;
+  opId: string;
+  type: OpType;
+  payload: Record<string, unknown>;
+  inspectionId: string | null;
+  /** The item, finding or signer this op is about, so a rejection is shown where it belongs. */
+  subject: string | null;
+  evidence: string[];
+  status: OpStatus;
+  attempts: number;
+  reason: string | null;
+  result: Record<string, unknown> | null;
+  createdAt: string;
+  settledAt: string | null;
+}
+
+export interface StoredEvidence {
+  sha256: string;
+  blob: Blob;
+  mediaType: string;
+  width: number | null;
+  height: number | null;
+  createdAt: string;
+  uploaded: boolean;
+  /** Why the server refused the file for good (too large, not an image…), shown to the user. */
+  refusal: string | null;
+}
+
+export interface Session {
+  accessToken: string;
+  accessExpiresAt: string;
+  refreshToken: string;
+  refreshExpiresAt: string;
+  userId: string;
+  username: string;
+  /** The server refused the refresh token: the queue waits until the password is given again. */
+  expired: boolean;
+}
+
+export interface SyncState {
+  lastSuccessAt: string | null;
+  lastAttemptAt: string | null;
+  lastError: string | null;
+  cursor: string | null;
+  /** device clock − server clock at the last exchange, in seconds */
+  clockOffsetSeconds: number | null;
+}
+
+interface KeyValues {
+  session: Session;
+  me: Me;
+  device: { deviceId: string };
+  sync: SyncState;
+}
+
+export interface SpotcheckDB extends DBSchema {
+  kv: { key: keyof KeyValues; value: KeyValues[keyof KeyValues] };
+  inspections: { key: string; value: InspectionSummary | InspectionOut };
+  checklists: { key: string; value: ChecklistVersionOut };
+  answers: {
+    key: [string, string];
+    value: LocalAnswer;
+    indexes: { byInspection: string };
+  };
+  findings: { key: string; value: LocalFinding; indexes: { byInspection: string } };
+  signatures: {
+    key: [string, string];
+    value: LocalSignature;
+    indexes: { byInspection: string };
+  };
+  progress: { key: string; value: LocalProgress };
+  ops: {
+    key: number;
+    value: QueuedOp;
+    indexes: { byStatus: string; byOpId: string; byInspection: string };
+  };
+  evidence: { key: string; value: StoredEvidence };
+}
+
+export type AppDB = IDBPDatabase<SpotcheckDB>;
+
+export function openAppDB(name: string = DB_NAME): Promise<AppDB> {
+  return openDB<SpotcheckDB>(name, DB_VERSION, {
+    upgrade(db) {
+      db.createObjectStore("kv");
+      db.createObjectStore("inspections", { keyPath: "id" });
+      db.createObjectStore("checklists", { keyPath: "id" });
+      const answers = db.createObjectStore("answers", { keyPath: ["inspectionId", "itemKey"] });
+      answers.createIndex("byInspection", "inspectionId");
+      const findings = db.createObjectStore("findings", { keyPath: "findingId" });
+      findings.createIndex("byInspection", "inspectionId");
+      const signatures = db.createObjectStore("signatures", {
+        keyPath: ["inspectionId", "signerRole"],
+      });
+      signatures.createIndex("byInspection", "inspectionId");
+      db.createObjectStore("progress", { keyPath: "inspectionId" });
+      const ops = db.createObjectStore("ops", { keyPath: "seq", autoIncrement: true });
+      ops.createIndex("byStatus", "status");
+      ops.createIndex("byOpId", "opId", { unique: true });
+      ops.createIndex("byInspection", "inspectionId");
+      db.createObjectStore("evidence", { keyPath: "sha256" });
+    },
+  });
+}
+
+let shared: Promise<AppDB> | null = null;
+
+/** The app's one connection (the service worker opens its own). */
+export function appDB(): Promise<AppDB> {
+  shared ??= openAppDB();
+  return shared;
+}
+
+export async function getKV<K extends keyof KeyValues>(
+  db: AppDB,
+  key: K,
+): Promise<KeyValues[K] | undefined> {
+  return (await db.get("kv", key)) as KeyValues[K] | undefined;
+}
+
+export async function setKV<K extends keyof KeyValues>(
+  db: AppDB,
+  key: K,
+  value: KeyValues[K],
+): Promise<void> {
+  await db.put("kv", value, key);
+}
+
+export const EMPTY_SYNC_STATE: SyncState = {
+  lastSuccessAt: null,
+  lastAttemptAt: null,
+  lastError: null,
+  cursor: null,
+  clockOffsetSeconds: null,
+};
+
+export async function deviceId(db: AppDB): Promise<string> {
+  const stored = await getKV(db, "device");
+  if (stored) return stored.deviceId;
+  const made = { deviceId: crypto.randomUUID() };
+  const tx = db.transaction("kv", "readwrite");
+  // Two tabs may race here on first start; the first writer wins and both read its id.
+  const again = (await tx.store.get("device")) as { deviceId: string } | undefined;
+  if (!again) await tx.store.put(made, "device");
+  await tx.done;
+  return again?.deviceId ?? made.deviceId;
+}

@@ -1,0 +1,73 @@
+// The engine's transport over HTTP, and the pulls that keep assignments fresh.
+import type { BootstrapOut, ChangesOut, InspectionOut, SyncIn, SyncOut } from "../api/types";
+import { EMPTY_SYNC_STATE, getKV, setKV, type AppDB } from "../store/db";
+import { authorizedFetch, fetchJSON, problemDetail } from "./auth";
+import type { Transport } from "./engine";
+
+export function httpTransport(db: AppDB): Transport {
+  return {
+    async putEvidence(sha256, blob, mediaType) {
+      const response = await authorizedFetch(db, `/mobile/v1/evidence/${sha256}`, {
+        method: "PUT",
+        headers: { "content-type": mediaType },
+        body: blob,
+      });
+      return { status: response.status, detail: response.ok ? "" : await problemDetail(response) };
+    },
+    async postSync(body: SyncIn) {
+      const response = await authorizedFetch(db, "/mobile/v1/sync", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) {
+        return { status: response.status, body: null, detail: await problemDetail(response) };
+      }
+      return { status: 200, body: (await response.json()) as SyncOut, detail: "" };
+    },
+  };
+}
+
+/** Everything the phone needs to work offline: me, assignments and their checklists. */
+export async function bootstrap(db: AppDB): Promise<BootstrapOut> {
+  const data = await fetchJSON<BootstrapOut>(db, "/mobile/v1/bootstrap");
+  const tx = db.transaction(["kv", "inspections", "checklists"], "readwrite");
+  await tx.objectStore("kv").put(data.me, "me");
+  for (const version of data.checklist_versions) await tx.objectStore("checklists").put(version);
+  for (const assignment of data.assignments) {
+    const known = await tx.objectStore("inspections").get(assignment.id);
+    // A detail fetched earlier (answers, findings) is kept; the summary refreshes its header.
+    await tx.objectStore("inspections").put({ ...known, ...assignment });
+  }
+  const state = ((await tx.objectStore("kv").get("sync")) as typeof EMPTY_SYNC_STATE) ?? EMPTY_SYNC_STATE;
+  await tx.objectStore("kv").put({ ...state, cursor: data.sync_cursor }, "sync");
+  await tx.done;
+  return data;
+}
+
+/** What changed on the server since the last pull (status, score, signatures, minutes). */
+export async function pullChanges(db: AppDB): Promise<InspectionOut[]> {
+  const state = (await getKV(db, "sync")) ?? EMPTY_SYNC_STATE;
+  if (!state.cursor) {
+    await bootstrap(db);
+    return [];
+  }
+  const data = await fetchJSON<ChangesOut>(
+    db,
+    `/mobile/v1/changes?cursor=${encodeURIComponent(state.cursor)}`,
+  );
+  const tx = db.transaction(["inspections", "checklists"], "readwrite");
+  let unknownVersion = false;
+  for (const inspection of data.inspections) {
+    await tx.objectStore("inspections").put(inspection);
+    if (!(await tx.objectStore("checklists").get(inspection.checklist_version_id))) {
+      unknownVersion = true;
+    }
+  }
+  await tx.done;
+  const latest = (await getKV(db, "sync")) ?? EMPTY_SYNC_STATE;
+  await setKV(db, "sync", { ...latest, cursor: data.cursor });
+  // A new assignment on a checklist this phone has never seen: bootstrap brings the checklist.
+  if (unknownVersion) await bootstrap(db);
+  return data.inspections;
+}

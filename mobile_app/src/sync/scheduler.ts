@@ -1,0 +1,93 @@
+// When to push: at start, when the network comes back, when the app is shown again, every
+// little while while something is pending, and after every local change; after a failure, with
+// exponential backoff and jitter. Background Sync (where the browser has it) lets the service
+// worker push after the app was closed.
+import { appDB } from "../store/db";
+import { backoffMs, pushOnce, type PushReport } from "./engine";
+import { httpTransport, pullChanges } from "./http";
+import { notifyChanged } from "./events";
+
+const PERIOD_MS = 20_000;
+
+let failures = 0;
+let running: Promise<PushReport> | null = null;
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+let lastReport: PushReport | null = null;
+
+export function lastPushReport(): PushReport | null {
+  return lastReport;
+}
+
+async function runOnce(): Promise<PushReport> {
+  const db = await appDB();
+  const report = await pushOnce(db, httpTransport(db));
+  if (report.outcome === "idle" || report.outcome === "synced") {
+    try {
+      await pullChanges(db);
+    } catch {
+      // A failed pull changes nothing local; the next round tries again.
+    }
+  }
+  return report;
+}
+
+function schedule(delay: number): void {
+  if (retryTimer) clearTimeout(retryTimer);
+  retryTimer = setTimeout(() => void syncNow(), delay);
+}
+
+/** Push now (or join the push under way), then pull what changed. */
+export function syncNow(): Promise<PushReport> {
+  if (running) return running;
+  running = runOnce()
+    .then((report) => {
+      lastReport = report;
+      if (report.outcome === "offline" || report.outcome === "failed") {
+        failures += 1;
+        schedule(backoffMs(failures));
+        void askForBackgroundSync();
+      } else {
+        failures = 0;
+      }
+      return report;
+    })
+    .finally(() => {
+      running = null;
+      notifyChanged();
+    });
+  return running;
+}
+
+async function askForBackgroundSync(): Promise<void> {
+  try {
+    const registration = await navigator.serviceWorker?.ready;
+    const sync = (registration as unknown as { sync?: { register(tag: string): Promise<void> } })?.sync;
+    await sync?.register("spotcheck-push");
+  } catch {
+    // Not every browser has Background Sync; the timers and the online event still push.
+  }
+}
+
+export function startScheduler(): void {
+  window.addEventListener("online", () => {
+    failures = 0;
+    void syncNow();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") void syncNow();
+  });
+  navigator.serviceWorker?.addEventListener("message", (event: MessageEvent) => {
+    if ((event.data as { type?: string })?.type === "spotcheck-pushed") notifyChanged();
+  });
+  setInterval(() => {
+    if (navigator.onLine && failures === 0) void syncNow();
+  }, PERIOD_MS);
+  void syncNow();
+}
+
+/** After a local change: try to send it at once (it is already safe in IndexedDB). */
+export function changed(): void {
+  notifyChanged();
+  failures = 0;
+  void syncNow();
+}

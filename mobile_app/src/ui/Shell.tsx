@@ -1,0 +1,179 @@
+import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
+import { formatDateTime, lang, setLang, t } from "../i18n";
+import { appDB, EMPTY_SYNC_STATE, getKV, type Session } from "../store/db";
+import { HttpProblem, hasUnsentWork, login, logout, Offline } from "../sync/auth";
+import { notifyChanged } from "../sync/events";
+import { changed, syncNow } from "../sync/scheduler";
+import { useLive, useOnline } from "./hooks";
+import { navigate } from "./router";
+
+const DEVICE_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+interface SyncStatus {
+  pending: number;
+  rejected: number;
+  lastSuccessAt: string | null;
+}
+
+async function readStatus(): Promise<SyncStatus> {
+  const db = await appDB();
+  const [pending, rejected, sync] = await Promise.all([
+    db.countFromIndex("ops", "byStatus", "pending"),
+    db.countFromIndex("ops", "byStatus", "rejected"),
+    getKV(db, "sync"),
+  ]);
+  return { pending, rejected, lastSuccessAt: (sync ?? EMPTY_SYNC_STATE).lastSuccessAt };
+}
+
+export function SyncBadge() {
+  const online = useOnline();
+  const status = useLive(() => readStatus(), []);
+  const [busy, setBusy] = useState(false);
+  const pending = status?.pending ?? 0;
+  return (
+    <div class="syncbar" role="status" aria-live="polite" data-testid="sync-status">
+      <span class={online ? "dot dot-on" : "dot dot-off"} aria-hidden="true" />
+      <span class="syncbar-text">
+        <strong data-testid="pending-count" data-count={pending}>
+          {pending > 0 ? t("pendingCount", { count: pending }) : t("allSent")}
+        </strong>
+        {status && status.rejected > 0 ? (
+          <a class="syncbar-rejected" href="/app/sync" onClick={(event) => (event.preventDefault(), navigate("/sync"))}>
+            {t("syncRejectedCount", { count: status.rejected })}
+          </a>
+        ) : null}
+        <span class="muted small" data-testid="last-sync">
+          {online ? "" : `${t("offline")} · `}
+          {status?.lastSuccessAt
+            ? t("lastSync", { time: formatDateTime(status.lastSuccessAt, DEVICE_TIME_ZONE) })
+            : t("neverSynced")}
+        </span>
+      </span>
+      <button
+        class="button button-small"
+        disabled={busy || !online}
+        onClick={async () => {
+          setBusy(true);
+          await syncNow();
+          setBusy(false);
+        }}
+      >
+        {busy ? t("syncing") : t("syncNow")}
+      </button>
+    </div>
+  );
+}
+
+function ExpiredBanner({ session }: { session: Session }) {
+  const online = useOnline();
+  const pending = useLive(async (db) => db.countFromIndex("ops", "byStatus", "pending"), []);
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  if (!session.expired) return null;
+  if (!online) {
+    return (
+      <div class="banner banner-warn" role="alert">
+        {t("sessionExpiredOffline")}
+      </div>
+    );
+  }
+  return (
+    <form
+      class="banner banner-warn"
+      role="alert"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        setError(null);
+        try {
+          await login(await appDB(), session.username, password, navigator.userAgent.slice(0, 180));
+          setPassword("");
+          changed();
+        } catch (problem) {
+          if (problem instanceof Offline) setError(t("loginOffline"));
+          else if (problem instanceof HttpProblem) setError(t("loginFailed", { detail: problem.detail }));
+          else setError(String(problem));
+        }
+      }}
+    >
+      <p>{t("sessionExpired", { count: pending ?? 0 })}</p>
+      <label class="field">
+        <span>
+          {t("password")} ({session.username})
+        </span>
+        <input
+          type="password"
+          autocomplete="current-password"
+          value={password}
+          onInput={(event) => setPassword((event.target as HTMLInputElement).value)}
+          required
+        />
+      </label>
+      {error ? <p class="error">{error}</p> : null}
+      <button class="button" type="submit">
+        {t("relogin")}
+      </button>
+    </form>
+  );
+}
+
+export function Shell({ session, children }: { session: Session; children: ComponentChildren }) {
+  const [message, setMessage] = useState<string | null>(null);
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t("skipToContent")}
+      </a>
+      <header class="topbar">
+        <a
+          class="brand"
+          href="/app/"
+          onClick={(event) => {
+            event.preventDefault();
+            navigate("/");
+          }}
+        >
+          {t("appName")}
+        </a>
+        <nav class="topbar-actions" aria-label={t("menu")}>
+          <button
+            class="button button-small button-ghost"
+            lang={lang() === "vi" ? "en" : "vi"}
+            onClick={() => setLang(lang() === "vi" ? "en" : "vi")}
+          >
+            {t("switchToOther")}
+          </button>
+          <button
+            class="button button-small button-ghost"
+            onClick={async () => {
+              const db = await appDB();
+              if (await hasUnsentWork(db)) {
+                const count = await db.countFromIndex("ops", "byStatus", "pending");
+                setMessage(t("logoutBlocked", { count }));
+                return;
+              }
+              await logout(db);
+              navigate("/", true);
+              notifyChanged();
+            }}
+          >
+            {t("logout")}
+          </button>
+        </nav>
+      </header>
+      <SyncBadge />
+      <ExpiredBanner session={session} />
+      {message ? (
+        <div class="banner banner-warn" role="alert">
+          {message}
+          <button class="button button-small button-ghost" onClick={() => setMessage(null)}>
+            {t("close")}
+          </button>
+        </div>
+      ) : null}
+      <main id="main" class="page" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
