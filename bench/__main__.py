@@ -8,7 +8,10 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
 - sync: one batch of all answer ops, against the same ops sent one request each (what batching
   saves a phone on a weak network);
 - minutes: rendering the full minutes PDF, against a one-page WeasyPrint document with the same
-  fonts (the cost of the document itself, not of WeasyPrint's start-up).
+  fonts (the cost of the document itself, not of WeasyPrint's start-up);
+- app: the phone app's first load (gzipped JS + CSS, budget 150 KB) and time to interactive in
+  Chromium on a throttled phone profile, against a bare HTML page on the same profile
+  (bench/app_budget.py). `python -m bench app` runs it alone.
 """
 
 from __future__ import annotations
@@ -253,7 +256,16 @@ def main() -> int:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
     }
-    results = [bench_scoring(), *bench_sync_and_minutes()]
+    only = sys.argv[1:]
+    results = []
+    if not only or "app" in only:
+        from bench.app_budget import bench_app
+
+        results.append(bench_app())
+    if not only or "scoring" in only:
+        results.append(bench_scoring())
+    if not only or {"sync", "minutes"} & set(only):
+        results.extend(bench_sync_and_minutes())
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for result in results:
         result.update(machine=machine, at=stamp)

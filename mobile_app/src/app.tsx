@@ -51,6 +51,13 @@ export function App() {
     return onChanged(load);
   }, []);
 
+  useEffect(() => {
+    // The first screen a person can use is on the page: `make bench` reads this mark.
+    if (session !== undefined && performance.getEntriesByName("spotcheck-interactive").length === 0) {
+      performance.mark("spotcheck-interactive");
+    }
+  }, [session]);
+
   if (session === undefined) {
     return (
       <main id="main" class="page">

@@ -106,3 +106,23 @@ def test_paths_that_climb_out_of_the_build_find_nothing(built_app: Path) -> None
     assert (
         _built_file(built_app, "assets/index-abc123.js") == built_app / "assets" / "index-abc123.js"
     )
+
+
+async def test_text_files_go_out_gzipped_when_the_phone_accepts_it(built_app: Path) -> None:
+    import gzip
+
+    app = _app_for(built_app)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        zipped = await client.get(
+            "/app/assets/index-abc123.js", headers={"accept-encoding": "gzip"}
+        )
+        plain = await client.get(
+            "/app/assets/index-abc123.js", headers={"accept-encoding": "identity"}
+        )
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == b"console.log(1)"  # httpx decoded it
+    raw = gzip.compress(b"console.log(1)", compresslevel=9, mtime=0)
+    assert int(zipped.headers["content-length"]) == len(raw)
+    assert "content-encoding" not in plain.headers
+    assert plain.text == "console.log(1)"

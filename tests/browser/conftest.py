@@ -1,0 +1,582 @@
+"""Fixtures for browser tests: a live server on its own demo database, headless Chromium, phone
+profiles that survive a reboot, numbered screenshots and an axe accessibility check.
+
+Write browser tests as plain `def` tests. Playwright's sync API drives its own event loop and
+refuses to run inside the one anyio gives `async def` tests. Every test in this folder is marked
+`browser`, so `pytest -m "not browser"` leaves them out.
+
+    def test_inspector_sees_the_open_plan(live_server, phone_context, shot, axe_check):
+        phone = phone_context()  # a phone at the open plan's unit, online
+        page = phone.page
+        page.goto("/app/")  # relative to live_server.url
+        shot(page, "login")  # tests/browser/artifacts/<test>/01-login.png
+        violations = axe_check(page)
+        assert not violations, violations.report()
+        phone.set_offline(True)  # airplane mode; stays on across reopen()
+        page = phone.reopen()  # a reboot: same IndexedDB, caches and service worker
+        token = live_server.login("admin")
+        inspection = live_server.api("GET", f"/api/v1/inspections/{id}", token=token).json()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import httpx
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    BrowserType,
+    Page,
+    Playwright,
+    Route,
+    sync_playwright,
+)
+
+from server.demo import DEMO_USERS
+from tests import engines
+from tests.conftest import ROOT, cli_env, engine_name, run_cli
+
+CHROMIUM = Path(os.environ.get("SPOTCHECK_TEST_CHROMIUM", "/usr/bin/chromium"))
+# No sandbox: the tests run as root in containers. The rest keeps Chromium from calling home, so a
+# test never waits on (or is changed by) the network outside 127.0.0.1.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+INSTALL_CHROMIUM = (
+    "apt-get install -y --no-install-recommends chromium (Debian), or point "
+    "SPOTCHECK_TEST_CHROMIUM at another Chromium"
+)
+AXE_SCRIPT = ROOT / "mobile_app" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SERVER_START_SECONDS = 60.0
+DEMO_INSPECTOR = "kiemtra1"
+DEMO_PASSWORDS = {user.username: user.password for user in DEMO_USERS}
+STARTUP_TIMINGS = pytest.StashKey[dict[str, float]]()
+T = TypeVar("T")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in item.path.resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    timings = config.stash.get(STARTUP_TIMINGS, None)
+    if timings:
+        steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items())
+        terminalreporter.write_line(f"live server ({engine_name()}) came up in: {steps}")
+
+
+# --- the live server ----------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    """`spotcheck serve` in a subprocess, on a database of its own loaded with the demo."""
+
+    url: str
+    database_url: str
+    env: dict[str, str]
+    """The SPOTCHECK_* variables the server runs with: `run_cli(..., env=live_server.env)`."""
+    process: subprocess.Popen[bytes]
+    stderr_path: Path
+    startup_seconds: dict[str, float] = field(default_factory=dict)
+
+    _client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._client = httpx.Client(base_url=self.url, timeout=30)
+
+    @property
+    def app_url(self) -> str:
+        return f"{self.url}/app/"
+
+    def api(
+        self, method: str, path: str, token: str | None = None, json: Any = None
+    ) -> httpx.Response:
+        """One call to the server's HTTP API, as a desk client would make it."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            return self._client.request(method, path, headers=headers, json=json)
+        except httpx.TransportError:
+            self.fail_if_dead()
+            raise
+
+    def login(self, username: str, password: str | None = None) -> str:
+        """An access token; demo users need no password (`login("admin")`)."""
+        response = self.api(
+            "POST",
+            "/api/v1/auth/login",
+            json={
+                "username": username,
+                "password": password or DEMO_PASSWORDS[username],
+                "device_name": "browser-tests",
+            },
+        )
+        assert response.status_code == 200, f"login as {username}: {response.text}"
+        return str(response.json()["access_token"])
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`spotcheck …` against the server's database, e.g. `cli("audit", "verify")`."""
+        return run_cli(*args, env=self.env, stdin=stdin)
+
+    @cached_property
+    def demo_open_inspection(self) -> dict[str, Any]:
+        """The inspection of the demo's open plan (Phương Định), assigned to kiemtra1, as the
+        inspector's list showed it the first time it was asked for."""
+        token = self.login(DEMO_INSPECTOR)
+        response = self.api("GET", "/api/v1/inspections", token=token)
+        assert response.status_code == 200, response.text
+        open_ones = [
+            inspection
+            for inspection in response.json()
+            if inspection["unit"]["code"] == "TN-PD" and inspection["signed_at"] is None
+        ]
+        assert len(open_ones) == 1, f"expected one open demo inspection: {response.json()}"
+        return cast(dict[str, Any], open_ones[0])
+
+    def stderr_tail(self, characters: int = 6000) -> str:
+        return self.stderr_path.read_text(errors="replace")[-characters:]
+
+    def fail_if_dead(self) -> None:
+        status = self.process.poll()
+        if status is not None:
+            pytest.fail(
+                f"The live server exited with status {status}. Its stderr:\n{self.stderr_tail()}",
+                pytrace=False,
+            )
+
+
+def _run_outside_playwright(work: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: in this one, Playwright's loop may be running."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, work).result()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _timed_cli(timings: dict[str, float], *args: str, env: dict[str, str]) -> None:
+    started = time.perf_counter()
+    result = run_cli(*args, env=env)
+    timings[args[0]] = time.perf_counter() - started
+    if result.returncode != 0:
+        pytest.fail(
+            f"`spotcheck {' '.join(args)}` for the live server failed "
+            f"({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}",
+            pytrace=False,
+        )
+
+
+def _wait_until_healthy(server: LiveServer) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        server.fail_if_dead()
+        try:
+            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    pytest.fail(
+        f"The live server did not answer /health within {SERVER_START_SECONDS:.0f} s. Its "
+        f"stderr:\n{server.stderr_tail()}",
+        pytrace=False,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="package")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """The real server on a fresh database of its own (not the suite's, whose tables are emptied
+    between tests): a new SQLite file, or on the PostgreSQL pass a new PostgreSQL database, dropped
+    at the end. Migrated and loaded with the demo before it serves. One for all of tests/browser,
+    stopped when its last test is done, so a crash is reported there and not at the end of the run."""
+    timings: dict[str, float] = {}
+    workdir = tmp_path_factory.mktemp("live-server")
+    started = time.perf_counter()
+    if engine_name() == "postgres":
+        database_url = _run_outside_playwright(engines.create())
+        timings["create database"] = time.perf_counter() - started
+    else:
+        database_url = f"sqlite:///{workdir / 'spotcheck.sqlite3'}"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = cli_env(
+        database_url,
+        SPOTCHECK_MEDIA_DIR=str(workdir / "media"),
+        SPOTCHECK_PUBLIC_BASE_URL=url,
+    )
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        _timed_cli(timings, "migrate", env=env)
+        _timed_cli(timings, "demo", env=env)
+        serving = time.perf_counter()
+        stderr_path = workdir / "server.stderr.log"
+        serve = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port"]
+        with (workdir / "server.stdout.log").open("wb") as stdout, stderr_path.open("wb") as stderr:
+            process = subprocess.Popen(
+                [*serve, str(port)],
+                env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+                cwd=ROOT,
+                stdout=stdout,
+                stderr=stderr,
+            )
+        server = LiveServer(
+            url=url,
+            database_url=database_url,
+            env=env,
+            process=process,
+            stderr_path=stderr_path,
+            startup_seconds=timings,
+        )
+        _wait_until_healthy(server)
+        timings["serve"] = time.perf_counter() - serving
+        timings["total"] = time.perf_counter() - started
+        request.config.stash[STARTUP_TIMINGS] = timings
+        try:
+            yield server
+            server.fail_if_dead()
+        finally:
+            server._client.close()
+    finally:
+        if process is not None:
+            _stop(process)
+        if engine_name() == "postgres":
+            _run_outside_playwright(engines.drop(database_url))
+
+
+# --- Chromium -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chromium:
+    executable: Path
+    major_version: str
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Chromium:
+    """Debian's Chromium; `playwright install` cannot download browsers here. Missing, it skips
+    the browser tests, except under CI=true, where it fails them."""
+    if not os.access(CHROMIUM, os.X_OK):
+        _fail_in_ci_else_skip(f"Chromium is not installed at {CHROMIUM}: {INSTALL_CHROMIUM}.")
+    result = subprocess.run(
+        [str(CHROMIUM), "--version"], capture_output=True, text=True, timeout=30, check=False
+    )
+    version = re.search(r"(\d+)\.\d+\.\d+\.\d+", result.stdout)
+    if result.returncode != 0 or version is None:
+        _fail_in_ci_else_skip(f"`{CHROMIUM} --version` failed: {result.stdout}{result.stderr}")
+        raise AssertionError("unreachable")
+    return Chromium(executable=CHROMIUM, major_version=version.group(1))
+
+
+def _fail_in_ci_else_skip(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="package", name="playwright")
+def _playwright() -> Iterator[Playwright]:
+    """Package scope, not session: while the sync driver is alive its event loop counts as running
+    in this thread, and every `async def` test after it would fail ("Cannot run the event loop
+    while another loop is running"). It stops when the last test of tests/browser is done."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright, chromium: Chromium) -> Iterator[Browser]:
+    """Headless Chromium for pages that need no phone profile (`browser.new_page()`)."""
+    launched = playwright.chromium.launch(
+        executable_path=chromium.executable, headless=True, args=CHROMIUM_ARGS
+    )
+    yield launched
+    launched.close()
+
+
+# --- phones -------------------------------------------------------------------------------------
+
+
+def phone_options(chromium: Chromium) -> dict[str, Any]:
+    """A mid-range Android phone in Vietnam, as Chrome on it reports itself."""
+    return {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 3,
+        "is_mobile": True,
+        "has_touch": True,
+        "user_agent": (
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+            f"Chrome/{chromium.major_version}.0.0.0 Mobile Safari/537.36"
+        ),
+        "locale": "vi-VN",
+        "timezone_id": "Asia/Ho_Chi_Minh",
+        "permissions": ["geolocation"],
+        "service_workers": "allow",
+    }
+
+
+def _cut_off_service_worker(route: Route) -> None:
+    """Playwright's offline emulation misses service workers registered before a reopen: their
+    fetches still reach the network, whether airplane mode was on at launch or switched on later.
+    So their requests are failed here, as the network would fail them (microsoft/playwright#2311;
+    seen with Playwright 1.65.2 and Chromium 156; test_smoke checks it)."""
+    if route.request.service_worker is not None:
+        route.abort("internetdisconnected")
+    else:
+        route.fallback()
+
+
+class Phone:
+    """One phone: a Chromium profile on disk, so IndexedDB, Cache Storage and the service worker
+    survive `reopen()` the way they survive a phone's reboot. Airplane mode and location are the
+    phone's, not the browser's: they carry over a reopen too."""
+
+    def __init__(
+        self,
+        *,
+        browser_type: BrowserType,
+        user_data_dir: Path,
+        options: dict[str, Any],
+        latitude: float,
+        longitude: float,
+    ) -> None:
+        self.user_data_dir = user_data_dir
+        self.offline = False
+        self.latitude, self.longitude = latitude, longitude
+        self._browser_type = browser_type
+        self._options = options
+        self._context: BrowserContext | None = None
+        self._launch()
+
+    def _launch(self) -> None:
+        self._context = self._browser_type.launch_persistent_context(
+            self.user_data_dir,
+            **self._options,
+            geolocation={"latitude": self.latitude, "longitude": self.longitude},
+            offline=self.offline,
+        )
+        if self.offline:
+            self._context.route("**/*", _cut_off_service_worker)
+
+    @property
+    def context(self) -> BrowserContext:
+        if self._context is None:
+            raise RuntimeError("this phone is closed; reopen() it first")
+        return self._context
+
+    @property
+    def page(self) -> Page:
+        """The open tab (a fresh profile starts with one blank tab)."""
+        pages = self.context.pages
+        return pages[0] if pages else self.context.new_page()
+
+    def new_page(self) -> Page:
+        return self.context.new_page()
+
+    def set_offline(self, offline: bool) -> None:
+        """Airplane mode on or off, for the pages and the service worker alike. While it is on,
+        Chromium's HTTP cache is off too (Playwright's routing), so what still works offline is
+        what the app stored itself."""
+        if offline == self.offline:
+            return
+        self.offline = offline
+        self.context.set_offline(offline)
+        if offline:
+            self.context.route("**/*", _cut_off_service_worker)
+        else:
+            self.context.unroute("**/*", _cut_off_service_worker)
+
+    def set_location(self, latitude: float, longitude: float) -> None:
+        self.latitude, self.longitude = latitude, longitude
+        self.context.set_geolocation({"latitude": latitude, "longitude": longitude})
+
+    def reopen(self) -> Page:
+        """Close the browser and start it again on the same profile; returns the new blank tab.
+        Pages from before are gone: navigate the returned one."""
+        self.close()
+        self._launch()
+        return self.page
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.close()
+            self._context = None
+
+
+PhoneFactory = Callable[..., Phone]
+
+
+@pytest.fixture
+def phone_context(
+    playwright: Playwright,
+    chromium: Chromium,
+    live_server: LiveServer,
+    tmp_path: Path,
+) -> Iterator[PhoneFactory]:
+    """`phone_context(latitude=None, longitude=None, **options) -> Phone`: a new phone, standing
+    at the demo open plan's unit unless told where; `options` override the phone's context
+    options (e.g. `locale="en-US"`). Relative URLs go to the live server."""
+    phones: list[Phone] = []
+
+    def new_phone(
+        latitude: float | None = None, longitude: float | None = None, **options: Any
+    ) -> Phone:
+        if latitude is None or longitude is None:
+            unit = live_server.demo_open_inspection["unit"]
+            latitude, longitude = unit["latitude"], unit["longitude"]
+        phone = Phone(
+            browser_type=playwright.chromium,
+            user_data_dir=tmp_path / f"phone-{len(phones) + 1}",
+            options={
+                "executable_path": chromium.executable,
+                "headless": True,
+                "args": CHROMIUM_ARGS,
+                "base_url": live_server.url,
+                **phone_options(chromium),
+                **options,
+            },
+            latitude=latitude,
+            longitude=longitude,
+        )
+        phones.append(phone)
+        return phone
+
+    yield new_phone
+    for phone in phones:
+        phone.close()
+
+
+# --- evidence: screenshots and accessibility ----------------------------------------------------
+
+
+class Screenshots:
+    """`shot(page, "login")` saves the whole page as artifacts/<test>/01-login.png and returns it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.taken = 0
+
+    def __call__(self, page: Page, step: str) -> Path:
+        self.taken += 1
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{self.taken:02d}-{_file_name(step)}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+
+def _file_name(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", text).strip("-") or "step"
+
+
+@pytest.fixture
+def screenshots(request: pytest.FixtureRequest) -> Screenshots:
+    directory = ARTIFACTS / _file_name(request.node.name)
+    shutil.rmtree(directory, ignore_errors=True)  # last run's pictures would mix with these
+    return Screenshots(directory)
+
+
+@pytest.fixture
+def shot(screenshots: Screenshots) -> Screenshots:
+    """The same as `screenshots`, under the short name tests read well with."""
+    return screenshots
+
+
+@dataclass(frozen=True)
+class AxeViolation:
+    rule: str
+    impact: str
+    help: str
+    help_url: str
+    nodes: list[str]
+
+    def __str__(self) -> str:
+        lines = [f"{self.impact} {self.rule}: {self.help} ({self.help_url})"]
+        lines += [f"    {node}" for node in self.nodes]
+        return "\n".join(lines)
+
+
+class AxeViolations(list[AxeViolation]):
+    def report(self) -> str:
+        return "\n".join(str(violation) for violation in self)
+
+    def rules(self) -> dict[str, str]:
+        """Rule id → impact, for assertions on which rules failed."""
+        return {violation.rule: violation.impact for violation in self}
+
+
+def _node_description(node: dict[str, Any]) -> str:
+    # A target is a CSS selector, or a list of them when the node is inside frames or shadow roots.
+    target = " >> ".join(
+        " ".join(part) if isinstance(part, list) else str(part) for part in node["target"]
+    )
+    html = " ".join(str(node.get("html", "")).split())
+    return f"{target}   {html[:160]}"
+
+
+def axe_violations(page: Page) -> AxeViolations:
+    """Serious and critical axe-core violations on the page as it is now."""
+    if not AXE_SCRIPT.is_file():
+        pytest.fail(
+            f"axe-core is not installed ({AXE_SCRIPT} is missing): run `npm ci` in mobile_app/.",
+            pytrace=False,
+        )
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=AXE_SCRIPT)
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return AxeViolations(
+        AxeViolation(
+            rule=violation["id"],
+            impact=violation["impact"],
+            help=violation["help"],
+            help_url=violation["helpUrl"],
+            nodes=[_node_description(node) for node in violation["nodes"]],
+        )
+        for violation in results["violations"]
+        if violation["impact"] in ("serious", "critical")
+    )
+
+
+@pytest.fixture
+def axe_check() -> Callable[[Page], AxeViolations]:
+    """`axe_check(page)`: the page's serious and critical violations; empty means it passed.
+    Assert with `assert not violations, violations.report()` to see each rule and node."""
+    return axe_violations

@@ -1,0 +1,194 @@
+"""What an inspector does on the phone, as steps the browser tests share: log in, open an
+inspection, answer a whole checklist (with photos and notes where its rules ask), record a
+finding, submit, sign. Each step works through the screen only, the way a person would."""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from checklists.format import AnyItem, ChecklistTemplate, PercentItem
+from checklists.validator import load_template
+from tests.conftest import ROOT
+
+TEMPLATE_FILE = ROOT / "checklists" / "templates" / "one-stop-shop.yaml"
+INSPECTOR = "kiemtra1"
+INSPECTOR_PASSWORD = "inspector-demo-2026"
+
+
+def shipped_template() -> ChecklistTemplate:
+    return load_template(TEMPLATE_FILE.read_text(encoding="utf-8"))
+
+
+def camera_photo(path: Path, seed: int, size: tuple[int, int] = (2400, 1800)) -> Path:
+    """A photo as a phone camera makes it: larger than the app keeps (long edge > 1600 px)."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    for _ in range(40):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        image.paste(colour, (x, y, min(size[0], x + 300), min(size[1], y + 200)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@dataclass
+class Answering:
+    """What the inspector gave for each item, to compare with what the server holds."""
+
+    failed: set[str]
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    photo_items: dict[str, int] = field(default_factory=dict)
+
+
+def login(page: Page, username: str = INSPECTOR, password: str = INSPECTOR_PASSWORD) -> None:
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", name="Cuộc kiểm tra được giao")).to_be_visible()
+
+
+def open_inspection(page: Page, unit_name: str) -> None:
+    card = page.locator("li.card", has_text=unit_name)
+    card.get_by_role("link", name="Mở").click()
+    expect(page.get_by_role("heading", name=unit_name, level=1)).to_be_visible()
+
+
+def start(page: Page) -> None:
+    page.get_by_role("button", name="Bắt đầu kiểm tra").click()
+    expect(page.get_by_role("heading", name="Các phần kiểm tra")).to_be_visible()
+
+
+def wait_until_sent(page: Page, timeout_ms: float = 60_000) -> None:
+    expect(page.get_by_test_id("pending-count")).to_have_attribute(
+        "data-count", "0", timeout=timeout_ms
+    )
+
+
+def answer_for(item: AnyItem, fail: bool) -> dict[str, Any]:
+    kind = item.answer_type.value
+    if kind in ("yes_no", "yes_no_na"):
+        return {"value": "no" if fail else "yes"}
+    if kind == "count":
+        return {"value": 4 if fail else 0}
+    if kind == "percent":
+        assert isinstance(item, PercentItem)
+        lower = item.scoring.direction.value == "lower_is_better"
+        if fail:
+            return {"numerator": 6 if lower else 4, "denominator": 10}
+        return {"numerator": 0 if lower else 10, "denominator": 10}
+    if kind == "date":
+        return {"value": (datetime.now(UTC) - timedelta(days=20)).date().isoformat()}
+    raise AssertionError(f"the shipped template has no {kind} item")
+
+
+def answer_item(page: Page, item: AnyItem, answer: dict[str, Any]) -> None:
+    card = page.locator(f'[data-item="{item.key}"]')
+    kind = item.answer_type.value
+    if kind in ("yes_no", "yes_no_na"):
+        card.locator(f'button[data-value="{answer["value"]}"]').click()
+    elif kind == "count":
+        card.locator('input[type="number"]').fill(str(answer["value"]))
+        card.locator('input[type="number"]').press("Tab")
+    elif kind == "percent":
+        card.locator('input[data-part="numerator"]').fill(str(answer["numerator"]))
+        card.locator('input[data-part="denominator"]').fill(str(answer["denominator"]))
+        card.locator('input[data-part="denominator"]').press("Tab")
+    elif kind == "date":
+        card.locator('input[type="date"]').fill(str(answer["value"]))
+        card.locator('input[type="date"]').press("Tab")
+    expect(card).not_to_have_attribute("data-outcome", "unanswered")
+
+
+def add_photos(page: Page, item_key: str, files: list[Path]) -> None:
+    card = page.locator(f'[data-item="{item_key}"]')
+    for count, path in enumerate(files, start=1):
+        card.get_by_test_id(f"photo-input-{item_key}").set_input_files(str(path))
+        expect(card.get_by_test_id("photo-thumb")).to_have_count(count, timeout=20_000)
+
+
+def write_note(page: Page, item_key: str, text: str) -> None:
+    card = page.locator(f'[data-item="{item_key}"]')
+    box = card.get_by_test_id(f"note-{item_key}")
+    if not box.count():
+        card.get_by_role("button", name="+ Ghi chú").click()
+    box.fill(text)
+    box.press("Tab")
+
+
+def answer_checklist(
+    page: Page,
+    template: ChecklistTemplate,
+    answering: Answering,
+    photo_dir: Path,
+    shot: Any | None = None,
+) -> None:
+    """Every section in turn, every item the screen shows; photos and notes where the
+    checklist's evidence rules ask for them."""
+    seed = 100
+    page.locator("a.section-link").first.click()
+    for index, section in enumerate(template.sections):
+        expect(
+            page.get_by_role("heading", level=2).filter(has_text=f"{section.key}. ")
+        ).to_be_visible()
+        for item in section.items:
+            card = page.locator(f'[data-item="{item.key}"]')
+            if not card.count():
+                continue  # hidden by its show_if
+            fail = item.key in answering.failed
+            answer = answer_for(item, fail)
+            answer_item(page, item, answer)
+            answering.values[item.key] = answer
+            rule = item.evidence.photo.value
+            if rule == "always" or (rule == "on_fail" and fail):
+                files = []
+                for _ in range(item.evidence.min_photos):
+                    seed += 1
+                    files.append(camera_photo(photo_dir / f"photo-{seed}.jpg", seed))
+                add_photos(page, item.key, files)
+                answering.photo_items[item.key] = len(files)
+            note_rule = item.evidence.note.value
+            if note_rule == "always" or (note_rule == "on_fail" and fail) or fail:
+                text = f"Ghi nhận tại chỗ về {item.key}: thấy trực tiếp tại quầy."
+                write_note(page, item.key, text)
+                answering.notes[item.key] = text
+        if shot is not None and index == 0:
+            shot(page, f"section-{section.key}")
+        if index + 1 < len(template.sections):
+            page.get_by_role("link", name="Phần tiếp →").click()
+        else:
+            page.get_by_role("link", name="Xem lại và nộp →").click()
+
+
+def draw_signature(page: Page, container: Any) -> None:
+    canvas = container.get_by_test_id("signature-canvas")
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y = box["x"] + 30, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(x + step * 22, y + (18 if step % 2 else -18), steps=3)
+    page.mouse.up()
+
+
+def sign_both(page: Page, representative: str) -> None:
+    head = page.get_by_test_id("sign-team_head")
+    draw_signature(page, head)
+    head.get_by_role("button", name="Lưu chữ ký").click()
+    expect(page.get_by_test_id("signed-team_head")).to_be_visible()
+    rep = page.get_by_test_id("sign-unit_representative")
+    rep.get_by_label("Họ và tên").fill(representative)
+    draw_signature(page, rep)
+    rep.get_by_role("button", name="Lưu chữ ký").click()
+    expect(page.get_by_test_id("both-signed")).to_be_visible()

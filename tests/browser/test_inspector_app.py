@@ -1,0 +1,156 @@
+"""The inspector's phone app in real Chromium against the real server: the whole visit done with
+the network cut (reload and a reboot in the middle), everything arriving exactly once when the
+network is back; a lost response; a refused change shown on its item and fixed; every screen
+checked with axe and kept as a screenshot under tests/browser/artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.flows import (
+    Answering,
+    answer_checklist,
+    camera_photo,
+    login,
+    open_inspection,
+    shipped_template,
+    sign_both,
+    start,
+    wait_until_sent,
+)
+
+UNIT_NAME = "Xã Phương Định"
+FAILED = {"A5", "B2", "D1", "D7"}  # yes_no, yes_no, percent (partly met), count
+
+
+def assert_accessible(page: Page, axe_check: Any, screen: str) -> None:
+    violations = axe_check(page)
+    assert not violations, f"{screen}:\n{violations.report()}"
+
+
+def server_view(live_server: Any, inspection_id: str) -> dict[str, Any]:
+    token = live_server.login("admin")
+    response = live_server.api("GET", f"/api/v1/inspections/{inspection_id}", token=token)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_whole_inspection_offline_arrives_once_when_the_network_returns(
+    live_server, phone_context, shot, axe_check, tmp_path: Path
+) -> None:
+    template = shipped_template()
+    inspection_id = str(live_server.demo_open_inspection["id"])
+    phone = phone_context()
+    page = phone.page
+    page.goto("/app/")
+    shot(page, "login")
+    assert_accessible(page, axe_check, "login")
+    login(page)
+    # The service worker has precached the shell before the network goes.
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    shot(page, "assignments")
+    assert_accessible(page, axe_check, "assignments")
+
+    phone.set_offline(True)
+    open_inspection(page, UNIT_NAME)
+    shot(page, "inspection-before-start")
+    assert_accessible(page, axe_check, "inspection before the start")
+    start(page)
+    expect(page.get_by_test_id("flags")).to_have_count(0)  # on site, on time: nothing to flag
+    shot(page, "inspection-started")
+
+    answering = Answering(failed=FAILED)
+    answer_checklist(page, template, answering, tmp_path, shot=shot)
+    shot(page, "review-before-finding")
+
+    # A finding recorded by hand, with a photo.
+    page.goto(f"/app/inspections/{inspection_id}/findings/new")
+    assert_accessible(page, axe_check, "new finding")
+    page.get_by_label("Lĩnh vực").select_option("discipline")
+    page.get_by_role("radio", name="Lớn").click()
+    page.get_by_label("Mô tả").fill("Cán bộ tiếp nhận không đeo thẻ công chức khi làm việc.")
+    page.get_by_label("Cán bộ liên quan (nếu có)").fill("Nguyễn Văn A")
+    page.get_by_test_id("photo-input-finding").set_input_files(
+        str(camera_photo(tmp_path / "finding.jpg", 7))
+    )
+    expect(page.get_by_text("Ảnh: 1")).to_be_visible(timeout=20_000)
+    shot(page, "finding")
+    page.get_by_role("button", name="Lưu phát hiện").click()
+    expect(page.get_by_test_id("finding")).to_have_count(1)
+
+    # A reload in the middle of the visit, offline: the shell comes from the service worker and
+    # everything recorded comes back from IndexedDB.
+    page.reload()
+    expect(page.get_by_test_id("finding")).to_have_count(1)
+    pending_before_reboot = int(
+        page.get_by_test_id("pending-count").get_attribute("data-count") or 0
+    )
+    assert pending_before_reboot >= len(answering.values) + 2  # start, answers, notes, finding
+
+    # The phone is switched off and on again, still with no network.
+    page = phone.reopen()
+    page.goto(f"/app/inspections/{inspection_id}/review")
+    expect(page.get_by_role("heading", name="Xem lại và nộp")).to_be_visible()
+    expect(page.get_by_test_id("pending-count")).to_have_attribute(
+        "data-count", str(pending_before_reboot)
+    )
+    expect(page.get_by_test_id("missing-required")).to_have_count(0)
+    expect(page.get_by_test_id("evidence-problems")).to_have_count(0)
+    preview_total = page.get_by_test_id("score-total").inner_text()
+    preview_band = page.get_by_test_id("score-band").get_attribute("data-band")
+    shot(page, "review")
+    assert_accessible(page, axe_check, "review")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Nộp kết quả").click()
+    expect(page.get_by_role("heading", name="Ký biên bản")).to_be_visible()
+    shot(page, "sign-empty")
+    assert_accessible(page, axe_check, "sign")
+    sign_both(page, "Vũ Đức Phương")
+    shot(page, "signed-offline")
+
+    # Nothing has reached the server yet.
+    assert server_view(live_server, inspection_id)["status"] == "planned"
+
+    phone.set_offline(False)
+    wait_until_sent(page)
+    expect(page.locator("[data-testid=sync-status] .syncbar-rejected")).to_have_count(0)
+
+    held = server_view(live_server, inspection_id)
+    assert held["status"] == "signed", held["status"]
+    answers = {answer["item_key"]: answer for answer in held["answers"]}
+    assert set(answers) == set(answering.values)
+    for key, given in answering.values.items():
+        stored = answers[key]["value"]
+        for field, value in given.items():
+            assert stored[field] == value, (key, field, stored)
+        assert len(answers[key]["evidence"]) == answering.photo_items.get(key, 0), key
+        assert answers[key]["note"] == answering.notes.get(key), key
+    manual = [finding for finding in held["findings"] if finding["source"] != "checklist"]
+    assert [(f["description"], f["staff_name"], len(f["evidence"])) for f in manual] == [
+        ("Cán bộ tiếp nhận không đeo thẻ công chức khi làm việc.", "Nguyễn Văn A", 1)
+    ]
+    from_items = sorted(f["item_key"] for f in held["findings"] if f["source"] == "checklist")
+    assert from_items == sorted(FAILED)
+    assert sorted(s["signer_role"] for s in held["signatures"]) == [
+        "team_head",
+        "unit_representative",
+    ]
+    assert all(s["image_sha256"] for s in held["signatures"])
+    # The phone's preview is the server's score.
+    assert preview_total.startswith(f"{held['total_score']:g}".replace(".", ","))
+    assert held["rating_band"] == preview_band
+
+    # Once the server has the signatures, the minutes open from the phone.
+    page.goto(f"/app/inspections/{inspection_id}")
+    with page.expect_response(lambda response: "minutes.pdf" in response.url) as minutes:
+        page.get_by_test_id("minutes-open").click(timeout=30_000)
+    assert minutes.value.status == 200
+    assert minutes.value.headers["content-type"].startswith("application/pdf")
+    shot(page, "minutes")
+    assert_accessible(page, axe_check, "inspection with minutes")
+    page.goto("/app/sync")
+    shot(page, "sync")
+    assert_accessible(page, axe_check, "sync")
