@@ -28,6 +28,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	# Byte-compiled once here: with PYTHONDONTWRITEBYTECODE set (as on our machines) every CLI
+	# process would otherwise compile ~600 modules again, ~1.5 s each time.
+	$(BIN)/python -m compileall -q -j 0 server checklists mobile_api reports >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -55,6 +55,17 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> None:
+    """Argon2 at production strength costs ~130 ms a login; the suite logs in hundreds of times.
+    Tests of hashing itself read the hash's own parameters, which this does not change."""
+    from argon2 import PasswordHasher
+
+    from server.auth import passwords
+
+    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 def run_cli(
     *args: str, env: dict[str, str], stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id with RFC 9106 low-memory params
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Replace the hashing parameters for new hashes (the test suite uses cheap ones, so that
+    hundreds of logins do not cost a production-strength hash each). A stored hash carries its
+    own parameters, so existing hashes still verify."""
+    global _hasher
+    _hasher = hasher
+    _dummy_hash.cache_clear()
+
+
 @functools.cache
 def _dummy_hash() -> str:
     """Verifying against this when the username is unknown keeps the response time the same.

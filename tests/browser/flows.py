@@ -58,9 +58,9 @@ def login(page: Page, username: str = INSPECTOR, password: str = INSPECTOR_PASSW
     expect(page.get_by_role("heading", name="Cuộc kiểm tra được giao")).to_be_visible()
 
 
-def open_inspection(page: Page, unit_name: str) -> None:
+def open_inspection(page: Page, unit_name: str, link: str = "Mở") -> None:
     card = page.locator("li.card", has_text=unit_name)
-    card.get_by_role("link", name="Mở").click()
+    card.get_by_role("link", name=link).click()
     expect(page.get_by_role("heading", name=unit_name, level=1)).to_be_visible()
 
 
@@ -192,3 +192,43 @@ def sign_both(page: Page, representative: str) -> None:
     draw_signature(page, rep)
     rep.get_by_role("button", name="Lưu chữ ký").click()
     expect(page.get_by_test_id("both-signed")).to_be_visible()
+
+
+def plan_visit(live_server: Any, unit_code: str) -> str:
+    """A leader plans a visit to `unit_code` for kiemtra1, open now; returns the inspection id."""
+    admin = live_server.login("admin")
+    units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=admin).json()}
+    users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=admin).json()}
+    leader = live_server.login("lanhdao.trucninh")
+    templates = live_server.api("GET", "/api/v1/checklists", token=leader).json()
+    version_id = templates[0]["versions"][-1]["id"]
+    now = datetime.now(UTC)
+    response = live_server.api(
+        "POST",
+        "/api/v1/plans",
+        token=leader,
+        json={
+            "title": f"Kiểm tra đột xuất {unit_code}",
+            "checklist_version_id": version_id,
+            "scope_unit_id": units["TN"]["id"],
+            "window_start": (now - timedelta(hours=1)).isoformat(),
+            "window_end": (now + timedelta(days=3)).isoformat(),
+            "assignment_visibility": "at_creation",
+            "teams": [{"head_id": users[INSPECTOR]["id"], "member_ids": []}],
+            "targets": [{"unit_id": units[unit_code]["id"]}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["targets"][0]["inspection_id"])
+
+
+def held(live_server: Any, inspection_id: str) -> dict[str, Any]:
+    token = live_server.login("admin")
+    response = live_server.api("GET", f"/api/v1/inspections/{inspection_id}", token=token)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def to_section(page: Page, inspection_id: str, section: str) -> None:
+    page.goto(f"/app/inspections/{inspection_id}/sections/{section}")
+    expect(page.get_by_role("heading", level=2).filter(has_text=f"{section}. ")).to_be_visible()

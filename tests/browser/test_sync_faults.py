@@ -4,62 +4,21 @@ item and fixed), and a session that expired while the phone was offline."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Route, expect
 
 from tests.browser.flows import (
-    INSPECTOR,
     answer_for,
     answer_item,
+    held,
     login,
     open_inspection,
+    plan_visit,
     shipped_template,
     start,
+    to_section,
     wait_until_sent,
     write_note,
 )
-
-
-def plan_visit(live_server: Any, unit_code: str) -> str:
-    """A leader plans a visit to `unit_code` for kiemtra1, open now; returns the inspection id."""
-    admin = live_server.login("admin")
-    units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=admin).json()}
-    users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=admin).json()}
-    leader = live_server.login("lanhdao.trucninh")
-    templates = live_server.api("GET", "/api/v1/checklists", token=leader).json()
-    version_id = templates[0]["versions"][-1]["id"]
-    now = datetime.now(UTC)
-    response = live_server.api(
-        "POST",
-        "/api/v1/plans",
-        token=leader,
-        json={
-            "title": f"Kiểm tra đột xuất {unit_code}",
-            "checklist_version_id": version_id,
-            "scope_unit_id": units["TN"]["id"],
-            "window_start": (now - timedelta(hours=1)).isoformat(),
-            "window_end": (now + timedelta(days=3)).isoformat(),
-            "assignment_visibility": "at_creation",
-            "teams": [{"head_id": users[INSPECTOR]["id"], "member_ids": []}],
-            "targets": [{"unit_id": units[unit_code]["id"]}],
-        },
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["targets"][0]["inspection_id"])
-
-
-def held(live_server: Any, inspection_id: str) -> dict[str, Any]:
-    token = live_server.login("admin")
-    response = live_server.api("GET", f"/api/v1/inspections/{inspection_id}", token=token)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def to_section(page: Page, inspection_id: str, section: str) -> None:
-    page.goto(f"/app/inspections/{inspection_id}/sections/{section}")
-    expect(page.get_by_role("heading", level=2).filter(has_text=f"{section}. ")).to_be_visible()
 
 
 def test_a_response_lost_after_the_server_committed_ends_with_no_duplicate(
