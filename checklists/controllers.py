@@ -5,11 +5,17 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath
 
 from checklists import services as checklist_service
-from checklists.schemas import ChecklistTemplateOut, ChecklistVersionOut, PublishOut
-from server.errors import InvalidInput
+from checklists.schemas import (
+    ChecklistInvalidProblem,
+    ChecklistTemplateOut,
+    ChecklistVersionOut,
+    PublishOut,
+)
+from server.errors import PROBLEM_MEDIA_TYPE, InvalidInput
 from server.scopes import Principal
 
 MAX_CHECKLIST_BYTES = 512_000
@@ -29,13 +35,27 @@ class ChecklistController(Controller):
         """One published version with its full canonical content."""
         return await checklist_service.get_version(version_id)
 
-    @post("/", operation_id="publishChecklist", request_max_body_size=MAX_CHECKLIST_BYTES)
+    @post(
+        "/",
+        operation_id="publishChecklist",
+        request_max_body_size=MAX_CHECKLIST_BYTES,
+        responses={
+            422: ResponseSpec(
+                data_container=ChecklistInvalidProblem,
+                generate_examples=False,
+                description="The file does not validate: `issues` lists every problem with its "
+                "line, column and path",
+                media_type=PROBLEM_MEDIA_TYPE,
+            )
+        },
+    )
     async def publish(
         self, request: Request[Principal, None, Any], principal: NamedDependency[Principal]
     ) -> PublishOut:
         """Publish a checklist YAML file (send the file as the raw body, any text content type).
 
-        Every validation error is listed with its line and column. Publishing identical content
+        Every validation error is listed in the 422 problem's `issues` (file, line, column, path,
+        message), not only in its `detail` text. Publishing identical content
         again is a no-op ('unchanged'); different content under a published version is refused.
         """
         body = await request.body()

@@ -1,4 +1,5 @@
-"""Storing evidence files: content-addressed, immutable originals plus a downscaled derivative.
+"""Storing evidence files (content-addressed, immutable originals plus a downscaled derivative)
+and finding the file a screen may show.
 
 Layout under the media directory: ``originals/ab/cd/<sha256>`` and ``derivatives/ab/cd/<sha256>.jpg``.
 A file is written to a temporary name and renamed into place, so a crash never leaves half a file
@@ -8,7 +9,11 @@ under a real hash; the hash is checked against the bytes before anything is writ
 from __future__ import annotations
 
 import hashlib
+import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -19,12 +24,16 @@ from pydantic import BaseModel
 from mobile_api import evidence_files
 from mobile_api.tables import Evidence
 from server import db
-from server.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMedia
+from server.actions import services as action_service
+from server.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from server.inspections import services as inspection_service
 from server.scopes import Principal
 from server.settings import Settings
 from server.storage import content_path, write_immutable
 
 MAX_PIXELS = 60_000_000  # a 60-megapixel photo is already more than any phone takes
+
+log = logging.getLogger("spotcheck.evidence")
 
 
 class EvidenceOut(BaseModel):
@@ -154,3 +163,47 @@ async def metadata(sha256s: list[str]) -> dict[str, dict[str, Any]]:
         Evidence.longitude,
     ).where(Evidence.sha256.is_in(list(sha256s)))
     return {row["sha256"]: dict(row) for row in rows}
+
+
+class EvidenceVariant(StrEnum):
+    screen = "screen"  # the downscaled JPEG (a PDF has none: its original is what is shown)
+    original = "original"  # the bytes as uploaded
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    path: Path
+    media_type: str
+    filename: str
+
+
+async def file_for_screen(
+    *, sha256: str, variant: EvidenceVariant, principal: Principal, settings: Settings
+) -> EvidenceFile:
+    """The file a screen shows for an evidence hash, if the principal may see an inspection or a
+    corrective action that references it. Otherwise not found, and the same answer whether the
+    file exists or not: a hash must not tell that an unannounced inspection is under way."""
+    sha256 = sha256.lower()
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise InvalidInput("Give the evidence file's SHA-256 as 64 hexadecimal characters.")
+    hidden = NotFound(f"No evidence file {sha256} visible to you.")
+    if not (
+        await inspection_service.evidence_visible(sha256, principal)
+        or await action_service.evidence_visible(sha256, principal)
+    ):
+        raise hidden
+    row = await Evidence.select().where(Evidence.sha256 == sha256).first()
+    if row is None:  # referenced, but the phone has not uploaded it yet
+        raise hidden
+    if variant == EvidenceVariant.screen and row["derivative_path"]:
+        relative, media_type, suffix = row["derivative_path"], "image/jpeg", ".jpg"
+    else:
+        relative, media_type = row["original_path"], row["media_type"]
+        suffix = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
+            media_type, ".pdf"
+        )
+    path = settings.media_dir / relative
+    if not await anyio.to_thread.run_sync(path.is_file):
+        log.error("evidence %s is recorded but its file %s is missing", sha256, relative)
+        raise hidden
+    return EvidenceFile(path=path, media_type=media_type, filename=f"{sha256}{suffix}")

@@ -43,37 +43,44 @@ from server.users import services as user_service
 # concurrent one; re-sending a short overlap costs little (the phone upserts by id) and loses nothing.
 CURSOR_OVERLAP = timedelta(seconds=5)
 
-OpHandler = Callable[[Any, Principal, datetime, UUID], Awaitable[dict[str, Any]]]
+# (payload, principal, server receipt time, op id, device clock − server clock for the batch)
+OpHandler = Callable[[Any, Principal, datetime, UUID, timedelta], Awaitable[dict[str, Any]]]
 
 
 async def _start(
-    payload: StartIn, principal: Principal, now: datetime, op_id: UUID
+    payload: StartIn, principal: Principal, now: datetime, op_id: UUID, clock_offset: timedelta
 ) -> dict[str, Any]:
-    return await inspection_service.start(payload, principal=principal, received_at=now)
+    return await inspection_service.start(
+        payload, principal=principal, received_at=now, device_clock_offset=clock_offset
+    )
 
 
 async def _answer(
-    payload: AnswerIn, principal: Principal, now: datetime, op_id: UUID
+    payload: AnswerIn, principal: Principal, now: datetime, op_id: UUID, clock_offset: timedelta
 ) -> dict[str, Any]:
     return await inspection_service.record_answer(
-        payload, principal=principal, received_at=now, op_id=op_id
+        payload,
+        principal=principal,
+        received_at=now,
+        op_id=op_id,
+        device_clock_offset=clock_offset,
     )
 
 
 async def _finding(
-    payload: FindingIn, principal: Principal, now: datetime, op_id: UUID
+    payload: FindingIn, principal: Principal, now: datetime, op_id: UUID, clock_offset: timedelta
 ) -> dict[str, Any]:
     return await inspection_service.add_finding(payload, principal=principal, received_at=now)
 
 
 async def _sign(
-    payload: SignIn, principal: Principal, now: datetime, op_id: UUID
+    payload: SignIn, principal: Principal, now: datetime, op_id: UUID, clock_offset: timedelta
 ) -> dict[str, Any]:
     return await inspection_service.sign(payload, principal=principal, received_at=now)
 
 
 async def _submit(
-    payload: SubmitIn, principal: Principal, now: datetime, op_id: UUID
+    payload: SubmitIn, principal: Principal, now: datetime, op_id: UUID, clock_offset: timedelta
 ) -> dict[str, Any]:
     return await inspection_service.submit(payload, principal=principal, received_at=now)
 
@@ -104,7 +111,10 @@ def payload_hash(op: SyncOp) -> str:
 
 
 async def sync(*, data: SyncIn, principal: Principal) -> SyncOut:
-    results = [await _apply_one(op, data.device_id, principal) for op in data.ops]
+    # The phone's clock against ours, measured on the batch (its `sent_at`), not on each op: an
+    # answer recorded offline two days ago is late, not from a skewed clock.
+    clock_offset = data.sent_at - datetime.now(UTC)
+    results = [await _apply_one(op, data.device_id, principal, clock_offset) for op in data.ops]
     now = datetime.now(UTC)
     return SyncOut(server_time=now, results=results, cursor=encode_cursor(now))
 
@@ -133,7 +143,9 @@ async def _previous(op: SyncOp, principal: Principal, digest: str) -> OpResult |
     )
 
 
-async def _apply_one(op: SyncOp, device_id: str, principal: Principal) -> OpResult:
+async def _apply_one(
+    op: SyncOp, device_id: str, principal: Principal, clock_offset: timedelta
+) -> OpResult:
     digest = payload_hash(op)
     previous = await _previous(op, principal, digest)
     if previous is not None:
@@ -154,7 +166,7 @@ async def _apply_one(op: SyncOp, device_id: str, principal: Principal) -> OpResu
             await SyncOperation.insert(
                 _op_record(op, device_id, principal, digest, OpStatus.applied, {}, now)
             )
-            outcome = await handler(payload, principal, now, op.op_id)
+            outcome = await handler(payload, principal, now, op.op_id, clock_offset)
             await SyncOperation.update({SyncOperation.result: {"result": outcome}}).where(
                 SyncOperation.op_id == op.op_id
             )
@@ -248,9 +260,9 @@ def decode_cursor(cursor: str) -> datetime:
 async def bootstrap(*, principal: Principal) -> BootstrapOut:
     now = datetime.now(UTC)
     me = await user_service.me(principal)
-    assignments = await inspection_service.list_inspections(
-        principal=principal, assigned_to_me=True
-    )
+    assignments = (
+        await inspection_service.list_inspections(principal=principal, assigned_to_me=True)
+    ).items
     open_assignments = [a for a in assignments if a.status.value not in ("closed", "cancelled")]
     version_ids = sorted({a.checklist_version_id for a in open_assignments})
     versions = await checklist_service.get_versions(list(version_ids))

@@ -19,6 +19,7 @@ from server.auth.controllers import AuthController, MeController
 from server.auth.middleware import BearerAuthenticationMiddleware
 from server.errors import EXCEPTION_HANDLERS
 from server.ops import OpsController, package_version
+from server.pagination import TOTAL_COUNT_HEADER
 from server.scopes import Principal
 from server.settings import Settings, load_settings
 from server.units import services as unit_service
@@ -46,7 +47,8 @@ TAGS = [
     Tag(name="plans", description="Sealed plans of unannounced inspections"),
     Tag(name="inspections", description="Inspections, their findings and addenda"),
     Tag(name="actions", description="Corrective actions and their history"),
-    Tag(name="notifications", description="The notification outbox (admin)"),
+    Tag(name="notifications", description="The notification outbox and test messages (admin)"),
+    Tag(name="evidence", description="Evidence files (photos, signatures) for screens"),
     Tag(name="mobile", description="The phone's bootstrap, sync and evidence upload"),
     Tag(name="reports", description="Minutes, summaries, rankings, exports and verification"),
     Tag(name="ops", description="Health and version"),
@@ -92,12 +94,15 @@ def _configure_dependencies(settings: Settings) -> dict[str, Provide]:
 def _route_handlers() -> list[Any]:
     from checklists.controllers import ChecklistController
     from mobile_api.app_files import AppFilesController
-    from mobile_api.controllers import MobileController
+    from mobile_api.controllers import EvidenceController, MobileController
     from reports.controllers import MinutesController, VerifyController
     from reports.summary_controllers import ExportController, ReportController
     from server.actions.controllers import ActionController, FollowUpController
     from server.inspections.controllers import InspectionController
-    from server.notifications.controllers import NotificationController
+    from server.notifications.controllers import (
+        NotificationController,
+        UnitNotificationTestController,
+    )
     from server.plans.controllers import PlanController
 
     return [
@@ -112,7 +117,9 @@ def _route_handlers() -> list[Any]:
         FollowUpController,
         ActionController,
         NotificationController,
+        UnitNotificationTestController,
         MobileController,
+        EvidenceController,
         AppFilesController,
         MinutesController,
         VerifyController,
@@ -180,7 +187,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=_configure_openapi(),
         state=State({"settings": settings}),
         request_max_body_size=settings.request_max_body_bytes,
-        cors_config=CORSConfig(allow_origins=[settings.public_base_url]),
+        cors_config=CORSConfig(
+            allow_origins=[settings.public_base_url], expose_headers=[TOTAL_COUNT_HEADER]
+        ),
         debug=False,
     )
 

@@ -268,15 +268,18 @@ def _notifications_list(args: argparse.Namespace) -> int:
     from server.notifications import services as notification_service
 
     async def work() -> int:
-        rows = await notification_service.list_messages(
+        page = await notification_service.list_messages(
             principal=None, statuses=args.status, limit=args.limit
         )
+        rows = page.items
         for row in rows:
             print(
                 f"{row.id}  {row.status:<8} attempts={row.attempts}/{row.max_attempts} "
                 f"{row.event_type:<24} {row.target}  {row.last_error or ''}"
             )
-        print(f"{len(rows)} notification(s)")
+        print(
+            f"{len(rows)} notification(s)" + (f" of {page.total}" if page.total > len(rows) else "")
+        )
         return 0
 
     return _with_database(settings, work)
@@ -294,9 +297,11 @@ def _notifications_requeue(args: argparse.Namespace) -> int:
         if args.all_dead:
             ids += [
                 row.id
-                for row in await notification_service.list_messages(
-                    principal=None, statuses=["dead"], limit=10_000
-                )
+                for row in (
+                    await notification_service.list_messages(
+                        principal=None, statuses=["dead"], limit=None
+                    )
+                ).items
             ]
         status = 0
         for message_id in ids:

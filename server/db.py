@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -211,6 +212,18 @@ def json_array_source(column: str, key: str, alias: str) -> JsonArraySource:
             f"CROSS JOIN LATERAL json_array_elements({column} -> '{key}') AS {alias}", alias, True
         )
     return JsonArraySource(f", json_each({column}, '$.{key}') AS {alias}", alias, False)
+
+
+def json_text_mentions(column: str, value: str) -> WhereRaw:
+    """Rows whose JSON column holds ``value`` as a whole string anywhere in it (e.g. a hash in a
+    list of evidence hashes), on both engines: the column's text is searched for ``"value"``.
+
+    It reads every row of the table, so keep it for values that are rare and rarely asked about
+    (an evidence hash behind a screen that caches the answer for a year)."""
+    _safe_name(column)
+    if not value.isalnum():
+        raise ValueError(f"unsafe value {value!r}")
+    return WhereRaw(f"CAST({column} AS TEXT) LIKE {{}}", f'%"{value}"%')
 
 
 async def lock_row(table_name: str, row_id: Any) -> None:

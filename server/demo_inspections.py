@@ -235,6 +235,39 @@ async def load_demo_inspections(settings: Settings) -> list[str]:
     notes.append(
         f"drawn plan over Trực Ninh: {len(drawn.targets)} units drawn, {len(carried_out)} inspected"
     )
+    # The draw is random; the demo's unit heads (Việt Hùng, Cát Thành) must have fixes to make
+    # whatever it drew, so the units it left out get a listed visit of their own.
+    missing = [
+        unit_id
+        for unit_id in [await _unit_id("TN-VH"), await _unit_id("TN-CT")]
+        if unit_id not in carried_out
+    ]
+    if missing:
+        listed = await plan_service.create_plan(
+            data=PlanIn(
+                title="Kiểm tra đột xuất theo danh sách – Trực Ninh",
+                checklist_version_id=version.id,
+                scope_unit_id=await _unit_id("TN"),
+                window_start=now - timedelta(days=2),
+                window_end=now + timedelta(days=5),
+                assignment_visibility=AssignmentVisibility.at_creation,
+                teams=[TeamIn(head_id=inspector_two.user_id)],
+                targets=[TargetIn(unit_id=unit_id) for unit_id in missing],
+            ),
+            principal=leader,
+        )
+        for index, target in enumerate(listed.targets):
+            await _carry_out(
+                target.inspection_id,
+                template,
+                inspector_two,
+                settings,
+                seed=10 + index,
+                strictness=[0.85, 0.8][index % 2],
+                unit_representative=representatives[index % 3],
+            )
+            carried_out.append(target.unit_id)
+        notes.append(f"listed plan for the demo's unit heads: {len(missing)} inspected")
 
     # A second visit to the same units, so rankings have units with enough inspections to rank.
     revisit = await plan_service.create_plan(

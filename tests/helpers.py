@@ -150,11 +150,16 @@ def answer_ops(
 
 
 async def sync(
-    client: Any, headers: dict[str, str], ops: list[dict[str, Any]]
+    client: Any,
+    headers: dict[str, str],
+    ops: list[dict[str, Any]],
+    *,
+    clock: timedelta = timedelta(0),
 ) -> list[dict[str, Any]]:
+    """Send a batch from a phone whose clock is `clock` off the server's."""
     response = await client.post(
         "/mobile/v1/sync",
-        json={"device_id": "phone-1", "sent_at": now_iso(), "ops": ops},
+        json={"device_id": "phone-1", "sent_at": now_iso(clock), "ops": ops},
         headers=headers,
     )
     assert response.status_code == 200, response.text

@@ -1,8 +1,9 @@
+import type { VNode } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import type { Me } from "./api/types";
 import { t } from "./i18n";
-import { getKV, type Session } from "./store/db";
+import { appDB, getKV, type Session } from "./store/db";
 import { onChanged } from "./sync/events";
-import { appDB } from "./store/db";
 import { match, navigate, usePath } from "./ui/router";
 import { useLang } from "./ui/hooks";
 import { Shell } from "./ui/Shell";
@@ -14,19 +15,29 @@ import { FindingScreen } from "./screens/Finding";
 import { ReviewScreen } from "./screens/Review";
 import { SignScreen } from "./screens/Sign";
 import { SyncScreen } from "./screens/Sync";
+import { ActionsListScreen } from "./screens/actions/ActionsList";
+import { ActionDetailScreen } from "./screens/actions/ActionDetail";
+import { InspectionDetailScreen } from "./screens/actions/InspectionDetail";
 
-// Screens by role come here as the app grows (unit heads' actions, leaders' dashboards); the
-// shell, the store and the sync engine are shared by all of them.
-function route(path: string) {
-  let params: Record<string, string> | null;
-  if (path === "/" || path === "") return <AssignmentsScreen />;
-  if (path === "/sync") return <SyncScreen />;
-  if ((params = match("/inspections/:id", path))) return <InspectionScreen id={params.id} />;
-  if ((params = match("/inspections/:id/sections/:section", path)))
-    return <SectionScreen id={params.id} sectionKey={params.section} />;
-  if ((params = match("/inspections/:id/findings/new", path))) return <FindingScreen id={params.id} />;
-  if ((params = match("/inspections/:id/review", path))) return <ReviewScreen id={params.id} />;
-  if ((params = match("/inspections/:id/sign", path))) return <SignScreen id={params.id} />;
+type Role = Me["role"];
+type AreaModule = { route: (path: string) => VNode | null };
+
+// Leaders' and admins' screens are separate chunks, loaded by the users who have them; the
+// service worker precaches them too, so they open offline like the rest.
+const AREAS: Partial<Record<Role, () => Promise<AreaModule>>> = {
+  leader: () => import("./screens/leader"),
+  admin: () => import("./screens/admin"),
+};
+
+/** Where each role lands at /app/. */
+export const HOME: Record<Role, string> = {
+  inspector: "/",
+  unit_head: "/actions",
+  leader: "/dashboard",
+  admin: "/admin/units",
+};
+
+function NotFound() {
   return (
     <section class="card">
       <p>{t("notFound")}</p>
@@ -37,16 +48,50 @@ function route(path: string) {
   );
 }
 
+function Area({ role, path }: { role: Role; path: string }) {
+  const [module, setModule] = useState<AreaModule | null>(null);
+  useEffect(() => {
+    void AREAS[role]?.().then((loaded) => setModule(() => loaded));
+  }, [role]);
+  if (!AREAS[role]) return <NotFound />;
+  if (!module) return <p role="status">{t("loading")}</p>;
+  return module.route(path) ?? <NotFound />;
+}
+
+function route(path: string, role: Role) {
+  let params: Record<string, string> | null;
+  if (path === "/" || path === "") {
+    if (role === "inspector") return <AssignmentsScreen />;
+    if (role === "unit_head") return <ActionsListScreen />;
+    return <Area role={role} path={HOME[role]} />;
+  }
+  if (path === "/sync") return <SyncScreen />;
+  if (path === "/actions") return <ActionsListScreen />;
+  if (path === "/reviews") return <ActionsListScreen title="navReviews" only="submitted" />;
+  if ((params = match("/actions/:id", path))) return <ActionDetailScreen id={params.id} />;
+  if ((params = match("/inspections/:id", path))) {
+    return role === "inspector" ? <InspectionScreen id={params.id} /> : <InspectionDetailScreen id={params.id} />;
+  }
+  if ((params = match("/inspections/:id/sections/:section", path)))
+    return <SectionScreen id={params.id} sectionKey={params.section} />;
+  if ((params = match("/inspections/:id/findings/new", path))) return <FindingScreen id={params.id} />;
+  if ((params = match("/inspections/:id/review", path))) return <ReviewScreen id={params.id} />;
+  if ((params = match("/inspections/:id/sign", path))) return <SignScreen id={params.id} />;
+  return <Area role={role} path={path} />;
+}
+
 export function App() {
   useLang();
   const path = usePath();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [me, setMe] = useState<Me | null>(null);
 
   useEffect(() => {
     const load = () =>
-      void appDB()
-        .then((db) => getKV(db, "session"))
-        .then((stored) => setSession(stored ?? null));
+      void appDB().then(async (db) => {
+        setSession((await getKV(db, "session")) ?? null);
+        setMe((await getKV(db, "me")) ?? null);
+      });
     load();
     return onChanged(load);
   }, []);
@@ -65,6 +110,12 @@ export function App() {
       </main>
     );
   }
+  // A link from a message opens here first when logged out; after login the same path shows.
   if (session === null) return <LoginScreen />;
-  return <Shell session={session}>{route(path)}</Shell>;
+  const role: Role = me?.role ?? "inspector";
+  return (
+    <Shell session={session} role={role}>
+      {route(path, role)}
+    </Shell>
+  );
 }

@@ -1,7 +1,8 @@
 // Every string in both languages, with the same placeholders; English is a full catalogue.
 import { describe, expect, it } from "vitest";
-import { en } from "../src/i18n/en";
-import { vi } from "../src/i18n/vi";
+import { catalogues } from "../src/i18n";
+
+const { vi, en } = catalogues;
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
@@ -17,6 +17,7 @@ from server.actions.schemas import (
     ReassignIn,
     TransitionIn,
 )
+from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.plans.schemas import PlanOut
 from server.scopes import Principal
 
@@ -25,7 +26,7 @@ class ActionController(Controller):
     path = "/api/v1/actions"
     tags = ["actions"]
 
-    @get("/", operation_id="listActions")
+    @get("/", operation_id="listActions", response_headers=TOTAL_COUNT_HEADERS)
     async def list_actions(
         self,
         principal: NamedDependency[Principal],
@@ -33,21 +34,29 @@ class ActionController(Controller):
         status: FromQuery[ActionStatus | None] = None,
         overdue: FromQuery[bool | None] = None,
         inspection_id: FromQuery[UUID | None] = None,
-    ) -> list[ActionOut]:
-        """Corrective actions you may see, soonest due first; `overdue=true` for late ones."""
-        return await action_service.list_actions(
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Response[list[ActionOut]]:
+        """Corrective actions you may see, soonest due first; `overdue=true` for late ones.
+        One page of `limit` rows from `offset`; the header `X-Total-Count` has the total."""
+        page = await action_service.list_actions(
             principal=principal,
             unit_id=unit_id,
             status=status,
             overdue=overdue,
             inspection_id=inspection_id,
+            limit=limit,
+            offset=offset,
         )
+        return page_response(page)
 
     @get("/{action_id:uuid}", operation_id="getAction")
     async def get_action(
         self, action_id: FromPath[UUID], principal: NamedDependency[Principal]
     ) -> ActionDetailOut:
-        """One action with its full history."""
+        """One action with its full history, what the finding said and showed (`finding_*`, the
+        "before" of a fix review; the action's own `evidence` is the "after") and the names of
+        the inspected and the responsible unit."""
         return await action_service.get_action(action_id=action_id, principal=principal)
 
     @post("/{action_id:uuid}/transitions", operation_id="transitionAction", status_code=HTTP_200_OK)

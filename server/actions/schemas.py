@@ -89,3 +89,17 @@ class ActionOut(BaseModel):
 
 class ActionDetailOut(ActionOut):
     history: list[ActionEventOut]
+    finding_description: str = Field(
+        description="What the finding says, as recorded (Vietnamese, or as the inspector wrote it)"
+    )
+    finding_description_en: str | None = Field(
+        description="The checklist's English text of the finding; null for hand-written findings"
+    )
+    finding_evidence: list[str] = Field(
+        description="SHA-256 of the finding's photos: the 'before' of a fix review (the action's "
+        "own `evidence` is the 'after'); GET /api/v1/evidence/{sha256} returns them"
+    )
+    inspected_unit_name_vi: str
+    inspected_unit_name_en: str
+    responsible_unit_name_vi: str
+    responsible_unit_name_en: str

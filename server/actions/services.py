@@ -27,6 +27,7 @@ from server.inspections import services as inspection_service
 from server.notifications import services as notification_service
 from server.notifications.messages import local_date, local_time
 from server.notifications.services import Recipient
+from server.pagination import Page, paged
 from server.plans.tables import Plan
 from server.scopes import Principal, Role
 from server.timeutil import aware
@@ -37,11 +38,12 @@ DEFAULT_DUE_DAYS = {"critical": 7, "major": 15, "minor": 30}
 
 
 def action_link(action_id: UUID) -> str:
-    return notification_service.link_to(f"/api/v1/actions/{action_id}")
+    """Where a message about an action sends its reader: the action's screen in the app."""
+    return notification_service.link_to(f"/app/actions/{action_id}")
 
 
 def inspection_link(inspection_id: UUID) -> str:
-    return notification_service.link_to(f"/api/v1/inspections/{inspection_id}")
+    return notification_service.link_to(f"/app/inspections/{inspection_id}")
 
 
 # --- Hooks from the inspection lifecycle (inside its transaction) --------------------------------
@@ -133,7 +135,7 @@ async def on_inspection_signed(
         event_key=f"inspection.minutes_ready:{inspection['id']}",
         recipients=recipients,
         values=await _unit_names(inspection["unit_id"]),
-        link=f"{inspection_link(inspection['id'])}/minutes.pdf",
+        link=inspection_link(inspection["id"]),
         now=now,
         payload={"inspection_id": str(inspection["id"])},
     )
@@ -268,31 +270,41 @@ async def list_actions(
     overdue: bool | None = None,
     inspection_id: UUID | None = None,
     now: datetime | None = None,
-) -> list[ActionOut]:
+    limit: int | None = None,
+    offset: int = 0,
+) -> Page[ActionOut]:
+    """Soonest due first (then by id, so pages never overlap); ``limit=None`` for all rows."""
     now = now or datetime.now(UTC)
-    query = CorrectiveAction.select().where(*await visible_clauses(principal))
+    clauses = await visible_clauses(principal)
     if unit_id is not None:
-        query = query.where(CorrectiveAction.responsible_unit_id == unit_id)
+        clauses.append(CorrectiveAction.responsible_unit_id == unit_id)
     if status is not None:
-        query = query.where(CorrectiveAction.status == status.value)
+        clauses.append(CorrectiveAction.status == status.value)
     if inspection_id is not None:
-        query = query.where(CorrectiveAction.inspection_id == inspection_id)
+        clauses.append(CorrectiveAction.inspection_id == inspection_id)
     if overdue is True:
-        query = query.where(
+        clauses += [
             CorrectiveAction.due_at < now,
             CorrectiveAction.status != ActionStatus.verified.value,
-        )
+        ]
     elif overdue is False:
-        query = query.where(
+        clauses.append(
             (CorrectiveAction.due_at >= now)
             | (CorrectiveAction.status == ActionStatus.verified.value)
         )
-    rows = await query.order_by(CorrectiveAction.due_at).output(load_json=True)
+    total = await CorrectiveAction.count().where(*clauses)
+    query = (
+        CorrectiveAction.select()
+        .where(*clauses)
+        .order_by(CorrectiveAction.due_at, CorrectiveAction.id)
+    )
+    rows = await paged(query, limit=limit, offset=offset).output(load_json=True)
     follow_ups = await _visible_follow_ups(rows, principal)
-    return [
+    items = [
         _out(row, now, follow_up_visible=row["follow_up_inspection_id"] in follow_ups)
         for row in rows
     ]
+    return Page(items=items, total=total)
 
 
 async def _visible_row(action_id: UUID, principal: Principal) -> dict[str, Any]:
@@ -316,11 +328,48 @@ async def get_action(*, action_id: UUID, principal: Principal) -> ActionDetailOu
         .output(load_json=True)
     )
     follow_ups = await _visible_follow_ups([row], principal)
+    # The finding is read unscoped: whoever may see the action may see what it is to fix, also
+    # when it was handed to a unit that cannot see the inspection itself.
+    finding = await inspection_service.finding_brief(row["finding_id"]) or {}
+    units = {
+        unit["id"]: unit
+        for unit in await Unit.select(Unit.id, Unit.name_vi, Unit.name_en).where(
+            Unit.id.is_in([row["inspected_unit_id"], row["responsible_unit_id"]])
+        )
+    }
+    inspected = units.get(row["inspected_unit_id"], {})
+    responsible = units.get(row["responsible_unit_id"], {})
     return ActionDetailOut(
         **_out(
             row, datetime.now(UTC), follow_up_visible=row["follow_up_inspection_id"] in follow_ups
         ).model_dump(),
         history=[ActionEventOut(**event) for event in history],
+        finding_description=finding.get("description") or row["title_vi"],
+        finding_description_en=finding.get("description_en"),
+        finding_evidence=list(finding.get("evidence") or []),
+        inspected_unit_name_vi=inspected.get("name_vi", ""),
+        inspected_unit_name_en=inspected.get("name_en", ""),
+        responsible_unit_name_vi=responsible.get("name_vi", ""),
+        responsible_unit_name_en=responsible.get("name_en", ""),
+    )
+
+
+async def evidence_visible(sha256: str, principal: Principal) -> bool:
+    """Whether an action the principal may see (or its history) carries this evidence file, or
+    the finding it fixes does (the "before" photos its detail shows)."""
+    mentions = db.json_text_mentions
+    clauses = await visible_clauses(principal)
+    if await CorrectiveAction.exists().where(*clauses, mentions("evidence", sha256)):
+        return True
+    event_actions = await ActionEvent.select(ActionEvent.action_id).where(
+        mentions("evidence", sha256)
+    )
+    ids = list({row["action_id"] for row in event_actions})
+    if ids and await CorrectiveAction.exists().where(*clauses, CorrectiveAction.id.is_in(ids)):
+        return True
+    findings = await inspection_service.findings_with_evidence(sha256)
+    return bool(findings) and bool(
+        await CorrectiveAction.exists().where(*clauses, CorrectiveAction.finding_id.is_in(findings))
     )
 
 
@@ -438,7 +487,11 @@ async def _announce_transition(row: dict[str, Any], data: TransitionIn, now: dat
 
 
 async def offline_transition(
-    payload: OfflineTransitionIn, principal: Principal, now: datetime, op_id: UUID
+    payload: OfflineTransitionIn,
+    principal: Principal,
+    now: datetime,
+    op_id: UUID,
+    device_clock_offset: timedelta,
 ) -> dict[str, Any]:
     """The `action_transition` sync op. The phone must say which state it saw; if the action
     moved meanwhile the op is rejected with the current state, never applied on top of it."""

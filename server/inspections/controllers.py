@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -15,6 +15,7 @@ from server.inspections.schemas import (
     InspectionStatus,
     InspectionSummary,
 )
+from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.scopes import Principal
 
 
@@ -22,7 +23,7 @@ class InspectionController(Controller):
     path = "/api/v1/inspections"
     tags = ["inspections"]
 
-    @get("/", operation_id="listInspections")
+    @get("/", operation_id="listInspections", response_headers=TOTAL_COUNT_HEADERS)
     async def list_inspections(
         self,
         principal: NamedDependency[Principal],
@@ -30,16 +31,22 @@ class InspectionController(Controller):
         status: FromQuery[InspectionStatus | None] = None,
         period_from: FromQuery[date | None] = None,
         period_to: FromQuery[date | None] = None,
-    ) -> list[InspectionSummary]:
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Response[list[InspectionSummary]]:
         """Inspections you may see: leaders their subtree, unit heads their unit once an
-        inspection has started, inspectors their assignments."""
-        return await inspection_service.list_inspections(
+        inspection has started, inspectors their assignments; by visit date. One page of
+        `limit` rows from `offset`; the header `X-Total-Count` has the total."""
+        page = await inspection_service.list_inspections(
             principal=principal,
             unit_id=unit_id,
             status=status,
             period_from=period_from,
             period_to=period_to,
+            limit=limit,
+            offset=offset,
         )
+        return page_response(page)
 
     @get("/{inspection_id:uuid}", operation_id="getInspection")
     async def get_inspection(

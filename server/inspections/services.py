@@ -48,6 +48,7 @@ from server.inspections.tables import (
     InspectionMember,
     Signature,
 )
+from server.pagination import Page, paged
 from server.scopes import Principal, Role
 from server.timeutil import aware
 from server.units.tables import Unit
@@ -259,27 +260,32 @@ async def list_inspections(
     period_from: date | None = None,
     period_to: date | None = None,
     assigned_to_me: bool = False,
-) -> list[InspectionSummary]:
+    limit: int | None = None,
+    offset: int = 0,
+) -> Page[InspectionSummary]:
+    """By visit date (then creation, then id, so pages never overlap); ``limit=None`` for all."""
     clauses = await _visible_query(principal, now=datetime.now(UTC))
-    query = Inspection.select().where(*clauses)
     if unit_id is not None:
-        query = query.where(Inspection.unit_id == unit_id)
+        clauses.append(Inspection.unit_id == unit_id)
     if status is not None:
-        query = query.where(Inspection.status == status.value)
+        clauses.append(Inspection.status == status.value)
     if period_from is not None:
-        query = query.where(Inspection.visit_date >= period_from)
+        clauses.append(Inspection.visit_date >= period_from)
     if period_to is not None:
-        query = query.where(Inspection.visit_date <= period_to)
+        clauses.append(Inspection.visit_date <= period_to)
     if assigned_to_me:
-        member_of = await InspectionMember.select(InspectionMember.inspection_id).where(
-            InspectionMember.user_id == principal.user_id
-        )
-        ids = [row["inspection_id"] for row in member_of]
+        ids = await inspections_of_member(principal.user_id)
         if not ids:
-            return []
-        query = query.where(Inspection.id.is_in(ids))
-    rows = await query.order_by(Inspection.visit_date).output(load_json=True)
-    return await _summaries(rows)
+            return Page(items=[], total=0)
+        clauses.append(Inspection.id.is_in(ids))
+    total = await Inspection.count().where(*clauses)
+    query = (
+        Inspection.select()
+        .where(*clauses)
+        .order_by(Inspection.visit_date, Inspection.created_at, Inspection.id)
+    )
+    rows = await paged(query, limit=limit, offset=offset).output(load_json=True)
+    return Page(items=await _summaries(rows), total=total)
 
 
 async def _summaries(rows: list[dict[str, Any]]) -> list[InspectionSummary]:
@@ -371,7 +377,21 @@ async def _touch(inspection_id: UUID, now: datetime, **changes: Any) -> None:
     await Inspection.update(values).where(Inspection.id == inspection_id)
 
 
-async def start(data: StartIn, *, principal: Principal, received_at: datetime) -> dict[str, Any]:
+def _device_clock_offset(
+    device_time: datetime, received_at: datetime, measured: timedelta | None
+) -> timedelta:
+    """The device clock minus ours: as measured on a sync batch when there is one (an op made
+    offline hours ago says nothing about the clock), else from the op's own time."""
+    return measured if measured is not None else device_time - received_at
+
+
+async def start(
+    data: StartIn,
+    *,
+    principal: Principal,
+    received_at: datetime,
+    device_clock_offset: timedelta | None = None,
+) -> dict[str, Any]:
     async with db.write_transaction():
         row = await _team_row(data.inspection_id, principal)
         _require_status(row, NOT_STARTED, "start")
@@ -394,7 +414,9 @@ async def start(data: StartIn, *, principal: Principal, received_at: datetime) -
                 flags.append("outside_geofence")
         else:
             flags.append("unit_location_unknown")
-        skew = (data.device_time - received_at).total_seconds()
+        skew = _device_clock_offset(
+            data.device_time, received_at, device_clock_offset
+        ).total_seconds()
         if abs(skew) > CLOCK_SKEW_LIMIT.total_seconds():
             flags.append("clock_skew")
         if (
@@ -428,7 +450,12 @@ async def start(data: StartIn, *, principal: Principal, received_at: datetime) -
 
 
 async def record_answer(
-    data: AnswerIn, *, principal: Principal, received_at: datetime, op_id: UUID | None
+    data: AnswerIn,
+    *,
+    principal: Principal,
+    received_at: datetime,
+    op_id: UUID | None,
+    device_clock_offset: timedelta | None = None,
 ) -> dict[str, Any]:
     async with db.write_transaction():
         row = await _team_row(data.inspection_id, principal)
@@ -439,9 +466,8 @@ async def record_answer(
         if problems:
             raise InvalidInput("; ".join(f"{p.item_key}: {p.message}" for p in problems))
         # Device time orders answers only when the device's clock is trusted.
-        skewed = abs((data.device_time - received_at).total_seconds()) > (
-            CLOCK_SKEW_LIMIT.total_seconds()
-        )
+        offset = _device_clock_offset(data.device_time, received_at, device_clock_offset)
+        skewed = abs(offset.total_seconds()) > (CLOCK_SKEW_LIMIT.total_seconds())
         ordering_time = received_at if skewed else data.device_time
         stored_value = {
             "value": data.value,
@@ -823,6 +849,38 @@ async def link_follow_up(follow_up_id: UUID, original_id: UUID) -> None:
     await Inspection.update({Inspection.follow_up_of: original_id}).where(
         Inspection.id == follow_up_id
     )
+
+
+async def finding_brief(finding_id: UUID) -> dict[str, Any] | None:
+    """Unscoped: what a finding says and shows, for a corrective action whose scope was checked."""
+    row = (
+        await Finding.select(Finding.description, Finding.description_en, Finding.evidence)
+        .where(Finding.id == finding_id)
+        .first()
+        .output(load_json=True)
+    )
+    return dict(row) if row else None
+
+
+async def findings_with_evidence(sha256: str) -> list[UUID]:
+    """Unscoped ids of the findings that show this evidence file."""
+    rows = await Finding.select(Finding.id).where(db.json_text_mentions("evidence", sha256))
+    return [row["id"] for row in rows]
+
+
+async def evidence_visible(sha256: str, principal: Principal) -> bool:
+    """Whether an inspection the principal may see (the secrecy rule of ``_visible_query``)
+    references this evidence file: in an answer, a finding, a signature or an addendum."""
+    mentions = db.json_text_mentions("evidence", sha256)
+    referencing: set[UUID] = set()
+    for table in (Answer, Finding, Addendum):
+        rows = await table.select(table.inspection_id).where(mentions)
+        referencing.update(row["inspection_id"] for row in rows)
+    signed = await Signature.select(Signature.inspection_id).where(Signature.image_sha256 == sha256)
+    referencing.update(row["inspection_id"] for row in signed)
+    if not referencing:
+        return False
+    return bool(await visible_ids(principal, among=list(referencing)))
 
 
 async def visible_clauses(principal: Principal, *, now: datetime | None = None) -> list[Any]:

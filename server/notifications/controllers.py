@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_200_OK
 
 from server.notifications import services as notification_service
-from server.notifications.services import OutboxOut
+from server.notifications.schemas import NotificationTestOut, OutboxOut
+from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.scopes import Principal
 
 
@@ -16,13 +17,29 @@ class NotificationController(Controller):
     path = "/api/v1/notifications"
     tags = ["notifications"]
 
-    @get("/", operation_id="listNotifications")
+    @get("/", operation_id="listNotifications", response_headers=TOTAL_COUNT_HEADERS)
     async def list_notifications(
-        self, principal: NamedDependency[Principal], status: FromQuery[list[str] | None] = None
-    ) -> list[OutboxOut]:
-        """The outbox, newest first (admin); filter e.g. `?status=failed&status=dead`.
-        Targets are masked."""
-        return await notification_service.list_messages(principal=principal, statuses=status)
+        self,
+        principal: NamedDependency[Principal],
+        status: FromQuery[list[str] | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Response[list[OutboxOut]]:
+        """The outbox of your part of the tree, newest first (admin); filter e.g.
+        `?status=failed&status=dead`. Targets are masked. One page of `limit` rows from
+        `offset`; the header `X-Total-Count` has the total."""
+        page = await notification_service.list_messages(
+            principal=principal, statuses=status, limit=limit, offset=offset
+        )
+        return page_response(page)
+
+    @get("/{message_id:uuid}", operation_id="getNotification")
+    async def get_notification(
+        self, message_id: FromPath[UUID], principal: NamedDependency[Principal]
+    ) -> OutboxOut:
+        """One notification (admin): poll its `status` (pending → sending → sent, or failed →
+        dead), `attempts`, `last_error` and `sent_at`. The target is masked."""
+        return await notification_service.get_message(message_id=message_id, principal=principal)
 
     @post("/{message_id:uuid}/requeue", operation_id="requeueNotification", status_code=HTTP_200_OK)
     async def requeue(
@@ -30,3 +47,17 @@ class NotificationController(Controller):
     ) -> OutboxOut:
         """Send a failed or dead notification again (admin)."""
         return await notification_service.requeue(message_id=message_id, principal=principal)
+
+
+class UnitNotificationTestController(Controller):
+    path = "/api/v1/units"
+    tags = ["notifications"]
+
+    @post("/{unit_id:uuid}/notification-test", operation_id="sendNotificationTest")
+    async def send_test(
+        self, unit_id: FromPath[UUID], principal: NamedDependency[Principal]
+    ) -> NotificationTestOut:
+        """Queue a short test message to every notification target of the unit (admin, your
+        part of the tree); poll each id with GET /api/v1/notifications/{id}. 422 when the unit
+        has no target."""
+        return await notification_service.send_test(unit_id=unit_id, principal=principal)

@@ -103,6 +103,18 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Audit log chain head: {head} ({rows} events).",
         ),
     },
+    "test": {
+        "vi": (
+            "[Spotcheck] Tin nhắn thử",
+            "Đây là tin nhắn thử do {sender} gửi tới kênh thông báo của {unit}. "
+            "Nhận được tin này nghĩa là kênh hoạt động; không cần làm gì thêm.\n{link}",
+        ),
+        "en": (
+            "[Spotcheck] Test message",
+            "This is a test message sent by {sender} to the notification channel of {unit}. "
+            "If you can read it, the channel works; nothing else to do.\n{link}",
+        ),
+    },
     "plan.committed": {
         "vi": (
             "[Spotcheck] Cam kết kế hoạch kiểm tra {plan}",

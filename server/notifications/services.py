@@ -16,10 +16,13 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel
 
 from server import db
-from server.errors import Conflict, NotFound
+from server.audit import services as audit_service
+from server.errors import Conflict, InvalidInput, NotFound
 from server.notifications.messages import render
+from server.notifications.schemas import NotificationTestOut, OutboxOut
 from server.notifications.tables import OutboxMessage
 from server.notify_targets import mask_target
+from server.pagination import Page, paged
 from server.scopes import Principal, Role, require_role
 from server.settings import Settings
 from server.units.tables import Unit
@@ -84,7 +87,30 @@ async def enqueue(
 ) -> int:
     """Queue one message per target of each recipient. Must run in the caller's write transaction.
     Returns how many rows were added (0 when the event was already queued: dedupe by key)."""
-    added = 0
+    added = await enqueue_returning_ids(
+        event_type=event_type,
+        event_key=event_key,
+        recipients=recipients,
+        values=values,
+        link=link,
+        now=now,
+        payload=payload,
+    )
+    return len(added)
+
+
+async def enqueue_returning_ids(
+    *,
+    event_type: str,
+    event_key: str,
+    recipients: list[Recipient],
+    values: dict[str, Any],
+    link: str | None,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> list[UUID]:
+    """:func:`enqueue`, answering the ids of the rows it added."""
+    added: list[UUID] = []
     seen: set[tuple[str, str]] = set()
     for recipient in recipients:
         urls, language = await _targets_of(recipient)
@@ -123,6 +149,7 @@ async def enqueue(
                 payload={
                     "event_key": event_key,
                     "event_type": event_type,
+                    **({"url": link} if link else {}),
                     **(payload or {}),
                 },
                 status=status,
@@ -143,50 +170,72 @@ async def enqueue(
                 .on_conflict(action="DO NOTHING")
                 .returning(OutboxMessage.id)
             )
-            added += len(inserted)
+            added += [row["id"] for row in inserted]
     return added
-
-
-class OutboxOut(BaseModel):
-    id: UUID
-    event_key: str
-    event_type: str
-    recipient_kind: str
-    recipient_id: UUID | None
-    target: str
-    status: str
-    attempts: int
-    max_attempts: int
-    reclaimed_after_lease: int
-    next_attempt_at: datetime
-    last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
 
 
 def _out(row: dict[str, Any]) -> OutboxOut:
     return OutboxOut(**{**row, "target": row["target_masked"]})
 
 
+async def _scope_clauses(principal: Principal | None) -> list[Any]:
+    """The outbox rows an admin may see: messages to units of their subtree and to users homed
+    there; the oversight channel's only for an admin at the root of the tree. (``None``: the
+    operator's CLI, which sees everything.)"""
+    if principal is None:
+        return []
+    require_role(principal, Role.admin)
+    units_below = Unit.select(Unit.id).where(Unit.path.like(f"{principal.home_unit_path}%"))
+    users_below = AppUser.select(AppUser.id).where(AppUser.home_unit_id.is_in(units_below))
+    visible = (
+        (OutboxMessage.recipient_kind == "unit") & OutboxMessage.recipient_id.is_in(units_below)
+    ) | ((OutboxMessage.recipient_kind == "user") & OutboxMessage.recipient_id.is_in(users_below))
+    if principal.home_unit_path.count("/") == 2:  # "/<id>/": the root of the tree
+        visible = visible | (OutboxMessage.recipient_kind == "oversight")
+    return [visible]
+
+
 async def list_messages(
-    *, principal: Principal | None, statuses: list[str] | None = None, limit: int = 200
-) -> list[OutboxOut]:
-    if principal is not None:
-        require_role(principal, Role.admin)
-    query = OutboxMessage.select().order_by(OutboxMessage.created_at, ascending=False).limit(limit)
+    *,
+    principal: Principal | None,
+    statuses: list[str] | None = None,
+    limit: int | None = 200,
+    offset: int = 0,
+) -> Page[OutboxOut]:
+    """Newest first (then by id, so pages never overlap); admins see their part of the tree."""
+    clauses = await _scope_clauses(principal)
     if statuses:
-        query = query.where(OutboxMessage.status.is_in(statuses))
-    return [_out(row) for row in await query.output(load_json=True)]
+        clauses.append(OutboxMessage.status.is_in(statuses))
+    total = await OutboxMessage.count().where(*clauses)
+    query = (
+        OutboxMessage.select()
+        .where(*clauses)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id, ascending=False)
+    )
+    rows = await paged(query, limit=limit, offset=offset).output(load_json=True)
+    return Page(items=[_out(row) for row in rows], total=total)
+
+
+async def get_message(*, message_id: UUID, principal: Principal) -> OutboxOut:
+    row = await _visible_row(message_id, principal)
+    return _out(row)
+
+
+async def _visible_row(message_id: UUID, principal: Principal | None) -> dict[str, Any]:
+    row = (
+        await OutboxMessage.select()
+        .where(OutboxMessage.id == message_id, *await _scope_clauses(principal))
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"No notification {message_id} in your part of the unit tree.")
+    return row
 
 
 async def requeue(*, message_id: UUID, principal: Principal | None) -> OutboxOut:
-    if principal is not None:
-        require_role(principal, Role.admin)
     now = datetime.now(UTC)
     async with db.write_transaction():
-        row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
-        if row is None:
-            raise NotFound(f"No notification {message_id}.")
+        row = await _visible_row(message_id, principal)
         if row["status"] not in ("dead", "failed"):
             raise Conflict(
                 f"Only failed or dead notifications can be requeued; this one is {row['status']}."
@@ -212,3 +261,44 @@ async def requeue(*, message_id: UUID, principal: Principal | None) -> OutboxOut
     updated = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
     assert updated is not None
     return _out(updated)
+
+
+async def send_test(*, unit_id: UUID, principal: Principal) -> NotificationTestOut:
+    """Queue a short test message to every notification target of a unit (admin, in scope), so
+    the admin can watch it go out: the worker delivers it like any other message."""
+    require_role(principal, Role.admin)
+    now = datetime.now(UTC)
+    unit = (
+        await Unit.select(Unit.id, Unit.name_vi, Unit.name_en, Unit.notification_targets)
+        .where(Unit.id == unit_id, Unit.path.like(f"{principal.home_unit_path}%"))
+        .first()
+        .output(load_json=True)
+    )
+    if unit is None:
+        raise NotFound(f"No unit {unit_id} in your part of the unit tree.")
+    if not unit["notification_targets"]:
+        raise InvalidInput(
+            f"Unit {unit['name_vi']} has no notification target to test. Add one first "
+            f"(PATCH /api/v1/units/{unit_id} with notification_targets), then send the test.",
+            extra={"invalid_params": [{"name": "notification_targets", "reason": "empty"}]},
+        )
+    # A key of its own per request: a second test is a second message, never deduplicated away.
+    event_key = f"test:{unit_id}:{uuid4()}"
+    async with db.write_transaction():
+        ids = await enqueue_returning_ids(
+            event_type="test",
+            event_key=event_key,
+            recipients=[Recipient(kind="unit", id=unit_id)],
+            values={"unit": unit["name_vi"], "unit_en": unit["name_en"], "sender": principal.label},
+            link=link_to("/app/"),
+            now=now,
+            payload={"unit_id": str(unit_id)},
+        )
+        await audit_service.record(
+            actor=audit_service.actor_of(principal),
+            action="notification.test",
+            object_type="unit",
+            object_id=unit_id,
+            summary={"event_key": event_key, "messages": len(ids)},
+        )
+    return NotificationTestOut(event_key=event_key, notification_ids=ids)

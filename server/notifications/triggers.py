@@ -150,7 +150,7 @@ async def _daily_digests(settings: Settings, now: datetime) -> int:
                 event_key=event_key,
                 recipients=[Recipient(kind="user", id=leader["id"])],
                 values={"date": today, **counts},
-                link=notification_service.link_to("/api/v1/actions?overdue=true"),
+                link=notification_service.link_to("/app/actions?overdue=true"),
                 now=now,
             )
     return queued

@@ -7,7 +7,7 @@ transaction, in a thread (Apprise is blocking). A worker killed after claiming l
 ``sending``; once the lease expires another worker claims it again and counts it in
 ``reclaimed_after_lease``: delivery is at least once, and receivers dedupe by the event key that
 every message carries (header ``X-Spotcheck-Event-Key`` and payload field ``event_key`` for
-webhooks, the message footer for everything).
+webhooks, the message footer for everything). Webhooks also get the message's link as ``url``.
 """
 
 from __future__ import annotations
@@ -50,19 +50,23 @@ def backoff_delay(attempt: int, *, base: float, rng: random.Random | None = None
     return delay * jitter
 
 
-def url_with_event_key(url: str, event_key: str) -> str:
-    """Webhooks get the event key as a header and a payload field so receivers can dedupe."""
+def url_with_event_key(url: str, event_key: str, link: str | None = None) -> str:
+    """Webhooks get the event key as a header and a payload field so receivers can dedupe, and
+    the message's link (the app's screen for the action or inspection) as the field ``url``."""
     if not url.startswith(WEBHOOK_SCHEMES):
         return url
     separator = "&" if "?" in url else "?"
     key = quote(event_key, safe="")
-    return f"{url}{separator}+X-Spotcheck-Event-Key={key}&:event_key={key}"
+    fields = f"{url}{separator}+X-Spotcheck-Event-Key={key}&:event_key={key}"
+    return f"{fields}&:url={quote(link, safe='')}" if link else fields
 
 
-def send_with_apprise(url: str, subject: str, body: str, event_key: str) -> tuple[bool, str | None]:
+def send_with_apprise(
+    url: str, subject: str, body: str, event_key: str, link: str | None = None
+) -> tuple[bool, str | None]:
     """Blocking: runs in a worker thread. Returns (delivered, error text without secrets)."""
     notifier = apprise.Apprise()
-    if not notifier.add(url_with_event_key(url, event_key)):
+    if not notifier.add(url_with_event_key(url, event_key, link)):
         return False, "the target URL is not valid for Apprise"
     with apprise.LogCapture(level=logging.WARNING) as captured:
         # Our bodies are plain text. Without saying so, Apprise hands them to e-mail as HTML: the
@@ -77,7 +81,7 @@ def send_with_apprise(url: str, subject: str, body: str, event_key: str) -> tupl
     return False, (detail.splitlines()[-1] if detail else "delivery failed")[:500]
 
 
-Sender = Callable[[str, str, str, str], tuple[bool, str | None]]
+Sender = Callable[[str, str, str, str, str | None], tuple[bool, str | None]]
 
 
 class Worker:
@@ -136,7 +140,12 @@ class Worker:
             await self._finish(row, delivered=False, error=row["last_error"] or "no target")
             return
         delivered, error = await anyio.to_thread.run_sync(
-            self.sender, row["target_url"], row["subject"], row["body"], row["event_key"]
+            self.sender,
+            row["target_url"],
+            row["subject"],
+            row["body"],
+            row["event_key"],
+            row["link"],
         )
         await self._finish(row, delivered=delivered, error=error)
 

@@ -8,7 +8,14 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from server.plans import services as plan_service
-from server.plans.schemas import PlanIn, PlanOut, RevealOut, VerifyOut
+from server.plans.schemas import (
+    DrawPreviewIn,
+    DrawPreviewOut,
+    PlanIn,
+    PlanOut,
+    RevealOut,
+    VerifyOut,
+)
 from server.scopes import Principal
 
 
@@ -23,6 +30,15 @@ class PlanController(Controller):
         """Create a sealed plan with listed targets or a risk-weighted draw (leader, admin)."""
         return await plan_service.create_plan(data=data, principal=principal)
 
+    @post("/draw-preview", operation_id="previewDraw", status_code=HTTP_200_OK)
+    async def preview_draw(
+        self, data: JSONBody[DrawPreviewIn], principal: NamedDependency[Principal]
+    ) -> DrawPreviewOut:
+        """What a draw with these inputs would choose from (leader, admin): every candidate unit
+        with its weight and what it comes from, and the units left out and why. Computed as
+        the real draw does; nothing is drawn, sealed or written."""
+        return await plan_service.preview_draw(data=data, principal=principal)
+
     @get("/", operation_id="listPlans")
     async def list_plans(self, principal: NamedDependency[Principal]) -> list[PlanOut]:
         return await plan_service.list_plans(principal=principal)
@@ -31,6 +47,8 @@ class PlanController(Controller):
     async def get_plan(
         self, plan_id: FromPath[UUID], principal: NamedDependency[Principal]
     ) -> PlanOut:
+        """One plan; for a drawn plan each target carries its weight and what it came from, as
+        sealed in the plan document."""
         return await plan_service.get_plan(plan_id=plan_id, principal=principal)
 
     @post("/{plan_id:uuid}/reveal", operation_id="revealPlan", status_code=HTTP_200_OK)

@@ -184,12 +184,33 @@ def canonical_unit_id(value: str | uuid.UUID) -> str:
         raise ValueError(f"unit_id {value!r} is not a UUID") from error
 
 
+class WeightTerms(BaseModel):
+    """The parts of a candidate's weight (formula in the module docstring); ``weight`` is their
+    sum rounded to 4 decimals. Shown to a planner before a draw, and after it from the sealed
+    inputs: the same numbers the draw uses."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base: Decimal
+    score: Decimal = Field(description="From the last score; 3 when never scored")
+    open_actions: Decimal
+    overdue_actions: Decimal
+    critical_findings: Decimal
+    time_since_visit: Decimal = Field(description="One point per year; 2 when never visited")
+    weight: Decimal
+
+
 def risk_weight(inputs: RiskInputs) -> float:
     """The weight of a candidate (formula in the module docstring), exact to 4 decimals."""
     return float(_risk_weight_decimal(inputs))
 
 
 def _risk_weight_decimal(inputs: RiskInputs) -> Decimal:
+    return risk_weight_terms(inputs).weight
+
+
+def risk_weight_terms(inputs: RiskInputs) -> WeightTerms:
+    """Each term of the weight and the weight itself (the draw's own arithmetic)."""
     ctx = _WEIGHT_CONTEXT
     if inputs.last_score is None:
         score_term = _NEVER_SCORED_TERM
@@ -206,18 +227,24 @@ def _risk_weight_decimal(inputs: RiskInputs) -> Decimal:
         _WEIGHT_QUANTUM, context=ctx
     )
 
-    terms = (
-        _BASE_WEIGHT,
-        score_term,
-        _OPEN_ACTION_TERM * min(inputs.open_actions, _OPEN_ACTIONS_CAP),
-        _OVERDUE_ACTION_TERM * min(inputs.overdue_actions, _OVERDUE_ACTIONS_CAP),
-        _CRITICAL_FINDING_TERM * min(inputs.critical_findings_12m, _CRITICAL_FINDINGS_CAP),
-        time_term,
+    open_term = _OPEN_ACTION_TERM * min(inputs.open_actions, _OPEN_ACTIONS_CAP)
+    overdue_term = _OVERDUE_ACTION_TERM * min(inputs.overdue_actions, _OVERDUE_ACTIONS_CAP)
+    critical_term = _CRITICAL_FINDING_TERM * min(
+        inputs.critical_findings_12m, _CRITICAL_FINDINGS_CAP
     )
+    terms = (_BASE_WEIGHT, score_term, open_term, overdue_term, critical_term, time_term)
     total = Decimal(0)
     for term in terms:
         total = ctx.add(total, term)
-    return total.quantize(_WEIGHT_QUANTUM, context=ctx)
+    return WeightTerms(
+        base=_BASE_WEIGHT,
+        score=score_term,
+        open_actions=open_term,
+        overdue_actions=overdue_term,
+        critical_findings=critical_term,
+        time_since_visit=time_term,
+        weight=total.quantize(_WEIGHT_QUANTUM, context=ctx),
+    )
 
 
 def _uniform_for(unit_id: str, *, nonce: str, plan_salt: str) -> Decimal:

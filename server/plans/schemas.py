@@ -63,11 +63,39 @@ class PlanIn(BaseModel):
         return self
 
 
+class WeightTermsOut(BaseModel):
+    """The parts of a draw weight; they add up to the weight (see server/plans/draw.py)."""
+
+    base: float
+    score: float = Field(description="4 × (100 − last score) / 100; 3 when never scored")
+    open_actions: float = Field(description="0.2 per open corrective action, at most 10 counted")
+    overdue_actions: float = Field(description="0.5 per overdue action, at most 10 counted")
+    critical_findings: float = Field(description="1 per critical finding in 12 months, at most 5")
+    time_since_visit: float = Field(description="1 per year since the last visit, at most 2")
+
+
+class RiskOut(BaseModel):
+    """What a unit's draw weight comes from: the draw's inputs and the terms they give."""
+
+    last_score: float | None = Field(description="Total score of the last inspection; null: never")
+    open_actions: int
+    overdue_actions: int
+    critical_findings_12m: int
+    days_since_last_visit: int | None = Field(description="Null when never visited")
+    terms: WeightTermsOut
+
+
 class PlanTargetOut(BaseModel):
     unit_id: UUID
     inspection_id: UUID
     visit_date: date
     status: str
+    weight: float | None = Field(
+        default=None, description="Draw weight, from the sealed plan document; null when listed"
+    )
+    risk: RiskOut | None = Field(
+        default=None, description="What the weight comes from (sealed inputs); null when listed"
+    )
 
 
 class PlanOut(BaseModel):
@@ -107,3 +135,69 @@ class VerifyOut(BaseModel):
     nonce: str | None
     document: dict[str, Any] | None
     explanation: str
+
+
+class DrawPreviewIn(BaseModel):
+    """The inputs of a drawn plan that decide its candidates and their weights."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scope_unit_id: UUID = Field(description="Root of the subtree the targets come from")
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    teams: list[TeamIn] = Field(min_length=1, max_length=50)
+    draw: DrawIn
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> DrawPreviewIn:
+        if self.window_end <= self.window_start:
+            raise ValueError("window_end must be after window_start")
+        return self
+
+
+class DrawCandidateOut(BaseModel):
+    unit_id: UUID
+    code: str
+    name_vi: str
+    name_en: str
+    kind: str
+    weight: float = Field(
+        description="Between 1 and 19; a unit of weight 6 is six times as "
+        "likely to be drawn first as one of weight 1"
+    )
+    chance_first: float = Field(
+        description="weight / sum of all weights: the chance of being "
+        "drawn first (k > 1 draws more, without replacement)"
+    )
+    risk: RiskOut
+
+
+class LeftOutReason(StrEnum):
+    planner_works_there = "planner_works_there"
+    team_member_works_there = "team_member_works_there"
+    inactive = "inactive"
+
+
+class DrawLeftOutOut(BaseModel):
+    unit_id: UUID
+    code: str
+    name_vi: str
+    name_en: str
+    kind: str
+    reasons: list[LeftOutReason]
+    user_ids: list[UUID] = Field(
+        description="The planner and team members who work in the unit or below it"
+    )
+
+
+class DrawPreviewOut(BaseModel):
+    k: int
+    candidate_kinds: list[str]
+    candidate_count: int
+    can_draw: bool = Field(description="Whether a plan with these inputs can be drawn now")
+    problem: str | None = Field(description="Why not, as POST /api/v1/plans would answer")
+    computed_at: datetime = Field(
+        description="The risk facts are as of now; the real draw reads them again when sealing"
+    )
+    candidates: list[DrawCandidateOut] = Field(description="Heaviest first")
+    left_out: list[DrawLeftOutOut]

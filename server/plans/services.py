@@ -7,10 +7,13 @@ can recompute both the draw and the hash.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
 
 from checklists import services as checklist_service
 from server import db
@@ -22,7 +25,21 @@ from server.inspections import services as inspection_service
 from server.notifications import services as notification_service
 from server.notifications.services import Recipient
 from server.plans import draw
-from server.plans.schemas import PlanIn, PlanOut, PlanTargetOut, RevealOut, VerifyOut
+from server.plans.schemas import (
+    DrawCandidateOut,
+    DrawLeftOutOut,
+    DrawPreviewIn,
+    DrawPreviewOut,
+    LeftOutReason,
+    PlanIn,
+    PlanOut,
+    PlanTargetOut,
+    RevealOut,
+    RiskOut,
+    TeamIn,
+    VerifyOut,
+    WeightTermsOut,
+)
 from server.plans.tables import Plan
 from server.scopes import Principal, Role, require_role
 from server.timeutil import aware
@@ -40,7 +57,7 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
     assert scope_row is not None
     if not await checklist_service.version_exists(data.checklist_version_id):
         raise InvalidInput(f"No published checklist version {data.checklist_version_id}.")
-    teams = await _check_teams(data)
+    teams = await _check_teams(data.teams)
     plan_id = uuid4()
     nonce = draw.new_nonce()
     zone = ZoneInfo(scope_row["time_zone"])
@@ -52,15 +69,11 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
         targets = await _listed_targets(data, scope_row["path"], first_day, last_day)
     else:
         assert data.draw is not None
-        candidates, left_out = await _draw_candidates(
-            scope_row["path"], data.draw.candidate_kinds, teams, principal.home_unit_path
-        )
-        if data.draw.k > len(candidates):
-            raise InvalidInput(
-                f"Cannot draw {data.draw.k} units: the scope has only {len(candidates)} active "
-                f"candidate unit(s) of kinds {', '.join(data.draw.candidate_kinds)}"
-                + (f" ({left_out} left out: you or a team member work there)." if left_out else ".")
-            )
+        pool = await _draw_pool(scope_row["path"], data.draw.candidate_kinds, teams, principal)
+        candidates = pool.candidates
+        shortfall = _draw_shortfall(data.draw.k, pool, data.draw.candidate_kinds)
+        if shortfall:
+            raise InvalidInput(shortfall)
         result = draw.draw_units(candidates, data.draw.k, nonce, str(plan_id))
         targets = [(UUID(unit_id), first_day) for unit_id in result.selected_unit_ids]
         draw_section = {
@@ -165,10 +178,10 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-async def _check_teams(data: PlanIn) -> list[list[UUID]]:
+async def _check_teams(team_inputs: list[TeamIn]) -> list[list[UUID]]:
     teams: list[list[UUID]] = []
     seen: set[UUID] = set()
-    for index, team in enumerate(data.teams):
+    for index, team in enumerate(team_inputs):
         members = [team.head_id, *[m for m in team.member_ids if m != team.head_id]]
         for member in members:
             if member in seen:
@@ -218,25 +231,56 @@ async def _listed_targets(
     return result
 
 
-async def _draw_candidates(
-    scope_path: str, kinds: list[str], teams: list[list[UUID]], creator_home_path: str
-) -> tuple[list[draw.RiskInputs], int]:
-    """The units that may be drawn, and how many were left out because the planning leader or a
-    team member works in them (or below them). Leaving those out before the draw, rather than refusing the plan after
-    it, matters: a refusal would let a leader redraw with a fresh, unlogged nonce until a unit is
-    spared, and the sealed draw would no longer be the first one."""
+@dataclass(frozen=True)
+class LeftOut:
+    unit: dict[str, Any]
+    reasons: list[LeftOutReason]
+    user_ids: list[UUID]
+
+
+@dataclass(frozen=True)
+class DrawPool:
+    """The units a draw chooses from (with their risk inputs), and the units of the candidate
+    kinds it leaves out, with the reasons."""
+
+    candidates: list[draw.RiskInputs]
+    units: dict[UUID, dict[str, Any]]
+    left_out: list[LeftOut]
+
+    @property
+    def left_out_for_people(self) -> int:
+        return sum(1 for entry in self.left_out if LeftOutReason.inactive not in entry.reasons)
+
+
+async def _draw_pool(
+    scope_path: str, kinds: list[str], teams: list[list[UUID]], creator: Principal
+) -> DrawPool:
+    """The units that may be drawn, and those left out because they are inactive or the planning
+    leader or a team member works in them (or below them). Leaving those out before the draw,
+    rather than refusing the plan after it, matters: a refusal would let a leader redraw with a
+    fresh, unlogged nonce until a unit is spared, and the sealed draw would no longer be the
+    first one. The preview and the real draw both come through here."""
     if not kinds:
         raise InvalidInput("draw.candidate_kinds must name at least one unit kind.")
-    rows = await Unit.select(Unit.id, Unit.path).where(
-        Unit.path.like(f"{scope_path}%"),
-        Unit.active == True,
-        Unit.kind.is_in(kinds),
-    )
-    home_paths = [*(await _member_home_paths(teams)).values(), creator_home_path]
-    unit_ids = [
-        row["id"] for row in rows if not any(home.startswith(row["path"]) for home in home_paths)
-    ]
-    left_out = len(rows) - len(unit_ids)
+    rows = await Unit.select(
+        Unit.id, Unit.path, Unit.code, Unit.name_vi, Unit.name_en, Unit.kind, Unit.active
+    ).where(Unit.path.like(f"{scope_path}%"), Unit.kind.is_in(kinds))
+    homes = {**(await _member_home_paths(teams)), creator.user_id: creator.home_unit_path}
+    unit_ids: list[UUID] = []
+    left_out: list[LeftOut] = []
+    for row in rows:
+        workers = [user_id for user_id, home in homes.items() if home.startswith(row["path"])]
+        reasons = []
+        if not row["active"]:
+            reasons.append(LeftOutReason.inactive)
+        if creator.user_id in workers:
+            reasons.append(LeftOutReason.planner_works_there)
+        if any(user_id != creator.user_id for user_id in workers):
+            reasons.append(LeftOutReason.team_member_works_there)
+        if reasons:
+            left_out.append(LeftOut(unit=row, reasons=reasons, user_ids=workers))
+        else:
+            unit_ids.append(row["id"])
     now = datetime.now(UTC)
     risk = await inspection_service.risk_facts(unit_ids, now=now)
     for unit_id, counts in (await action_service.risk_facts(unit_ids, now=now)).items():
@@ -244,7 +288,80 @@ async def _draw_candidates(
     candidates = [
         draw.RiskInputs(unit_id=str(unit_id), **risk.get(unit_id, {})) for unit_id in unit_ids
     ]
-    return candidates, left_out
+    return DrawPool(
+        candidates=candidates, units={row["id"]: row for row in rows}, left_out=left_out
+    )
+
+
+def _draw_shortfall(k: int, pool: DrawPool, kinds: list[str]) -> str | None:
+    if k <= len(pool.candidates):
+        return None
+    left_out = pool.left_out_for_people
+    return (
+        f"Cannot draw {k} units: the scope has only {len(pool.candidates)} active "
+        f"candidate unit(s) of kinds {', '.join(kinds)}"
+        + (f" ({left_out} left out: you or a team member work there)." if left_out else ".")
+    )
+
+
+def _risk_out(inputs: draw.RiskInputs) -> RiskOut:
+    terms = draw.risk_weight_terms(inputs)
+    return RiskOut(
+        **inputs.model_dump(exclude={"unit_id"}),
+        terms=WeightTermsOut(**terms.model_dump(exclude={"weight"})),
+    )
+
+
+async def preview_draw(*, data: DrawPreviewIn, principal: Principal) -> DrawPreviewOut:
+    """What a draw with these inputs would choose from, and with which weights, computed by the
+    functions the real draw uses; nothing is sealed, drawn or written."""
+    require_role(principal, Role.leader, Role.admin)
+    scope_unit = await unit_service.get_unit(unit_id=data.scope_unit_id, principal=principal)
+    scope_row = await unit_service.get_unit_unscoped(scope_unit.id)
+    assert scope_row is not None
+    teams = await _check_teams(data.teams)
+    now = datetime.now(UTC)
+    pool = await _draw_pool(scope_row["path"], data.draw.candidate_kinds, teams, principal)
+    weights = {candidate.unit_id: draw.risk_weight(candidate) for candidate in pool.candidates}
+    total_weight = sum(weights.values())
+    candidates = []
+    for candidate in pool.candidates:
+        unit = pool.units[UUID(candidate.unit_id)]
+        candidates.append(
+            DrawCandidateOut(
+                unit_id=unit["id"],
+                code=unit["code"],
+                name_vi=unit["name_vi"],
+                name_en=unit["name_en"],
+                kind=unit["kind"],
+                weight=weights[candidate.unit_id],
+                chance_first=round(weights[candidate.unit_id] / total_weight, 4),
+                risk=_risk_out(candidate),
+            )
+        )
+    candidates.sort(key=lambda entry: (-entry.weight, entry.code))
+    problem = _draw_shortfall(data.draw.k, pool, data.draw.candidate_kinds)
+    return DrawPreviewOut(
+        k=data.draw.k,
+        candidate_kinds=sorted(data.draw.candidate_kinds),
+        candidate_count=len(candidates),
+        can_draw=problem is None,
+        problem=problem,
+        computed_at=now,
+        candidates=candidates,
+        left_out=[
+            DrawLeftOutOut(
+                unit_id=entry.unit["id"],
+                code=entry.unit["code"],
+                name_vi=entry.unit["name_vi"],
+                name_en=entry.unit["name_en"],
+                kind=entry.unit["kind"],
+                reasons=entry.reasons,
+                user_ids=entry.user_ids,
+            )
+            for entry in sorted(pool.left_out, key=lambda entry: entry.unit["path"])
+        ],
+    )
 
 
 async def _member_home_paths(teams: list[list[UUID]]) -> dict[UUID, str]:
@@ -316,11 +433,37 @@ async def get_plan(*, plan_id: UUID, principal: Principal) -> PlanOut:
 
 async def _to_out(row: dict[str, Any]) -> PlanOut:
     inspections = await inspection_service.plan_inspections(row["id"])
+    # A drawn plan's weights come from the inputs sealed in its document, never from today's
+    # facts: they are the numbers the draw used.
+    sealed = _sealed_inputs(row["document"])
+    targets = []
+    for item in inspections:
+        inputs = sealed.get(str(item["unit_id"]))
+        targets.append(
+            PlanTargetOut(
+                **item,
+                weight=draw.risk_weight(inputs) if inputs else None,
+                risk=_risk_out(inputs) if inputs else None,
+            )
+        )
     return PlanOut(
         **{key: value for key, value in row.items() if key not in ("nonce",)},
         nonce=row["nonce"] if row["revealed_at"] else None,
-        targets=[PlanTargetOut(**item) for item in inspections],
+        targets=targets,
     )
+
+
+def _sealed_inputs(document: dict[str, Any] | None) -> dict[str, draw.RiskInputs]:
+    """The draw inputs sealed in a plan document, by unit id (none for a listed plan). A document
+    that no longer parses (tampered with in the database) shows no weights; verify says why."""
+    section = (document or {}).get("draw") or {}
+    try:
+        return {
+            candidate.unit_id: candidate
+            for candidate in (draw.RiskInputs(**entry) for entry in section.get("candidates", []))
+        }
+    except (ValidationError, TypeError):
+        return {}
 
 
 async def list_plans(*, principal: Principal) -> list[PlanOut]:

@@ -2,25 +2,42 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.scopes import Principal, Role
 from server.users import services as user_service
-from server.users.schemas import UserIn, UserOut, UserPatch
+from server.users.schemas import TeamCandidateOut, UserIn, UserOut, UserPatch
 
 
 class UserController(Controller):
     path = "/api/v1/users"
     tags = ["users"]
 
-    @get("/", operation_id="listUsers")
+    @get("/", operation_id="listUsers", response_headers=TOTAL_COUNT_HEADERS)
     async def list_users(
-        self, principal: NamedDependency[Principal], role: FromQuery[Role | None] = None
-    ) -> list[UserOut]:
-        """Users homed in your part of the tree (an inspector sees only themselves)."""
-        return await user_service.list_users(principal=principal, role=role)
+        self,
+        principal: NamedDependency[Principal],
+        role: FromQuery[Role | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Response[list[UserOut]]:
+        """Users homed in your part of the tree (an inspector sees only themselves), by username.
+        One page of `limit` rows from `offset`; the header `X-Total-Count` has the total."""
+        page = await user_service.list_users(
+            principal=principal, role=role, limit=limit, offset=offset
+        )
+        return page_response(page)
+
+    @get("/team-candidates", operation_id="listTeamCandidates")
+    async def team_candidates(
+        self, principal: NamedDependency[Principal]
+    ) -> list[TeamCandidateOut]:
+        """Active inspectors and leaders a leader may put on a team, wherever they are homed
+        (names and home units only). Leaders and admins."""
+        return await user_service.team_candidates(principal=principal)
 
     @get("/{user_id:uuid}", operation_id="getUser")
     async def get_user(

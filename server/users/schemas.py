@@ -68,6 +68,19 @@ class UserOut(BaseModel):
     )
 
 
+class TeamCandidateOut(BaseModel):
+    """Who a leader may put on an inspection team: names and home units only."""
+
+    id: UUID
+    username: str
+    full_name: str
+    role: Role
+    home_unit_id: UUID
+    home_unit_code: str
+    home_unit_name_vi: str
+    home_unit_name_en: str
+
+
 class MeOut(UserOut):
     home_unit_code: str
     home_unit_name_vi: str

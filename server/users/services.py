@@ -12,10 +12,11 @@ from server.audit import services as audit_service
 from server.auth import passwords
 from server.errors import Conflict, InvalidInput, NotFound
 from server.notify_targets import mask_target, unmask_targets, validate_targets
+from server.pagination import Page, paged
 from server.scopes import Principal, Role, require_role
 from server.units import services as unit_service
 from server.units.tables import Unit
-from server.users.schemas import MeOut, UserIn, UserOut, UserPatch
+from server.users.schemas import MeOut, TeamCandidateOut, UserIn, UserOut, UserPatch
 from server.users.tables import AppUser
 
 ROLE_SCOPE_SENTENCES = {
@@ -44,11 +45,58 @@ async def _visible_user_filter(principal: Principal) -> Any:
     return AppUser.home_unit_id.is_in(unit_ids or [principal.home_unit_id])
 
 
-async def list_users(*, principal: Principal, role: Role | None = None) -> list[UserOut]:
-    query = AppUser.select().where(await _visible_user_filter(principal))
+async def list_users(
+    *,
+    principal: Principal,
+    role: Role | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Page[UserOut]:
+    """By username (unique, so pages never overlap); ``limit=None`` for all."""
+    clauses = [await _visible_user_filter(principal)]
     if role is not None:
-        query = query.where(AppUser.role == role.value)
-    return [to_out(row) for row in await query.order_by(AppUser.username)]
+        clauses.append(AppUser.role == role.value)
+    total = await AppUser.count().where(*clauses)
+    query = AppUser.select().where(*clauses).order_by(AppUser.username)
+    rows = await paged(query, limit=limit, offset=offset)
+    return Page(items=[to_out(row) for row in rows], total=total)
+
+
+async def team_candidates(*, principal: Principal) -> list[TeamCandidateOut]:
+    """Active inspectors and leaders anywhere in the tree: inspection teams often come from a
+    provincial office outside the planning leader's subtree (the plan itself checks who may be
+    on it). Only names and home units, nothing a leader could not read on a team roster."""
+    require_role(principal, Role.leader, Role.admin)
+    rows = (
+        await AppUser.select(
+            AppUser.id, AppUser.username, AppUser.full_name, AppUser.role, AppUser.home_unit_id
+        )
+        .where(
+            AppUser.active == True,
+            AppUser.role.is_in([Role.inspector.value, Role.leader.value]),
+        )
+        .order_by(AppUser.full_name)
+    )
+    unit_ids = list({row["home_unit_id"] for row in rows})
+    units = {
+        unit["id"]: unit
+        for unit in await Unit.select(Unit.id, Unit.code, Unit.name_vi, Unit.name_en).where(
+            Unit.id.is_in(unit_ids or [uuid4()])
+        )
+    }
+    return [
+        TeamCandidateOut(
+            id=row["id"],
+            username=row["username"],
+            full_name=row["full_name"],
+            role=row["role"],
+            home_unit_id=row["home_unit_id"],
+            home_unit_code=units[row["home_unit_id"]]["code"],
+            home_unit_name_vi=units[row["home_unit_id"]]["name_vi"],
+            home_unit_name_en=units[row["home_unit_id"]]["name_en"],
+        )
+        for row in rows
+    ]
 
 
 async def _get_row(user_id: UUID, principal: Principal) -> dict[str, Any]:

@@ -509,7 +509,8 @@ def _file_name(text: str) -> str:
 
 @pytest.fixture
 def screenshots(request: pytest.FixtureRequest) -> Screenshots:
-    directory = ARTIFACTS / _file_name(request.node.name)
+    # Per engine: the two passes of `make test` run at the same time.
+    directory = ARTIFACTS / engine_name() / _file_name(request.node.name)
     shutil.rmtree(directory, ignore_errors=True)  # last run's pictures would mix with these
     return Screenshots(directory)
 

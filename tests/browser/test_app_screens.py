@@ -3,6 +3,7 @@ switch, and touch targets a thumb can hit."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.flows import (
@@ -13,6 +14,10 @@ from tests.browser.flows import (
     to_section,
     wait_until_sent,
 )
+
+# Browser tests are about the app; each module runs on one engine (the modules alternate, so both
+# engines serve a real browser), which keeps `make test` within its time budget.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_a_start_without_location_is_possible_and_says_what_the_server_will_flag(
@@ -41,6 +46,7 @@ def test_a_start_without_location_is_possible_and_says_what_the_server_will_flag
 def test_the_english_switch_changes_every_screen_and_is_remembered(
     live_server, phone_context, shot, axe_check
 ) -> None:
+
     inspection_id = plan_visit(live_server, "TN-CT")
     phone = phone_context(latitude=20.2529, longitude=106.2181)
     page = phone.page

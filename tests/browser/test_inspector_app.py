@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.flows import (
@@ -21,6 +22,11 @@ from tests.browser.flows import (
     start,
     wait_until_sent,
 )
+
+# Browser tests are about the app; each module runs on one engine (the modules alternate, so both
+# engines serve a real browser), which keeps `make test` within its time budget.
+pytestmark = pytest.mark.sqlite_only
+
 
 UNIT_NAME = "Xã Phương Định"
 FAILED = {"A5", "B2", "D1", "D7"}  # yes_no, yes_no, percent (partly met), count
@@ -41,6 +47,7 @@ def server_view(live_server: Any, inspection_id: str) -> dict[str, Any]:
 def test_a_whole_inspection_offline_arrives_once_when_the_network_returns(
     live_server, phone_context, shot, axe_check, tmp_path: Path
 ) -> None:
+
     template = shipped_template()
     inspection_id = str(live_server.demo_open_inspection["id"])
     phone = phone_context()

@@ -4,6 +4,7 @@ item and fixed), and a session that expired while the phone was offline."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Route, expect
 
 from tests.browser.flows import (
@@ -19,6 +20,10 @@ from tests.browser.flows import (
     wait_until_sent,
     write_note,
 )
+
+# Browser tests are about the app; each module runs on one engine (the modules alternate, so both
+# engines serve a real browser), which keeps `make test` within its time budget.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_a_response_lost_after_the_server_committed_ends_with_no_duplicate(
@@ -114,6 +119,7 @@ def test_a_refused_change_is_shown_on_its_item_and_can_be_fixed(
 def test_a_session_that_expired_offline_keeps_the_work_and_asks_for_the_password(
     live_server, phone_context, shot
 ) -> None:
+
     inspection_id = plan_visit(live_server, "TN-TDA")
     template = shipped_template()
     phone = phone_context(latitude=20.2617, longitude=106.1975)

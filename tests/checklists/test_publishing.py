@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from checklists.services import SHIPPED_TEMPLATES_DIR
+from checklists.validator import validate_text
 from tests.conftest import World, cli_env, problem_detail, run_cli
 from tests.helpers import create_plan_for
 
@@ -89,3 +90,39 @@ async def test_cli_publish_twice_is_a_no_op_and_changed_content_fails(
     third = run_cli("checklists", "publish", str(edited), env=env)
     assert third.returncode == 1
     assert "already published with different content" in third.stderr
+
+
+async def test_every_validator_issue_is_structured_data_with_line_and_column(
+    client, world: World
+) -> None:
+    admin = await world.login(client, "admin")
+    shipped = SHIPPED.read_text(encoding="utf-8")
+    broken = shipped.replace("points: 4", "points: four", 1)
+    broken = broken.replace("version: 1", "version: 1\nsurprise: true", 1)
+    syntax = shipped.replace("version: 1", "version: [1", 1)
+    bodies = []
+    for text in (broken, syntax):
+        response = await client.post("/api/v1/checklists", content=text.encode(), headers=admin)
+        assert response.status_code == 422
+        assert response.headers["content-type"].startswith("application/problem+json")
+        body = response.json()
+        expected = [issue.model_dump() for issue in validate_text(text, "upload.yaml")]
+        assert expected
+        assert body["issues"] == expected  # every issue, not only those in the detail text
+        for issue in body["issues"]:
+            assert set(issue) == {"file", "line", "column", "path", "message"}
+            assert issue["line"] >= 1 and issue["column"] >= 1
+            assert f"line {issue['line']}, column {issue['column']}" in body["detail"]
+        bodies.append(body)
+    (surprise,) = [i for i in bodies[0]["issues"] if "surprise" in i["path"] + i["message"]]
+    assert broken.splitlines()[surprise["line"] - 1].startswith("surprise")
+    assert surprise["column"] == 1
+
+
+async def test_the_openapi_documents_the_issues_of_a_refused_checklist(client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    refused = schema["paths"]["/api/v1/checklists"]["post"]["responses"]["422"]
+    (content,) = refused["content"].values()
+    reference = content["schema"]["$ref"].rsplit("/", 1)[1]
+    problem = schema["components"]["schemas"][reference]
+    assert "issues" in problem["properties"]

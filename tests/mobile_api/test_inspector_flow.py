@@ -154,7 +154,8 @@ async def test_start_far_away_with_skewed_clock_is_flagged(client, world: World)
         "/mobile/v1/sync",
         json={
             "device_id": "phone-1",
-            "sent_at": now_iso(),
+            # The phone's clock runs two hours ahead: its sending time says so.
+            "sent_at": now_iso(timedelta(hours=2)),
             "ops": [
                 op(
                     "start",

@@ -283,3 +283,47 @@ async def test_comments_join_the_history_and_signing_announces_the_minutes(
     )
     # To the inspected unit and to the leader who made the plan.
     assert sorted(row["recipient_kind"] for row in ready) == ["unit", "user"]
+
+
+async def test_detail_shows_the_finding_before_and_the_fix_after(client, world: World) -> None:
+    notes = {"C1": "Chưa công khai số điện thoại đường dây nóng"}
+    inspection_id = await run_to_signed(client, world, "C1", {"C1"}, notes=notes)
+    head = await world.login(client, "head_c1")
+    (action,) = await actions_of(client, head, inspection_id)
+    detail = (await client.get(f"/api/v1/actions/{action['id']}", headers=head)).json()
+    inspection = (await client.get(f"/api/v1/inspections/{inspection_id}", headers=head)).json()
+    (finding,) = [f for f in inspection["findings"] if f["id"] == action["finding_id"]]
+    # The finding as recorded: the checklist's text with the inspector's note, and in English.
+    assert detail["finding_description"] == finding["description"]
+    assert notes["C1"] in detail["finding_description"]
+    assert detail["finding_description_en"] == finding["description_en"]
+    assert detail["finding_description_en"]
+    assert detail["finding_evidence"] == finding["evidence"] != []
+    assert (detail["inspected_unit_name_vi"], detail["inspected_unit_name_en"]) == (
+        "Đơn vị C1",
+        "Unit C1",
+    )
+    assert detail["responsible_unit_name_vi"] == "Đơn vị C1"
+    # Every field of the list row is still there, unchanged.
+    assert {key: detail[key] for key in action} == action
+    assert detail["evidence"] == []
+
+    after = await upload_evidence(client, head, photo_bytes((10, 200, 10)))
+    await move(client, head, action["id"], "acknowledged")
+    await move(client, head, action["id"], "in_progress")
+    submitted = await move(
+        client, head, action["id"], "submitted", report="Đã niêm yết", evidence=[after]
+    )
+    assert submitted.json()["evidence"] == [after]
+    assert submitted.json()["finding_evidence"] == finding["evidence"]
+
+
+async def test_detail_of_a_hand_written_finding_has_no_english_text(client, world: World) -> None:
+    manual = {"category": "discipline", "severity": "minor", "description": "Cán bộ vắng mặt"}
+    inspection_id = await run_to_signed(client, world, "C1", set(), manual_findings=[manual])
+    leader = await world.login(client, "leader_d1")
+    (action,) = await actions_of(client, leader, inspection_id)
+    detail = (await client.get(f"/api/v1/actions/{action['id']}", headers=leader)).json()
+    assert detail["finding_description"] == "Cán bộ vắng mặt"
+    assert detail["finding_description_en"] is None
+    assert len(detail["finding_evidence"]) == 1

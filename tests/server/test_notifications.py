@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import anyio.to_thread
 import pytest
@@ -20,7 +20,7 @@ from server.notifications.services import Recipient
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
 from server.notifications.worker import Worker
 from server.settings import Settings
-from tests.conftest import World, cli_env, run_cli
+from tests.conftest import World, cli_env, problem_detail, run_cli
 from tests.helpers import photo_bytes, run_to_signed, upload_evidence
 from tests.server.peers import (
     HttpPeer,
@@ -104,7 +104,7 @@ async def test_mail_arrives_in_vietnamese_then_english_for_an_english_unit(
     assert mail.text.splitlines() == [
         f"Đơn vị Đơn vị C1 được giao khắc phục: {action['title_vi']}.",
         f"Mức độ: lớn. Hạn: {due}.",
-        f"Xem và xác nhận: http://testserver.local/api/v1/actions/{action['id']}",
+        f"Xem và xác nhận: http://testserver.local/app/actions/{action['id']}",
         "",
         f"(Mã sự kiện: {event_key})",
     ]
@@ -477,3 +477,213 @@ async def test_triggers_running_on_several_workers_at_once_queue_each_digest_onc
     assert sorted(row["recipient_id"] for row in digests) == sorted(
         [world.users["leader_p"], world.users["leader_d1"]]
     )
+
+
+# --- 8. Links to the app's screens --------------------------------------------------------------
+
+
+async def test_every_message_links_to_the_app_screen_of_its_action_or_inspection(
+    client, world: World, settings: Settings, http_peer: HttpPeer
+) -> None:
+    await set_unit_targets(client, world, "C1", [http_peer.url("/unit")])
+    await set_user_targets(client, world, "head_c1", [http_peer.url("/head")])
+    await set_user_targets(client, world, "leader_d1", [http_peer.url("/leader")])
+    inspection_id = await run_to_signed(client, world, "C1", {"C1"})
+    (action,) = await actions_of(inspection_id)
+    # A worker a day before the due date: it runs the timed triggers (due soon, the digest) too.
+    clock = FakeClock()
+    clock.now = action["due_at"] - timedelta(days=1)
+    await drain(in_process_worker(settings, clock=clock))
+
+    base = "http://testserver.local"
+    expected = {
+        "inspection.started": f"{base}/app/inspections/{inspection_id}",
+        "inspection.minutes_ready": f"{base}/app/inspections/{inspection_id}",
+        "action.assigned": f"{base}/app/actions/{action['id']}",
+        "action.due_soon": f"{base}/app/actions/{action['id']}",
+        "digest.daily": f"{base}/app/actions?overdue=true",
+    }
+    hits = http_peer.received()
+    seen = set()
+    for hit in hits:
+        event_type = hit.body["event_key"].split(":", 1)[0]
+        seen.add(event_type)
+        link = expected[event_type]
+        assert hit.body["url"] == link, (event_type, hit.body)  # a field for webhooks
+        lines = hit.body["message"].splitlines()
+        assert any(line.endswith(link) for line in lines), (event_type, lines)
+    assert seen == set(expected)
+    rows = await outbox_rows()
+    assert {row["event_type"]: row["link"] for row in rows if row["event_type"] in expected} == (
+        expected
+    )
+    assert all(row["payload"]["url"] == row["link"] for row in rows if row["link"])
+
+    # Returned and verified carry the action's link too.
+    head = await login(client, world, "head_c1")
+    inspector = await login(client, world, "inspector")
+    photo = await upload_evidence(client, head, photo_bytes((10, 200, 10)))
+    for to, who, extra in (
+        ("acknowledged", head, {}),
+        ("in_progress", head, {}),
+        ("submitted", head, {"report": "Đã sửa", "evidence": [photo]}),
+        ("returned", inspector, {"comment": "Chưa đủ"}),
+        ("in_progress", head, {}),
+        ("submitted", head, {"report": "Đã sửa lại", "evidence": [photo]}),
+        ("verified", inspector, {}),
+    ):
+        await move(client, who, action["id"], to, **extra)
+    await drain(in_process_worker(settings))
+    moves = [
+        hit
+        for hit in http_peer.received()
+        if hit.body["event_key"].startswith(("action.returned", "action.verified"))
+    ]
+    assert len(moves) == 2
+    for hit in moves:
+        assert hit.body["url"] == f"{base}/app/actions/{action['id']}"
+        assert hit.body["url"] in hit.body["message"]
+
+
+# --- 9. The admin's test message ----------------------------------------------------------------
+
+
+async def test_admin_sends_a_test_message_and_watches_it_be_sent(
+    client, world: World, settings: Settings, http_peer: HttpPeer, smtp_peer: SmtpPeer
+) -> None:
+    await set_unit_targets(
+        client,
+        world,
+        "C1",
+        [http_peer.url("/test-hook", secret=SECRET), smtp_peer.mailto("c1@example.org")],
+    )
+    admin = await login(client, world, "admin")
+    response = await client.post(
+        f"/api/v1/units/{world.units['C1']}/notification-test", headers=admin
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["event_key"].startswith(f"test:{world.units['C1']}:")
+    assert len(body["notification_ids"]) == 2  # one per target of the unit
+
+    async def poll() -> list[dict]:
+        shown = []
+        for message_id in body["notification_ids"]:
+            one = await client.get(f"/api/v1/notifications/{message_id}", headers=admin)
+            assert one.status_code == 200, one.text
+            assert SECRET not in one.text
+            shown.append(one.json())
+        return shown
+
+    before = await poll()
+    assert [(m["status"], m["attempts"], m["sent_at"]) for m in before] == [
+        ("pending", 0, None)
+    ] * 2
+    assert {m["event_type"] for m in before} == {"test"}
+    assert {m["target"] for m in before} == {
+        f"json://spotcheck:****@127.0.0.1:{http_peer.port}/test-hook",
+        f"mailto://127.0.0.1:{smtp_peer.port}/c1%40example.org",
+    }
+
+    await drain(in_process_worker(settings))
+    after = await poll()
+    assert [(m["status"], m["attempts"], m["last_error"]) for m in after] == [("sent", 1, None)] * 2
+    assert all(m["sent_at"] for m in after)
+    (hit,) = http_peer.received()
+    assert hit.body["event_key"] == body["event_key"]
+    assert hit.body["title"] == "[Spotcheck] Tin nhắn thử"
+    assert "Đơn vị C1" in hit.body["message"] and "admin" in hit.body["message"]
+    assert hit.headers["x-token"] == SECRET
+    (mail,) = smtp_peer.received()
+    assert mail.subject == "[Spotcheck] Tin nhắn thử"
+    assert mail.rcpt_tos == ["c1@example.org"]
+
+    # A second test is a second message, never deduplicated into the first.
+    again = await client.post(f"/api/v1/units/{world.units['C1']}/notification-test", headers=admin)
+    assert again.status_code == 201
+    assert again.json()["event_key"] != body["event_key"]
+    assert set(again.json()["notification_ids"]).isdisjoint(body["notification_ids"])
+
+
+async def test_test_message_rules(client, world: World) -> None:
+    admin = await login(client, world, "admin")
+    # No target: a clear 422, and nothing queued.
+    empty = await client.post(f"/api/v1/units/{world.units['C2']}/notification-test", headers=admin)
+    assert empty.status_code == 422
+    assert "no notification target" in problem_detail(empty)
+    assert await outbox_rows() == []
+    # Admins only; an admin elsewhere in the tree does not find the unit.
+    await set_unit_targets(client, world, "C1", ["json://127.0.0.1:9/c1"])
+    for who in ("leader_p", "head_c1"):
+        headers = await login(client, world, who)
+        refused = await client.post(
+            f"/api/v1/units/{world.units['C1']}/notification-test", headers=headers
+        )
+        assert refused.status_code == 403, (who, refused.text)
+    await world.add_user("admin_d2", "admin", "D2")
+    admin_d2 = await login(client, world, "admin_d2")
+    hidden = await client.post(
+        f"/api/v1/units/{world.units['C1']}/notification-test", headers=admin_d2
+    )
+    assert hidden.status_code == 404
+    unknown = await client.post(f"/api/v1/units/{uuid4()}/notification-test", headers=admin_d2)
+    assert unknown.status_code == 404
+
+
+async def test_admins_see_the_notifications_of_their_part_of_the_tree(
+    client, world: World, settings: Settings
+) -> None:
+    await set_unit_targets(client, world, "C1", ["json://127.0.0.1:9/c1"])
+    await set_unit_targets(client, world, "C3", ["json://127.0.0.1:9/c3"])
+    await set_user_targets(client, world, "head_c3", ["json://127.0.0.1:9/head-c3"])
+    await queue_message(world.units["C1"], "action.verified:in-d1:v1")
+    await queue_message(world.units["C3"], "action.verified:in-d2:v1")
+    async with db.write_transaction():
+        await notification_service.enqueue(
+            event_type="action.verified",
+            event_key="action.verified:user-in-d2:v1",
+            recipients=[Recipient(kind="user", id=world.users["head_c3"])],
+            values={"title": "x", "unit": "y", "comment": ""},
+            link=None,
+            now=datetime.now(UTC),
+        )
+    oversight = settings.model_copy(
+        update={"oversight_notification_urls": ["json://127.0.0.1:9/o"]}
+    )
+    try:
+        notification_service.configure(oversight)
+        async with db.write_transaction():
+            await notification_service.enqueue(
+                event_type="plan.committed",
+                event_key="plan.committed:p",
+                recipients=[Recipient(kind="oversight")],
+                values={"plan": "p", "commitment": "c"},
+                link=None,
+                now=datetime.now(UTC),
+            )
+    finally:
+        notification_service.configure(settings)
+    rows = {row["event_key"]: row["id"] for row in await outbox_rows()}
+    assert len(rows) == 4
+
+    async def keys(username: str) -> set[str]:
+        headers = await login(client, world, username)
+        response = await client.get("/api/v1/notifications", headers=headers)
+        assert response.status_code == 200, response.text
+        assert int(response.headers["x-total-count"]) == len(response.json())
+        return {row["event_key"] for row in response.json()}
+
+    assert await keys("admin") == set(rows)  # the root admin also sees the oversight channel
+    await world.add_user("admin_d2", "admin", "D2")
+    assert await keys("admin_d2") == {"action.verified:in-d2:v1", "action.verified:user-in-d2:v1"}
+    admin_d2 = await login(client, world, "admin_d2")
+    for key, message_id in rows.items():
+        one = await client.get(f"/api/v1/notifications/{message_id}", headers=admin_d2)
+        assert one.status_code == (200 if "d2" in key else 404), (key, one.text)
+        requeue = await client.post(f"/api/v1/notifications/{message_id}/requeue", headers=admin_d2)
+        assert requeue.status_code == (409 if "d2" in key else 404), (key, requeue.text)
+    head = await login(client, world, "head_c3")
+    denied = await client.get(
+        f"/api/v1/notifications/{rows['action.verified:in-d2:v1']}", headers=head
+    )
+    assert denied.status_code == 403

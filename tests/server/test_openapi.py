@@ -89,3 +89,22 @@ async def test_public_operations_need_no_token(client: Client, operation_id: str
     operation = by_operation_id(schema, operation_id)
 
     assert effective_security(schema, operation) == []
+
+
+@pytest.mark.parametrize(
+    "operation_id", ["listActions", "listInspections", "listUsers", "listNotifications"]
+)
+async def test_paged_lists_document_limit_offset_and_the_total_header(
+    client: Client, operation_id: str
+) -> None:
+    schema = await fetch_schema(client)
+
+    operation = by_operation_id(schema, operation_id)
+
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert parameters["limit"]["schema"]["default"] == 200
+    assert parameters["limit"]["schema"]["maximum"] == 500
+    assert parameters["offset"]["schema"]["default"] == 0
+    ok = operation["responses"]["200"]
+    assert "X-Total-Count" in ok["headers"]
+    assert ok["content"]["application/json"]["schema"]["type"] == "array"

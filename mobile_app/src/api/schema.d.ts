@@ -175,6 +175,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/evidence/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetEvidence */
+        get: operations["getEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/{name}": {
         parameters: {
             query?: never;
@@ -311,6 +328,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetNotification */
+        get: operations["getNotification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/{message_id}/requeue": {
         parameters: {
             query?: never;
@@ -340,6 +374,23 @@ export interface paths {
         put?: never;
         /** CreatePlan */
         post: operations["createPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/draw-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** PreviewDraw */
+        post: operations["previewDraw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -485,6 +536,23 @@ export interface paths {
         patch: operations["updateUnit"];
         trace?: never;
     };
+    "/api/v1/units/{unit_id}/notification-test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SendTest */
+        post: operations["sendNotificationTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -497,6 +565,23 @@ export interface paths {
         put?: never;
         /** CreateUser */
         post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/team-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TeamCandidates */
+        get: operations["listTeamCandidates"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -652,6 +737,12 @@ export interface components {
             /** Format: date-time */
             due_at: string;
             evidence: string[];
+            /** @description What the finding says, as recorded (Vietnamese, or as the inspector wrote it) */
+            finding_description: string;
+            /** @description The checklist's English text of the finding; null for hand-written findings */
+            finding_description_en: string | null;
+            /** @description SHA-256 of the finding's photos: the 'before' of a fix review (the action's own `evidence` is the 'after'); GET /api/v1/evidence/{sha256} returns them */
+            finding_evidence: string[];
             /** Format: uuid */
             finding_id: string;
             follow_up_inspection_id: string | null;
@@ -660,12 +751,16 @@ export interface components {
             id: string;
             /** Format: uuid */
             inspected_unit_id: string;
+            inspected_unit_name_en: string;
+            inspected_unit_name_vi: string;
             /** Format: uuid */
             inspection_id: string;
             overdue: boolean;
             report: string | null;
             /** Format: uuid */
             responsible_unit_id: string;
+            responsible_unit_name_en: string;
+            responsible_unit_name_vi: string;
             severity: string;
             status: components["schemas"]["ActionStatus"];
             title_en: string;
@@ -809,6 +904,28 @@ export interface components {
             /** Format: date-time */
             server_time: string;
         };
+        /** ChecklistInvalidProblem */
+        ChecklistInvalidProblem: {
+            /** @description The issues in one sentence (the first 20) */
+            detail: string;
+            instance: string;
+            /** @description Every issue, sorted by position */
+            issues: components["schemas"]["ChecklistIssueOut"][];
+            status: number;
+            title: string;
+            type: string;
+        };
+        /** ChecklistIssueOut */
+        ChecklistIssueOut: {
+            /** @description 1-based column */
+            column: number;
+            file: string;
+            /** @description 1-based line of the problem in the uploaded file */
+            line: number;
+            message: string;
+            /** @description Where in the document, e.g. sections[2].items[4].points */
+            path: string;
+        };
         /** ChecklistTemplateOut */
         ChecklistTemplateOut: {
             template_key: string;
@@ -848,12 +965,76 @@ export interface components {
         CommentIn: {
             text: string;
         };
+        /** DrawCandidateOut */
+        DrawCandidateOut: {
+            /** @description weight / sum of all weights: the chance of being drawn first (k > 1 draws more, without replacement) */
+            chance_first: number;
+            code: string;
+            kind: string;
+            name_en: string;
+            name_vi: string;
+            risk: components["schemas"]["RiskOut"];
+            /** Format: uuid */
+            unit_id: string;
+            /** @description Between 1 and 19; a unit of weight 6 is six times as likely to be drawn first as one of weight 1 */
+            weight: number;
+        };
         /** DrawIn */
         DrawIn: {
             /** @description Unit kinds in the scope subtree that may be drawn */
             candidate_kinds?: string[];
             /** @description How many units to draw */
             k: number;
+        };
+        /** DrawLeftOutOut */
+        DrawLeftOutOut: {
+            code: string;
+            kind: string;
+            name_en: string;
+            name_vi: string;
+            reasons: components["schemas"]["LeftOutReason"][];
+            /** Format: uuid */
+            unit_id: string;
+            /** @description The planner and team members who work in the unit or below it */
+            user_ids: string[];
+        };
+        /** DrawPreviewIn */
+        DrawPreviewIn: {
+            draw: components["schemas"]["DrawIn"];
+            /**
+             * Format: uuid
+             * @description Root of the subtree the targets come from
+             */
+            scope_unit_id: string;
+            teams: components["schemas"]["TeamIn"][];
+            /**
+             * Format: date-time
+             * @description datetime with the constraint that the value must have timezone info
+             */
+            window_end: string;
+            /**
+             * Format: date-time
+             * @description datetime with the constraint that the value must have timezone info
+             */
+            window_start: string;
+        };
+        /** DrawPreviewOut */
+        DrawPreviewOut: {
+            /** @description Whether a plan with these inputs can be drawn now */
+            can_draw: boolean;
+            candidate_count: number;
+            candidate_kinds: string[];
+            /** @description Heaviest first */
+            candidates: components["schemas"]["DrawCandidateOut"][];
+            /**
+             * Format: date-time
+             * @description The risk facts are as of now; the real draw reads them again when sealing
+             */
+            computed_at: string;
+            k: number;
+            left_out: components["schemas"]["DrawLeftOutOut"][];
+            /** @description Why not, as POST /api/v1/plans would answer */
+            problem: string | null;
         };
         /** EvidenceOut */
         EvidenceOut: {
@@ -869,6 +1050,12 @@ export interface components {
             uploaded_at: string;
             width: number | null;
         };
+        /**
+         * EvidenceVariant
+         * @default screen
+         * @enum {string}
+         */
+        EvidenceVariant: "screen" | "original";
         /** FindingCountOut */
         FindingCountOut: {
             category: string;
@@ -1033,6 +1220,11 @@ export interface components {
          * @enum {string}
          */
         Language: "vi" | "en";
+        /**
+         * LeftOutReason
+         * @enum {string}
+         */
+        LeftOutReason: "planner_works_there" | "team_member_works_there" | "inactive";
         /** LoginIn */
         LoginIn: {
             /** @default unnamed device */
@@ -1067,6 +1259,13 @@ export interface components {
             is_head: boolean;
             /** Format: uuid */
             user_id: string;
+        };
+        /** NotificationTestOut */
+        NotificationTestOut: {
+            /** @description The test's own event key (one per request) */
+            event_key: string;
+            /** @description One outbox row per notification target of the unit; poll GET /api/v1/notifications/{id} until its status is sent (or failed/dead) */
+            notification_ids: string[];
         };
         /** OpResult */
         OpResult: {
@@ -1105,7 +1304,9 @@ export interface components {
             recipient_kind: string;
             reclaimed_after_lease: number;
             sent_at: string | null;
+            /** @description pending, sending, sent, failed (retried later) or dead */
             status: string;
+            /** @description The target URL with its secrets masked */
             target: string;
         };
         /** PeriodOut */
@@ -1173,11 +1374,15 @@ export interface components {
         PlanTargetOut: {
             /** Format: uuid */
             inspection_id: string;
+            /** @description What the weight comes from (sealed inputs); null when listed */
+            risk?: components["schemas"]["RiskOut"] | null;
             status: string;
             /** Format: uuid */
             unit_id: string;
             /** Format: date */
             visit_date: string;
+            /** @description Draw weight, from the sealed plan document; null when listed */
+            weight?: number | null;
         };
         /** PublishOut */
         PublishOut: {
@@ -1229,6 +1434,17 @@ export interface components {
             plan_id: string;
             /** Format: date-time */
             revealed_at: string;
+        };
+        /** RiskOut */
+        RiskOut: {
+            critical_findings_12m: number;
+            /** @description Null when never visited */
+            days_since_last_visit: number | null;
+            /** @description Total score of the last inspection; null: never */
+            last_score: number | null;
+            open_actions: number;
+            overdue_actions: number;
+            terms: components["schemas"]["WeightTermsOut"];
         };
         /**
          * Role
@@ -1324,6 +1540,19 @@ export interface components {
             unit_id: string;
             /** @description Defaults to the window's first day */
             visit_date?: string | null;
+        };
+        /** TeamCandidateOut */
+        TeamCandidateOut: {
+            full_name: string;
+            home_unit_code: string;
+            /** Format: uuid */
+            home_unit_id: string;
+            home_unit_name_en: string;
+            home_unit_name_vi: string;
+            /** Format: uuid */
+            id: string;
+            role: components["schemas"]["Role"];
+            username: string;
         };
         /** TeamIn */
         TeamIn: {
@@ -1508,6 +1737,20 @@ export interface components {
             name: string;
             version: string;
         };
+        /** WeightTermsOut */
+        WeightTermsOut: {
+            base: number;
+            /** @description 1 per critical finding in 12 months, at most 5 */
+            critical_findings: number;
+            /** @description 0.2 per open corrective action, at most 10 counted */
+            open_actions: number;
+            /** @description 0.5 per overdue action, at most 10 counted */
+            overdue_actions: number;
+            /** @description 4 × (100 − last score) / 100; 3 when never scored */
+            score: number;
+            /** @description 1 per year since the last visit, at most 2 */
+            time_since_visit: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -1524,6 +1767,10 @@ export interface operations {
                 status?: components["schemas"]["ActionStatus"] | null;
                 overdue?: boolean | null;
                 inspection_id?: string | null;
+                /** @description Rows per page (1–500, default 200) */
+                limit?: number;
+                /** @description Rows to skip (default 0) */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -1534,6 +1781,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description How many rows match the filters in all pages together */
+                    "X-Total-Count"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1851,6 +2100,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublishOut"];
                 };
             };
+            /** @description The file does not validate: `issues` lists every problem with its line, column and path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ChecklistInvalidProblem"];
+                };
+            };
         };
     };
     getChecklistVersion: {
@@ -1871,6 +2129,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChecklistVersionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    getEvidence: {
+        parameters: {
+            query?: {
+                variant?: components["schemas"]["EvidenceVariant"];
+            };
+            header?: never;
+            path: {
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description File Download */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    /** @description File size in bytes */
+                    "content-length"?: string;
+                    /** @description Entity tag */
+                    etag?: string;
+                    /** @description Last modified data-time in RFC 2822 format */
+                    "last-modified"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1940,6 +2244,10 @@ export interface operations {
                 status?: components["schemas"]["InspectionStatus"] | null;
                 period_from?: string | null;
                 period_to?: string | null;
+                /** @description Rows per page (1–500, default 200) */
+                limit?: number;
+                /** @description Rows to skip (default 0) */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -1950,6 +2258,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description How many rows match the filters in all pages together */
+                    "X-Total-Count"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2155,6 +2465,10 @@ export interface operations {
         parameters: {
             query?: {
                 status?: string[] | null;
+                /** @description Rows per page (1–500, default 200) */
+                limit?: number;
+                /** @description Rows to skip (default 0) */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -2165,10 +2479,49 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description How many rows match the filters in all pages together */
+                    "X-Total-Count"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OutboxOut"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    getNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2265,6 +2618,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlanOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    previewDraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrawPreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawPreviewOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2717,10 +3109,51 @@ export interface operations {
             };
         };
     };
+    sendNotificationTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTestOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     listUsers: {
         parameters: {
             query?: {
                 role?: components["schemas"]["Role"] | null;
+                /** @description Rows per page (1–500, default 200) */
+                limit?: number;
+                /** @description Rows to skip (default 0) */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -2731,6 +3164,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description How many rows match the filters in all pages together */
+                    "X-Total-Count"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2789,6 +3224,26 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    listTeamCandidates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamCandidateOut"][];
                 };
             };
         };

@@ -18,6 +18,9 @@ export type AnswerOut = S["AnswerOut"];
 export type FindingOut = S["FindingOut"];
 export type SignatureOut = S["SignatureOut"];
 export type UnitBrief = S["UnitBrief"];
+export type ActionOut = S["ActionOut"];
+export type ActionDetailOut = S["ActionDetailOut"];
+export type ActionStatus = S["ActionStatus"];
 
 // Op payloads travel as free-form objects in the schema; their fields are in
 // docs/sync-protocol.md and server/inspections/schemas.py.

@@ -1,7 +1,16 @@
 // Every string the app shows, Vietnamese first. English must have every key Vietnamese has
 // (the type says so), and a test checks that no screen shows a raw key.
-import { vi } from "./vi";
-import { en } from "./en";
+import { vi as coreVi } from "./vi";
+import { en as coreEn } from "./en";
+import * as actions from "./actions";
+import * as leader from "./leader";
+import * as admin from "./admin";
+
+// One catalogue per area (core: the inspector's screens and the shell; actions: unit heads and
+// the fix review; leader; admin), merged here. Each area's English has every key of its
+// Vietnamese, so a missing translation is a type error.
+const vi = { ...coreVi, ...actions.vi, ...leader.vi, ...admin.vi };
+const en: Record<keyof typeof vi, string> = { ...coreEn, ...actions.en, ...leader.en, ...admin.en };
 
 export type Lang = "vi" | "en";
 export type MessageKey = keyof typeof vi;

@@ -1,9 +1,9 @@
 import { useState } from "preact/hooks";
 import { FINDING_CATEGORIES, FINDING_SEVERITIES, type FindingCategory, type FindingSeverity } from "../api/types";
 import { t, type MessageKey } from "../i18n";
-import { preparePhoto } from "../photo";
 import { appDB } from "../store/db";
-import { recordFinding, storeEvidence } from "../store/record";
+import { recordFinding } from "../store/record";
+import { PhotoButton } from "../ui/PhotoButton";
 import { changed } from "../sync/scheduler";
 import { navigate } from "../ui/router";
 import { InspectionHeader, useInspection } from "./Inspection";
@@ -16,7 +16,6 @@ export function FindingScreen({ id }: { id: string }) {
   const [staffName, setStaffName] = useState("");
   const [photos, setPhotos] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   if (view === undefined) return <p role="status">{t("loading")}</p>;
   if (view === null) return <p class="card">{t("notFoundInspection")}</p>;
 
@@ -85,48 +84,17 @@ export function FindingScreen({ id }: { id: string }) {
         <p class="muted small">
           {t("photos")}: {photos.length}
         </p>
-        <input
+        <PhotoButton
           id="finding-photo"
-          class="visually-hidden"
-          type="file"
-          accept="image/*"
-          capture="environment"
-          data-testid="photo-input-finding"
-          onChange={async (event) => {
-            const input = event.target as HTMLInputElement;
-            const file = input.files?.[0];
-            input.value = "";
-            if (!file) return;
-            setBusy(true);
-            try {
-              const photo = await preparePhoto(file);
-              await storeEvidence(await appDB(), {
-                sha256: photo.sha256,
-                blob: photo.blob,
-                mediaType: photo.mediaType,
-                width: photo.width,
-                height: photo.height,
-                createdAt: new Date().toISOString(),
-                uploaded: false,
-                refusal: null,
-              });
-              setPhotos((list) => (list.includes(photo.sha256) ? list : [...list, photo.sha256]));
-            } catch (problem) {
-              setError(t("photoFailed", { reason: problem instanceof Error ? problem.message : String(problem) }));
-            } finally {
-              setBusy(false);
-            }
-          }}
+          testId="photo-input-finding"
+          onPhoto={(sha256) => setPhotos((list) => (list.includes(sha256) ? list : [...list, sha256]))}
         />
-        <label for="finding-photo" class="button button-small">
-          {t("addPhoto")}
-        </label>
         {error ? (
           <p class="error" role="alert">
             {error}
           </p>
         ) : null}
-        <button class="button button-primary button-block" type="submit" disabled={busy}>
+        <button class="button button-primary button-block" type="submit">
           {t("findingSave")}
         </button>
       </form>

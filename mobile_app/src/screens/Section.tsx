@@ -1,6 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
 import { pick, t, type MessageKey } from "../i18n";
-import { preparePhoto, sha256Hex } from "../photo";
 import {
   answerProblem,
   contentOf,
@@ -10,7 +9,8 @@ import {
 } from "../rules/preview";
 import { appDB } from "../store/db";
 import type { InspectionView, ViewAnswer } from "../store/inspection";
-import { recordAnswer, storeEvidence } from "../store/record";
+import { keepImage, recordAnswer } from "../store/record";
+import { PhotoButton } from "../ui/PhotoButton";
 import { changed } from "../sync/scheduler";
 import { Link } from "../ui/Link";
 import { RejectionNote } from "../ui/Rejection";
@@ -322,17 +322,7 @@ function AnswerControl({
           label={label}
           onChange={async (png) => {
             if (!png) return;
-            const sha256 = await sha256Hex(png);
-            await storeEvidence(await appDB(), {
-              sha256,
-              blob: png,
-              mediaType: "image/png",
-              width: null,
-              height: null,
-              createdAt: new Date().toISOString(),
-              uploaded: false,
-              refusal: null,
-            });
+            const sha256 = await keepImage(await appDB(), png, "image/png");
             save({ value: sha256, evidence: [sha256] });
           }}
         />
@@ -357,7 +347,6 @@ function ItemCard({
 }) {
   const answer = view.answers[item.key] ?? EMPTY;
   const [problem, setProblem] = useState<string | null>(null);
-  const [photoState, setPhotoState] = useState<string | null>(null);
   const [noteOpen, setNoteOpen] = useState(Boolean(answer.note));
   const outcome = result.outcome[item.key] ?? "unanswered";
   const evidenceProblems = result.evidenceProblems.filter((entry) => entry.itemKey === item.key);
@@ -392,30 +381,6 @@ function ItemCard({
     changed();
   }
 
-  async function addPhoto(file: File) {
-    setPhotoState(t("photoProcessing"));
-    try {
-      const photo = await preparePhoto(file);
-      await storeEvidence(await appDB(), {
-        sha256: photo.sha256,
-        blob: photo.blob,
-        mediaType: photo.mediaType,
-        width: photo.width,
-        height: photo.height,
-        createdAt: new Date().toISOString(),
-        uploaded: false,
-        refusal: null,
-      });
-      if (!answer.evidence.includes(photo.sha256)) {
-        await save({ evidence: [...answer.evidence, photo.sha256] });
-      }
-      setPhotoState(null);
-    } catch (error) {
-      setPhotoState(t("photoFailed", { reason: error instanceof Error ? error.message : String(error) }));
-    }
-  }
-
-  const inputId = `photo-${item.key}`;
   return (
     <article class={`card item item-${outcome}`} id={`item-${item.key}`} data-item={item.key} data-outcome={outcome} aria-labelledby={`label-${item.key}`}>
       <h3 id={`label-${item.key}`} class="item-title">
@@ -463,29 +428,18 @@ function ItemCard({
           </div>
           {answer.evidence.length < maxPhotos ? (
             <>
-              <input
-                id={inputId}
-                class="visually-hidden"
-                type="file"
-                accept="image/*"
-                capture="environment"
+              <PhotoButton
+                id={`photo-${item.key}`}
+                testId={`photo-input-${item.key}`}
                 disabled={disabled}
-                data-testid={`photo-input-${item.key}`}
-                onChange={(event) => {
-                  const input = event.target as HTMLInputElement;
-                  const file = input.files?.[0];
-                  input.value = "";
-                  if (file) void addPhoto(file);
+                onPhoto={async (sha256) => {
+                  if (!answer.evidence.includes(sha256)) await save({ evidence: [...answer.evidence, sha256] });
                 }}
               />
-              <label for={inputId} class={`button button-small${disabled ? " button-disabled" : ""}`}>
-                {t("addPhoto")}
-              </label>
             </>
           ) : (
             <p class="muted small">{t("photoLimit", { max: maxPhotos })}</p>
           )}
-          {photoState ? <p class="muted small" role="status">{photoState}</p> : null}
         </div>
       ) : null}
       <div class="note">

@@ -1,10 +1,9 @@
 import { useState } from "preact/hooks";
 import type { SignerRole } from "../api/types";
 import { t } from "../i18n";
-import { sha256Hex } from "../photo";
 import { appDB, getKV } from "../store/db";
 import { bothSigned, type InspectionView } from "../store/inspection";
-import { recordSignature, storeEvidence } from "../store/record";
+import { keepImage, recordSignature } from "../store/record";
 import { changed } from "../sync/scheduler";
 import { useLive } from "../ui/hooks";
 import { MinutesLink } from "../ui/Minutes";
@@ -54,17 +53,7 @@ function SignerCard({ view, role, defaultName }: { view: InspectionView; role: S
       });
     } else {
       if (!png) return setError(t("signEmpty"));
-      const sha256 = await sha256Hex(png);
-      await storeEvidence(db, {
-        sha256,
-        blob: png,
-        mediaType: "image/png",
-        width: null,
-        height: null,
-        createdAt: new Date().toISOString(),
-        uploaded: false,
-        refusal: null,
-      });
+      const sha256 = await keepImage(db, png, "image/png");
       await recordSignature(db, {
         inspectionId: view.inspection.id,
         signerRole: role,

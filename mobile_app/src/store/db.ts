@@ -2,6 +2,8 @@
 // here, so a reload, a closed tab or a rebooted phone loses nothing.
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type {
+  ActionDetailOut,
+  ActionOut,
   ChecklistVersionOut,
   FindingCategory,
   FindingSeverity,
@@ -13,7 +15,7 @@ import type {
 } from "../api/types";
 
 export const DB_NAME = "spotcheck";
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 /** The inspector's current answer to one item, as last written on this phone. */
 export interface LocalAnswer {
@@ -143,13 +145,17 @@ export interface SpotcheckDB extends DBSchema {
     indexes: { byStatus: string; byOpId: string; byInspection: string };
   };
   evidence: { key: string; value: StoredEvidence };
+  /** Corrective actions as the server last gave them (list rows, or details with history). */
+  actions: { key: string; value: ActionOut | ActionDetailOut };
 }
 
 export type AppDB = IDBPDatabase<SpotcheckDB>;
 
 export function openAppDB(name: string = DB_NAME): Promise<AppDB> {
   return openDB<SpotcheckDB>(name, DB_VERSION, {
-    upgrade(db) {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 2) db.createObjectStore("actions", { keyPath: "id" });
+      if (oldVersion >= 1) return;
       db.createObjectStore("kv");
       db.createObjectStore("inspections", { keyPath: "id" });
       db.createObjectStore("checklists", { keyPath: "id" });

@@ -1,6 +1,7 @@
 // Every change the user makes: the local record and the op that tells the server, written in
 // one IndexedDB transaction, so there is never a saved answer without its op or the reverse.
 import type { FindingCategory, FindingSeverity, OpType, SignerRole } from "../api/types";
+import { preparePhoto, sha256Hex } from "../photo";
 import type {
   AppDB,
   LocalAnswer,
@@ -225,4 +226,36 @@ export async function storeEvidence(db: AppDB, evidence: StoredEvidence): Promis
   const tx = db.transaction("evidence", "readwrite");
   if (!(await tx.store.get(evidence.sha256))) await tx.store.put(evidence);
   await tx.done;
+}
+
+/** A camera photo, downscaled and hashed on the phone, then kept; returns its hash. */
+export async function keepPhoto(db: AppDB, file: Blob): Promise<string> {
+  const photo = await preparePhoto(file);
+  await storeEvidence(db, {
+    sha256: photo.sha256,
+    blob: photo.blob,
+    mediaType: photo.mediaType,
+    width: photo.width,
+    height: photo.height,
+    createdAt: new Date().toISOString(),
+    uploaded: false,
+    refusal: null,
+  });
+  return photo.sha256;
+}
+
+/** An image made on the phone (a signature), kept as it is; returns its hash. */
+export async function keepImage(db: AppDB, image: Blob, mediaType: string): Promise<string> {
+  const sha256 = await sha256Hex(image);
+  await storeEvidence(db, {
+    sha256,
+    blob: image,
+    mediaType,
+    width: null,
+    height: null,
+    createdAt: new Date().toISOString(),
+    uploaded: false,
+    refusal: null,
+  });
+  return sha256;
 }

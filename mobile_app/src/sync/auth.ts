@@ -112,6 +112,7 @@ export async function logout(db: AppDB): Promise<void> {
     "progress",
     "ops",
     "evidence",
+    "actions",
   ] as const;
   const tx = db.transaction(["kv", ...stores], "readwrite");
   await tx.objectStore("kv").delete("session");

@@ -1,12 +1,14 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { formatDateTime, lang, setLang, t } from "../i18n";
+import type { Me } from "../api/types";
+import { formatDateTime, lang, setLang, t, type MessageKey } from "../i18n";
 import { appDB, EMPTY_SYNC_STATE, getKV, type Session } from "../store/db";
 import { HttpProblem, hasUnsentWork, login, logout, Offline } from "../sync/auth";
 import { notifyChanged } from "../sync/events";
 import { changed, syncNow } from "../sync/scheduler";
 import { useLive, useOnline } from "./hooks";
-import { navigate } from "./router";
+import { Link } from "./Link";
+import { navigate, usePath } from "./router";
 
 const DEVICE_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -117,7 +119,41 @@ function ExpiredBanner({ session }: { session: Session }) {
   );
 }
 
-export function Shell({ session, children }: { session: Session; children: ComponentChildren }) {
+type Role = Me["role"];
+
+const NAV: Record<Role, Array<[string, MessageKey]>> = {
+  inspector: [["/", "navAssignments"]],
+  unit_head: [["/actions", "navActions"]],
+  leader: [
+    ["/dashboard", "navDashboard"],
+    ["/plans", "navPlans"],
+    ["/reviews", "navReviews"],
+    ["/actions", "navActions"],
+  ],
+  admin: [
+    ["/admin/units", "navUnits"],
+    ["/admin/users", "navUsers"],
+    ["/admin/notifications", "navNotifications"],
+    ["/admin/checklists", "navChecklists"],
+  ],
+};
+
+function RoleNav({ role }: { role: Role }) {
+  const links = NAV[role];
+  const path = usePath();
+  if (links.length < 2) return null;
+  return (
+    <nav class="rolenav" aria-label={t("navLabel")}>
+      {links.map(([to, label]) => (
+        <Link key={to} class={path.startsWith(to) ? "rolenav-link rolenav-on" : "rolenav-link"} to={to}>
+          {t(label)}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+export function Shell({ session, role, children }: { session: Session; role: Role; children: ComponentChildren }) {
   const [message, setMessage] = useState<string | null>(null);
   return (
     <>
@@ -162,6 +198,7 @@ export function Shell({ session, children }: { session: Session; children: Compo
         </nav>
       </header>
       <SyncBadge />
+      <RoleNav role={role} />
       <ExpiredBanner session={session} />
       {message ? (
         <div class="banner banner-warn" role="alert">

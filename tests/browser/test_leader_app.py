@@ -1,0 +1,344 @@
+"""The leader's screens in the app, against a live server with the demo: the overview's every
+figure equal to `GET /api/v1/reports/summary` for the same period and subtree (the default
+quarter, then another period from the picker), the summary PDF and an export, the drill-down
+from the ranking to a unit and to one of its inspections; a risk-weighted draw whose candidates'
+weights show before sealing and whose commitment shows after; the reveal refused inside the
+window; the demo's past plan revealed and verified as a match. On a phone and on a desk, with a
+screenshot and an axe check of every screen.
+
+The draw and the past plan are done by the province's leader: the Trực Ninh leader sees only
+users homed in Trực Ninh (the demo's inspectors work at the provincial department), and the
+past plan covers Nam Trực, outside Trực Ninh."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+# Browser tests are about the app; each module runs on one engine (the modules alternate, so both
+# engines serve a real browser), which keeps `make test` within its time budget.
+pytestmark = pytest.mark.postgres_only
+
+
+DISTRICT_LEADER = "lanhdao.trucninh"
+PROVINCE_LEADER = "lanhdao.tinh"
+PASSWORD = "leader-demo-2026"
+DESK = {
+    "viewport": {"width": 1280, "height": 900},
+    "is_mobile": False,
+    "has_touch": False,
+    "device_scale_factor": 1,
+}
+PAST_PLAN = "Kiểm tra đột xuất thị trấn Nam Giang (đã kết thúc)"
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/app/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", name="Tổng quan", level=1)).to_be_visible()
+
+
+def checked(page: Page, shot: Callable[[Page, str], Any], axe_check: Any, step: str) -> None:
+    shot(page, step)
+    violations = axe_check(page)
+    assert not violations, f"{step}:\n{violations.report()}"
+
+
+def vi_number(value: float | None, digits: int = 2) -> str:
+    """A number as the app writes it in Vietnamese (Intl vi-VN, at most `digits` decimals)."""
+    if value is None:
+        return "—"
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    whole, _, fraction = f"{abs(rounded):f}".partition(".")
+    fraction = fraction.rstrip("0")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return ("-" if rounded < 0 else "") + grouped + ("," + fraction if fraction else "")
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def this_quarter() -> tuple[str, str]:
+    start = today().replace(month=(today().month - 1) // 3 * 3 + 1, day=1)
+    end = (start + timedelta(days=95)).replace(day=1) - timedelta(days=1)
+    return start.isoformat(), end.isoformat()
+
+
+def shown_summary(page: Page) -> dict[str, str]:
+    scope = page.get_by_test_id("summary-scope")
+    expect(scope).to_be_visible()
+    return {
+        "unit_id": scope.get_attribute("data-unit") or "",
+        "period_from": scope.get_attribute("data-from") or "",
+        "period_to": scope.get_attribute("data-to") or "",
+    }
+
+
+def texts(locator: Locator) -> list[str]:
+    return [text.strip() for text in locator.all_inner_texts()]
+
+
+def assert_dashboard_matches_the_summary(
+    page: Page, live_server: Any, token: str
+) -> dict[str, Any]:
+    """Every figure on the overview against the summary endpoint for the same selection."""
+    selection = shown_summary(page)
+    response = live_server.api(
+        "GET", f"/api/v1/reports/summary?{urlencode(selection)}", token=token
+    )
+    assert response.status_code == 200, response.text
+    summary = response.json()
+
+    def figure(name: str) -> str:
+        return page.get_by_test_id(f"fig-{name}").inner_text().strip()
+
+    assert figure("done") == vi_number(summary["inspections"]["done"])
+    assert figure("scored") == vi_number(summary["inspections"]["scored"])
+    assert figure("average") == vi_number(summary["average_score"])
+    assert figure("previous-average") == vi_number(summary["previous_average_score"])
+    actions = summary["actions"]
+    assert figure("actions-open") == vi_number(actions["open"])
+    assert figure("actions-overdue") == vi_number(actions["overdue"])
+    assert figure("actions-on-time") == vi_number(actions["verified_on_time"])
+    assert page.get_by_test_id("actions-total").get_attribute("data-value") == str(actions["total"])
+    for tone, count in (
+        ("on-time", actions["verified_on_time"]),
+        ("late", actions["verified_late"]),
+        ("open", actions["open"] - actions["overdue"]),
+        ("overdue", actions["overdue"]),
+    ):
+        assert page.get_by_test_id(f"actions-{tone}").get_attribute("data-value") == str(count)
+
+    bands = page.get_by_test_id("band-row")
+    assert [row.get_attribute("data-band") for row in bands.all()] == [
+        band["key"] or "none" for band in summary["bands"]
+    ]
+    assert texts(bands.get_by_test_id("band-count")) == [
+        vi_number(band["count"]) for band in summary["bands"]
+    ]
+
+    findings = summary["findings"]
+    assert page.get_by_test_id("findings-total").get_attribute("data-value") == str(
+        findings["total"]
+    )
+    for severity in ("critical", "major", "minor"):
+        row = page.locator(f'[data-testid="finding-severity"][data-severity="{severity}"]')
+        count = findings["by_severity"].get(severity, 0)
+        assert row.get_by_test_id("finding-count").inner_text().strip() == vi_number(count)
+    categories = page.get_by_test_id("finding-category")
+    shown = {
+        row.get_attribute("data-category"): row.get_by_test_id("finding-count").inner_text().strip()
+        for row in categories.all()
+    }
+    assert shown == {key: vi_number(count) for key, count in findings["by_category"].items()}
+
+    ranked = summary["ranking"]["ranked"]
+    rows = page.get_by_test_id("rank-row")
+    assert [row.get_attribute("data-unit") for row in rows.all()] == [
+        r["unit"]["id"] for r in ranked
+    ]
+    assert [row.get_by_test_id("rank").get_attribute("data-value") for row in rows.all()] == [
+        str(r["rank"]) for r in ranked
+    ]
+    assert texts(rows.get_by_test_id("rank-score")) == [
+        vi_number(r["average_score"]) for r in ranked
+    ]
+    assert [
+        row.get_by_test_id("rank-change").get_attribute("data-value") for row in rows.all()
+    ] == ["" if r["rank_change"] is None else str(r["rank_change"]) for r in ranked]
+    insufficient = page.get_by_test_id("insufficient-row")
+    assert [row.get_attribute("data-unit") for row in insufficient.all()] == [
+        r["unit"]["id"] for r in summary["ranking"]["insufficient_data"]
+    ]
+
+    results = summary["section_results"]
+    cells = page.get_by_test_id("heat-cell")
+    expected_cells = {}
+    for row in [results["overall"], *results["rows"]]:
+        for cell in row["cells"]:
+            unit = row["unit"]["id"] if row["unit"] else "all"
+            expected_cells[(unit, cell["section_key"])] = cell["average_score"]
+    shown_cells = {
+        (cell.get_attribute("data-unit"), cell.get_attribute("data-section")): cell.inner_text()
+        for cell in cells.all()
+    }
+    assert shown_cells == {
+        key: "—" if score is None else vi_number(score, 0) for key, score in expected_cells.items()
+    }
+    return summary
+
+
+def test_the_leader_reads_the_overview_and_drills_down_to_an_inspection(
+    live_server, phone_context, shot, axe_check
+) -> None:
+    token = live_server.login(DISTRICT_LEADER)
+    me = live_server.api("GET", "/api/v1/me", token=token).json()
+    page = phone_context().page
+    log_in(page, DISTRICT_LEADER)
+
+    # The default: this quarter, my own district.
+    expect(page.get_by_test_id("fig-done")).to_be_visible()
+    assert shown_summary(page) == dict(
+        zip(("unit_id", "period_from", "period_to"), (me["home_unit_id"], *this_quarter()))
+    )
+    assert_dashboard_matches_the_summary(page, live_server, token)
+    checked(page, shot, axe_check, "dashboard-quarter")
+
+    # Another period from the picker: the figures follow. The last 90 days hold the demo's
+    # visits whatever the date.
+    page.get_by_label("Kỳ báo cáo").select_option("last90")
+    scope = page.get_by_test_id("summary-scope")
+    expect(scope).to_have_attribute("data-from", (today() - timedelta(days=89)).isoformat())
+    expect(scope).to_have_attribute("data-to", today().isoformat())
+    summary = assert_dashboard_matches_the_summary(page, live_server, token)
+    assert summary["inspections"]["done"] > 0 and summary["ranking"]["ranked"]
+
+    # The summary PDF and an export, fetched with the token.
+    page.get_by_role("button", name="Mở báo cáo tổng hợp (PDF)").click()
+    expect(page.get_by_test_id("summary-pdf-file")).to_be_visible(timeout=30_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Tải CSV: Phát hiện").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    expect(page.get_by_test_id("leader-error")).to_have_count(0)
+
+    # Drill down: the first unit of the ranking, then one of its inspections.
+    first = summary["ranking"]["ranked"][0]
+    page.get_by_test_id("rank-row").first.get_by_role("link").click()
+    expect(page.get_by_role("heading", name=first["unit"]["name_vi"], level=1)).to_be_visible()
+    visits = live_server.api(
+        "GET",
+        "/api/v1/inspections?"
+        + urlencode(
+            {
+                "unit_id": first["unit"]["id"],
+                "period_from": summary["period"]["period_from"],
+                "period_to": summary["period"]["period_to"],
+            }
+        ),
+        token=token,
+    ).json()
+    expect(page.get_by_test_id("unit-inspection")).to_have_count(len(visits))
+    assert len(visits) == first["inspections"]
+    checked(page, shot, axe_check, "unit")
+    page.get_by_test_id("unit-inspection").first.get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Kết quả kiểm tra")).to_be_visible()
+    expect(page.get_by_role("heading", name=first["unit"]["name_vi"], level=1)).to_be_visible()
+    checked(page, shot, axe_check, "inspection")
+
+    # Back twice: the overview comes back with the period that was chosen.
+    page.go_back()
+    page.go_back()
+    expect(page.get_by_label("Kỳ báo cáo")).to_have_value("last90")
+    assert shown_summary(page)["period_from"] == summary["period"]["period_from"]
+
+    desk = phone_context(**DESK).page
+    log_in(desk, DISTRICT_LEADER)
+    expect(desk.get_by_test_id("fig-done")).to_be_visible()
+    assert_dashboard_matches_the_summary(desk, live_server, token)
+    checked(desk, shot, axe_check, "dashboard-desk")
+
+
+def test_a_leader_draws_a_plan_seeing_the_weights_then_reveals_and_verifies_a_past_one(
+    live_server, phone_context, shot, axe_check
+) -> None:
+    token = live_server.login(PROVINCE_LEADER)
+    units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=token).json()}
+    users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=token).json()}
+    # Nam Trực and kiemtra2: away from the units and the inspector the other browser tests use.
+    scope, head = units["NT"], users["kiemtra2"]
+    page = phone_context().page
+    log_in(page, PROVINCE_LEADER)
+    page.get_by_role("link", name="Kế hoạch", exact=True).click()
+    expect(page.get_by_role("heading", name="Kế hoạch kiểm tra")).to_be_visible()
+    expect(page.get_by_test_id("plan-row").first).to_be_visible()
+    checked(page, shot, axe_check, "plans")
+
+    page.get_by_role("link", name="Lập kế hoạch mới").click()
+    page.get_by_label("Tên kế hoạch").fill("Bốc thăm thử – Nam Trực")
+    page.get_by_label("Địa bàn (chọn đơn vị trong phạm vi này)").select_option(scope["id"])
+    page.get_by_label("Trưởng đoàn").select_option(head["id"])
+    expect(page.get_by_label("Số đơn vị bốc thăm")).to_have_value("1")
+
+    # Before sealing: every candidate with the weight the server's preview gives it.
+    now = datetime.now(UTC)
+    preview = live_server.api(
+        "POST",
+        "/api/v1/plans/draw-preview",
+        token=token,
+        json={
+            "scope_unit_id": scope["id"],
+            "window_start": now.isoformat(),
+            "window_end": (now + timedelta(days=7)).isoformat(),
+            "teams": [{"head_id": head["id"], "member_ids": []}],
+            "draw": {"k": 1, "candidate_kinds": ["commune", "ward", "town", "service_center"]},
+        },
+    ).json()
+    candidates = page.get_by_test_id("preview-candidates").get_by_test_id("candidate")
+    expect(candidates).to_have_count(len(preview["candidates"]))
+    assert preview["candidates"] and preview["can_draw"]
+    shown = {
+        row.get_attribute("data-unit"): row.get_attribute("data-weight") for row in candidates.all()
+    }
+    assert shown == {
+        c["unit_id"]: str(c["weight"]).removesuffix(".0") for c in preview["candidates"]
+    }
+    expect(candidates.first.get_by_test_id("candidate-weight")).to_have_text(
+        vi_number(preview["candidates"][0]["weight"], 4)
+    )
+    checked(page, shot, axe_check, "plan-new-weights")
+
+    # After sealing: the commitment, the drawn unit with its weight.
+    page.get_by_role("button", name="Niêm phong kế hoạch").click()
+    expect(page.get_by_test_id("commitment")).to_be_visible(timeout=15_000)
+    plan_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    plan = live_server.api("GET", f"/api/v1/plans/{plan_id}", token=token).json()
+    expect(page.get_by_test_id("commitment")).to_have_text(plan["commitment"])
+    assert plan["selection"] == "drawn" and len(plan["targets"]) == 1
+    target = plan["targets"][0]
+    expect(page.get_by_test_id("target")).to_have_attribute("data-unit", target["unit_id"])
+    expect(page.get_by_test_id("target-weight")).to_have_attribute(
+        "data-value", str(target["weight"]).removesuffix(".0")
+    )
+    # Inside the window the nonce stays secret: the server's reason is shown.
+    page.get_by_role("button", name="Công bố mã bí mật").click()
+    expect(page.get_by_test_id("reveal-error")).to_contain_text("can be revealed from")
+    page.get_by_role("button", name="Kiểm chứng").click()
+    expect(page.get_by_test_id("verify-result")).to_have_attribute("data-status", "not_revealed")
+    checked(page, shot, axe_check, "plan-sealed")
+
+    # The demo's past plan: revealed, then verified as a match.
+    page.get_by_role("link", name="Kế hoạch", exact=True).click()
+    page.get_by_role("link", name=PAST_PLAN).click()
+    page.get_by_role("button", name="Công bố mã bí mật").click()
+    expect(page.get_by_test_id("nonce")).to_be_visible()
+    page.get_by_role("button", name="Kiểm chứng").click()
+    result = page.get_by_test_id("verify-result")
+    expect(result).to_have_attribute("data-status", "match")
+    expect(result).to_contain_text("Khớp")
+    published = page.get_by_test_id("hash-published").inner_text()
+    assert published == page.get_by_test_id("hash-recomputed").inner_text()
+    assert published == page.get_by_test_id("commitment").inner_text()
+    checked(page, shot, axe_check, "past-plan-verified")
+
+    desk = phone_context(**DESK).page
+    log_in(desk, PROVINCE_LEADER)
+    desk.goto(f"/app/plans/{plan_id}")
+    expect(desk.get_by_test_id("commitment")).to_have_text(plan["commitment"])
+    checked(desk, shot, axe_check, "plan-desk")
+    desk.goto("/app/plans/new")
+    desk.get_by_label("Địa bàn (chọn đơn vị trong phạm vi này)").select_option(scope["id"])
+    desk.get_by_label("Trưởng đoàn").select_option(head["id"])
+    expect(desk.get_by_test_id("preview-candidates").get_by_test_id("candidate")).to_have_count(
+        len(preview["candidates"])
+    )
+    checked(desk, shot, axe_check, "plan-new-desk")
