@@ -20,6 +20,7 @@ export async function cacheActions(db: AppDB, actions: Array<ActionOut | ActionD
   const tx = db.transaction("actions", "readwrite");
   for (const action of actions) {
     const known = await tx.store.get(action.id);
+    if (known && known.version > action.version) continue; // an older copy arrived late
     // A list row must not replace a detail fetched before (its history and photos).
     await tx.store.put(known && isDetail(known) && !isDetail(action) ? { ...known, ...action } : action);
   }

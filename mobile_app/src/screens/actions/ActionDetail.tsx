@@ -165,16 +165,21 @@ export function ActionDetailScreen({ id }: { id: string }) {
 
   useEffect(() => {
     if (!online || pending > 0) return; // the server's copy is fetched again once the moves are sent
+    let current = true; // a slower, older answer must not overwrite what a newer move changed
     void (async () => {
       try {
         const detail = await apiGet<ActionDetailOut>(`/api/v1/actions/${id}`);
+        if (!current) return;
         await cacheActions(await appDB(), [detail]);
         setMissing(false);
         notifyChanged();
       } catch (problem) {
-        if (problem instanceof HttpProblem && problem.status === 404) setMissing(true);
+        if (current && problem instanceof HttpProblem && problem.status === 404) setMissing(true);
       }
     })();
+    return () => {
+      current = false;
+    };
   }, [id, online, pending, tick]);
 
   if (view === undefined) return <p role="status">{t("loading")}</p>;
@@ -252,7 +257,8 @@ export function ActionDetailScreen({ id }: { id: string }) {
           {t(headMove.label)}
         </button>
       ) : null}
-      {isHead && view.status === "in_progress" ? (
+      {/* Open until sent: a status refreshed meanwhile must not close (and empty) the form. */}
+      {isHead && (view.status === "in_progress" || reporting) ? (
         reporting ? (
           <ReportForm view={view} onDone={() => setReporting(false)} />
         ) : (
