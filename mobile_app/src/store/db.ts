@@ -152,7 +152,13 @@ export interface SpotcheckDB extends DBSchema {
 export type AppDB = IDBPDatabase<SpotcheckDB>;
 
 export function openAppDB(name: string = DB_NAME): Promise<AppDB> {
-  return openDB<SpotcheckDB>(name, DB_VERSION, {
+  const opening = openDB<SpotcheckDB>(name, DB_VERSION, {
+    // A newer app (after an update) needs a newer store layout: this old connection steps aside
+    // so its upgrade is not blocked, and a page reloads into the new app.
+    blocking() {
+      void opening.then((db) => db.close());
+      if (typeof window !== "undefined") window.location.reload();
+    },
     upgrade(db, oldVersion) {
       if (oldVersion < 2) db.createObjectStore("actions", { keyPath: "id" });
       if (oldVersion >= 1) return;
@@ -175,6 +181,7 @@ export function openAppDB(name: string = DB_NAME): Promise<AppDB> {
       db.createObjectStore("evidence", { keyPath: "sha256" });
     },
   });
+  return opening;
 }
 
 let shared: Promise<AppDB> | null = null;
