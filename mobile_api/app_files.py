@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -49,7 +50,7 @@ def _gzipped(path: Path, modified_ns: int, size: int) -> bytes:
     return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
 
 
-def _serve(app_dir: Path, relative: str, accept_encoding: str) -> Response[bytes] | File:
+async def _serve(app_dir: Path, relative: str, accept_encoding: str) -> Response[bytes] | File:
     index = app_dir / "index.html"
     if not index.is_file():
         raise ServiceUnavailable(
@@ -71,7 +72,8 @@ def _serve(app_dir: Path, relative: str, accept_encoding: str) -> Response[bytes
     if path.suffix in COMPRESSIBLE and "gzip" in accept_encoding.lower():
         stat = path.stat()
         return Response(
-            content=_gzipped(path, stat.st_mtime_ns, stat.st_size),
+            # Compressed once per file version, in a thread: the event loop serves the API.
+            content=await anyio.to_thread.run_sync(_gzipped, path, stat.st_mtime_ns, stat.st_size),
             media_type=media_type,
             headers={**headers, "content-encoding": "gzip"},
         )
@@ -91,7 +93,7 @@ class AppFilesController(Controller):
     async def index(
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
     ) -> Response[bytes] | File:
-        return _serve(settings.app_dir, "", request.headers.get("accept-encoding", ""))
+        return await _serve(settings.app_dir, "", request.headers.get("accept-encoding", ""))
 
     @get("/app/{path:path}", operation_id="appFile")
     async def file(
@@ -100,6 +102,6 @@ class AppFilesController(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> Response[bytes] | File:
-        return _serve(
+        return await _serve(
             settings.app_dir, path.lstrip("/"), request.headers.get("accept-encoding", "")
         )

@@ -13,7 +13,7 @@ from mobile_api import evidence_service
 from mobile_api import services as mobile_service
 from mobile_api.evidence_service import EvidenceOut, EvidenceVariant
 from mobile_api.schemas import BootstrapOut, ChangesOut, SyncIn, SyncOut
-from server.errors import InvalidInput, PayloadTooLarge
+from server.errors import PayloadTooLarge
 from server.scopes import Principal
 from server.settings import Settings
 
@@ -65,8 +65,7 @@ class MobileController(Controller):
         """Upload one evidence file as the raw body, addressed by its SHA-256 (idempotent).
 
         409 when the body's hash differs, 413 when too large, 415 when not JPEG/PNG/WebP/PDF."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256.lower()):
-            raise InvalidInput("The path must end with the file's SHA-256 as 64 hex characters.")
+        sha256 = evidence_service.checked_sha256(sha256)
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > settings.evidence_max_bytes:
             raise PayloadTooLarge(

@@ -95,6 +95,14 @@ def _process(
     return info, original, derivative
 
 
+def checked_sha256(text: str) -> str:
+    """An evidence address as given in a path, lower-cased; a clear 422 when it is not one."""
+    sha256 = text.lower()
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise InvalidInput("Give the evidence file's SHA-256 as 64 hex characters.")
+    return sha256
+
+
 async def store(
     *, sha256: str, data: bytes, principal: Principal, settings: Settings
 ) -> EvidenceOut:
@@ -183,9 +191,7 @@ async def file_for_screen(
     """The file a screen shows for an evidence hash, if the principal may see an inspection or a
     corrective action that references it. Otherwise not found, and the same answer whether the
     file exists or not: a hash must not tell that an unannounced inspection is under way."""
-    sha256 = sha256.lower()
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        raise InvalidInput("Give the evidence file's SHA-256 as 64 hexadecimal characters.")
+    sha256 = checked_sha256(sha256)
     hidden = NotFound(f"No evidence file {sha256} visible to you.")
     if not (
         await inspection_service.evidence_visible(sha256, principal)

@@ -174,6 +174,48 @@ async def _carry_out(
         )
 
 
+async def _listed_visits(
+    title: str,
+    unit_ids: list[UUID],
+    *,
+    version_id: UUID,
+    template: ChecklistTemplate,
+    leader: Principal,
+    inspector: Principal,
+    settings: Settings,
+    now: datetime,
+    seed: int,
+    strictness: list[float],
+    representatives: list[str],
+) -> list[UUID]:
+    """A listed plan over `unit_ids` in Trực Ninh, each visit carried out to signed minutes;
+    returns the units visited."""
+    plan = await plan_service.create_plan(
+        data=PlanIn(
+            title=title,
+            checklist_version_id=version_id,
+            scope_unit_id=await _unit_id("TN"),
+            window_start=now - timedelta(days=1),
+            window_end=now + timedelta(days=5),
+            assignment_visibility=AssignmentVisibility.at_creation,
+            teams=[TeamIn(head_id=inspector.user_id)],
+            targets=[TargetIn(unit_id=unit_id) for unit_id in unit_ids],
+        ),
+        principal=leader,
+    )
+    for index, target in enumerate(plan.targets):
+        await _carry_out(
+            target.inspection_id,
+            template,
+            inspector,
+            settings,
+            seed=seed + index,
+            strictness=strictness[index % len(strictness)],
+            unit_representative=representatives[index % len(representatives)],
+        )
+    return [target.unit_id for target in plan.targets]
+
+
 async def load_demo_inspections(settings: Settings) -> list[str]:
     if await Plan.count():
         return ["demo inspections already loaded"]
@@ -243,57 +285,36 @@ async def load_demo_inspections(settings: Settings) -> list[str]:
         if unit_id not in carried_out
     ]
     if missing:
-        listed = await plan_service.create_plan(
-            data=PlanIn(
-                title="Kiểm tra đột xuất theo danh sách – Trực Ninh",
-                checklist_version_id=version.id,
-                scope_unit_id=await _unit_id("TN"),
-                window_start=now - timedelta(days=2),
-                window_end=now + timedelta(days=5),
-                assignment_visibility=AssignmentVisibility.at_creation,
-                teams=[TeamIn(head_id=inspector_two.user_id)],
-                targets=[TargetIn(unit_id=unit_id) for unit_id in missing],
-            ),
-            principal=leader,
+        carried_out += await _listed_visits(
+            "Kiểm tra đột xuất theo danh sách – Trực Ninh",
+            missing,
+            version_id=version.id,
+            template=template,
+            leader=leader,
+            inspector=inspector_two,
+            settings=settings,
+            now=now,
+            seed=10,
+            strictness=[0.85, 0.8],
+            representatives=representatives,
         )
-        for index, target in enumerate(listed.targets):
-            await _carry_out(
-                target.inspection_id,
-                template,
-                inspector_two,
-                settings,
-                seed=10 + index,
-                strictness=[0.85, 0.8][index % 2],
-                unit_representative=representatives[index % 3],
-            )
-            carried_out.append(target.unit_id)
         notes.append(f"listed plan for the demo's unit heads: {len(missing)} inspected")
 
     # A second visit to the same units, so rankings have units with enough inspections to rank.
-    revisit = await plan_service.create_plan(
-        data=PlanIn(
-            title="Kiểm tra lại Bộ phận Một cửa – Trực Ninh",
-            checklist_version_id=version.id,
-            scope_unit_id=await _unit_id("TN"),
-            window_start=now - timedelta(days=1),
-            window_end=now + timedelta(days=5),
-            assignment_visibility=AssignmentVisibility.at_creation,
-            teams=[TeamIn(head_id=inspector_two.user_id)],
-            targets=[TargetIn(unit_id=unit_id) for unit_id in carried_out],
-        ),
-        principal=leader,
+    revisited = await _listed_visits(
+        "Kiểm tra lại Bộ phận Một cửa – Trực Ninh",
+        carried_out,
+        version_id=version.id,
+        template=template,
+        leader=leader,
+        inspector=inspector_two,
+        settings=settings,
+        now=now,
+        seed=100,
+        strictness=[0.9, 0.95, 0.8],
+        representatives=representatives[1:] + representatives[:1],
     )
-    for index, target in enumerate(revisit.targets):
-        await _carry_out(
-            target.inspection_id,
-            template,
-            inspector_two,
-            settings,
-            seed=100 + index,
-            strictness=[0.9, 0.95, 0.8][index % 3],
-            unit_representative=representatives[(index + 1) % 3],
-        )
-    notes.append(f"second visits: {len(revisit.targets)} inspections carried out")
+    notes.append(f"second visits: {len(revisited)} inspections carried out")
 
     past = await plan_service.create_plan(
         data=PlanIn(

@@ -37,10 +37,3 @@ export type FindingCategory = (typeof FINDING_CATEGORIES)[number];
 export const FINDING_SEVERITIES = ["critical", "major", "minor"] as const;
 export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
 export type SignerRole = "team_head" | "unit_representative";
-
-/** RFC 9457 problem details, as every error of the server is shaped. */
-export interface Problem {
-  title?: string;
-  status?: number;
-  detail?: string;
-}

@@ -64,6 +64,16 @@ export function pick(text: { vi: string; en: string } | null | undefined): strin
 
 const locales: Record<Lang, string> = { vi: "vi-VN", en: "en-GB" };
 
+/** The server's default zone (SPOTCHECK_TIME_ZONE) for times whose unit the screen does not know. */
+export const DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh";
+
+/** The day a moment falls on in `timeZone`, e.g. "08/12/2026". */
+export function formatDay(iso: string, timeZone: string = DEFAULT_TIME_ZONE): string {
+  return new Intl.DateTimeFormat(locales[current], { timeZone, day: "2-digit", month: "2-digit", year: "numeric" }).format(
+    new Date(iso),
+  );
+}
+
 /** A moment in the unit's time zone, e.g. "08:15, 30/11/2026". */
 export function formatDateTime(iso: string | null | undefined, timeZone: string): string {
   if (!iso) return "—";

@@ -3,7 +3,7 @@ import { FINDING_CATEGORIES, FINDING_SEVERITIES, type FindingCategory, type Find
 import { t, type MessageKey } from "../i18n";
 import { appDB } from "../store/db";
 import { recordFinding } from "../store/record";
-import { PhotoButton } from "../ui/PhotoButton";
+import { PhotoButton, withPhoto } from "../ui/PhotoButton";
 import { changed } from "../sync/scheduler";
 import { navigate } from "../ui/router";
 import { InspectionHeader, useInspection } from "./Inspection";
@@ -87,7 +87,7 @@ export function FindingScreen({ id }: { id: string }) {
         <PhotoButton
           id="finding-photo"
           testId="photo-input-finding"
-          onPhoto={(sha256) => setPhotos((list) => (list.includes(sha256) ? list : [...list, sha256]))}
+          onPhoto={(sha256) => setPhotos(withPhoto(sha256))}
         />
         {error ? (
           <p class="error" role="alert">

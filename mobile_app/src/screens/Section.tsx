@@ -122,87 +122,67 @@ function parseInteger(text: string): number | null | "invalid" {
   return Number.isInteger(number) && number >= 0 ? number : "invalid";
 }
 
-function PercentControl({
-  item,
-  answer,
-  save,
-  disabled,
-  setProblem,
-}: {
+/** What every answer control gets: the item, its saved answer, and how to save or complain. */
+interface ControlProps {
   item: ChecklistItem;
   answer: ViewAnswer;
   save: (change: Change) => void;
   disabled: boolean;
   setProblem: (message: string | null) => void;
-}) {
-      const [numerator, setNumerator] = useState(answer.numerator === null ? "" : String(answer.numerator));
-      const [denominator, setDenominator] = useState(answer.denominator === null ? "" : String(answer.denominator));
-      const commit = (nextNumerator: string, nextDenominator: string) => {
-        const top = parseInteger(nextNumerator);
-        const bottom = parseInteger(nextDenominator);
-        if (top === "invalid" || bottom === "invalid") {
-          setProblem(t("invalidAnswer", { message: "0, 1, 2…" }));
-          return;
-        }
-        if (top === null || bottom === null) return; // wait for the other field
-        const problem = answerProblem(item, { value: null, numerator: top, denominator: bottom, photo_count: 0, note: null });
-        if (problem) {
-          setProblem(t("invalidAnswer", { message: problem }));
-          return;
-        }
-        save({ numerator: top, denominator: bottom, value: null });
-      };
-      const share =
-        answer.numerator !== null && answer.denominator
-          ? Math.round((answer.numerator / answer.denominator) * 1000) / 10
-          : null;
-      return (
-        <div class="percent">
-          <label class="field field-inline">
-            <span>{t("numerator")}</span>
-            <input
-              type="number"
-              inputMode="numeric"
-              min={0}
-              value={numerator}
-              disabled={disabled}
-              data-part="numerator"
-              onInput={(event) => setNumerator((event.target as HTMLInputElement).value)}
-              onChange={(event) => commit((event.target as HTMLInputElement).value, denominator)}
-            />
-          </label>
-          <span aria-hidden="true">/</span>
-          <label class="field field-inline">
-            <span>{t("denominator")}</span>
-            <input
-              type="number"
-              inputMode="numeric"
-              min={0}
-              value={denominator}
-              disabled={disabled}
-              data-part="denominator"
-              onInput={(event) => setDenominator((event.target as HTMLInputElement).value)}
-              onChange={(event) => commit(numerator, (event.target as HTMLInputElement).value)}
-            />
-          </label>
-          {share !== null ? <span class="muted">{t("percentValue", { value: share })}</span> : null}
-        </div>
-      );
-    }
+}
 
-function AnswerControl({
-  item,
-  answer,
-  save,
-  disabled,
-  setProblem,
-}: {
-  item: ChecklistItem;
-  answer: ViewAnswer;
-  save: (change: Change) => void;
-  disabled: boolean;
-  setProblem: (message: string | null) => void;
-}) {
+function PercentControl({ answer, save, disabled, setProblem }: ControlProps) {
+  const [numerator, setNumerator] = useState(answer.numerator === null ? "" : String(answer.numerator));
+  const [denominator, setDenominator] = useState(answer.denominator === null ? "" : String(answer.denominator));
+  const commit = (nextNumerator: string, nextDenominator: string) => {
+    const top = parseInteger(nextNumerator);
+    const bottom = parseInteger(nextDenominator);
+    if (top === "invalid" || bottom === "invalid") {
+      setProblem(t("invalidAnswer", { message: "0, 1, 2…" }));
+      return;
+    }
+    if (top === null || bottom === null) return; // wait for the other field
+    save({ numerator: top, denominator: bottom, value: null }); // save() checks the answer
+  };
+  const share =
+    answer.numerator !== null && answer.denominator
+      ? Math.round((answer.numerator / answer.denominator) * 1000) / 10
+      : null;
+  return (
+    <div class="percent">
+      <label class="field field-inline">
+        <span>{t("numerator")}</span>
+        <input
+          type="number"
+          inputMode="numeric"
+          min={0}
+          value={numerator}
+          disabled={disabled}
+          data-part="numerator"
+          onInput={(event) => setNumerator((event.target as HTMLInputElement).value)}
+          onChange={(event) => commit((event.target as HTMLInputElement).value, denominator)}
+        />
+      </label>
+      <span aria-hidden="true">/</span>
+      <label class="field field-inline">
+        <span>{t("denominator")}</span>
+        <input
+          type="number"
+          inputMode="numeric"
+          min={0}
+          value={denominator}
+          disabled={disabled}
+          data-part="denominator"
+          onInput={(event) => setDenominator((event.target as HTMLInputElement).value)}
+          onChange={(event) => commit(numerator, (event.target as HTMLInputElement).value)}
+        />
+      </label>
+      {share !== null ? <span class="muted">{t("percentValue", { value: share })}</span> : null}
+    </div>
+  );
+}
+
+function AnswerControl({ item, answer, save, disabled, setProblem }: ControlProps) {
   const label = pick(item.text);
   switch (item.answer_type) {
     case "yes_no":

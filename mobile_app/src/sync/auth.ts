@@ -1,7 +1,7 @@
 // Tokens kept in IndexedDB so the inspector stays logged in for the refresh token's lifetime,
 // offline and across reboots. Refresh tokens rotate and reusing an old one revokes the family,
 // so only one tab (or the service worker) refreshes at a time, under a Web Lock.
-import type { Me, TokenPair } from "../api/types";
+import type { TokenPair } from "../api/types";
 import { getKV, setKV, type AppDB, type Session } from "../store/db";
 import { withLock } from "./locks";
 
@@ -178,8 +178,4 @@ export async function fetchJSON<T>(db: AppDB, path: string, init: RequestInit = 
   const response = await authorizedFetch(db, path, init);
   if (!response.ok) throw new HttpProblem(response.status, await problemDetail(response));
   return (await response.json()) as T;
-}
-
-export async function currentMe(db: AppDB): Promise<Me | undefined> {
-  return getKV(db, "me");
 }

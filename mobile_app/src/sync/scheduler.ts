@@ -12,11 +12,6 @@ const PERIOD_MS = 20_000;
 let failures = 0;
 let running: Promise<PushReport> | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | null = null;
-let lastReport: PushReport | null = null;
-
-export function lastPushReport(): PushReport | null {
-  return lastReport;
-}
 
 async function runOnce(): Promise<PushReport> {
   const db = await appDB();
@@ -41,7 +36,6 @@ export function syncNow(): Promise<PushReport> {
   if (running) return running;
   running = runOnce()
     .then((report) => {
-      lastReport = report;
       if (report.outcome === "offline" || report.outcome === "failed") {
         failures += 1;
         schedule(backoffMs(failures));

@@ -3,6 +3,11 @@ import { t } from "../i18n";
 import { appDB } from "../store/db";
 import { keepPhoto } from "../store/record";
 
+/** `setPhotos(withPhoto(sha256))`: the list with the photo added once. */
+export function withPhoto(sha256: string): (list: string[]) => string[] {
+  return (list) => (list.includes(sha256) ? list : [...list, sha256]);
+}
+
 /** "Take a photo": the camera on a phone (`capture`), a file picker on a desk. The photo is
  * downscaled, hashed and kept on the phone before `onPhoto` gets its hash. */
 export function PhotoButton({

@@ -1,13 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ActionDetailOut, ActionStatus, Me } from "../../api/types";
 import { apiGet, apiSend, HttpProblem, Offline } from "../../api/client";
-import { formatDateTime, lang, t, type MessageKey } from "../../i18n";
+import { DEFAULT_TIME_ZONE, formatDateTime, lang, t, type MessageKey } from "../../i18n";
 import { cacheActions, isDetail, loadActionView, recordTransition, type ActionView } from "../../store/actions";
 import { appDB, getKV } from "../../store/db";
 import { notifyChanged } from "../../sync/events";
 import { changed } from "../../sync/scheduler";
 import { EvidenceStrip } from "../../ui/Evidence";
-import { PhotoButton } from "../../ui/PhotoButton";
+import { PhotoButton, withPhoto } from "../../ui/PhotoButton";
 import { useLive, useOnline } from "../../ui/hooks";
 import { Link } from "../../ui/Link";
 import { RejectionNote } from "../../ui/Rejection";
@@ -66,7 +66,7 @@ function ReportForm({ view, onDone }: { view: ActionView; onDone: () => void }) 
       <PhotoButton
         id="fix-photo"
         testId="photo-input-fix"
-        onPhoto={(sha256) => setPhotos((list) => (list.includes(sha256) ? list : [...list, sha256]))}
+        onPhoto={(sha256) => setPhotos(withPhoto(sha256))}
       />
       {error ? (
         <p class="error" role="alert">
@@ -196,7 +196,7 @@ export function ActionDetailScreen({ id }: { id: string }) {
         <p>
           <ActionStatusBadge status={view.status} />{" "}
           <span class={action.overdue ? "error small" : "muted small"}>
-            {t("dueOn", { date: formatDateTime(action.due_at, "Asia/Ho_Chi_Minh") })}
+            {t("dueOn", { date: formatDateTime(action.due_at, DEFAULT_TIME_ZONE) })}
             {action.overdue && view.status !== "verified" ? ` · ${t("overdueBadge")}` : ""}
           </span>
         </p>
@@ -278,7 +278,7 @@ export function ActionDetailScreen({ id }: { id: string }) {
                 {event.to_status ? <> → {t(`actionStatus_${event.to_status}` as MessageKey)}</> : null}
                 <span class="muted small">
                   {" "}
-                  · {event.actor_label} · {formatDateTime(event.at, "Asia/Ho_Chi_Minh")}
+                  · {event.actor_label} · {formatDateTime(event.at, DEFAULT_TIME_ZONE)}
                 </span>
                 {event.comment ? <p>{event.comment}</p> : null}
               </li>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ActionOut, ActionStatus } from "../../api/types";
 import { apiPage, HttpProblem, Offline } from "../../api/client";
-import { formatDate, lang, t, type MessageKey } from "../../i18n";
+import { formatDay, lang, t, type MessageKey } from "../../i18n";
 import { appDB } from "../../store/db";
 import { cacheActions, loadActionViews, type ActionView } from "../../store/actions";
 import { notifyChanged } from "../../sync/events";
@@ -46,7 +46,7 @@ export function ActionRow({ view }: { view: ActionView }) {
       <p class="row-between">
         <ActionStatusBadge status={view.status} />
         <span class={action.overdue && view.status !== "verified" ? "error small" : "muted small"}>
-          {t("dueOn", { date: formatDate(action.due_at.slice(0, 10)) })}
+          {t("dueOn", { date: formatDay(action.due_at) })}
         </span>
       </p>
       {view.pendingMoves.length > 0 ? <p class="muted small">{t("statusLocalPending")}</p> : null}

@@ -2,6 +2,7 @@
 // tree from the server's flat list, search in it, the form drafts and the fields a save changes,
 // and the shapes of the server's answers that the generated types do not (yet) describe.
 import type { components } from "../../api/schema";
+import { DEFAULT_TIME_ZONE } from "../../i18n";
 
 type S = components["schemas"];
 export type Unit = S["UnitOut"];
@@ -27,7 +28,7 @@ export interface NotificationTestOut {
 export const UNIT_KINDS: UnitKind[] = ["province", "district", "commune", "ward", "town", "service_center", "department"];
 export const ROLES: Role[] = ["inspector", "unit_head", "leader", "admin"];
 export const LANGUAGES: Language[] = ["vi", "en"];
-export const DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh";
+export { DEFAULT_TIME_ZONE };
 export const PASSWORD_MIN = 10;
 
 // --- the unit tree -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { components } from "../../api/schema";
 import type { Me } from "../../api/types";
 import { apiGet, HttpProblem, Offline } from "../../api/client";
-import { catalogues, lang, pick, t, type MessageKey } from "../../i18n";
+import { catalogues, DEFAULT_TIME_ZONE, lang, pick, t, type MessageKey } from "../../i18n";
 import { appDB, getKV } from "../../store/db";
 import { authorizedFetch, problemDetail } from "../../sync/auth";
 
@@ -12,7 +12,7 @@ type S = components["schemas"];
 export type UnitOut = S["UnitOut"];
 export type UnitRef = S["UnitRef"];
 
-export const DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh";
+export { DEFAULT_TIME_ZONE };
 
 /** The text to show for a failed call: the server's own detail, or why there was no answer. */
 export function problemText(problem: unknown): string {
