@@ -9,8 +9,10 @@ PORT ?= 8000
 UV_VERSION := 0.13.8
 
 # `make run` uses a local SQLite file and a random secret kept under var/ (made once, reused).
+# Notification targets on this machine (a local webhook) are allowed for the demo only.
 RUN_ENV = SPOTCHECK_ENVIRONMENT=development \
 	SPOTCHECK_SECRET_KEY="$$(cat $(VAR)/secret_key)" \
+	SPOTCHECK_NOTIFY_ALLOWED_HOSTS=127.0.0.1,localhost \
 	SPOTCHECK_PUBLIC_BASE_URL=http://$(HOST):$(PORT)
 
 # The web app (mobile_app/): npm ci from the lock file, then a Vite build into mobile_app/dist,
@@ -26,7 +28,8 @@ APP_SOURCES := $(shell find $(APP)/src $(APP)/public -type f 2>/dev/null) \
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
+	# The lock pins every package with its hashes; a download that does not match them fails.
+	$(BIN)/uv pip sync --quiet --require-hashes --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	# Byte-compiled once here: with PYTHONDONTWRITEBYTECODE set (as on our machines) every CLI
 	# process would otherwise compile ~600 modules again, ~1.5 s each time.
@@ -97,7 +100,7 @@ bench: install
 	$(BIN)/python -m bench
 
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 --quiet
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 --generate-hashes --quiet
 
 clean:
 	rm -rf $(VENV) $(VAR) $(APP)/node_modules $(APP)/dist

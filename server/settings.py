@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
@@ -56,6 +56,32 @@ class Settings(BaseSettings):
     db_pool_max_size: int = Field(default=10, ge=1)
     db_acquire_timeout_seconds: float = Field(default=10.0, gt=0)
     sqlite_busy_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Comma-separated lists in the environment (``a,b,c``), not JSON.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks of reverse proxies whose X-Forwarded-For is "
+        "believed (login throttling by client address); empty: the peer address is the client",
+    )
+    notify_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="host or host:port entries that notification targets may reach although "
+        "they resolve to a private, loopback or otherwise non-public address",
+    )
+    audit_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key of the HMAC that anchors the audit chain's head outside the database",
+    )
+    pdf_render_workers: int = Field(default=2, ge=1, le=16)
+    pdf_render_queue_limit: int = Field(default=16, ge=1)
+    http_limit_concurrency: int = Field(default=200, ge=1)
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+
+    @field_validator("trusted_proxies", "notify_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("time_zone")
     @classmethod
