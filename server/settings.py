@@ -6,6 +6,10 @@ the process at start with a message that says what to set.
 
 from __future__ import annotations
 
+import collections
+import ipaddress
+import itertools
+import math
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,6 +26,17 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "dev", "development", "please-change-me", "xxx"}
 )
 MIN_SECRET_LENGTH = 32
+# The key development and tests fall back to; it is in the source, so it signs nothing real.
+DEVELOPMENT_KEY_PREFIX = "development-only-key"
+# Floors for secret_weakness(). A random key of MIN_SECRET_LENGTH characters clears them: 32 hex
+# digits, the weakest usual form, had at least 9 distinct characters and 91 bits by the estimate
+# in 100,000 draws. A typed phrase with a pattern or a few characters repeated does not.
+MIN_SECRET_DISTINCT_CHARACTERS = 8
+MIN_SECRET_ENTROPY_BITS = 80
+HOW_TO_MAKE_A_KEY = (
+    "Make one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+    "(or `openssl rand -base64 48`)."
+)
 
 
 class SettingsError(ValueError):
@@ -83,6 +98,18 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as error:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or CIDR network (e.g. 10.0.0.2 or 10.0.1.0/24)"
+                ) from error
+        return value
+
     @field_validator("time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
@@ -106,17 +133,29 @@ class Settings(BaseSettings):
             if secret.strip().lower() in PLACEHOLDER_SECRETS:
                 raise SettingsError(
                     "SPOTCHECK_SECRET_KEY is missing or a placeholder. Set it to a random value of "
-                    f"at least {MIN_SECRET_LENGTH} characters, e.g. `python -c 'import secrets; "
-                    "print(secrets.token_urlsafe(48))'`."
+                    f"at least {MIN_SECRET_LENGTH} characters. {HOW_TO_MAKE_A_KEY}"
+                )
+            if secret.strip().lower().startswith(DEVELOPMENT_KEY_PREFIX):
+                raise SettingsError(
+                    "SPOTCHECK_SECRET_KEY is the development key, which is public (it is in the "
+                    f"source); anyone could sign tokens with it. {HOW_TO_MAKE_A_KEY}"
                 )
             if len(secret) < MIN_SECRET_LENGTH:
                 raise SettingsError(
                     f"SPOTCHECK_SECRET_KEY is too short ({len(secret)} characters); use at least "
-                    f"{MIN_SECRET_LENGTH}."
+                    f"{MIN_SECRET_LENGTH}. {HOW_TO_MAKE_A_KEY}"
+                )
+            weakness = secret_weakness(secret)
+            if weakness:
+                raise SettingsError(
+                    f"SPOTCHECK_SECRET_KEY is too easy to guess: it {weakness}. Use a random "
+                    f"value, not a phrase or a pattern. {HOW_TO_MAKE_A_KEY}"
                 )
         elif not self.secret_key.get_secret_value():
             # Development and tests still sign tokens; a fixed key there is harmless and explicit.
-            object.__setattr__(self, "secret_key", SecretStr("development-only-key-" + "x" * 32))
+            object.__setattr__(
+                self, "secret_key", SecretStr(DEVELOPMENT_KEY_PREFIX + "-" + "x" * 32)
+            )
         return self
 
     @property
@@ -130,6 +169,39 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why a key of sufficient length is still guessable (completing "it …"), or None.
+
+    These are cheap estimates that catch what people type (one character or a short pattern
+    repeated, a few characters, a run like abcdef…); they cannot prove a key random."""
+    length = len(secret)
+    period = next(
+        (size for size in range(1, length // 2 + 1) if secret == (secret[:size] * length)[:length]),
+        None,
+    )
+    if period == 1:
+        return "is one character repeated"
+    if period is not None:
+        return f"repeats a pattern of {period} characters"
+    distinct = len(set(secret))
+    if distinct < MIN_SECRET_DISTINCT_CHARACTERS:
+        return (
+            f"uses only {distinct} different characters "
+            f"(at least {MIN_SECRET_DISTINCT_CHARACTERS} needed)"
+        )
+    neighbour_steps = sum(1 for a, b in itertools.pairwise(secret) if abs(ord(a) - ord(b)) == 1)
+    if neighbour_steps * 2 >= length - 1:
+        return "is mostly runs of neighbouring characters (like abcdef or 123456)"
+    counts = collections.Counter(secret).values()
+    bits = -sum(count * math.log2(count / length) for count in counts)
+    if bits < MIN_SECRET_ENTROPY_BITS:
+        return (
+            "repeats a few characters too often (under "
+            f"{MIN_SECRET_ENTROPY_BITS} bits by a character-frequency estimate)"
+        )
+    return None
 
 
 def load_settings() -> Settings:

@@ -7,9 +7,11 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from server.auth import client_address
 from server.auth import services as auth_service
 from server.auth.openapi import PublicOperation
 from server.auth.schemas import LoginIn, RefreshIn, TokenPairOut
+from server.openapi import problem_response
 from server.scopes import Principal
 from server.settings import Settings
 from server.users import services as user_service
@@ -26,6 +28,10 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         security=[],
         operation_class=PublicOperation,
+        responses={
+            401: problem_response("Wrong username or password, or the account is inactive."),
+            429: problem_response("Too many failed logins: wait `Retry-After` seconds."),
+        },
     )
     async def login(
         self,
@@ -34,7 +40,11 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
     ) -> TokenPairOut:
         """Exchange a username and password for an access token and a refresh token."""
-        remote = request.client.host if request.client else "unknown"
+        remote = client_address.client_address(
+            request.client.host if request.client else None,
+            request.headers.getall("x-forwarded-for", []),
+            settings.trusted_proxies,
+        )
         return await auth_service.login(settings=settings, data=data, remote_address=remote)
 
     @post(
@@ -43,6 +53,7 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         security=[],
         operation_class=PublicOperation,
+        responses={401: problem_response("The refresh token is not valid, expired or revoked.")},
     )
     async def refresh(
         self, data: JSONBody[RefreshIn], settings: NamedDependency[Settings]

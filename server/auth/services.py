@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
+
+from piccolo.columns.combination import Combinable
 
 from server import db
 from server.audit import services as audit_service
@@ -18,27 +22,34 @@ from server.users import services as user_service
 
 # Wrong username and wrong password read the same, so the API does not confirm who has an account.
 BAD_CREDENTIALS = "Wrong username or password."
+# One address may fail this many times the per-account limit across all accounts in the window
+# (password spraying); generous enough for an office behind one NAT address.
+ADDRESS_LIMIT_MULTIPLIER = 4
+# Each recorded attempt deletes up to this many expired ones: far more than it adds.
+PRUNE_BATCH = 100
+EXPIRED_ATTEMPTS_QUERY = (
+    "SELECT id FROM login_failure WHERE failed_at < {} ORDER BY failed_at LIMIT {}"
+)
 
 
 async def login(
     *, settings: Settings, data: LoginIn, remote_address: str, now: datetime | None = None
 ) -> TokenPairOut:
+    """Counts the attempt before the (slow) password check, so a burst of parallel guesses cannot
+    all pass the throttle at once: see :func:`_record_attempt_or_refuse`."""
     now = now or datetime.now(UTC)
     username = data.username.strip().lower()
-    await _refuse_if_throttled(settings, username, now)
+    await _record_attempt_or_refuse(settings, username=username, address=remote_address, now=now)
+    # Unknown user or wrong password: the same attempt row, the same Argon2 work, the same answer.
     user = await user_service.find_active_by_username(username)
     if not await passwords.verify_password(user["password_hash"] if user else None, data.password):
-        async with db.write_transaction():
-            await LoginFailure.insert(
-                LoginFailure(
-                    id=uuid4(), username=username, remote_address=remote_address, failed_at=now
-                )
-            )
         raise NotAuthenticated(BAD_CREDENTIALS)
     assert user is not None
     family_id = uuid4()
     async with db.write_transaction():
-        await LoginFailure.delete().where(LoginFailure.username == username)
+        await LoginFailure.delete().where(
+            LoginFailure.username == username, LoginFailure.remote_address == remote_address
+        )
         refresh, refresh_expires = await _store_refresh_token(
             settings, user_id=user["id"], family_id=family_id, device_name=data.device_name, now=now
         )
@@ -61,21 +72,89 @@ async def login(
     )
 
 
-async def _refuse_if_throttled(settings: Settings, username: str, now: datetime) -> None:
-    window_start = now - timedelta(minutes=settings.login_failure_window_minutes)
+async def _record_attempt_or_refuse(
+    settings: Settings, *, username: str, address: str, now: datetime
+) -> None:
+    """In one short write transaction: refuse (429, nothing written) when the account has used up
+    its attempts from this address, or the address its attempts across all accounts; otherwise
+    record this attempt. SQLite's IMMEDIATE transaction and PostgreSQL's advisory lock on the
+    address make count-then-insert atomic, so N parallel guesses get at most the limit through."""
+    window = timedelta(minutes=settings.login_failure_window_minutes)
+    window_start = now - window
+    async with db.write_transaction():
+        await db.lock_for_append(_attempt_lock_name(address))
+        await _prune_expired_attempts(window_start)
+        account_wait = await _seconds_until_below_limit(
+            (LoginFailure.username == username, LoginFailure.remote_address == address),
+            limit=settings.login_max_failures,
+            window_start=window_start,
+            window=window,
+            now=now,
+        )
+        if account_wait is not None:
+            raise TooManyRequests(
+                "Too many failed logins for this account from your address. "
+                f"Try again in {_minutes(account_wait)} minute(s).",
+                retry_after_seconds=account_wait,
+            )
+        address_wait = await _seconds_until_below_limit(
+            (LoginFailure.remote_address == address,),
+            limit=settings.login_max_failures * ADDRESS_LIMIT_MULTIPLIER,
+            window_start=window_start,
+            window=window,
+            now=now,
+        )
+        if address_wait is not None:
+            raise TooManyRequests(
+                "Too many failed logins from your address. "
+                f"Try again in {_minutes(address_wait)} minute(s).",
+                retry_after_seconds=address_wait,
+            )
+        await LoginFailure.insert(
+            LoginFailure(id=uuid4(), username=username, remote_address=address, failed_at=now)
+        )
+
+
+async def _seconds_until_below_limit(
+    conditions: tuple[Combinable, ...],
+    *,
+    limit: int,
+    window_start: datetime,
+    window: timedelta,
+    now: datetime,
+) -> int | None:
+    """None while fewer than ``limit`` attempts match in the window; otherwise the seconds until
+    the oldest of the ``limit`` most recent ones leaves the window."""
     recent = (
         await LoginFailure.select(LoginFailure.failed_at)
-        .where(LoginFailure.username == username, LoginFailure.failed_at >= window_start)
-        .order_by(LoginFailure.failed_at)
+        .where(*conditions, LoginFailure.failed_at >= window_start)
+        .order_by(LoginFailure.failed_at, ascending=False)
+        .limit(limit)
     )
-    if len(recent) >= settings.login_max_failures:
-        oldest_counted = recent[-settings.login_max_failures]["failed_at"]
-        retry_at = oldest_counted + timedelta(minutes=settings.login_failure_window_minutes)
-        seconds = max(1, int((retry_at - now).total_seconds()) + 1)
-        raise TooManyRequests(
-            f"Too many failed logins for this account. Try again in {seconds // 60 + 1} minute(s).",
-            retry_after_seconds=seconds,
-        )
+    if len(recent) < limit:
+        return None
+    leaves_window_at = aware(recent[-1]["failed_at"]) + window
+    return max(1, math.ceil((leaves_window_at - now).total_seconds()))
+
+
+async def _prune_expired_attempts(window_start: datetime) -> None:
+    """Delete a batch of attempts that have left the window (of any account and address), so the
+    table stays the size of one window. Rows another transaction is pruning are skipped, not
+    waited for: a prune never blocks, so it cannot deadlock with another."""
+    expired = await LoginFailure.raw(
+        EXPIRED_ATTEMPTS_QUERY + db.skip_locked_clause(), window_start, PRUNE_BATCH
+    )
+    if expired:
+        await LoginFailure.delete().where(LoginFailure.id.is_in([row["id"] for row in expired]))
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def _attempt_lock_name(address: str) -> str:
+    # Every attempt from one address takes this lock: both limits are counted under it.
+    return "login_attempts." + hashlib.sha256(address.encode("utf-8")).hexdigest()[:32]
 
 
 async def _store_refresh_token(
@@ -200,8 +279,11 @@ async def revoke_all_sessions(user_id: UUID, *, reason: str) -> None:
 async def authenticate(settings: Settings, bearer_token: str) -> Principal:
     claims = tokens.decode_access_token(settings, bearer_token)
     # A logged-out or revoked family ends its access tokens at once, not when they expire.
+    # The family must be the subject's own: a live family of another user does not vouch for it.
     live = await RefreshToken.exists().where(
-        RefreshToken.family_id == claims.family_id, RefreshToken.revoked_at.is_null()
+        RefreshToken.family_id == claims.family_id,
+        RefreshToken.user_id == claims.user_id,
+        RefreshToken.revoked_at.is_null(),
     )
     if not live:
         raise NotAuthenticated("This login was ended; log in again.")

@@ -19,7 +19,10 @@ class RefreshToken(Table, tablename="refresh_token"):
 
 
 class LoginFailure(Table, tablename="login_failure"):
-    """Failed logins, kept in the database so every API replica throttles the same way."""
+    """Login attempts of the throttle window, kept in the database so every API replica throttles
+    the same way. Recorded before the password is checked (the name predates that); a success
+    deletes its account's rows from its address. ``remote_address`` is the throttle key: an IPv4
+    address or an IPv6 /64 (server/auth/client_address.py)."""
 
     id = UUID(primary_key=True, default=UUID4())
     username = Varchar(length=100, index=True)

@@ -73,6 +73,7 @@ def test_development_runs_without_a_secret(production: pytest.MonkeyPatch) -> No
         ("SPOTCHECK_TIME_ZONE", "Mars/Olympus_Mons", "SPOTCHECK_TIME_ZONE"),
         ("SPOTCHECK_DATABASE_URL", "mysql://db/spotcheck", "SPOTCHECK_DATABASE_URL"),
         ("SPOTCHECK_ACCESS_TOKEN_MINUTES", "0", "SPOTCHECK_ACCESS_TOKEN_MINUTES"),
+        ("SPOTCHECK_TRUSTED_PROXIES", "10.0.0.2,proxy.local", "SPOTCHECK_TRUSTED_PROXIES"),
     ],
 )
 def test_invalid_values_name_the_variable(
