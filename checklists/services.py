@@ -27,7 +27,7 @@ from checklists.tables import ChecklistVersion
 from checklists.validator import ChecklistInvalid, load_template
 from server import db
 from server.audit import services as audit_service
-from server.errors import Conflict, InvalidInput, NotFound
+from server.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from server.scopes import Principal, Role, require_role
 
 SHIPPED_TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -114,7 +114,14 @@ async def publish(template: ChecklistTemplate, *, actor: audit_service.Actor) ->
 
 
 async def publish_text(text: str, filename: str, *, principal: Principal) -> PublishOut:
+    """Checklist versions have no owning unit: every unit of the tree is inspected against them,
+    so only an admin homed at the root of the tree publishes one."""
     require_role(principal, Role.admin)
+    if not principal.homed_at_root:
+        raise PermissionDenied(
+            "Only an admin of the whole unit tree (homed at its root unit) may publish a "
+            "checklist version: every unit is inspected against it. Send the file to that admin."
+        )
     template = await anyio.to_thread.run_sync(parse_checklist, text, filename)
     return await publish(template, actor=audit_service.actor_of(principal))
 

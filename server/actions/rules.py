@@ -19,7 +19,12 @@ class Mover(StrEnum):
     """Who is asking, relative to this action."""
 
     responsible_head = "responsible_head"  # unit head of the responsible unit
-    verifier = "verifier"  # an inspector of the inspection, or a leader in scope
+    # An inspector of the inspection, or a leader or admin homed strictly above the responsible
+    # unit; never someone of the responsible unit itself.
+    verifier = "verifier"
+    # A leader, admin or inspector homed at the responsible unit or below it, who would otherwise
+    # verify: nobody verifies their own unit's fix.
+    own_unit = "own_unit"
     other = "other"
 
 
@@ -64,7 +69,14 @@ def find_move(source: ActionStatus, target: ActionStatus, mover: Mover) -> Move:
         who = {
             Mover.responsible_head: "the head of the responsible unit",
             Mover.verifier: "an inspector of this inspection or a leader above the unit",
+            Mover.own_unit: "nobody",
             Mover.other: "nobody",
         }[move.by]
-        raise MoveRefused(f"Only {who} may move an action from {source.value} to {target.value}.")
+        refusal = f"Only {who} may move an action from {source.value} to {target.value}."
+        if mover == Mover.own_unit and move.by == Mover.verifier:
+            refusal += (
+                " You work in the responsible unit (or below it), and nobody verifies their own "
+                "unit's fix: a leader above the unit must do it."
+            )
+        raise MoveRefused(refusal)
     return move

@@ -56,7 +56,11 @@ async def on_inspection_started(
     await notification_service.enqueue(
         event_type="inspection.started",
         event_key=f"inspection.started:{inspection['id']}",
-        recipients=[Recipient(kind="user", id=head) for head in heads],
+        # The unit's own targets too: its heads may have none. One row per target (deduped).
+        recipients=[
+            Recipient(kind="unit", id=inspection["unit_id"]),
+            *(Recipient(kind="user", id=head) for head in heads),
+        ],
         values={
             **await _unit_names(inspection["unit_id"]),
             "time": local_time(now, await _unit_zone(inspection["unit_id"])),
@@ -377,17 +381,25 @@ async def evidence_visible(sha256: str, principal: Principal) -> bool:
 
 
 async def _mover(row: dict[str, Any], principal: Principal) -> Mover:
-    if principal.role == Role.unit_head and principal.home_unit_id == row["responsible_unit_id"]:
-        return Mover.responsible_head
-    if principal.role == Role.inspector and await inspection_service.is_member(
-        row["inspection_id"], principal.user_id
-    ):
+    """Who the principal is to this action. Whoever would verify but works in the responsible
+    unit (or below it) is `own_unit`: nobody verifies their own unit's fix. A unit head never
+    verifies."""
+    responsible_path = row["responsible_unit_path"]
+    if principal.role == Role.unit_head:
+        if principal.home_unit_id == row["responsible_unit_id"]:
+            return Mover.responsible_head
+        return Mover.other
+    if principal.role == Role.inspector:
+        if not await inspection_service.is_member(row["inspection_id"], principal.user_id):
+            return Mover.other
+        if principal.works_at_or_below(responsible_path):
+            return Mover.own_unit
         return Mover.verifier
-    if principal.role in (Role.leader, Role.admin) and (
-        row["inspected_unit_path"].startswith(principal.home_unit_path)
-        or row["responsible_unit_path"].startswith(principal.home_unit_path)
-    ):
-        return Mover.verifier
+    if principal.role in (Role.leader, Role.admin):
+        if principal.is_strictly_above(responsible_path):
+            return Mover.verifier
+        if principal.works_at_or_below(responsible_path):
+            return Mover.own_unit
     return Mover.other
 
 
@@ -522,14 +534,14 @@ async def comment(*, action_id: UUID, data: CommentIn, principal: Principal) -> 
 
 
 async def reassign(*, action_id: UUID, data: ReassignIn, principal: Principal) -> ActionDetailOut:
-    """A leader hands the action to another unit (e.g. the specialised office)."""
+    """A leader above the responsible unit hands the action to another unit (e.g. the
+    specialised office) in their part of the tree."""
     now = datetime.now(UTC)
-    if principal.role not in (Role.leader, Role.admin):
-        raise PermissionDenied("Only a leader may hand a corrective action to another unit.")
     async with db.write_transaction():
         await _visible_row(action_id, principal)
         await db.lock_row("corrective_action", action_id)
         row = await _visible_row(action_id, principal)
+        _require_above_responsible_unit(row, principal)
         if row["status"] == ActionStatus.verified.value:
             raise Conflict("A verified action is finished; it cannot be handed over.")
         unit = (
@@ -583,6 +595,20 @@ async def reassign(*, action_id: UUID, data: ReassignIn, principal: Principal) -
     return await get_action(action_id=action_id, principal=principal)
 
 
+def _require_above_responsible_unit(row: dict[str, Any], principal: Principal) -> None:
+    """Handing an action on is judging the responsible unit's work, like verifying it."""
+    if principal.role in (Role.leader, Role.admin) and principal.is_strictly_above(
+        row["responsible_unit_path"]
+    ):
+        return
+    refusal = "Only a leader above the responsible unit may hand its action to another unit."
+    if principal.role in (Role.leader, Role.admin) and principal.works_at_or_below(
+        row["responsible_unit_path"]
+    ):
+        refusal += " You work in that unit (or below it); ask a leader above it."
+    raise PermissionDenied(refusal)
+
+
 async def risk_facts(unit_ids: list[UUID], *, now: datetime) -> dict[UUID, dict[str, int]]:
     """Open and overdue actions per unit, for the draw's risk weight."""
     if not unit_ids:
@@ -615,11 +641,18 @@ async def schedule_follow_up(*, inspection_id: UUID, data: FollowUpIn, principal
     from server.plans import services as plan_service
     from server.plans.schemas import AssignmentVisibility, PlanIn, TargetIn, TeamIn
 
-    if principal.role not in (Role.leader, Role.admin):
-        raise PermissionDenied("Only a leader may schedule a follow-up inspection.")
     original = await inspection_service.get_inspection(
         inspection_id=inspection_id, principal=principal
     )
+    unit = await Unit.select(Unit.path).where(Unit.id == original.unit.id).first()
+    assert unit is not None
+    if principal.role not in (Role.leader, Role.admin) or not principal.is_strictly_above(
+        unit["path"]
+    ):
+        refusal = "Only a leader above the inspected unit may schedule its follow-up inspection."
+        if principal.role in (Role.leader, Role.admin):
+            refusal += " You work in that unit (or below it), so its visits are not yours to plan."
+        raise PermissionDenied(refusal)
     plan_in = PlanIn(
         title=f"Kiểm tra lại việc khắc phục tại {original.unit.name_vi}",
         checklist_version_id=original.checklist_version_id,

@@ -20,7 +20,7 @@ from checklists import scoring
 from checklists import services as checklist_service
 from server import db
 from server.audit import services as audit_service
-from server.errors import Conflict, InvalidInput, NotFound
+from server.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from server.geo import distance_m
 from server.inspections.schemas import (
     AddendumIn,
@@ -50,7 +50,7 @@ from server.inspections.tables import (
 )
 from server.pagination import Page, paged
 from server.scopes import Principal, Role
-from server.timeutil import aware
+from server.timeutil import aware, require_sane_date
 from server.units.tables import Unit
 
 # Beyond this difference from the server's clock a device's time is flagged and not trusted for
@@ -264,6 +264,8 @@ async def list_inspections(
     offset: int = 0,
 ) -> Page[InspectionSummary]:
     """By visit date (then creation, then id, so pages never overlap); ``limit=None`` for all."""
+    require_sane_date(period_from, "period_from")
+    require_sane_date(period_to, "period_to")
     clauses = await _visible_query(principal, now=datetime.now(UTC))
     if unit_id is not None:
         clauses.append(Inspection.unit_id == unit_id)
@@ -758,6 +760,13 @@ async def add_addendum(
             await _team_row(inspection_id, principal)
         elif principal.role not in (Role.leader, Role.admin):
             raise NotFound(f"No inspection {inspection_id} visible to you.")
+        elif not principal.is_strictly_above(row["unit_path"]):
+            # An addendum corrects the official record of an inspection: the inspected unit's
+            # own leaders and admins must not amend the record of their own inspection.
+            raise PermissionDenied(
+                "Nobody of the inspected unit amends the record of its own inspection: the team "
+                "or a leader above the unit must add the addendum."
+            )
         _require_status(
             row,
             (InspectionStatus.signed.value, InspectionStatus.closed.value),

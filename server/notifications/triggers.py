@@ -166,8 +166,11 @@ async def _digest_counts(home_path: str, now: datetime) -> dict[str, int]:
         CorrectiveAction.status != ActionStatus.verified.value,
         CorrectiveAction.due_at < now,
     )
+    # Fixes to review: only those the leader may judge, i.e. of units strictly below their home.
     submitted = await CorrectiveAction.count().where(
-        in_tree, CorrectiveAction.status == ActionStatus.submitted.value
+        in_tree,
+        CorrectiveAction.responsible_unit_path != home_path,
+        CorrectiveAction.status == ActionStatus.submitted.value,
     )
     return {"open": open_count, "overdue": overdue, "submitted": submitted}
 

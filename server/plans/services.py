@@ -41,7 +41,7 @@ from server.plans.schemas import (
     WeightTermsOut,
 )
 from server.plans.tables import Plan
-from server.scopes import Principal, Role, require_role
+from server.scopes import Principal, Role, is_at_or_below, require_role
 from server.timeutil import aware
 from server.units import services as unit_service
 from server.units.tables import Unit
@@ -269,7 +269,7 @@ async def _draw_pool(
     unit_ids: list[UUID] = []
     left_out: list[LeftOut] = []
     for row in rows:
-        workers = [user_id for user_id, home in homes.items() if home.startswith(row["path"])]
+        workers = [user_id for user_id, home in homes.items() if is_at_or_below(home, row["path"])]
         reasons = []
         if not row["active"]:
             reasons.append(LeftOutReason.inactive)
@@ -385,7 +385,7 @@ async def _refuse_team_homed_in_targets(
     }
     for user_id, home_path in home_paths.items():
         for unit_id, path in target_paths.items():
-            if home_path.startswith(path):
+            if is_at_or_below(home_path, path):
                 raise InvalidInput(
                     f"User {user_id} works in target unit {unit_id} (or below it) and cannot "
                     "inspect it."
@@ -397,7 +397,7 @@ async def _refuse_creator_homed_in_targets(principal: Principal, unit_ids: list[
     of it, and the plan would be hidden from them afterwards by the secrecy rule."""
     rows = await Unit.select(Unit.id, Unit.path).where(Unit.id.is_in(unit_ids))
     for row in rows:
-        if principal.home_unit_path.startswith(row["path"]):
+        if principal.works_at_or_below(row["path"]):
             raise InvalidInput(
                 f"You work in unit {row['id']} (or below it), so you cannot plan its inspection; "
                 "ask a leader above it."
@@ -423,7 +423,7 @@ async def _visible_plan_row(plan_id: UUID, principal: Principal) -> dict[str, An
 
 async def _principal_is_target(row: dict[str, Any], principal: Principal) -> bool:
     target_paths = await inspection_service.plan_target_paths(row["id"])
-    return any(principal.home_unit_path.startswith(path) for path in target_paths)
+    return any(principal.works_at_or_below(path) for path in target_paths)
 
 
 async def get_plan(*, plan_id: UUID, principal: Principal) -> PlanOut:

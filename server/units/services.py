@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server import db
 from server.audit import services as audit_service
-from server.errors import Conflict, InvalidInput, NotFound
+from server.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from server.notify_targets import mask_target, unmask_targets, validate_targets
 from server.scopes import Principal, Role, require_role
 from server.units.schemas import UnitIn, UnitOut, UnitPatch
@@ -94,13 +94,13 @@ def _check_time_zone(value: str) -> None:
 async def create_unit(*, data: UnitIn, principal: Principal) -> UnitOut:
     require_role(principal, Role.admin)
     _check_time_zone(data.time_zone)
-    targets = validate_targets(data.notification_targets, field="notification_targets")
+    targets = await validate_targets(data.notification_targets, field="notification_targets")
     unit_id = uuid4()
     now = datetime.now(UTC)
     async with db.write_transaction():
         if data.parent_id is None:
             # A new root is only for an admin whose own home is a root, so scopes stay closed.
-            if principal.home_unit_path.count("/") > 2:
+            if not principal.homed_at_root:
                 raise InvalidInput("parent_id is required: you may only add units below your own.")
             path, depth = f"/{unit_id}/", 0
         else:
@@ -132,6 +132,10 @@ async def create_unit(*, data: UnitIn, principal: Principal) -> UnitOut:
     return to_out(row)
 
 
+# What inspectors' proof of presence is measured against.
+LOCATION_FIELDS = frozenset({"latitude", "longitude", "geofence_radius_m"})
+
+
 async def update_unit(*, unit_id: UUID, data: UnitPatch, principal: Principal) -> UnitOut:
     require_role(principal, Role.admin)
     changes: dict[Any, Any] = data.model_dump(exclude_unset=True)
@@ -140,14 +144,29 @@ async def update_unit(*, unit_id: UUID, data: UnitPatch, principal: Principal) -
             raise InvalidInput(f"{required} cannot be null.")
     if "time_zone" in changes:
         _check_time_zone(changes["time_zone"])
+    stored_targets: list[str] | None = None
+    if "notification_targets" in changes:
+        # Validating a target may look its host up in DNS (up to seconds): do it before the
+        # write transaction, which on SQLite holds the database's only write lock.
+        stored_targets = (await _get_row(unit_id, principal))["notification_targets"]
+        submitted = unmask_targets(changes["notification_targets"] or [], stored_targets or [])
+        changes["notification_targets"] = await validate_targets(
+            submitted, field="notification_targets"
+        )
     async with db.write_transaction():
         row = await _get_row(unit_id, principal)
-        if "notification_targets" in changes:
-            submitted = unmask_targets(
-                changes["notification_targets"] or [], row["notification_targets"]
+        if stored_targets is not None and row["notification_targets"] != stored_targets:
+            raise Conflict(
+                "The unit's notification targets were changed by someone else while you saved; "
+                "reload the unit and try again."
             )
-            changes["notification_targets"] = validate_targets(
-                submitted, field="notification_targets"
+        if LOCATION_FIELDS & changes.keys() and not (
+            principal.is_strictly_above(row["path"]) or principal.homed_at_root
+        ):
+            # Inspectors' proof of presence is measured against this location: the unit's own
+            # admins must not be able to move it.
+            raise PermissionDenied(
+                "Only an admin above this unit may change its location or geofence."
             )
         if "code" in changes and changes["code"] != row["code"]:
             await _ensure_code_free(changes["code"])
@@ -205,7 +224,7 @@ async def delete_unit(*, unit_id: UUID, principal: Principal) -> None:
     require_role(principal, Role.admin)
     async with db.write_transaction():
         row = await _get_row(unit_id, principal)
-        if principal.home_unit_path.startswith(row["path"]):
+        if principal.works_at_or_below(row["path"]):
             # Refused before any history is counted: the counts could reveal a planned (secret)
             # inspection to someone who works in the unit.
             raise Conflict("You cannot delete the unit you work in, or a unit above it.")
@@ -244,6 +263,7 @@ async def ensure_unit(data: UnitIn, *, parent_code: str | None, actor: audit_ser
 
     Runs unscoped: callers are trusted command-line paths, not HTTP requests.
     """
+    targets = await validate_targets(data.notification_targets, field="notification_targets")
     async with db.write_transaction():
         existing = await Unit.select(Unit.id).where(Unit.code == data.code).first()
         if existing:
@@ -267,9 +287,7 @@ async def ensure_unit(data: UnitIn, *, parent_code: str | None, actor: audit_ser
             parent_id=parent_id,
             path=path,
             depth=depth,
-            notification_targets=validate_targets(
-                data.notification_targets, field="notification_targets"
-            ),
+            notification_targets=targets,
             created_at=now,
             updated_at=now,
             active=True,

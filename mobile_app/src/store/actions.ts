@@ -1,6 +1,6 @@
 // Corrective actions on the phone: the server's copy (so a unit head can open an action and
 // report the fix with no network) and the moves recorded here, as `action_transition` ops.
-import type { ActionDetailOut, ActionOut, ActionStatus } from "../api/types";
+import type { ActionDetailOut, ActionOut, ActionStatus, Me } from "../api/types";
 import type { AppDB, QueuedOp } from "./db";
 import { newOp } from "./record";
 
@@ -10,6 +10,12 @@ export interface ActionView {
   status: ActionStatus;
   pendingMoves: QueuedOp[];
   rejected: QueuedOp | undefined;
+}
+
+/** Whether to offer verifying or returning this fix. Nobody judges their own unit's fix (the server
+ * refuses it with 403 too): not a unit head, and nobody homed at the responsible unit. */
+export function mayReview(me: Pick<Me, "role" | "home_unit_id"> | undefined, action: ActionOut): boolean {
+  return me !== undefined && me.role !== "unit_head" && me.home_unit_id !== action.responsible_unit_id;
 }
 
 export function isDetail(action: ActionOut | ActionDetailOut): action is ActionDetailOut {

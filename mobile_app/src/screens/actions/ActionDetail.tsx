@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ActionDetailOut, ActionStatus, Me } from "../../api/types";
 import { apiGet, apiSend, HttpProblem, Offline } from "../../api/client";
 import { DEFAULT_TIME_ZONE, formatDateTime, lang, t, type MessageKey } from "../../i18n";
-import { cacheActions, isDetail, loadActionView, recordTransition, type ActionView } from "../../store/actions";
+import { cacheActions, isDetail, loadActionView, mayReview, recordTransition, type ActionView } from "../../store/actions";
 import { appDB, getKV } from "../../store/db";
 import { notifyChanged } from "../../sync/events";
 import { changed } from "../../sync/scheduler";
@@ -267,7 +267,10 @@ export function ActionDetailScreen({ id }: { id: string }) {
           </button>
         )
       ) : null}
-      {!isHead && view.status === "submitted" ? <ReviewForm view={view} /> : null}
+      {view.status === "submitted" && mayReview(me, action) ? <ReviewForm view={view} /> : null}
+      {view.status === "submitted" && !isHead && !mayReview(me, action) ? (
+        <p class="muted" data-testid="own-unit-review">{t("actionOwnUnitReview")}</p>
+      ) : null}
       {detail ? (
         <section class="card" aria-labelledby="history-title">
           <h2 id="history-title">{t("actionHistory")}</h2>

@@ -1,9 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
-import type { ActionOut, ActionStatus } from "../../api/types";
+import type { ActionOut, ActionStatus, Me } from "../../api/types";
 import { apiPage, HttpProblem, Offline } from "../../api/client";
 import { formatDay, lang, t, type MessageKey } from "../../i18n";
-import { appDB } from "../../store/db";
-import { cacheActions, loadActionViews, type ActionView } from "../../store/actions";
+import { appDB, getKV } from "../../store/db";
+import { cacheActions, loadActionViews, mayReview, type ActionView } from "../../store/actions";
 import { notifyChanged } from "../../sync/events";
 import { useLive, useOnline } from "../../ui/hooks";
 import { Link } from "../../ui/Link";
@@ -84,8 +84,12 @@ export function useActionsFromServer(query: string): { error: string | null; off
 export function ActionsListScreen({ title = "actionsTitle", only }: { title?: MessageKey; only?: ActionStatus }) {
   const { error, offline } = useActionsFromServer(only ? `&status=${only}` : "");
   const views = useLive((db) => loadActionViews(db), []);
+  const me = useLive((db) => getKV(db, "me"), []) as Me | undefined;
   const now = Date.now();
-  const shown = (views ?? []).filter((view) => !only || view.status === only);
+  // The review list holds only fixes this user may judge (not their own unit's).
+  const shown = (views ?? []).filter(
+    (view) => !only || (view.status === only && (only !== "submitted" || mayReview(me, view.action))),
+  );
   const groups: Record<Group, ActionView[]> = { overdue: [], thisWeek: [], later: [], submitted: [], done: [] };
   for (const view of shown.sort((a, b) => a.action.due_at.localeCompare(b.action.due_at))) {
     groups[groupOf(view, now)].push(view);
