@@ -23,6 +23,8 @@ from server.settings import Settings
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# Notification targets may not reach inside; the tests' real peers listen on 127.0.0.1.
+TEST_NOTIFY_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 
 def engine_name() -> str:
@@ -95,6 +97,8 @@ def cli_env(database_url: str, **extra: str) -> dict[str, str]:
         "SPOTCHECK_DATABASE_URL": database_url,
         "SPOTCHECK_ENVIRONMENT": "test",
         "SPOTCHECK_SECRET_KEY": TEST_SECRET,
+        # The local SMTP server and webhook receiver of the tests (as `make run` allows them).
+        "SPOTCHECK_NOTIFY_ALLOWED_HOSTS": ",".join(TEST_NOTIFY_ALLOWED_HOSTS),
         **extra,
     }
 
@@ -107,6 +111,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         secret_key=TEST_SECRET,  # type: ignore[arg-type]
         media_dir=tmp_path_factory.mktemp("media"),
         public_base_url="http://testserver.local",
+        notify_allowed_hosts=TEST_NOTIFY_ALLOWED_HOSTS,
     )
 
 

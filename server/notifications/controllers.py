@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
@@ -9,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from server.notifications import services as notification_service
 from server.notifications.schemas import NotificationTestOut, OutboxOut
+from server.openapi import problem_response
 from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.scopes import Principal
 
@@ -21,7 +23,9 @@ class NotificationController(Controller):
     async def list_notifications(
         self,
         principal: NamedDependency[Principal],
-        status: FromQuery[list[str] | None] = None,
+        status: FromQuery[
+            list[Literal["pending", "sending", "sent", "failed", "dead"]] | None
+        ] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Response[list[OutboxOut]]:
@@ -41,7 +45,17 @@ class NotificationController(Controller):
         dead), `attempts`, `last_error` and `sent_at`. The target is masked."""
         return await notification_service.get_message(message_id=message_id, principal=principal)
 
-    @post("/{message_id:uuid}/requeue", operation_id="requeueNotification", status_code=HTTP_200_OK)
+    @post(
+        "/{message_id:uuid}/requeue",
+        operation_id="requeueNotification",
+        status_code=HTTP_200_OK,
+        responses={
+            409: problem_response(
+                "Only a failed or dead message can be requeued, and only to a recipient "
+                "with a notification target."
+            )
+        },
+    )
     async def requeue(
         self, message_id: FromPath[UUID], principal: NamedDependency[Principal]
     ) -> OutboxOut:
@@ -53,7 +67,11 @@ class UnitNotificationTestController(Controller):
     path = "/api/v1/units"
     tags = ["notifications"]
 
-    @post("/{unit_id:uuid}/notification-test", operation_id="sendNotificationTest")
+    @post(
+        "/{unit_id:uuid}/notification-test",
+        operation_id="sendNotificationTest",
+        responses={422: problem_response("The unit has no notification target to test.")},
+    )
     async def send_test(
         self, unit_id: FromPath[UUID], principal: NamedDependency[Principal]
     ) -> NotificationTestOut:

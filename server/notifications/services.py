@@ -9,13 +9,14 @@ gets a ``dead`` row saying so: nothing is dropped silently.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
-from server import db
+from server import db, notify_targets
 from server.audit import services as audit_service
 from server.errors import Conflict, InvalidInput, NotFound
 from server.notifications.messages import render
@@ -29,6 +30,7 @@ from server.units.tables import Unit
 from server.users.tables import AppUser
 
 DEFAULT_MAX_ATTEMPTS = 6
+STATUSES = ("pending", "sending", "sent", "failed", "dead")
 
 
 class _Config:
@@ -41,6 +43,7 @@ class _Config:
 def configure(settings: Settings) -> None:
     _Config.public_base_url = settings.public_base_url.rstrip("/")
     _Config.oversight_urls = tuple(settings.oversight_notification_urls)
+    notify_targets.configure(settings.notify_allowed_hosts)
 
 
 def link_to(path: str) -> str:
@@ -198,14 +201,20 @@ async def _scope_clauses(principal: Principal | None) -> list[Any]:
 async def list_messages(
     *,
     principal: Principal | None,
-    statuses: list[str] | None = None,
+    statuses: Sequence[str] | None = None,
     limit: int | None = 200,
     offset: int = 0,
 ) -> Page[OutboxOut]:
     """Newest first (then by id, so pages never overlap); admins see their part of the tree."""
+    unknown = sorted(set(statuses or []) - set(STATUSES))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown status {', '.join(unknown)}; use one of {', '.join(STATUSES)}.",
+            extra={"invalid_params": [{"name": "status", "reason": "unknown"}]},
+        )
     clauses = await _scope_clauses(principal)
     if statuses:
-        clauses.append(OutboxMessage.status.is_in(statuses))
+        clauses.append(OutboxMessage.status.is_in(list(statuses)))
     total = await OutboxMessage.count().where(*clauses)
     query = (
         OutboxMessage.select()

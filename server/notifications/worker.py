@@ -8,16 +8,21 @@ transaction, in a thread (Apprise is blocking). A worker killed after claiming l
 ``reclaimed_after_lease``: delivery is at least once, and receivers dedupe by the event key that
 every message carries (header ``X-Spotcheck-Event-Key`` and payload field ``event_key`` for
 webhooks, the message footer for everything). Webhooks also get the message's link as ``url``.
+
+Delivery is guarded: only accepted schemes, no redirects, and every connection to a public
+address or a host of ``SPOTCHECK_NOTIFY_ALLOWED_HOSTS`` (:mod:`server.notifications.egress`);
+a refused target fails like any failed delivery, with the reason in ``last_error``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +31,8 @@ from uuid import uuid4
 import anyio.to_thread
 import apprise
 
-from server import db
+from server import db, notify_targets
+from server.notifications import egress
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
 from server.settings import Settings
 
@@ -62,13 +68,36 @@ def url_with_event_key(url: str, event_key: str, link: str | None = None) -> str
 
 
 def send_with_apprise(
-    url: str, subject: str, body: str, event_key: str, link: str | None = None
+    url: str,
+    subject: str,
+    body: str,
+    event_key: str,
+    link: str | None = None,
+    *,
+    allowed_hosts: Iterable[str] = (),
 ) -> tuple[bool, str | None]:
-    """Blocking: runs in a worker thread. Returns (delivered, error text without secrets)."""
-    notifier = apprise.Apprise()
-    if not notifier.add(url_with_event_key(url, event_key, link)):
+    """Blocking: runs in a worker thread. Returns (delivered, error text without secrets).
+
+    The target is held to the rules it was saved under once more: an accepted scheme, and every
+    connection to a public address or an allowed host (checked on the lookup the connection
+    uses, see :mod:`server.notifications.egress`). Redirects are not followed."""
+    refusal = notify_targets.scheme_refusal(url)
+    if refusal:
+        return False, f"refused: {refusal}"
+    # One service, no pool; and no redirects, which would lead the request somewhere unchecked.
+    asset = apprise.AppriseAsset(async_mode=False, http_redirects=False)
+    plugin = apprise.Apprise.instantiate(
+        url_with_event_key(url, event_key, link), asset=asset, suppress_exceptions=True
+    )
+    if plugin is None:
         return False, "the target URL is not valid for Apprise"
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+    plugin.redirects = False  # whatever the URL's own ?redirect= says
+    notifier = apprise.Apprise(asset=asset)
+    notifier.add(plugin)
+    with (
+        egress.guarded(allowed_hosts) as policy,
+        apprise.LogCapture(level=logging.WARNING) as captured,
+    ):
         # Our bodies are plain text. Without saying so, Apprise hands them to e-mail as HTML: the
         # line breaks vanish and any markup in a title would be interpreted.
         delivered = bool(
@@ -77,6 +106,11 @@ def send_with_apprise(
         detail = captured.getvalue().strip() if hasattr(captured, "getvalue") else ""
     if delivered:
         return True, None
+    if policy.refused:
+        return False, (
+            f"refused: {policy.refused}; notifications may only go to public addresses (an "
+            "operator can allow the host in SPOTCHECK_NOTIFY_ALLOWED_HOSTS)"
+        )[:500]
     # Apprise's own log lines name the host and status but not the secrets of the URL.
     return False, (detail.splitlines()[-1] if detail else "delivery failed")[:500]
 
@@ -93,7 +127,7 @@ class Worker:
         batch_size: int = 10,
         lease_seconds: float = 120.0,
         backoff_base_seconds: float = BACKOFF_BASE_SECONDS,
-        sender: Sender = send_with_apprise,
+        sender: Sender | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
@@ -101,7 +135,9 @@ class Worker:
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.backoff_base_seconds = backoff_base_seconds
-        self.sender = sender
+        self.sender: Sender = sender or functools.partial(
+            send_with_apprise, allowed_hosts=tuple(settings.notify_allowed_hosts)
+        )
         self.clock = clock
         self.trigger_interval = timedelta(seconds=60)
         self._triggers_ran_at: datetime | None = None

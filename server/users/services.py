@@ -118,7 +118,7 @@ async def create_user(*, data: UserIn, principal: Principal) -> UserOut:
     require_role(principal, Role.admin)
     # Scope first, so an admin cannot tell whether a unit outside their tree exists.
     await unit_service.get_unit(unit_id=data.home_unit_id, principal=principal)
-    targets = validate_targets(data.notification_targets, field="notification_targets")
+    targets = await validate_targets(data.notification_targets, field="notification_targets")
     password_hash = await passwords.hash_password(data.password)
     user_id = uuid4()
     now = datetime.now(UTC)
@@ -166,7 +166,7 @@ async def update_user(*, user_id: UUID, data: UserPatch, principal: Principal) -
         stored = current.get("notification_targets") or []
         if isinstance(stored, str):
             stored = json.loads(stored)
-        changes["notification_targets"] = validate_targets(
+        changes["notification_targets"] = await validate_targets(
             unmask_targets(changes["notification_targets"] or [], stored),
             field="notification_targets",
         )

@@ -94,7 +94,11 @@ async def test_mail_arrives_in_vietnamese_then_english_for_an_english_unit(
     worker = in_process_worker(settings)
     await drain(worker)
 
-    (mail,) = smtp_peer.received()
+    # The unit hears that the inspection started (its own target, issue 11) and of its action.
+    started_subject = "[Spotcheck] Đoàn kiểm tra bắt đầu làm việc tại Đơn vị C1"
+    mails = smtp_peer.received()
+    assert sorted(m.subject == started_subject for m in mails) == [False, True]
+    (mail,) = [m for m in mails if m.subject != started_subject]
     assert mail.mail_from == "spotcheck@example.org"
     assert mail.rcpt_tos == ["c1@example.org"]
     assert mail.subject == f"[Spotcheck] Yêu cầu khắc phục mới: {action['title_vi']}"
@@ -121,7 +125,7 @@ async def test_mail_arrives_in_vietnamese_then_english_for_an_english_unit(
     )
     assert response.status_code == 200, response.text
     await drain(worker)
-    _vietnamese, english = smtp_peer.received()
+    *_earlier, english = smtp_peer.received()
     assert english.rcpt_tos == ["c2@example.org"]
     assert english.subject == f"[Spotcheck] New corrective action: {action['title_en']}"
     lines = english.text.splitlines()
@@ -145,19 +149,24 @@ async def test_webhook_follows_an_action_from_assignment_to_verification(
 
     hits = http_peer.received()
     expected = {f"action.assigned:{a['id']}:{world.units['C1']}:1" for a in actions}
+    expected.add(f"inspection.started:{inspection_id}")  # the unit's own target hears it too
     assert {hit.body["event_key"] for hit in hits} == expected
-    assert len(hits) == 2  # one message per action, nothing else goes to the unit
+    assert len(hits) == 3  # the start, then one message per action, nothing else
     for hit in hits:
+        if hit.body["event_key"].startswith("inspection.started:"):
+            continue
         assert hit.path == "/hook"
         assert hit.headers["x-spotcheck-event-key"] == hit.body["event_key"]
         assert hit.body["title"].startswith("[Spotcheck] Yêu cầu khắc phục mới: ")
         assert "Mức độ: " in hit.body["message"]
     assigned = await outbox_rows(OutboxMessage.event_type == "action.assigned")
     assert [(row["status"], row["attempts"]) for row in assigned] == [("sent", 1)] * 2
-    # The unit head had no target of their own: the "inspection started" notice is kept, dead.
-    (started,) = await outbox_rows(OutboxMessage.event_type == "inspection.started")
-    assert started["status"] == "dead"
-    assert "has no notification target" in started["last_error"]
+    # The unit head had no target of their own: their "inspection started" notice is kept, dead.
+    started = await outbox_rows(
+        OutboxMessage.event_type == "inspection.started", OutboxMessage.recipient_kind == "user"
+    )
+    assert [row["status"] for row in started] == ["dead"]
+    assert "has no notification target" in started[0]["last_error"]
 
     action_id = actions[0]["id"]
     head = await login(client, world, "head_c1")
@@ -177,7 +186,7 @@ async def test_webhook_follows_an_action_from_assignment_to_verification(
     await move(client, inspector, action_id, "verified")
     await drain(worker)
     hits = http_peer.received()
-    assert len(hits) == 4
+    assert len(hits) == 5
     verified = hits[-1]
     assert verified.headers["x-spotcheck-event-key"] == f"action.verified:{action_id}:v8"
     assert verified.body["title"] == f"[Spotcheck] Đã xác nhận khắc phục: {actions[0]['title_vi']}"
