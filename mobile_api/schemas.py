@@ -5,10 +5,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from checklists.schemas import ChecklistVersionOut
 from server.inspections.schemas import InspectionOut, InspectionSummary
+from server.timeutil import SaneDatetime
 from server.users.schemas import MeOut
 
 
@@ -35,7 +36,7 @@ class SyncIn(BaseModel):
     device_id: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
     ]
-    sent_at: AwareDatetime
+    sent_at: SaneDatetime
     ops: list[SyncOp] = Field(min_length=1, max_length=200)
 
 

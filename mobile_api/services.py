@@ -6,6 +6,11 @@ with a different payload is a ``conflict``. An op that fails its checks is ``rej
 reason and does not undo the ops before it. The op record is inserted in the same transaction as
 the change, so a crash between them is impossible, and two copies of a batch racing each other
 leave one applied op and one duplicate.
+
+No single op fails the batch: an unexpected error while applying one (a bug, a value the database
+cannot hold) rolls back that op alone, is logged with its traceback, and is recorded as that op's
+``rejected``. Only a database that is gone stops the batch: the phone retries later, and the ops
+applied before it are duplicates then, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,11 +39,21 @@ from mobile_api.schemas import (
 )
 from mobile_api.tables import SyncOperation
 from server import db
-from server.errors import DomainError, InvalidInput
+from server.errors import DomainError, InvalidInput, ServiceUnavailable
 from server.inspections import services as inspection_service
 from server.inspections.schemas import AnswerIn, FindingIn, SignIn, StartIn, SubmitIn
 from server.scopes import Principal
+from server.timeutil import is_sane_instant
 from server.users import services as user_service
+
+log = logging.getLogger(__name__)
+
+# Said to the phone when applying an op failed on the server's side; the details are in the log.
+UNAPPLICABLE_REASON = (
+    "The server could not apply this change (an error on the server's side, logged for the "
+    "administrator). Do not resend it unchanged: correct it or record it again, and tell an "
+    "administrator if it keeps happening."
+)
 
 # A change committed just before a cursor was taken may carry a slightly earlier timestamp than a
 # concurrent one; re-sending a short overlap costs little (the phone upserts by id) and loses nothing.
@@ -114,20 +130,32 @@ async def sync(*, data: SyncIn, principal: Principal) -> SyncOut:
     # The phone's clock against ours, measured on the batch (its `sent_at`), not on each op: an
     # answer recorded offline two days ago is late, not from a skewed clock.
     clock_offset = data.sent_at - datetime.now(UTC)
-    results = [await _apply_one(op, data.device_id, principal, clock_offset) for op in data.ops]
+    # A resent batch is mostly ops already done: look them all up in one query. An op recorded
+    # after this look-up (a racing copy) is caught by its primary key when it is claimed.
+    recorded = await _recorded([op.op_id for op in data.ops])
+    results = [
+        await _apply_one(op, data.device_id, principal, clock_offset, recorded.get(op.op_id))
+        for op in data.ops
+    ]
     now = datetime.now(UTC)
     return SyncOut(server_time=now, results=results, cursor=encode_cursor(now))
 
 
-async def _previous(op: SyncOp, principal: Principal, digest: str) -> OpResult | None:
-    row = (
-        await SyncOperation.select()
-        .where(SyncOperation.op_id == op.op_id)
-        .first()
-        .output(load_json=True)
+async def _recorded(op_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    rows = (
+        await SyncOperation.select().where(SyncOperation.op_id.is_in(op_ids)).output(load_json=True)
     )
-    if row is None:
-        return None
+    return {UUID(str(row["op_id"])): row for row in rows}
+
+
+async def _previous(op: SyncOp, principal: Principal, digest: str) -> OpResult | None:
+    row = (await _recorded([op.op_id])).get(op.op_id)
+    return None if row is None else _replay(op, principal, digest, row)
+
+
+def _replay(op: SyncOp, principal: Principal, digest: str, row: dict[str, Any]) -> OpResult:
+    """The answer to an op already recorded: its first result, or a conflict when the op_id was
+    used for another change."""
     if row["user_id"] != principal.user_id or row["payload_sha256"] != digest:
         return OpResult(
             op_id=op.op_id,
@@ -144,12 +172,15 @@ async def _previous(op: SyncOp, principal: Principal, digest: str) -> OpResult |
 
 
 async def _apply_one(
-    op: SyncOp, device_id: str, principal: Principal, clock_offset: timedelta
+    op: SyncOp,
+    device_id: str,
+    principal: Principal,
+    clock_offset: timedelta,
+    recorded: dict[str, Any] | None,
 ) -> OpResult:
     digest = payload_hash(op)
-    previous = await _previous(op, principal, digest)
-    if previous is not None:
-        return previous
+    if recorded is not None:
+        return _replay(op, principal, digest, recorded)
     now = datetime.now(UTC)
     try:
         handler_entry = HANDLERS.get(op.type)
@@ -171,11 +202,25 @@ async def _apply_one(
                 SyncOperation.op_id == op.op_id
             )
         return OpResult(op_id=op.op_id, status=OpStatus.applied, result=outcome)
+    except ServiceUnavailable:
+        raise  # passing (the database is overloaded or gone): not recorded, the phone retries
     except DomainError as error:
         return await _record_rejection(op, device_id, principal, digest, now, error.detail)
     except Exception as error:
-        if not db.is_unique_violation(error):
+        if db.is_unavailable(error):
+            # Not this op's fault: stop here and let the phone send the batch again later.
             raise
+        if not db.is_unique_violation(error):
+            # This op's transaction was rolled back; the batch goes on without it.
+            log.exception(
+                "sync op %s (%s) from user %s could not be applied; recorded as rejected",
+                op.op_id,
+                op.type.value,
+                principal.user_id,
+            )
+            return await _record_rejection(
+                op, device_id, principal, digest, now, UNAPPLICABLE_REASON
+            )
         again = await _previous(op, principal, digest)
         if again is not None:
             return again
@@ -252,7 +297,7 @@ def decode_cursor(cursor: str) -> datetime:
         raise InvalidInput(
             "The cursor is not one this server gave out; bootstrap again."
         ) from error
-    if moment.tzinfo is None or moment.year < 2000:
+    if not is_sane_instant(moment):
         raise InvalidInput("The cursor is not one this server gave out; bootstrap again.")
     return moment
 

@@ -48,6 +48,7 @@ from server.errors import InvalidInput, NotFound
 from server.inspections import services as inspection_service
 from server.inspections.tables import Answer, Finding, Inspection
 from server.scopes import Principal, Role, require_role
+from server.timeutil import require_sane_date
 from server.units.tables import Unit
 
 EXPORT_ROLES = (Role.admin, Role.leader, Role.unit_head)
@@ -207,6 +208,8 @@ async def export(
 ) -> ExportFile:
     """Check who asks and for what now (so a refusal is a proper 403/404), then stream."""
     require_role(principal, *EXPORT_ROLES)
+    require_sane_date(period_from, "period_from")
+    require_sane_date(period_to, "period_to")
     if period_from and period_to and period_from > period_to:
         raise InvalidInput(f"period_from ({period_from}) is after period_to ({period_to}).")
     target = unit_id or principal.home_unit_id

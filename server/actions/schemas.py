@@ -4,10 +4,11 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from server.actions.rules import ActionStatus
 from server.inspections.schemas import Sha256
+from server.timeutil import SaneDatetime
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 
@@ -30,7 +31,7 @@ class OfflineTransitionIn(TransitionIn):
 
     action_id: UUID
     expected_status: ActionStatus
-    device_time: AwareDatetime
+    device_time: SaneDatetime
 
 
 class CommentIn(BaseModel):
@@ -49,10 +50,16 @@ class ReassignIn(BaseModel):
 class FollowUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    window_start: AwareDatetime
-    window_end: AwareDatetime
+    window_start: SaneDatetime
+    window_end: SaneDatetime
     team_head_id: UUID
-    member_ids: list[UUID] = Field(default_factory=list)
+    member_ids: list[UUID] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> FollowUpIn:
+        if self.window_end <= self.window_start:
+            raise ValueError("window_end must be after window_start")
+        return self
 
 
 class ActionEventOut(BaseModel):

@@ -5,7 +5,9 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from server.timeutil import SaneDatetime
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -25,7 +27,7 @@ class StartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     inspection_id: UUID
-    device_time: AwareDatetime
+    device_time: SaneDatetime
     # A phone whose owner refuses location, or that finds no fix indoors, can still start: the
     # inspection is then flagged `no_location` for the leader instead of being blocked on site.
     latitude: float | None = Field(default=None, ge=-90, le=90)
@@ -49,7 +51,7 @@ class AnswerIn(BaseModel):
     denominator: int | None = Field(default=None, ge=0)
     note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
     evidence: list[Sha256] = Field(default_factory=list, max_length=20)
-    device_time: AwareDatetime
+    device_time: SaneDatetime
 
 
 class FindingCategory(StrEnum):
@@ -78,7 +80,7 @@ class FindingIn(BaseModel):
     description: LongText
     evidence: list[Sha256] = Field(default_factory=list, max_length=20)
     staff_name: ShortText | None = Field(default=None, description="Discipline findings only")
-    device_time: AwareDatetime
+    device_time: SaneDatetime
 
 
 class SignerRole(StrEnum):
@@ -96,14 +98,14 @@ class SignIn(BaseModel):
     refused: bool = False
     refusal_reason: LongText | None = None
     witness_name: ShortText | None = None
-    device_time: AwareDatetime
+    device_time: SaneDatetime
 
 
 class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     inspection_id: UUID
-    device_time: AwareDatetime
+    device_time: SaneDatetime
 
 
 class AddendumIn(BaseModel):

@@ -5,7 +5,9 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from server.timeutil import SaneDate, SaneDatetime
 
 
 class AssignmentVisibility(StrEnum):
@@ -24,7 +26,9 @@ class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: UUID
-    visit_date: date | None = Field(default=None, description="Defaults to the window's first day")
+    visit_date: SaneDate | None = Field(
+        default=None, description="Defaults to the window's first day"
+    )
 
 
 class DrawIn(BaseModel):
@@ -43,8 +47,8 @@ class PlanIn(BaseModel):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     checklist_version_id: UUID
     scope_unit_id: UUID = Field(description="Root of the subtree the targets come from")
-    window_start: AwareDatetime
-    window_end: AwareDatetime
+    window_start: SaneDatetime
+    window_end: SaneDatetime
     assignment_visibility: AssignmentVisibility = AssignmentVisibility.on_visit_day
     teams: list[TeamIn] = Field(min_length=1, max_length=50)
     targets: list[TargetIn] | None = Field(default=None, max_length=500)
@@ -143,8 +147,8 @@ class DrawPreviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scope_unit_id: UUID = Field(description="Root of the subtree the targets come from")
-    window_start: AwareDatetime
-    window_end: AwareDatetime
+    window_start: SaneDatetime
+    window_end: SaneDatetime
     teams: list[TeamIn] = Field(min_length=1, max_length=50)
     draw: DrawIn
 
