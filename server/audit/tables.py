@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, UUID, BigInt, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.table import Table
 
@@ -19,4 +19,19 @@ class AuditEvent(Table, tablename="audit_event"):
     hash = Varchar(length=64)
 
 
-TABLES = [AuditEvent]
+class AuditHead(Table, tablename="audit_head"):
+    """The chain's end as of the last append (one row, ``chain`` = "audit_event"), moved in the
+    same transaction as every append. ``mac`` is an HMAC under a key that is not in the database
+    (SPOTCHECK_AUDIT_KEY), so cutting or rewriting the end of the chain cannot be hidden by
+    rewriting this row too."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    chain = Varchar(length=50, unique=True)
+    seq = BigInt()
+    hash = Varchar(length=64)
+    discrepancy = Text(default="")
+    mac = Varchar(length=64)
+    updated_at = Timestamptz()
+
+
+TABLES = [AuditEvent, AuditHead]
