@@ -222,7 +222,7 @@ async def _api_benchmarks() -> list[dict[str, Any]]:
                     await client.get("/api/v1/inspections?status=signed", headers=leader)
                 ).json()
             ]
-            from reports.rendering import render_pdf
+            from reports.pdf_engine import render_pdf
 
             minutes, served, baseline = [], [], []
             for row in signed:

@@ -5,7 +5,7 @@ from typing import Any
 from litestar import Controller, Request, get, post, put
 from litestar.datastructures import ETag, ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK
 
@@ -14,6 +14,8 @@ from mobile_api import services as mobile_service
 from mobile_api.evidence_service import EvidenceOut, EvidenceVariant
 from mobile_api.schemas import BootstrapOut, ChangesOut, SyncIn, SyncOut
 from server.errors import PayloadTooLarge
+from server.http_headers import content_disposition
+from server.openapi import Sha256Path, problem_response
 from server.scopes import Principal
 from server.settings import Settings
 
@@ -54,10 +56,15 @@ class MobileController(Controller):
         operation_id="uploadEvidence",
         status_code=HTTP_200_OK,
         request_max_body_size=EVIDENCE_ROUTE_MAX_BYTES,
+        responses={
+            409: problem_response("The body's SHA-256 is not the one in the path."),
+            413: problem_response("The file is larger than the server accepts."),
+            415: problem_response("The file is not a JPEG, PNG, WebP or PDF."),
+        },
     )
     async def upload_evidence(
         self,
-        sha256: FromPath[str],
+        sha256: Sha256Path,
         request: Request[Principal, None, Any],
         principal: NamedDependency[Principal],
         settings: NamedDependency[Settings],
@@ -94,7 +101,7 @@ class EvidenceController(Controller):
     )
     async def get_evidence(
         self,
-        sha256: FromPath[str],
+        sha256: Sha256Path,
         principal: NamedDependency[Principal],
         settings: NamedDependency[Settings],
         variant: FromQuery[EvidenceVariant] = EvidenceVariant.screen,
@@ -114,5 +121,8 @@ class EvidenceController(Controller):
             filename=found.filename,
             content_disposition_type="inline",
             etag=ETag(value=f"{sha256.lower()}-{variant.value}"),
-            headers={"X-Content-Type-Options": "nosniff"},
+            headers={
+                "X-Content-Type-Options": "nosniff",
+                "Content-Disposition": content_disposition(found.filename, inline=True),
+            },
         )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from litestar import Controller, Response, get
@@ -10,6 +11,8 @@ from reports import minutes_service
 from reports.minutes_service import VerificationOut
 from server.auth.openapi import PublicOperation
 from server.errors import InvalidInput
+from server.http_headers import content_disposition
+from server.openapi import Sha256Path
 from server.scopes import Principal
 from server.settings import Settings
 
@@ -28,7 +31,7 @@ class MinutesController(Controller):
         inspection_id: FromPath[UUID],
         principal: NamedDependency[Principal],
         settings: NamedDependency[Settings],
-        lang: FromQuery[str] = "vi",
+        lang: FromQuery[Literal["vi", "en"]] = "vi",
     ) -> Response[bytes]:
         """The minutes in the Decree 30 layout (`?lang=en` for the English translation). Signed
         minutes are rendered once, stored, and returned byte-identical afterwards; before
@@ -41,7 +44,7 @@ class MinutesController(Controller):
         return Response(
             rendered.pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{rendered.filename}"'},
+            headers={"Content-Disposition": content_disposition(rendered.filename, inline=True)},
         )
 
 
@@ -50,7 +53,7 @@ class VerifyController(Controller):
     tags = ["reports"]
 
     @get("/{sha256:str}", operation_id="verifyDocument", operation_class=PublicOperation)
-    async def verify(self, sha256: FromPath[str]) -> VerificationOut:
+    async def verify(self, sha256: Sha256Path) -> VerificationOut:
         """Public: the number, date, unit and status of the document with this SHA-256."""
         if len(sha256) != 64 or any(c not in "0123456789abcdefABCDEF" for c in sha256):
             raise InvalidInput("Give the document's SHA-256 as 64 hexadecimal characters.")

@@ -1,93 +1,35 @@
-"""HTML → PDF with WeasyPrint, safely and off the event loop.
+"""HTML → PDF off the event loop: the report templates and the bounded pool of render processes.
 
-- Fonts and the base stylesheet are loaded once per process (``_base``), not per document.
-- The URL fetcher refuses everything but the project's own assets (``reports/``), ``data:`` URIs
-  and ``evidence:<sha256>`` (the downscaled derivative of an evidence photo under the media
-  directory). A remote URL or a ``file://`` path elsewhere is refused, so a value typed by a user
-  into a checklist note can never make the server fetch something.
-- ``render_pdf`` is blocking (WeasyPrint is CPU-bound); call ``render_pdf_async`` from handlers.
+- The rendering itself (WeasyPrint, fonts, the URL fetcher that refuses all but project assets)
+  is in ``reports.pdf_engine``, imported only by the pool's worker processes.
+- ``pdf_engine.render_pdf`` is blocking (WeasyPrint is CPU-bound); handlers call
+  ``render_pdf_async``, which runs it in a small pool of worker *processes*
+  (``SPOTCHECK_PDF_RENDER_WORKERS``) behind a bounded queue (``SPOTCHECK_PDF_RENDER_QUEUE_LIMIT``):
+  when the queue is full the request gets a 503 with Retry-After instead of waiting. Processes, not threads: WeasyPrint holds the GIL for most of a
+  render, and ten renders in threads stall the event loop (``/health`` included).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import importlib
 import logging
-import re
+import multiprocessing
+import threading
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from urllib.request import url2pathname
 
-import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from server.storage import content_path
+from server.errors import ServiceUnavailable
+from server.settings import Settings
 
 ASSETS_DIR = Path(__file__).resolve().parent
-FONTS_DIR = ASSETS_DIR / "fonts"
 TEMPLATES_DIR = ASSETS_DIR / "templates"
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 log = logging.getLogger("spotcheck.reports")
-
-
-class RefusedFetch(ValueError):
-    pass
-
-
-class ProjectOnlyFetcher(URLFetcher):
-    """Serves project assets, data: URIs and evidence derivatives; refuses all else."""
-
-    def __init__(self, media_dir: Path | None) -> None:
-        super().__init__(allowed_protocols={"file", "data", "evidence"}, allow_redirects=False)
-        self.media_dir = media_dir.resolve() if media_dir else None
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        if url.startswith("evidence:"):
-            return self._evidence(url.removeprefix("evidence:"))
-        if url.startswith("file:"):
-            path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
-            if not path.is_relative_to(ASSETS_DIR) or not path.is_file():
-                raise RefusedFetch(f"refused file outside the report assets: {url}")
-            return URLFetcherResponse(url, body=path.read_bytes())
-        raise RefusedFetch(f"refused non-local URL: {url}")
-
-    def _evidence(self, sha256: str) -> URLFetcherResponse:
-        if self.media_dir is None or not SHA256.match(sha256):
-            raise RefusedFetch(f"refused evidence reference: {sha256}")
-        path = self.media_dir / content_path("derivatives", sha256, ".jpg")
-        if not path.is_file():
-            raise RefusedFetch(f"no derivative for evidence {sha256}")
-        return URLFetcherResponse(
-            f"evidence:{sha256}", body=path.read_bytes(), headers={"Content-Type": "image/jpeg"}
-        )
-
-
-@functools.cache
-def _font_config() -> FontConfiguration:
-    return FontConfiguration()
-
-
-@functools.cache
-def _base_stylesheet() -> CSS:
-    faces = "\n".join(
-        f"@font-face {{ font-family: 'Spotcheck Serif'; src: url('{(FONTS_DIR / name).as_uri()}');"
-        f" font-weight: {weight}; font-style: {style}; }}"
-        for name, weight, style in (
-            ("LiberationSerif-Regular.ttf", "normal", "normal"),
-            ("LiberationSerif-Bold.ttf", "bold", "normal"),
-            ("LiberationSerif-Italic.ttf", "normal", "italic"),
-            ("LiberationSerif-BoldItalic.ttf", "bold", "italic"),
-        )
-    )
-    return CSS(
-        string=faces,
-        font_config=_font_config(),
-        url_fetcher=ProjectOnlyFetcher(None),
-    )
 
 
 @functools.cache
@@ -100,32 +42,115 @@ def templates() -> Environment:
     )
 
 
-def render_pdf(html: str, *, media_dir: Path | None = None, stylesheet: str | None = None) -> bytes:
-    """Blocking. ``stylesheet`` is a file name under reports/templates/."""
-    fetcher = ProjectOnlyFetcher(media_dir)
-    stylesheets = [_base_stylesheet()]
-    if stylesheet:
-        stylesheets.append(_stylesheet(stylesheet))
-    document = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
-    pdf = document.write_pdf(stylesheets=stylesheets, font_config=_font_config())
-    assert pdf is not None
-    return bytes(pdf)
+def _render(html: str, *, media_dir: Path | None, stylesheet: str | None) -> bytes:
+    """Runs in a worker process, where WeasyPrint is loaded (the fork server preloads it)."""
+    pdf_engine = importlib.import_module("reports.pdf_engine")
+    return bytes(pdf_engine.render_pdf(html, media_dir=media_dir, stylesheet=stylesheet))
 
 
-@functools.cache
-def _stylesheet(name: str) -> CSS:
-    path = TEMPLATES_DIR / name
-    return CSS(
-        string=path.read_text(encoding="utf-8"),
-        base_url=TEMPLATES_DIR.as_uri() + "/",
-        font_config=_font_config(),
-        url_fetcher=ProjectOnlyFetcher(None),
+class RenderPool:
+    """At most ``workers`` renders at once and ``queue_limit`` more waiting; beyond that, refuse.
+
+    The pool's processes start on the first render (nothing starts at import or app creation)
+    and are reused; each loads WeasyPrint and the fonts once."""
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, *, workers: int, queue_limit: int) -> None:
+        self.workers = workers
+        self.queue_limit = queue_limit
+        self._executor: Executor | None = None
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def _start(self) -> Executor:
+        if self._executor is None:
+            # forkserver, not fork: the server process has threads (the event loop's helpers,
+            # database drivers) that a forked child would inherit in an unknown state. The fork
+            # server imports WeasyPrint once; the workers are forked from it, already loaded.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["reports.pdf_engine"])
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._executor
+
+    def _admit(self) -> None:
+        with self._lock:
+            if self._in_flight >= self.workers + self.queue_limit:
+                raise ServiceUnavailable(
+                    f"The server is busy rendering {self._in_flight} PDF documents; "
+                    f"try again in {self.RETRY_AFTER_SECONDS} seconds.",
+                    retry_after_seconds=self.RETRY_AFTER_SECONDS,
+                )
+            self._in_flight += 1
+
+    def _release(self, _: Future[bytes] | None = None) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    async def render(self, html: str, *, media_dir: Path | None, stylesheet: str | None) -> bytes:
+        self._admit()
+        try:
+            executor = self._start()
+            future = executor.submit(_render, html, media_dir=media_dir, stylesheet=stylesheet)
+        except BaseException:
+            self._release()
+            raise
+        # Counted until the render is done (or, if it never started, cancelled), not until
+        # this request gives up: a render that a worker has begun occupies it to the end.
+        future.add_done_callback(self._release)
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool as error:
+            # A worker died (killed, out of memory): the pool is unusable, start a new one.
+            if self._executor is executor:
+                self.shutdown()
+            raise ServiceUnavailable(
+                "The PDF renderer stopped unexpectedly and is restarting; try again.",
+                retry_after_seconds=self.RETRY_AFTER_SECONDS,
+            ) from error
+
+    def shutdown(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
+class _Pools:
+    current: RenderPool | None = None
+
+
+_pools = _Pools()
+
+
+def configure(settings: Settings) -> None:
+    """Size the render pool from the settings (called when the app is wired)."""
+    if _pools.current is not None:
+        if (_pools.current.workers, _pools.current.queue_limit) == (
+            settings.pdf_render_workers,
+            settings.pdf_render_queue_limit,
+        ):
+            return
+        _pools.current.shutdown()
+    _pools.current = RenderPool(
+        workers=settings.pdf_render_workers, queue_limit=settings.pdf_render_queue_limit
     )
+
+
+def render_pool() -> RenderPool:
+    if _pools.current is None:
+        _pools.current = RenderPool(
+            workers=Settings.model_fields["pdf_render_workers"].default,
+            queue_limit=Settings.model_fields["pdf_render_queue_limit"].default,
+        )
+    return _pools.current
 
 
 async def render_pdf_async(
     html: str, *, media_dir: Path | None = None, stylesheet: str | None = None
 ) -> bytes:
-    return await anyio.to_thread.run_sync(
-        functools.partial(render_pdf, html, media_dir=media_dir, stylesheet=stylesheet)
-    )
+    """Render in the bounded pool of worker processes; 503 (ServiceUnavailable) when it is full."""
+    return await render_pool().render(html, media_dir=media_dir, stylesheet=stylesheet)

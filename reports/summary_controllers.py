@@ -16,6 +16,7 @@ from reports import summary_service
 from reports.ranking import DEFAULT_MIN_INSPECTIONS
 from reports.schemas import ExportFormat, ExportKind, RankingOut, SummaryOut
 from server.errors import NotFound
+from server.http_headers import content_disposition
 from server.scopes import Principal
 
 MinInspections = Annotated[
@@ -86,7 +87,9 @@ class ReportController(Controller):
         return Response(
             pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": 'inline; filename="bao-cao-tong-hop.pdf"'},
+            headers={
+                "Content-Disposition": content_disposition("bao-cao-tong-hop.pdf", inline=True)
+            },
         )
 
     @get("/ranking", operation_id="getRanking")
@@ -146,7 +149,7 @@ class ExportController(Controller):
         return Stream(
             file.chunks,
             media_type=file.media_type,
-            headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+            headers={"Content-Disposition": content_disposition(file.filename)},
         )
 
 

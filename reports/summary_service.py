@@ -14,7 +14,6 @@ reads JSON through ``server.db.json_array_source``, the one place that branches 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -54,9 +53,11 @@ from server.errors import InvalidInput, NotFound
 from server.inspections import services as inspection_service
 from server.inspections.tables import Finding, Inspection
 from server.scopes import Principal, Role, require_role
+from server.timeutil import require_sane_date
 from server.units.tables import Unit
 
 REPORT_ROLES = (Role.admin, Role.leader, Role.unit_head)
+SUMMARY_STYLESHEET = "summary.css"
 DEFAULT_PERIOD_DAYS = 90
 MAX_PERIOD_DAYS = 3 * 366
 VERIFIED = "verified"
@@ -117,19 +118,12 @@ class Period:
         )
 
 
-# Nothing in Spotcheck predates this; it also keeps "the period before" computable.
-EARLIEST_PERIOD = date(2000, 1, 1)
-
-
 def resolve_period(
     period_from: date | None, period_to: date | None, *, today: date
 ) -> tuple[Period, Period]:
     """The period asked for (default: the last 90 days up to today) and the one before it."""
-    for name, value in (("period_from", period_from), ("period_to", period_to)):
-        if value is not None and not EARLIEST_PERIOD <= value <= date(9000, 1, 1):
-            raise InvalidInput(
-                f"{name} ({value}) is out of range; give a date from {EARLIEST_PERIOD} on."
-            )
+    require_sane_date(period_from, "period_from")
+    require_sane_date(period_to, "period_to")
     end = period_to or today
     start = period_from or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     if start > end:
@@ -616,8 +610,8 @@ async def summary_pdf(
     min_inspections: int = rules.DEFAULT_MIN_INSPECTIONS,
     now: datetime | None = None,
 ) -> bytes:
-    """The summary as an A4 PDF with SVG charts. Charts, HTML and PDF are all built in a worker
-    thread (WeasyPrint is CPU-bound), never on the event loop."""
+    """The summary as an A4 PDF with SVG charts. Charts and HTML are built in a worker thread, the
+    PDF in the bounded render pool (WeasyPrint is CPU-bound), never on the event loop."""
     data = await summary(
         principal=principal,
         unit_id=unit_id,
@@ -626,12 +620,8 @@ async def summary_pdf(
         min_inspections=min_inspections,
         now=now,
     )
-    return await anyio.to_thread.run_sync(functools.partial(render_summary_pdf, data))
-
-
-def render_summary_pdf(data: SummaryOut) -> bytes:
-    """Blocking: the summary's HTML and PDF."""
-    return rendering.render_pdf(summary_html(data), stylesheet="summary.css")
+    html = await anyio.to_thread.run_sync(summary_html, data)
+    return await rendering.render_pdf_async(html, stylesheet=SUMMARY_STYLESHEET)
 
 
 def summary_html(data: SummaryOut) -> str:

@@ -1,13 +1,38 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+# Codes end up in file names, URLs and headers; a small safe alphabet keeps them harmless there.
+# Rows created before this rule are left as they are (they are still read and shown).
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
+
+
+CODE_RULE = (
+    "a unit code is 1 to 40 characters: upper-case letters A-Z, digits, dots, underscores "
+    "and hyphens only, starting with a letter or digit (e.g. TN-PD)"
+)
+
+
+def _safe_code(value: str) -> str:
+    if not CODE_PATTERN.match(value):
+        raise ValueError(CODE_RULE)
+    return value
+
+
+# The check is a validator (not a bare pattern) so that the 422 says the rule in words; the
+# pattern is still published in the OpenAPI schema.
+Code = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(_safe_code),
+    Field(json_schema_extra={"pattern": CODE_PATTERN.pattern, "maxLength": 40}),
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 

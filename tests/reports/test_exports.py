@@ -320,7 +320,8 @@ async def test_the_response_is_a_named_attachment(client: httpx.AsyncClient, dat
     )
     assert response.status_code == 200
     assert response.headers["content-disposition"] == (
-        'attachment; filename="findings-D1-2020-01-01_2100-12-31.xlsx"'
+        'attachment; filename="findings-D1-2020-01-01_2100-12-31.xlsx"; '
+        "filename*=UTF-8''findings-D1-2020-01-01_2100-12-31.xlsx"
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reports.rendering import ASSETS_DIR, ProjectOnlyFetcher, RefusedFetch, render_pdf
+from reports.pdf_engine import ASSETS_DIR, ProjectOnlyFetcher, RefusedFetch, render_pdf
 from tests.conftest import World, problem_detail
 from tests.helpers import run_to_signed
 
