@@ -63,8 +63,21 @@ def _parser() -> argparse.ArgumentParser:
     create.set_defaults(handler=_users_create)
 
     audit = commands.add_parser("audit", help="audit log").add_subparsers()
-    verify = audit.add_parser("verify", help="verify the audit hash chain")
+    verify = audit.add_parser(
+        "verify", help="verify the audit hash chain and its keyed head (docs/audit.md)"
+    )
     verify.set_defaults(handler=_audit_verify)
+    anchor = audit.add_parser(
+        "anchor",
+        help="anchor the chain's end under the audit key: once after upgrading a database "
+        "whose events predate the head, or after an incident has been looked into",
+    )
+    anchor.add_argument(
+        "--accept-current",
+        action="store_true",
+        help="replace a head that is forged or records tampering (the log keeps what was accepted)",
+    )
+    anchor.set_defaults(handler=_audit_anchor)
 
     worker = commands.add_parser("worker", help="deliver notifications and run timed triggers")
     worker.add_argument("--once", action="store_true", help="one round, then exit")
@@ -109,19 +122,45 @@ def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> in
     return asyncio.run(run())
 
 
+# Largest request head (line and headers) uvicorn buffers before answering 400; h11's own default,
+# stated so that it stays bounded whatever the library's default becomes.
+MAX_REQUEST_HEAD_BYTES = 16 * 1024
+# How long a stopping server lets requests in flight finish (compose stops a container after 10 s).
+GRACEFUL_SHUTDOWN_SECONDS = 8
+
+
+def uvicorn_options(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """Keyword arguments of `uvicorn.run` for `spotcheck serve` (also uvicorn.Config's).
+
+    Uvicorn has no timeout for a slow client's request head; the reverse proxy in compose.yaml
+    (deploy/Caddyfile) is the guard against slow-header clients, and this server is not meant to
+    face the internet without it.
+    """
+    return {
+        "app": "server.app:create_app",
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        # Uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app reads it itself,
+        # and only from SPOTCHECK_TRUSTED_PROXIES (server/auth/client_address.py).
+        "proxy_headers": False,
+        "server_header": False,
+        # Past this many open connections and tasks, new requests get 503 at once instead of
+        # queueing until everything times out.
+        "limit_concurrency": settings.http_limit_concurrency,
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+        "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
+        "log_level": "info",
+    }
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    load_settings()  # fail fast with a readable message before uvicorn starts
-    uvicorn.run(
-        "server.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level="info",
-    )
+    settings = load_settings()  # fail fast with a readable message before uvicorn starts
+    uvicorn.run(**uvicorn_options(args, settings))
     return 0
 
 
@@ -224,7 +263,10 @@ def _audit_verify(args: argparse.Namespace) -> int:
     async def work() -> int:
         report = await audit_service.verify_chain()
         if report.ok:
-            print(f"audit chain OK: {report.rows_checked} events, head {report.head_hash}")
+            print(
+                f"audit chain OK: {report.rows_checked} events, head {report.head_hash}"
+                + (" (anchored)" if report.anchored else "")
+            )
             return 0
         print(
             f"audit chain BROKEN: {len(report.problems)} problem(s) in {report.rows_checked} events"
@@ -232,6 +274,33 @@ def _audit_verify(args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"  - {problem.message}")
         return 1
+
+    return _with_database(settings, work)
+
+
+def _audit_anchor(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from server.audit import services as audit_service
+    from server.errors import Conflict
+
+    async def work() -> int:
+        try:
+            result = await audit_service.anchor(
+                actor=audit_service.Actor(id=None, label="cli"),
+                accept_current=args.accept_current,
+            )
+        except Conflict as error:
+            print(f"spotcheck: {error.detail}", file=sys.stderr)
+            return 1
+        if result.head is None:
+            print("the audit log is empty: its first event will create the head")
+        elif not result.anchored:
+            print(f"audit chain already anchored at seq={result.head.seq}: nothing to do")
+        else:
+            for problem in result.accepted_problems:
+                print(f"  accepted: {problem}")
+            print(f"audit chain anchored at seq={result.head.seq}, head {result.head.hash}")
+        return 0
 
     return _with_database(settings, work)
 

@@ -3,20 +3,29 @@
 Piccolo tables are bound to an engine at start-up (``bind_engine``) rather than through a global
 ``piccolo_conf`` lookup, so one process can build an app for SQLite or PostgreSQL from its settings.
 Every write goes through :func:`write_transaction`; on SQLite that is ``BEGIN IMMEDIATE`` so that two
-writers queue on the busy timeout instead of failing half-way with "database is locked".
+writers queue instead of failing half-way with "database is locked". Within one process, SQLite
+writers (transactions and single writing statements alike) also queue on an in-process lock before
+they ask SQLite for its write lock: see :class:`SerialisedSQLiteEngine`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
+from weakref import WeakKeyDictionary
 
+import aiosqlite
+import asyncpg
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
@@ -54,11 +63,151 @@ class BoundedPostgresEngine(PostgresEngine):
             self.pool = _PoolWithAcquireTimeout(self.pool, self.acquire_timeout)  # type: ignore[assignment]
 
 
+class _WriterQueue:
+    """One FIFO lock per event loop, taken by every SQLite writer of this process.
+
+    Why: SQLite's busy handler is not a queue. A writer that finds the file locked sleeps and polls
+    (1 ms, 2 ms, … up to 100 ms at a time), so with a hundred writers some keep losing the race
+    until their busy timeout runs out and fail with "database is locked", while the holder itself
+    waits for the crowded event loop between its statements. Queuing on an asyncio lock first
+    makes the waiters fair and idle; SQLite then sees at most one writer from this process, and the
+    busy timeout only arbitrates between processes (the worker, the CLI, other replicas).
+    """
+
+    def __init__(self) -> None:
+        self._locks: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            WeakKeyDictionary()
+        )
+
+    def lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+
+class _SerialisedTransaction(SQLiteTransaction):
+    """A transaction that opens its connection first, then queues for the process's writer lock
+    before ``BEGIN``, and releases it as soon as it has committed or rolled back. Read-only
+    (``DEFERRED``) transactions do not queue: WAL lets them run beside the writer."""
+
+    engine: SerialisedSQLiteEngine
+    _writer_lock: asyncio.Lock | None = None
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        if self.transaction_type is not TransactionType.deferred:
+            self._writer_lock = self.engine.writers.lock()
+            await self._writer_lock.acquire()
+        try:
+            await self.begin()
+        except BaseException:
+            self._release()
+            await self.connection.close()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(
+        self,
+        exception_type: type[BaseException] | None,
+        exception: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self._release()
+            await self.connection.close()
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+    def _release(self) -> None:
+        if self._writer_lock is not None:
+            self._writer_lock.release()
+            self._writer_lock = None
+
+
+class SerialisedSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with this process's writers queued fairly (see :class:`_WriterQueue`).
+
+    Covers every writer, not only :func:`write_transaction`: a transaction is ``IMMEDIATE`` unless
+    asked otherwise, and a statement run outside a transaction that is not a plain ``SELECT``
+    (an autocommit ``INSERT``, ``UPDATE``, ``DELETE``, DDL or pragma) queues too.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writers = _WriterQueue()
+        self._keeper: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        """Switch the file to WAL and keep one idle connection open until :meth:`close`.
+
+        Piccolo opens a connection per query. Without a keeper, whichever connection happens to
+        close last checkpoints the WAL into the file and deletes it, holding an exclusive lock
+        meanwhile, and the next writer finds the database locked. The keeper's shared lock means
+        no other connection is ever the last; checkpoints then run at commit (SQLite's automatic
+        checkpoint, inside the writer's turn) and once at :meth:`close`.
+        """
+        if self._keeper is not None:
+            return
+        keeper = await aiosqlite.connect(**self.connection_kwargs)
+        # WAL lets readers go on while one writer commits; the setting persists in the file.
+        async with self.writers.lock():
+            # Each read to the end, or the statement stays open and holds the file's lock. The
+            # second one reads the file in WAL mode, which is what opens the keeper's hold on it.
+            for statement in ("PRAGMA journal_mode=WAL", "SELECT count(*) FROM sqlite_master"):
+                async with keeper.execute(statement) as cursor:
+                    await cursor.fetchall()
+        self._keeper = keeper
+
+    async def close(self) -> None:
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            await keeper.close()
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.immediate,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return _SerialisedTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: type[Table] | None = None,
+    ) -> Any:
+        if _is_plain_select(query):
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        async with self.writers.lock():
+            return await super()._run_in_new_connection(query, args, query_type, table)
+
+
+def _is_plain_select(sql: str) -> bool:
+    return sql.lstrip().lstrip("(").lstrip()[:6].upper() == "SELECT"
+
+
 def build_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         path = settings.sqlite_path
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteEngine(path=str(path), timeout=settings.sqlite_busy_timeout_seconds)
+        # `timeout` is sqlite3's busy timeout, applied to every connection Piccolo opens.
+        return SerialisedSQLiteEngine(path=str(path), timeout=settings.sqlite_busy_timeout_seconds)
     url = settings.database_url.replace("postgres://", "postgresql://", 1)
     return BoundedPostgresEngine(
         config={"dsn": url}, acquire_timeout=settings.db_acquire_timeout_seconds
@@ -123,6 +272,8 @@ async def open_database(settings: Settings) -> None:
     current = engine()
     if isinstance(current, PostgresEngine):
         await current.start_connection_pool(max_size=settings.db_pool_max_size)
+    elif isinstance(current, SerialisedSQLiteEngine):
+        await current.open()
     else:
         # WAL lets readers go on while one writer commits; the setting persists in the file.
         await current.run_ddl("PRAGMA journal_mode=WAL")
@@ -132,6 +283,8 @@ async def close_database() -> None:
     current = engine()
     if isinstance(current, PostgresEngine) and current.pool is not None:
         await current.close_connection_pool()
+    elif isinstance(current, SerialisedSQLiteEngine):
+        await current.close()
 
 
 @asynccontextmanager
@@ -180,6 +333,56 @@ def is_unique_violation(error: BaseException) -> bool:
     if isinstance(error, asyncpg.UniqueViolationError):
         return True
     return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error).upper()
+
+
+# Server-side signs that PostgreSQL is restarting, shutting down or refusing connections for now.
+_UNAVAILABLE_POSTGRES = (
+    asyncpg.CannotConnectNowError,  # 57P03: "the database system is starting up"
+    asyncpg.AdminShutdownError,  # 57P01: "terminating connection due to administrator command"
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.PostgresConnectionError,  # class 08: connection failures
+    asyncpg.TooManyConnectionsError,  # 53300
+    asyncpg.ConnectionDoesNotExistError,  # the connection was closed in the middle of a query
+)
+_UNAVAILABLE_MESSAGES = (
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "connection is closed",
+    "connection was closed",
+)
+# SQLite: the file cannot be opened (volume not mounted yet) or the lock stayed taken by another
+# process for the whole busy timeout. Both pass; neither is a bug in the request.
+_UNAVAILABLE_SQLITE_MESSAGES = ("unable to open database file", "database is locked")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when ``error`` (or its cause) says the database cannot be reached for now, so that the
+    request may succeed if tried again later: a connection refused or reset, a name that does not
+    resolve, PostgreSQL starting up or shutting down, a connection closed under a query, no free
+    pooled connection within the acquire timeout, an SQLite file that cannot be opened or stays
+    locked. The API answers these with 503 and ``Retry-After``; the sync loop backs off on them."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _is_unavailable_itself(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _is_unavailable_itself(error: BaseException) -> bool:
+    message = str(error).lower()
+    if isinstance(error, _UNAVAILABLE_POSTGRES):
+        return True
+    if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError):
+        return any(text in message for text in _UNAVAILABLE_MESSAGES)
+    if isinstance(error, sqlite3.OperationalError):
+        return any(text in message for text in _UNAVAILABLE_SQLITE_MESSAGES)
+    # TimeoutError: the pool's bounded acquire (and asyncpg's connect timeout); OSError's
+    # connection family and gaierror: the server's port is closed or its name does not resolve.
+    return isinstance(error, TimeoutError | ConnectionError | socket.gaierror)
 
 
 @dataclass(frozen=True)

@@ -2,25 +2,70 @@
 
 Services raise these; controllers never build error responses themselves. Anything unexpected
 becomes a 500 problem whose detail is generic: the traceback goes to the log, never to the client.
+
+Every problem names its kind with a ``type`` URI and a ``title``, both taken from one table keyed by
+the status (:data:`PROBLEM_KINDS`), so the framework's own errors (an unknown route, a wrong method,
+a body that does not parse) read exactly like the app's. docs/errors.md lists the kinds.
 """
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from server import db
 
 log = logging.getLogger("spotcheck.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
+# Absolute and independent of where the server runs, so a client compares one string whatever the
+# deployment; under the reserved `.example` domain, so it never resolves to someone else's page.
+PROBLEM_TYPE_BASE = "https://spotcheck.example/problems/"
+
+# status -> (kind, title). A status not listed is `about:blank` with the HTTP reason phrase.
+PROBLEM_KINDS: dict[int, tuple[str, str]] = {
+    400: ("bad-request", "Bad request"),
+    401: ("not-authenticated", "Not authenticated"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation", "Invalid input"),
+    429: ("too-many-requests", "Too many requests"),
+    500: ("internal", "Internal server error"),
+    503: ("service-unavailable", "Service unavailable"),
+}
+
+# How long a client should wait when the database is briefly unreachable (restart, failover).
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def problem_type(status: int) -> str:
+    kind = PROBLEM_KINDS.get(status)
+    return PROBLEM_TYPE_BASE + kind[0] if kind else "about:blank"
+
+
+def problem_title(status: int) -> str:
+    kind = PROBLEM_KINDS.get(status)
+    if kind:
+        return kind[1]
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
 
 class DomainError(Exception):
     status_code = 400
-    title = "Bad request"
+    title = problem_title(400)
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
@@ -30,47 +75,61 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     status_code = 422
-    title = "Invalid input"
+    title = problem_title(422)
 
 
 class NotAuthenticated(DomainError):
     status_code = 401
-    title = "Not authenticated"
+    title = problem_title(401)
 
 
 class PermissionDenied(DomainError):
     status_code = 403
-    title = "Forbidden"
+    title = problem_title(403)
 
 
 class NotFound(DomainError):
     status_code = 404
-    title = "Not found"
+    title = problem_title(404)
 
 
 class Conflict(DomainError):
     status_code = 409
-    title = "Conflict"
+    title = problem_title(409)
 
 
 class PayloadTooLarge(DomainError):
     status_code = 413
-    title = "Payload too large"
+    title = problem_title(413)
 
 
 class UnsupportedMedia(DomainError):
     status_code = 415
-    title = "Unsupported media type"
+    title = problem_title(415)
 
 
 class ServiceUnavailable(DomainError):
     status_code = 503
-    title = "Service unavailable"
+    title = problem_title(503)
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        retry_after_seconds: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        extra = dict(extra or {})
+        if retry_after_seconds is not None:
+            extra["retry_after_seconds"] = retry_after_seconds
+        super().__init__(detail, extra=extra)
+        # Also sent as `Retry-After` when set (here or in `extra`): the wait is worth it.
+        self.retry_after_seconds: int | None = extra.get("retry_after_seconds")
 
 
 class TooManyRequests(DomainError):
     status_code = 429
-    title = "Too many requests"
+    title = problem_title(429)
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
         super().__init__(detail, extra={"retry_after_seconds": retry_after_seconds})
@@ -81,14 +140,14 @@ def problem(
     request: Request[Any, Any, Any],
     *,
     status: int,
-    title: str,
     detail: str,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
+    """The one problem+json response; its `type` and `title` follow from the status."""
     body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title,
+        "type": problem_type(status),
+        "title": problem_title(status),
         "status": status,
         "detail": detail,
         "instance": request.url.path,
@@ -101,14 +160,13 @@ def problem(
 
 def handle_domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     headers = None
-    if isinstance(error, TooManyRequests):
+    if isinstance(error, TooManyRequests | ServiceUnavailable) and error.retry_after_seconds:
         headers = {"Retry-After": str(error.retry_after_seconds)}
     if isinstance(error, NotAuthenticated):
         headers = {"WWW-Authenticate": 'Bearer realm="spotcheck"'}
     return problem(
         request,
         status=error.status_code,
-        title=error.title,
         detail=error.detail,
         extra=error.extra,
         headers=headers,
@@ -134,56 +192,73 @@ def handle_validation_error(
     return problem(
         request,
         status=422,
-        title="Invalid input",
         detail=detail,
         extra={"invalid_params": invalid_params},
     )
 
 
 def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    """The framework's own errors: unknown route, wrong method, a body that does not parse."""
     headers = dict(error.headers or {})
-    detail = str(error.detail)
-    if error.status_code == 413:
+    status = error.status_code
+    detail = str(error.detail) or problem_title(status)
+    if status == 413:
         detail = "The request body is larger than this endpoint accepts."
-    return problem(
-        request,
-        status=error.status_code,
-        title=_reason(error.status_code),
-        detail=detail,
-        headers=headers or None,
-    )
+    elif isinstance(error.__cause__, SerializationException):
+        # msgspec's reason ("Input data was truncated", "JSON is malformed: …") says where.
+        detail = f"The request body is not well-formed JSON: {error.detail}."
+    elif status >= 500:
+        log.error("server error on %s %s: %s", request.method, request.url.path, error.detail)
+        detail = INTERNAL_DETAIL if status == 500 else problem_title(status)
+    return problem(request, status=status, detail=detail, headers=headers or None)
+
+
+TOO_DEEP = (
+    "The request body is nested too deeply to read (arrays or objects inside one another "
+    "hundreds of levels deep); no real document needs that."
+)
+NOT_UTF8 = "The request body is not valid UTF-8 text{where}."
+INTERNAL_DETAIL = (
+    "The server could not complete this request because of an error on its side; it has been "
+    "logged. Reload to see what was saved, then try again, and tell an administrator if it keeps "
+    "happening."
+)
+UNAVAILABLE_DETAIL = (
+    "The database cannot be reached for a moment (it may be restarting). Try again in "
+    f"{DATABASE_RETRY_AFTER_SECONDS} seconds."
+)
 
 
 def handle_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    from server.db import is_unique_violation
-
-    if is_unique_violation(error):
+    if db.is_unavailable(error):
+        # Not a bug: the operator sees it in the log, the client waits and tries again.
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, error)
+        return problem(
+            request,
+            status=503,
+            detail=UNAVAILABLE_DETAIL,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+    if db.is_unique_violation(error):
         # A race lost to another writer at a unique constraint (services check first, so this
         # is the rare concurrent case): the transaction was rolled back, nothing was written.
         return problem(
             request,
             status=409,
-            title="Conflict",
             detail="This conflicts with a record written at the same moment (a code, name or "
             "version that must be unique). Nothing was saved; reload and try again.",
         )
+    # Two decode failures that escape the framework's own (msgspec raises them as they are):
+    # malformed input, never a bug, and nothing has been written yet when a body is decoded.
+    if isinstance(error, RecursionError):
+        # A decoder (JSON, YAML) recursed once per level of a deeply nested body.
+        log.warning("too deeply nested input on %s %s", request.method, request.url.path)
+        return problem(request, status=400, detail=TOO_DEEP)
+    if isinstance(error, UnicodeDecodeError):
+        where = f" (byte {error.object[error.start]:#04x} at offset {error.start})"
+        return problem(request, status=400, detail=NOT_UTF8.format(where=where))
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return problem(
-        request,
-        status=HTTP_500_INTERNAL_SERVER_ERROR,
-        title="Internal server error",
-        detail="Something went wrong on the server. Nothing was saved by this request; "
-        "try again, and tell an administrator if it keeps happening.",
-    )
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+    return problem(request, status=HTTP_500_INTERNAL_SERVER_ERROR, detail=INTERNAL_DETAIL)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

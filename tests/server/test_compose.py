@@ -1,13 +1,17 @@
-"""compose.yaml is valid and refuses to start without its required secrets."""
+"""compose.yaml is valid, refuses to start without its required secrets, and puts the API behind
+a TLS reverse proxy (deploy/Caddyfile) that is the only service with published ports."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT
 
@@ -74,3 +78,58 @@ def test_compose_refuses_to_run_without_a_database_password(
 
     assert result.returncode != 0
     assert "set POSTGRES_PASSWORD" in result.stderr
+
+
+def resolved_compose(binary: str, tmp_path: Path) -> dict[str, Any]:
+    env_file = tmp_path / "empty.env"
+    env_file.write_text("")
+    result = subprocess.run(
+        [binary, "--env-file", str(env_file), "-f", str(ROOT / "compose.yaml"), "config"],
+        env={**os.environ, **REQUIRED},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    document: dict[str, Any] = yaml.safe_load(result.stdout)
+    return document
+
+
+def test_only_the_tls_proxy_publishes_ports(docker_compose: str, tmp_path: Path) -> None:
+    services = resolved_compose(docker_compose, tmp_path)["services"]
+
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    ports = {
+        str(port.get("target") if isinstance(port, dict) else port)
+        for port in services["proxy"]["ports"]
+    }
+    assert any("443" in port for port in ports), ports
+    assert "ports" not in services["api"]
+    assert services["api"]["deploy"]["replicas"] >= 2
+
+
+def test_the_proxy_runs_the_deploy_caddyfile_and_is_the_trusted_proxy(
+    docker_compose: str, tmp_path: Path
+) -> None:
+    services = resolved_compose(docker_compose, tmp_path)["services"]
+    proxy = services["proxy"]
+
+    mounts = [str(volume) for volume in proxy["volumes"]]
+    assert any("deploy/Caddyfile" in mount and "/etc/caddy/Caddyfile" in mount for mount in mounts)
+    address = proxy["networks"]["default"]["ipv4_address"]
+    assert services["api"]["environment"]["SPOTCHECK_TRUSTED_PROXIES"] == address
+    assert services["api"]["environment"]["SPOTCHECK_PUBLIC_BASE_URL"].startswith("https://")
+
+
+def test_the_caddyfile_bounds_slow_clients_and_bodies_and_reaches_every_replica() -> None:
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
+
+    assert re.search(r"^\s*read_header \d+s$", caddyfile, re.M)  # slow request heads
+    assert re.search(r"^\s*read_body \d+s$", caddyfile, re.M)
+    assert re.search(r"^\s*idle \d+s$", caddyfile, re.M)
+    assert re.search(r"^\s*max_size \d+MB$", caddyfile, re.M)
+    assert re.search(r"dynamic a \{\s*name api\s*port 8000", caddyfile)
+    assert "Strict-Transport-Security" in caddyfile

@@ -90,7 +90,7 @@ async def test_an_unexpected_error_is_a_generic_500(
 
     assert response.status_code == 500
     detail = problem_detail(response)
-    assert "Nothing was saved" in detail
+    assert "could not complete this request" in detail
     assert "Traceback" not in response.text
     assert "boom secret" not in response.text
     assert "RuntimeError" not in response.text

@@ -1,0 +1,110 @@
+"""The embedded SQLite database takes a burst of parallel writers without "database is locked".
+
+Each test opens its own engine on its own file (as the app's lifespan does), so it neither sees nor
+disturbs the suite's database. SQLite only: the behaviour under test is SQLite's locking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from piccolo.engine.sqlite import SQLiteEngine
+
+from server import db
+from server.settings import Settings
+
+pytestmark = pytest.mark.sqlite_only
+
+WRITERS = 120
+
+
+async def open_engine(path: Path, busy_timeout_seconds: float) -> db.SerialisedSQLiteEngine:
+    settings = Settings(
+        environment="test",
+        database_url=f"sqlite:///{path}",
+        sqlite_busy_timeout_seconds=busy_timeout_seconds,
+    )
+    engine = db.build_engine(settings)
+    assert isinstance(engine, db.SerialisedSQLiteEngine)
+    await engine.open()
+    await engine.run_ddl("CREATE TABLE attempt (id INTEGER PRIMARY KEY, writer INTEGER, note TEXT)")
+    return engine
+
+
+async def burst_of_writers(engine: SQLiteEngine) -> list[BaseException]:
+    """Like a burst of logins or sync batches: read, then a short IMMEDIATE transaction that reads
+    and writes, then a write outside any transaction."""
+
+    async def writer(number: int) -> None:
+        await engine.run_ddl("SELECT count(*) FROM attempt")
+        async with engine.transaction():
+            await engine.run_ddl("SELECT count(*) FROM attempt")
+            await asyncio.sleep(0)  # the event loop serves other requests mid-transaction
+            await engine.run_ddl(f"INSERT INTO attempt (writer) VALUES ({number})")
+        await engine.run_ddl(f"UPDATE attempt SET note = 'seen' WHERE writer = {number}")
+
+    results = await asyncio.gather(*(writer(n) for n in range(WRITERS)), return_exceptions=True)
+    return [result for result in results if isinstance(result, BaseException)]
+
+
+async def test_120_parallel_writers_never_find_the_database_locked(tmp_path: Path) -> None:
+    engine = await open_engine(tmp_path / "burst.sqlite3", busy_timeout_seconds=15.0)
+    try:
+        errors = await burst_of_writers(engine)
+        rows = await engine.run_ddl("SELECT count(*) AS n FROM attempt WHERE note = 'seen'")
+    finally:
+        await engine.close()
+
+    assert errors == []
+    assert rows[0]["n"] == WRITERS
+
+
+async def test_writers_queue_in_the_process_instead_of_racing_on_the_busy_timeout(
+    tmp_path: Path,
+) -> None:
+    # A busy timeout far shorter than the burst: writers that polled SQLite's lock would run out
+    # of it; writers queued in the process never ask SQLite while another one holds the lock.
+    engine = await open_engine(tmp_path / "queue.sqlite3", busy_timeout_seconds=0.5)
+    try:
+        errors = await burst_of_writers(engine)
+        rows = await engine.run_ddl("SELECT count(*) AS n FROM attempt")
+    finally:
+        await engine.close()
+
+    assert errors == []
+    assert rows[0]["n"] == WRITERS
+
+
+async def test_a_transaction_inside_a_write_transaction_joins_it_instead_of_waiting(
+    tmp_path: Path,
+) -> None:
+    engine = await open_engine(tmp_path / "nested.sqlite3", busy_timeout_seconds=0.5)
+    try:
+        async with engine.transaction():
+            await engine.run_ddl("INSERT INTO attempt (writer) VALUES (1)")
+            async with engine.transaction():
+                await engine.run_ddl("INSERT INTO attempt (writer) VALUES (2)")
+        rows = await asyncio.wait_for(engine.run_ddl("SELECT count(*) AS n FROM attempt"), 5)
+    finally:
+        await engine.close()
+
+    assert rows[0]["n"] == 2
+
+
+async def test_the_file_stays_in_wal_mode_with_its_log_kept_while_the_engine_is_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "wal.sqlite3"
+    engine = await open_engine(path, busy_timeout_seconds=15.0)
+    try:
+        await engine.run_ddl("INSERT INTO attempt (writer) VALUES (1)")
+        mode = await engine.run_ddl("PRAGMA journal_mode")
+        # The keeper connection: closing every per-query connection never deletes the log.
+        log_kept = Path(f"{path}-wal").exists()
+    finally:
+        await engine.close()
+
+    assert mode[0]["journal_mode"] == "wal"
+    assert log_kept
