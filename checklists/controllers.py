@@ -16,6 +16,7 @@ from checklists.schemas import (
     PublishOut,
 )
 from server.errors import PROBLEM_MEDIA_TYPE, InvalidInput
+from server.openapi import problem_response
 from server.scopes import Principal
 
 MAX_CHECKLIST_BYTES = 512_000
@@ -40,19 +41,23 @@ class ChecklistController(Controller):
         operation_id="publishChecklist",
         request_max_body_size=MAX_CHECKLIST_BYTES,
         responses={
+            413: problem_response("The file is larger than 512 KB."),
             422: ResponseSpec(
                 data_container=ChecklistInvalidProblem,
                 generate_examples=False,
                 description="The file does not validate: `issues` lists every problem with its "
                 "line, column and path",
                 media_type=PROBLEM_MEDIA_TYPE,
-            )
+            ),
         },
     )
     async def publish(
         self, request: Request[Principal, None, Any], principal: NamedDependency[Principal]
     ) -> PublishOut:
         """Publish a checklist YAML file (send the file as the raw body, any text content type).
+
+        Only an admin homed at the root of the unit tree may publish (403 otherwise): checklist
+        versions are shared by every unit.
 
         Every validation error is listed in the 422 problem's `issues` (file, line, column, path,
         message), not only in its `detail` text. Publishing identical content

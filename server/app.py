@@ -18,9 +18,11 @@ from server import db
 from server.auth.controllers import AuthController, MeController
 from server.auth.middleware import BearerAuthenticationMiddleware
 from server.errors import EXCEPTION_HANDLERS
+from server.openapi import openapi_plugins
 from server.ops import OpsController, package_version
 from server.pagination import TOTAL_COUNT_HEADER
 from server.scopes import Principal
+from server.security_headers import add_security_headers
 from server.settings import Settings, load_settings
 from server.units import services as unit_service
 from server.units.controllers import UnitController
@@ -132,12 +134,15 @@ def wire_packages(settings: Settings) -> None:
     """Connect the packages' hooks (also used by the CLI, which builds no app)."""
     from mobile_api import services as mobile_service
     from mobile_api.schemas import OpType
-    from reports import minutes_service
+    from reports import minutes_service, rendering
     from server.actions import services as action_service
     from server.actions.schemas import OfflineTransitionIn
+    from server.audit import services as audit_service
     from server.inspections import services as inspection_service
     from server.notifications import services as notification_service
 
+    audit_service.configure(settings)
+    rendering.configure(settings)
     unit_service.register_history_check(user_service.unit_history_reason)
     unit_service.register_history_check(inspection_service.unit_history_reason)
     unit_service.register_history_check(action_service.unit_history_reason)
@@ -180,11 +185,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         dependencies=_configure_dependencies(settings),
         exception_handlers=EXCEPTION_HANDLERS,
+        # Wraps `send` itself, so the framework's own 404s and 405s get the headers too.
+        before_send=[add_security_headers],
         middleware=[
             # Built per app so the public path list travels with it.
             _auth_middleware(),
         ],
         openapi_config=_configure_openapi(),
+        plugins=openapi_plugins(public_paths=PUBLIC_PATHS),
         state=State({"settings": settings}),
         request_max_body_size=settings.request_max_body_bytes,
         cors_config=CORSConfig(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from litestar import Controller, Response, get
+from litestar.openapi import ResponseSpec
 from pydantic import BaseModel
 
 from server import db
@@ -32,7 +33,18 @@ def package_version() -> str:
 class OpsController(Controller):
     tags = ["ops"]
 
-    @get("/health", operation_id="health", operation_class=PublicOperation)
+    @get(
+        "/health",
+        operation_id="health",
+        operation_class=PublicOperation,
+        responses={
+            503: ResponseSpec(
+                data_container=HealthOut,
+                generate_examples=False,
+                description="The database does not answer.",
+            )
+        },
+    )
     async def health(self) -> Response[HealthOut]:
         """200 when the database answers, 503 when it does not."""
         try:

@@ -29,7 +29,10 @@ Limit = Annotated[
         ge=1, le=MAX_LIMIT, description=f"Rows per page (1–{MAX_LIMIT}, default {DEFAULT_LIMIT})"
     ),
 ]
-Offset = Annotated[int, QueryParameter(ge=0, description="Rows to skip (default 0)")]
+# Bounded so the database never sees an offset beyond a 32-bit integer (a larger one is an error
+# there, not an empty page).
+MAX_OFFSET = 2**31 - 1
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip (default 0)")]
 
 # For the OpenAPI document: the header is set by page_response, not by the framework.
 TOTAL_COUNT_HEADERS = [

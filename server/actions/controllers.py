@@ -17,6 +17,7 @@ from server.actions.schemas import (
     ReassignIn,
     TransitionIn,
 )
+from server.openapi import problem_response
 from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.plans.schemas import PlanOut
 from server.scopes import Principal
@@ -59,7 +60,12 @@ class ActionController(Controller):
         the inspected and the responsible unit."""
         return await action_service.get_action(action_id=action_id, principal=principal)
 
-    @post("/{action_id:uuid}/transitions", operation_id="transitionAction", status_code=HTTP_200_OK)
+    @post(
+        "/{action_id:uuid}/transitions",
+        operation_id="transitionAction",
+        status_code=HTTP_200_OK,
+        responses={409: problem_response("The action is not in a state that allows this move.")},
+    )
     async def transition(
         self,
         action_id: FromPath[UUID],
@@ -79,7 +85,13 @@ class ActionController(Controller):
     ) -> ActionDetailOut:
         return await action_service.comment(action_id=action_id, data=data, principal=principal)
 
-    @patch("/{action_id:uuid}/responsible-unit", operation_id="reassignAction")
+    @patch(
+        "/{action_id:uuid}/responsible-unit",
+        operation_id="reassignAction",
+        responses={
+            409: problem_response("A verified action is finished; it cannot be handed over.")
+        },
+    )
     async def reassign(
         self,
         action_id: FromPath[UUID],

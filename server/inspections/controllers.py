@@ -15,6 +15,7 @@ from server.inspections.schemas import (
     InspectionStatus,
     InspectionSummary,
 )
+from server.openapi import problem_response
 from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.scopes import Principal
 
@@ -57,7 +58,11 @@ class InspectionController(Controller):
             inspection_id=inspection_id, principal=principal
         )
 
-    @post("/{inspection_id:uuid}/addenda", operation_id="addAddendum")
+    @post(
+        "/{inspection_id:uuid}/addenda",
+        operation_id="addAddendum",
+        responses={409: problem_response("Addenda are for signed inspections; this one is not.")},
+    )
     async def add_addendum(
         self,
         inspection_id: FromPath[UUID],

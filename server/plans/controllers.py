@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from server.openapi import problem_response
 from server.plans import services as plan_service
 from server.plans.schemas import (
     DrawPreviewIn,
@@ -51,7 +52,12 @@ class PlanController(Controller):
         sealed in the plan document."""
         return await plan_service.get_plan(plan_id=plan_id, principal=principal)
 
-    @post("/{plan_id:uuid}/reveal", operation_id="revealPlan", status_code=HTTP_200_OK)
+    @post(
+        "/{plan_id:uuid}/reveal",
+        operation_id="revealPlan",
+        status_code=HTTP_200_OK,
+        responses={409: problem_response("The plan's window has not ended yet.")},
+    )
     async def reveal(
         self, plan_id: FromPath[UUID], principal: NamedDependency[Principal]
     ) -> RevealOut:

@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from server.openapi import problem_response
 from server.scopes import Principal
 from server.units import services as unit_service
 from server.units.schemas import UnitIn, UnitOut, UnitPatch
@@ -34,14 +35,24 @@ class UnitController(Controller):
     ) -> UnitOut:
         return await unit_service.get_unit(unit_id=unit_id, principal=principal)
 
-    @post("/", operation_id="createUnit")
+    @post(
+        "/",
+        operation_id="createUnit",
+        responses={409: problem_response("A unit with this code exists already.")},
+    )
     async def create_unit(
         self, data: JSONBody[UnitIn], principal: NamedDependency[Principal]
     ) -> UnitOut:
         """Add a unit below one in your tree (admin). Notification targets are checked with Apprise."""
         return await unit_service.create_unit(data=data, principal=principal)
 
-    @patch("/{unit_id:uuid}", operation_id="updateUnit")
+    @patch(
+        "/{unit_id:uuid}",
+        operation_id="updateUnit",
+        responses={
+            409: problem_response("The code is taken, or the move would put the unit under itself.")
+        },
+    )
     async def update_unit(
         self,
         unit_id: FromPath[UUID],
@@ -51,7 +62,12 @@ class UnitController(Controller):
         """Change fields, move the unit (never under its own subtree) or deactivate it."""
         return await unit_service.update_unit(unit_id=unit_id, data=data, principal=principal)
 
-    @delete("/{unit_id:uuid}", operation_id="deleteUnit", status_code=HTTP_204_NO_CONTENT)
+    @delete(
+        "/{unit_id:uuid}",
+        operation_id="deleteUnit",
+        status_code=HTTP_204_NO_CONTENT,
+        responses={409: problem_response("The unit is in use (your own, or it has history).")},
+    )
     async def delete_unit(
         self, unit_id: FromPath[UUID], principal: NamedDependency[Principal]
     ) -> None:

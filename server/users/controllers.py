@@ -6,6 +6,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from server.openapi import problem_response
 from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.scopes import Principal, Role
 from server.users import services as user_service
@@ -45,13 +46,21 @@ class UserController(Controller):
     ) -> UserOut:
         return await user_service.get_user(user_id=user_id, principal=principal)
 
-    @post("/", operation_id="createUser")
+    @post(
+        "/",
+        operation_id="createUser",
+        responses={409: problem_response("The username is taken.")},
+    )
     async def create_user(
         self, data: JSONBody[UserIn], principal: NamedDependency[Principal]
     ) -> UserOut:
         return await user_service.create_user(data=data, principal=principal)
 
-    @patch("/{user_id:uuid}", operation_id="updateUser")
+    @patch(
+        "/{user_id:uuid}",
+        operation_id="updateUser",
+        responses={409: problem_response("The username is taken.")},
+    )
     async def update_user(
         self,
         user_id: FromPath[UUID],
