@@ -102,6 +102,20 @@ _ChecklistLoader.add_implicit_resolver(
 )
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """PyYAML's own constructor raises a bare ValueError for a date-shaped value that is no date
+    (`0000-00-00`, `2026-02-30`); report it at its place in the file like any YAML error."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as error:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a valid date or time ({error})", node.start_mark
+        ) from error
+
+
+_ChecklistLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
 @dataclass(frozen=True)
 class _Problem:
     """A problem found on the data, before it is placed in the file.

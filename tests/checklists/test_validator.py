@@ -511,3 +511,12 @@ def test_load_template_raises_with_all_issues() -> None:
 
 def test_byte_order_mark_is_ignored() -> None:
     assert validate_text("\ufeff" + VALID, "demo.yaml") == []
+
+
+def test_a_date_shaped_value_that_is_no_date_is_reported_where_it_is() -> None:
+    # PyYAML raises a bare ValueError for these; the validator must report, not crash (found by
+    # the fuzz test).
+    for text, line in (("0000-00-00", 1), ("title: x\nvalid_from: 2026-02-30\n", 2)):
+        issues = validate_text(text, "dates.yaml")
+        assert any("is not a valid date or time" in issue.message for issue in issues), issues
+        assert any(issue.line == line for issue in issues), issues

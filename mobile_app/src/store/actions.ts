@@ -46,10 +46,26 @@ export async function loadActionView(db: AppDB, id: string): Promise<ActionView 
   const last = pendingMoves[pendingMoves.length - 1];
   return {
     action,
-    status: last ? ((last.payload.to as ActionStatus) ?? action.status) : action.status,
+    status: last ? ((last.payload.to as ActionStatus) ?? action.status) : confirmedStatus(action, ops),
     pendingMoves,
     rejected,
   };
+}
+
+/** The status after the moves the server has applied: its answer to a move carries the action's
+ * new version, which may be newer than the copy fetched before (the refresh comes a moment later;
+ * meanwhile the screen must not flip back to the old status). */
+function confirmedStatus(action: ActionOut, ops: QueuedOp[]): ActionStatus {
+  let status = action.status;
+  let version = action.version;
+  for (const op of ops) {
+    const answer = op.status === "done" ? (op.result as { status?: unknown; version?: unknown } | null) : null;
+    if (answer && typeof answer.version === "number" && answer.version > version && typeof answer.status === "string") {
+      status = answer.status as ActionStatus;
+      version = answer.version;
+    }
+  }
+  return status;
 }
 
 export async function loadActionViews(db: AppDB): Promise<ActionView[]> {
