@@ -207,6 +207,17 @@ def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException)
     elif isinstance(error.__cause__, SerializationException):
         # msgspec's reason ("Input data was truncated", "JSON is malformed: …") says where.
         detail = f"The request body is not well-formed JSON: {error.detail}."
+    elif status == 404 and detail == "Not Found":
+        # No route matched (an id-typed path with a malformed id lands here too).
+        detail = (
+            f"Nothing is at {request.url.path}: check the address (and that any id in it is a "
+            "UUID); the API's routes are listed at /schema."
+        )
+    elif status == 405 and detail == "Method Not Allowed":
+        allowed = headers.get("allow") or headers.get("Allow")
+        detail = f"{request.method} is not allowed on {request.url.path}" + (
+            f"; use {allowed}." if allowed else "."
+        )
     elif status >= 500:
         log.error("server error on %s %s: %s", request.method, request.url.path, error.detail)
         detail = INTERNAL_DETAIL if status == 500 else problem_title(status)

@@ -146,6 +146,18 @@ async def test_an_app_not_found_reads_like_the_frameworks(
     for response in (app_404, framework_404):
         assert_problem(response, 404)
     assert app_404.json()["title"] == framework_404.json()["title"] == "Not found"
+    # The framework's own detail ("Not Found") says nothing; ours says where and what to check.
+    assert "Nothing is at /api/v1/no-such-thing" in framework_404.json()["detail"]
+
+
+async def test_a_wrong_method_names_the_methods_the_route_takes(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.delete("/api/v1/auth/login")
+
+    body = assert_problem(response, 405)
+    assert body["detail"].startswith("DELETE is not allowed on /api/v1/auth/login")
+    assert "POST" in body["detail"]
 
 
 async def test_validation_and_throttling_problems_have_their_own_types(
