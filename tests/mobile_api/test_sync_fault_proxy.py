@@ -9,17 +9,11 @@ varying size. 2,000 ops end applied exactly once: none lost, none twice."""
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,8 +22,9 @@ import pytest
 from mobile_api.tables import SyncOperation
 from server.audit.tables import AuditEvent
 from server.inspections.tables import Answer, Finding, Inspection
-from tests.conftest import ROOT, World, cli_env
+from tests.conftest import World
 from tests.helpers import now_iso, op, passing_answer, plan_payload, publish_shipped_checklist
+from tests.server.live_api import running_server
 
 # The proxy, the phone and the protocol are the same on both engines, and the races of one op
 # with itself are proved on both by test_sync_idempotency. 2,000 ops cost ~20 s of server time on
@@ -41,7 +36,6 @@ TOTAL_OPS = 2_000
 INSPECTIONS = 3
 SEED = 20_260_511
 DEADLINE_SECONDS = 180  # the whole phone run, so a livelock fails instead of hanging
-SERVER_START_SECONDS = 30
 
 # Share of connections per fault; the rest pass untouched.
 FAULTS = {
@@ -55,61 +49,11 @@ FAULTS = {
 # --- the server ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`spotcheck serve` (uvicorn over create_app) on a free port, on this run's database."""
-    workdir = tmp_path_factory.mktemp("fault-proxy-server")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = cli_env(database_url, SPOTCHECK_MEDIA_DIR=str(workdir / "media"))
-    stderr_path = workdir / "server.stderr.log"
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "server.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    try:
-        _wait_until_healthy(url, process, stderr_path)
+    with running_server(database_url, tmp_path_factory.mktemp("fault-proxy-server")) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], stderr: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited:\n{stderr.read_text()[-4000:]}", pytrace=False)
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    pytest.fail(f"the server did not come up:\n{stderr.read_text()[-4000:]}", pytrace=False)
 
 
 # --- the proxy ----------------------------------------------------------------------------------

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -27,8 +22,8 @@ from litestar import Litestar
 from server.auth.client_address import client_address
 from server.auth.tables import LoginFailure
 from server.settings import Settings, SettingsError
-from tests.conftest import ROOT, TEST_PASSWORD, World, cli_env, problem_detail
-from tests.server.peers import free_port
+from tests.conftest import TEST_PASSWORD, World, problem_detail
+from tests.server.live_api import running_server
 
 LIMIT = 5  # SPOTCHECK_LOGIN_MAX_FAILURES
 ADDRESS_LIMIT = 20  # four times that, across all accounts
@@ -248,37 +243,8 @@ def test_a_trusted_proxy_that_is_not_an_address_is_a_configuration_error() -> No
 @pytest.fixture(scope="module")
 def real_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`spotcheck serve` (uvicorn) in its own process, on the test database."""
-    port = free_port()
-    env = {
-        **os.environ,
-        **cli_env(database_url, SPOTCHECK_MEDIA_DIR=str(tmp_path_factory.mktemp("media"))),
-    }
-    command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        cwd=Path(ROOT),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "the server exited during start-up"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "the server did not start within 60 s"
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_server(database_url, tmp_path_factory.mktemp("real-server")) as url:
+        yield url
 
 
 async def test_a_burst_split_between_two_server_processes_lets_only_the_limit_through(

@@ -18,15 +18,9 @@ the SQLite pass carries the other long real-server test (the fault-injection pro
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -35,8 +29,9 @@ import pytest
 import schemathesis
 from schemathesis.engine import StopReason, events, from_schema
 
-from tests.conftest import ROOT, TEST_PASSWORD, World, cli_env
+from tests.conftest import TEST_PASSWORD, World
 from tests.helpers import run_to_signed
+from tests.server.live_api import running_server
 
 # One user per role from the test world (tests/conftest.py).
 ROLES = {"admin": "admin", "leader": "leader_d1", "inspector": "inspector", "unit_head": "head_c1"}
@@ -63,7 +58,6 @@ BUDGETS = {
     "inspector": Budget(coverage=False, max_examples=2, stateful_steps=6),
     "unit_head": Budget(coverage=False, max_examples=2, stateful_steps=6),
 }
-SERVER_START_SECONDS = 60.0
 
 # Rules the server keeps that JSON Schema cannot state, so schema-valid input may be refused
 # (422) by these operations; `positive_data_acceptance` accepts a 422 from them, and only them.
@@ -105,58 +99,16 @@ class Failure:
         return f"{self.operation}: {self.check} -> {self.status} {self.body[:300]}"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real server on the suite's database, with the suite's cheap password hashing."""
-    workdir = tmp_path_factory.mktemp("schemathesis")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = cli_env(
+    with running_server(
         database_url,
-        SPOTCHECK_MEDIA_DIR=str(workdir / "media"),
-        SPOTCHECK_PUBLIC_BASE_URL=url,
-        # A fuzzer tries many wrong passwords; the lockout is tested in test_auth.py.
+        tmp_path_factory.mktemp("schemathesis"),
+        # A fuzzer tries many wrong passwords; the lockout is tested in test_login_throttling.py.
         SPOTCHECK_LOGIN_MAX_FAILURES="1000000",
-    )
-    stderr_path = workdir / "server.stderr.log"
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.server.live_api", "--port", str(port)],
-            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    try:
-        _wait_until_healthy(url, process, stderr_path)
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], stderr: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited:\n{stderr.read_text()[-4000:]}", pytrace=False)
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    pytest.fail(f"the server did not start:\n{stderr.read_text()[-4000:]}", pytrace=False)
 
 
 def run_schemathesis(base_url: str, username: str, budget: Budget) -> list[Failure]:
