@@ -8,9 +8,10 @@ input refused, auth not ignored, deleted things gone, created things there. Logg
 included: the run logs in again when its token stops working. The run is derandomized (a fixed
 seed), so a failure is the same failure on every machine.
 
-Bounded to stay inside `make test`'s budget (all four roles together under a minute): the
-coverage phase once, as the admin, a few random cases per operation and short stateful chains
-for every role. PostgreSQL only: what the document promises does not depend on the engine, and
+Bounded to stay inside `make test`'s budget (all four roles together under a minute: about 50 s
+alone on two cores): the coverage phase once, as the admin, a few random cases per operation and
+short stateful chains for every role, two operations at a time (the generated cases are the same
+on every run; only the order in which the two workers send them varies). PostgreSQL only: what the document promises does not depend on the engine, and
 `make test` runs both engine passes at once on the same cores, so a second pass would double the
 most expensive module of the suite (it passes on SQLite as well). It runs on PostgreSQL because
 the SQLite pass carries the other long real-server test (the fault-injection proxy).
@@ -129,7 +130,7 @@ def run_schemathesis(base_url: str, username: str, budget: Budget) -> list[Failu
         {
             "seed": SEED,
             "base-url": base_url,
-            "workers": 1,
+            "workers": 2,
             "generation": {
                 "max-examples": budget.max_examples,
                 "deterministic": True,
