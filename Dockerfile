@@ -5,7 +5,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.lock pyproject.toml README.md ./
-RUN pip install --no-cache-dir "uv==0.13.8" && uv pip sync --system requirements.lock
+RUN pip install --no-cache-dir "uv==0.13.8" && uv pip sync --system --require-hashes requirements.lock
 COPY . .
 RUN uv pip install --system --no-deps .
 RUN useradd --system --uid 10001 spotcheck && mkdir -p /var/lib/spotcheck/media \

@@ -32,9 +32,10 @@ def test_every_locked_package_carries_a_hash() -> None:
 
 
 def test_the_install_refuses_unhashed_downloads() -> None:
-    makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"uv pip sync [^\n]*--require-hashes[^\n]*requirements\.lock", makefile)
-    assert "--generate-hashes" in makefile  # `make lock` keeps them
+    for name in ("Makefile", "Dockerfile"):
+        text = (ROOT / name).read_text()
+        assert re.search(r"uv pip sync [^\n]*--require-hashes[^\n]*requirements\.lock", text), name
+    assert "--generate-hashes" in (ROOT / "Makefile").read_text()  # `make lock` keeps them
 
 
 def test_ci_runs_the_audit() -> None:
