@@ -15,9 +15,9 @@ from checklists.schemas import (
     ChecklistVersionOut,
     PublishOut,
 )
-from server.errors import PROBLEM_MEDIA_TYPE, InvalidInput
-from server.openapi import problem_response
-from server.scopes import Principal
+from server.core.errors import PROBLEM_MEDIA_TYPE, InvalidInput
+from server.core.openapi import problem_response
+from server.core.scopes import Principal
 
 MAX_CHECKLIST_BYTES = 512_000
 

@@ -25,10 +25,10 @@ from checklists.schemas import (
 )
 from checklists.tables import ChecklistVersion
 from checklists.validator import ChecklistInvalid, load_template
-from server import db
-from server.audit import services as audit_service
-from server.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from server.scopes import Principal, Role, require_role
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from server.core.scopes import Principal, Role, require_role
 
 SHIPPED_TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SUMMARY_COLUMNS = (

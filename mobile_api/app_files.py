@@ -21,8 +21,8 @@ from litestar.params import FromPath
 from litestar.response import File, Redirect
 from litestar.status_codes import HTTP_302_FOUND
 
-from server.errors import ServiceUnavailable
-from server.settings import Settings
+from server.core.errors import ServiceUnavailable
+from server.core.settings import Settings
 
 # What the built app needs and nothing more: its own scripts, styles, worker and manifest, photos
 # shown from blob: and data: URLs, and calls to its own origin. No inline script or style exists in

@@ -13,11 +13,11 @@ from mobile_api import evidence_service
 from mobile_api import services as mobile_service
 from mobile_api.evidence_service import EvidenceOut, EvidenceVariant
 from mobile_api.schemas import BootstrapOut, ChangesOut, SyncIn, SyncOut
-from server.errors import PayloadTooLarge
-from server.http_headers import content_disposition
-from server.openapi import Sha256Path, problem_response
-from server.scopes import Principal
-from server.settings import Settings
+from server.core.errors import PayloadTooLarge
+from server.core.http_headers import content_disposition
+from server.core.openapi import Sha256Path, problem_response
+from server.core.scopes import Principal
+from server.core.settings import Settings
 
 # Evidence is content-addressed: the bytes behind a hash never change, so a screen may keep them
 # for a year; "private" keeps shared caches (proxies) from storing what needs a token.

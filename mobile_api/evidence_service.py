@@ -23,13 +23,13 @@ from pydantic import BaseModel
 
 from mobile_api import evidence_files
 from mobile_api.tables import Evidence
-from server import db
 from server.actions import services as action_service
-from server.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from server.core import db
+from server.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from server.core.scopes import Principal
+from server.core.settings import Settings
+from server.core.storage import content_path, write_immutable
 from server.inspections import services as inspection_service
-from server.scopes import Principal
-from server.settings import Settings
-from server.storage import content_path, write_immutable
 
 MAX_PIXELS = 60_000_000  # a 60-megapixel photo is already more than any phone takes
 

@@ -8,8 +8,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from checklists.schemas import ChecklistVersionOut
+from server.core.timeutil import SaneDatetime
 from server.inspections.schemas import InspectionOut, InspectionSummary
-from server.timeutil import SaneDatetime
 from server.users.schemas import MeOut
 
 

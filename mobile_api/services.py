@@ -38,12 +38,12 @@ from mobile_api.schemas import (
     SyncOut,
 )
 from mobile_api.tables import SyncOperation
-from server import db
-from server.errors import DomainError, InvalidInput, ServiceUnavailable
+from server.core import db
+from server.core.errors import DomainError, InvalidInput, ServiceUnavailable
+from server.core.scopes import Principal
+from server.core.timeutil import is_sane_instant
 from server.inspections import services as inspection_service
 from server.inspections.schemas import AnswerIn, FindingIn, SignIn, StartIn, SubmitIn
-from server.scopes import Principal
-from server.timeutil import is_sane_instant
 from server.users import services as user_service
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from litestar.params import FromPath, FromQuery
 from reports import minutes_service
 from reports.minutes_service import VerificationOut
 from server.auth.openapi import PublicOperation
-from server.errors import InvalidInput
-from server.http_headers import content_disposition
-from server.openapi import Sha256Path
-from server.scopes import Principal
-from server.settings import Settings
+from server.core.errors import InvalidInput
+from server.core.http_headers import content_disposition
+from server.core.openapi import Sha256Path
+from server.core.scopes import Principal
+from server.core.settings import Settings
 
 
 class MinutesController(Controller):

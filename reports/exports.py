@@ -44,11 +44,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from reports.schemas import ExportFormat, ExportKind
 from server.actions import services as action_service
 from server.actions.tables import ActionEvent, CorrectiveAction
-from server.errors import InvalidInput, NotFound
+from server.core.errors import InvalidInput, NotFound
+from server.core.scopes import Principal, Role, require_role
+from server.core.timeutil import require_sane_date
 from server.inspections import services as inspection_service
 from server.inspections.tables import Answer, Finding, Inspection
-from server.scopes import Principal, Role, require_role
-from server.timeutil import require_sane_date
 from server.units.tables import Unit
 
 EXPORT_ROLES = (Role.admin, Role.leader, Role.unit_head)

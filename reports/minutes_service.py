@@ -22,14 +22,14 @@ from checklists import services as checklist_service
 from mobile_api import evidence_service
 from reports import minutes, rendering
 from reports.tables import MinutesDocument, MinutesNumber
-from server import db
 from server.actions import services as action_service
-from server.errors import NotFound
+from server.core import db
+from server.core.errors import NotFound
+from server.core.scopes import Principal
+from server.core.settings import Settings
+from server.core.storage import content_path, write_immutable
 from server.inspections import services as inspection_service
 from server.plans import services as plan_service
-from server.scopes import Principal
-from server.settings import Settings
-from server.storage import content_path, write_immutable
 from server.units import services as unit_service
 from server.users import services as user_service
 

@@ -22,7 +22,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from server.storage import content_path
+from server.core.storage import content_path
 
 ASSETS_DIR = Path(__file__).resolve().parent
 FONTS_DIR = ASSETS_DIR / "fonts"

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from server.errors import ServiceUnavailable
-from server.settings import Settings
+from server.core.errors import ServiceUnavailable
+from server.core.settings import Settings
 
 ASSETS_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = ASSETS_DIR / "templates"

@@ -15,9 +15,9 @@ from reports import exports as export_service
 from reports import summary_service
 from reports.ranking import DEFAULT_MIN_INSPECTIONS
 from reports.schemas import ExportFormat, ExportKind, RankingOut, SummaryOut
-from server.errors import NotFound
-from server.http_headers import content_disposition
-from server.scopes import Principal
+from server.core.errors import NotFound
+from server.core.http_headers import content_disposition
+from server.core.scopes import Principal
 
 MinInspections = Annotated[
     int,

@@ -9,7 +9,7 @@ the counted inspections.
 Every figure is one SQL aggregation (GROUP BY with COUNT/AVG/SUM), never a Python loop over
 inspection rows; :mod:`reports.ranking` then shapes the small aggregated result. Per-section
 results live inside the ``score`` JSON, which the two engines unnest differently: that one query
-reads JSON through ``server.db.json_array_source``, the one place that branches on the engine.
+reads JSON through ``server.core.db.json_array_source``, the one place that branches on the engine.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ from reports.schemas import (
     SummaryOut,
     UnitRef,
 )
-from server import db
 from server.actions.tables import CorrectiveAction
-from server.errors import InvalidInput, NotFound
+from server.core import db
+from server.core.errors import InvalidInput, NotFound
+from server.core.scopes import Principal, Role, require_role
+from server.core.timeutil import require_sane_date
 from server.inspections import services as inspection_service
 from server.inspections.tables import Finding, Inspection
-from server.scopes import Principal, Role, require_role
-from server.timeutil import require_sane_date
 from server.units.tables import Unit
 
 REPORT_ROLES = (Role.admin, Role.leader, Role.unit_head)

@@ -14,16 +14,17 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
-from server import db
+from server import registry
 from server.auth.controllers import AuthController, MeController
 from server.auth.middleware import BearerAuthenticationMiddleware
-from server.errors import EXCEPTION_HANDLERS
-from server.openapi import openapi_plugins
+from server.core import db
+from server.core.errors import EXCEPTION_HANDLERS
+from server.core.openapi import openapi_plugins
+from server.core.pagination import TOTAL_COUNT_HEADER
+from server.core.scopes import Principal
+from server.core.security_headers import add_security_headers
+from server.core.settings import Settings, load_settings
 from server.ops import OpsController, package_version
-from server.pagination import TOTAL_COUNT_HEADER
-from server.scopes import Principal
-from server.security_headers import add_security_headers
-from server.settings import Settings, load_settings
 from server.units import services as unit_service
 from server.units.controllers import UnitController
 from server.users import services as user_service
@@ -137,7 +138,7 @@ def wire_packages(settings: Settings) -> None:
     from reports import minutes_service, rendering
     from server.actions import services as action_service
     from server.actions.schemas import OfflineTransitionIn
-    from server.audit import services as audit_service
+    from server.core.audit import services as audit_service
     from server.inspections import services as inspection_service
     from server.notifications import services as notification_service
 
@@ -169,7 +170,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for chatty in ("weasyprint", "fontTools"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    db.bind_engine(db.build_engine(settings))
+    db.bind_engine(db.build_engine(settings), registry.all_tables())
     wire_packages(settings)
 
     @asynccontextmanager

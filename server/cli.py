@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from server.settings import Settings, SettingsError, load_settings
+from server.core.settings import Settings, SettingsError, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,11 +107,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
-    from server import db
+    from server import registry
     from server.app import wire_packages
+    from server.core import db
 
     async def run() -> int:
-        db.bind_engine(db.build_engine(settings))
+        db.bind_engine(db.build_engine(settings), registry.all_tables())
         wire_packages(settings)
         await db.open_database(settings)
         try:
@@ -218,8 +219,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _users_create(args: argparse.Namespace) -> int:
     settings = load_settings()
-    from server.audit import services as audit_service
-    from server.scopes import Role
+    from server.core.audit import services as audit_service
+    from server.core.scopes import Role
     from server.units.tables import Unit
     from server.users import services as user_service
 
@@ -258,7 +259,7 @@ def _users_create(args: argparse.Namespace) -> int:
 
 def _audit_verify(args: argparse.Namespace) -> int:
     settings = load_settings()
-    from server.audit import services as audit_service
+    from server.core.audit import services as audit_service
 
     async def work() -> int:
         report = await audit_service.verify_chain()
@@ -280,8 +281,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 def _audit_anchor(args: argparse.Namespace) -> int:
     settings = load_settings()
-    from server.audit import services as audit_service
-    from server.errors import Conflict
+    from server.core.audit import services as audit_service
+    from server.core.errors import Conflict
 
     async def work() -> int:
         try:
@@ -358,7 +359,7 @@ def _notifications_requeue(args: argparse.Namespace) -> int:
     settings = load_settings()
     from uuid import UUID
 
-    from server.errors import DomainError
+    from server.core.errors import DomainError
     from server.notifications import services as notification_service
 
     async def work() -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.audit import services as audit_service
-from server.scopes import Role
+from server.core.audit import services as audit_service
+from server.core.scopes import Role
 from server.units import services as unit_service
 from server.units.schemas import UnitIn, UnitKind
 from server.users import services as user_service

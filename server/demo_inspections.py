@@ -23,13 +23,13 @@ from PIL import Image, ImageDraw
 from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
 from mobile_api import evidence_service
+from server.core.scopes import Principal
+from server.core.settings import Settings
 from server.inspections import services as inspection_service
 from server.inspections.schemas import AnswerIn, SignIn, StartIn, SubmitIn
 from server.plans import services as plan_service
 from server.plans.schemas import AssignmentVisibility, DrawIn, PlanIn, TargetIn, TeamIn
 from server.plans.tables import Plan
-from server.scopes import Principal
-from server.settings import Settings
 from server.units.tables import Unit
 from server.users import services as user_service
 from server.users.tables import AppUser

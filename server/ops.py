@@ -8,8 +8,8 @@ from litestar import Controller, Response, get
 from litestar.openapi import ResponseSpec
 from pydantic import BaseModel
 
-from server import db
 from server.auth.openapi import PublicOperation
+from server.core import db
 
 
 class HealthOut(BaseModel):

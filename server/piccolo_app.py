@@ -5,8 +5,8 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from server.actions.tables import TABLES as ACTION_TABLES
-from server.audit.tables import TABLES as AUDIT_TABLES
 from server.auth.tables import TABLES as AUTH_TABLES
+from server.core.audit.tables import TABLES as AUDIT_TABLES
 from server.inspections.tables import TABLES as INSPECTION_TABLES
 from server.notifications.tables import TABLES as NOTIFICATION_TABLES
 from server.plans.tables import TABLES as PLAN_TABLES

@@ -6,8 +6,8 @@ settings so migrations always target the database the app will use.
 
 from piccolo.conf.apps import AppRegistry
 
-from server.db import build_engine
-from server.settings import load_settings
+from server.core.db import build_engine
+from server.core.settings import load_settings
 
 DB = build_engine(load_settings())
 

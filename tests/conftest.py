@@ -18,8 +18,9 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from server import db
-from server.settings import Settings
+from server import registry
+from server.core import db
+from server.core.settings import Settings
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -137,7 +138,7 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def empty_all_tables() -> None:
-    names = [table._meta.tablename for table in db.all_tables()]
+    names = [table._meta.tablename for table in registry.all_tables()]
     if db.is_postgres():
         await db.engine().run_ddl(f"TRUNCATE {', '.join(names)}")
     else:

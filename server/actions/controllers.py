@@ -17,10 +17,10 @@ from server.actions.schemas import (
     ReassignIn,
     TransitionIn,
 )
-from server.openapi import problem_response
-from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
+from server.core.openapi import problem_response
+from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
+from server.core.scopes import Principal
 from server.plans.schemas import PlanOut
-from server.scopes import Principal
 
 
 class ActionController(Controller):

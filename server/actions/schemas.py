@@ -7,8 +7,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from server.actions.rules import ActionStatus
+from server.core.timeutil import SaneDatetime
 from server.inspections.schemas import Sha256
-from server.timeutil import SaneDatetime
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 

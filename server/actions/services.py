@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from server import db
 from server.actions.rules import ActionStatus, Mover, MoveRefused, find_move
 from server.actions.schemas import (
     ActionDetailOut,
@@ -21,16 +20,17 @@ from server.actions.schemas import (
     TransitionIn,
 )
 from server.actions.tables import ActionEvent, CorrectiveAction
-from server.audit import services as audit_service
-from server.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from server.core.pagination import Page, paged
+from server.core.scopes import Principal, Role
+from server.core.timeutil import aware
 from server.inspections import services as inspection_service
 from server.notifications import services as notification_service
 from server.notifications.messages import local_date, local_time
 from server.notifications.services import Recipient
-from server.pagination import Page, paged
 from server.plans.tables import Plan
-from server.scopes import Principal, Role
-from server.timeutil import aware
 from server.units.tables import Unit
 from server.users.tables import AppUser
 

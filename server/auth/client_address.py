@@ -13,7 +13,7 @@ import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
 
-from server.settings import SettingsError
+from server.core.settings import SettingsError
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -11,9 +11,9 @@ from server.auth import client_address
 from server.auth import services as auth_service
 from server.auth.openapi import PublicOperation
 from server.auth.schemas import LoginIn, RefreshIn, TokenPairOut
-from server.openapi import problem_response
-from server.scopes import Principal
-from server.settings import Settings
+from server.core.openapi import problem_response
+from server.core.scopes import Principal
+from server.core.settings import Settings
 from server.users import services as user_service
 from server.users.schemas import MeOut
 

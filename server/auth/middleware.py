@@ -8,7 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from server.auth import services as auth_service
-from server.errors import NotAuthenticated
+from server.core.errors import NotAuthenticated
 
 
 class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):

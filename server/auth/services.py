@@ -9,15 +9,15 @@ from uuid import UUID, uuid4
 
 from piccolo.columns.combination import Combinable
 
-from server import db
-from server.audit import services as audit_service
 from server.auth import passwords, tokens
 from server.auth.schemas import LoginIn, TokenPairOut
 from server.auth.tables import LoginFailure, RefreshToken
-from server.errors import NotAuthenticated, TooManyRequests
-from server.scopes import Principal
-from server.settings import Settings
-from server.timeutil import aware
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.errors import NotAuthenticated, TooManyRequests
+from server.core.scopes import Principal
+from server.core.settings import Settings
+from server.core.timeutil import aware
 from server.users import services as user_service
 
 # Wrong username and wrong password read the same, so the API does not confirm who has an account.

@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 
 import jwt
 
-from server.errors import NotAuthenticated
-from server.settings import Settings
+from server.core.errors import NotAuthenticated
+from server.core.settings import Settings
 
 ALGORITHM = "HS256"
 

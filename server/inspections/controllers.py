@@ -7,6 +7,9 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from server.core.openapi import problem_response
+from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
+from server.core.scopes import Principal
 from server.inspections import services as inspection_service
 from server.inspections.schemas import (
     AddendumIn,
@@ -15,9 +18,6 @@ from server.inspections.schemas import (
     InspectionStatus,
     InspectionSummary,
 )
-from server.openapi import problem_response
-from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
-from server.scopes import Principal
 
 
 class InspectionController(Controller):

@@ -18,10 +18,13 @@ from uuid import UUID, uuid4
 
 from checklists import scoring
 from checklists import services as checklist_service
-from server import db
-from server.audit import services as audit_service
-from server.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from server.geo import distance_m
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from server.core.geo import distance_m
+from server.core.pagination import Page, paged
+from server.core.scopes import Principal, Role
+from server.core.timeutil import aware, require_sane_date
 from server.inspections.schemas import (
     AddendumIn,
     AddendumOut,
@@ -48,9 +51,6 @@ from server.inspections.tables import (
     InspectionMember,
     Signature,
 )
-from server.pagination import Page, paged
-from server.scopes import Principal, Role
-from server.timeutil import aware, require_sane_date
 from server.units.tables import Unit
 
 # Beyond this difference from the server's clock a device's time is flagged and not trusted for

@@ -8,11 +8,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_200_OK
 
+from server.core.openapi import problem_response
+from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
+from server.core.scopes import Principal
 from server.notifications import services as notification_service
 from server.notifications.schemas import NotificationTestOut, OutboxOut
-from server.openapi import problem_response
-from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
-from server.scopes import Principal
 
 
 class NotificationController(Controller):

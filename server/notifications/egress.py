@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from server.notify_targets import AllowList, refusal_of_resolved
+from server.notifications.targets import AllowList, refusal_of_resolved
 
 _install_lock = threading.Lock()
 # The resolver the hook wraps (captured on install; tests may replace it to play a DNS server).

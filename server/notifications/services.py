@@ -16,16 +16,17 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
-from server import db, notify_targets
-from server.audit import services as audit_service
-from server.errors import Conflict, InvalidInput, NotFound
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.errors import Conflict, InvalidInput, NotFound
+from server.core.pagination import Page, paged
+from server.core.scopes import Principal, Role, require_role
+from server.core.settings import Settings
+from server.notifications import targets as notify_targets
 from server.notifications.messages import render
 from server.notifications.schemas import NotificationTestOut, OutboxOut
 from server.notifications.tables import OutboxMessage
-from server.notify_targets import mask_target
-from server.pagination import Page, paged
-from server.scopes import Principal, Role, require_role
-from server.settings import Settings
+from server.notifications.targets import mask_target
 from server.units.tables import Unit
 from server.users.tables import AppUser
 

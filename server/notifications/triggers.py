@@ -14,16 +14,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from server import db
 from server.actions.rules import ActionStatus
 from server.actions.tables import CorrectiveAction
-from server.audit import services as audit_service
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.scopes import Role
+from server.core.settings import Settings
+from server.core.timeutil import aware
 from server.notifications import services as notification_service
 from server.notifications.messages import local_date
 from server.notifications.services import Recipient
-from server.scopes import Role
-from server.settings import Settings
-from server.timeutil import aware
 from server.units.tables import Unit
 from server.users.tables import AppUser
 

@@ -31,10 +31,11 @@ from uuid import uuid4
 import anyio.to_thread
 import apprise
 
-from server import db, notify_targets
+from server.core import db
+from server.core.settings import Settings
 from server.notifications import egress
+from server.notifications import targets as notify_targets
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
-from server.settings import Settings
 
 log = logging.getLogger("spotcheck.worker")
 

@@ -7,7 +7,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from server.openapi import problem_response
+from server.core.openapi import problem_response
+from server.core.scopes import Principal
 from server.plans import services as plan_service
 from server.plans.schemas import (
     DrawPreviewIn,
@@ -17,7 +18,6 @@ from server.plans.schemas import (
     RevealOut,
     VerifyOut,
 )
-from server.scopes import Principal
 
 
 class PlanController(Controller):

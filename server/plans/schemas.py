@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from server.timeutil import SaneDate, SaneDatetime
+from server.core.timeutil import SaneDate, SaneDatetime
 
 
 class AssignmentVisibility(StrEnum):

@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from checklists import services as checklist_service
-from server import db
 from server.actions import services as action_service
-from server.audit import services as audit_service
-from server.audit.tables import AuditEvent
-from server.errors import Conflict, InvalidInput, NotFound
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.audit.tables import AuditEvent
+from server.core.errors import Conflict, InvalidInput, NotFound
+from server.core.scopes import Principal, Role, is_at_or_below, require_role
+from server.core.timeutil import aware
 from server.inspections import services as inspection_service
 from server.notifications import services as notification_service
 from server.notifications.services import Recipient
@@ -41,8 +43,6 @@ from server.plans.schemas import (
     WeightTermsOut,
 )
 from server.plans.tables import Plan
-from server.scopes import Principal, Role, is_at_or_below, require_role
-from server.timeutil import aware
 from server.units import services as unit_service
 from server.units.tables import Unit
 from server.users.tables import AppUser

@@ -7,8 +7,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from server.openapi import problem_response
-from server.scopes import Principal
+from server.core.openapi import problem_response
+from server.core.scopes import Principal
 from server.units import services as unit_service
 from server.units.schemas import UnitIn, UnitOut, UnitPatch
 

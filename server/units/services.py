@@ -8,11 +8,11 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from server import db
-from server.audit import services as audit_service
-from server.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from server.notify_targets import mask_target, unmask_targets, validate_targets
-from server.scopes import Principal, Role, require_role
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from server.core.scopes import Principal, Role, require_role
+from server.notifications.targets import mask_target, unmask_targets, validate_targets
 from server.units.schemas import UnitIn, UnitOut, UnitPatch
 from server.units.tables import Unit
 

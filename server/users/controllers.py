@@ -6,9 +6,9 @@ from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from server.openapi import problem_response
-from server.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
-from server.scopes import Principal, Role
+from server.core.openapi import problem_response
+from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
+from server.core.scopes import Principal, Role
 from server.users import services as user_service
 from server.users.schemas import TeamCandidateOut, UserIn, UserOut, UserPatch
 

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from server.scopes import Role
+from server.core.scopes import Role
 from server.units.schemas import Language
 
 Username = Annotated[

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from server import db
-from server.audit import services as audit_service
 from server.auth import passwords
-from server.errors import Conflict, InvalidInput, NotFound
-from server.notify_targets import mask_target, unmask_targets, validate_targets
-from server.pagination import Page, paged
-from server.scopes import Principal, Role, require_role
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.errors import Conflict, InvalidInput, NotFound
+from server.core.pagination import Page, paged
+from server.core.scopes import Principal, Role, require_role
+from server.notifications.targets import mask_target, unmask_targets, validate_targets
 from server.units import services as unit_service
 from server.units.tables import Unit
 from server.users.schemas import MeOut, TeamCandidateOut, UserIn, UserOut, UserPatch

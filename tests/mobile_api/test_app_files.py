@@ -12,8 +12,8 @@ from litestar import Litestar
 from litestar.di import Provide
 
 from mobile_api.app_files import AppFilesController
-from server.errors import EXCEPTION_HANDLERS
-from server.settings import Settings
+from server.core.errors import EXCEPTION_HANDLERS
+from server.core.settings import Settings
 from tests.conftest import TEST_SECRET
 
 

@@ -18,7 +18,7 @@ import pytest
 from PIL import ExifTags, Image, ImageFile
 
 from mobile_api.tables import Evidence
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.conftest import World, problem_detail
 from tests.helpers import sha256_hex
 

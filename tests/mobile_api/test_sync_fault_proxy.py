@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from mobile_api.tables import SyncOperation
-from server.audit.tables import AuditEvent
+from server.core.audit.tables import AuditEvent
 from server.inspections.tables import Answer, Finding, Inspection
 from tests.conftest import World
 from tests.helpers import now_iso, op, passing_answer, plan_payload, publish_shipped_checklist

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from mobile_api.tables import SyncOperation
-from server.audit.tables import AuditEvent
+from server.core.audit.tables import AuditEvent
 from server.inspections.tables import Answer, Finding, Inspection
 from tests.conftest import World
 from tests.helpers import (

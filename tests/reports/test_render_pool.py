@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from reports import rendering
-from server.errors import ServiceUnavailable
+from server.core.errors import ServiceUnavailable
 from tests.conftest import World, problem_detail
 
 # About a page of tables: long enough that ten of them keep both workers busy for a while.

@@ -20,8 +20,8 @@ from pypdf import PdfReader
 
 from reports import summary_service
 from server.actions.tables import CorrectiveAction
+from server.core.scopes import Principal, Role
 from server.inspections.tables import Finding, Inspection
-from server.scopes import Principal, Role
 from server.units.tables import Unit
 from tests.conftest import World, build_world, problem_detail
 from tests.reports.builders import (

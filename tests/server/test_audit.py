@@ -10,10 +10,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from server import db
-from server.audit import services as audit_service
-from server.audit.chain import GENESIS_HASH, ChainRow, event_hash, find_chain_problems
-from server.audit.tables import AuditEvent
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.audit.chain import GENESIS_HASH, ChainRow, event_hash, find_chain_problems
+from server.core.audit.tables import AuditEvent
 from tests.conftest import World, cli_env, run_cli
 
 Client = AsyncTestClient[Litestar]

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from server import db
-from server.audit import services as audit_service
-from server.audit.chain import GENESIS_HASH, derive_head_key, event_hash, head_mac
-from server.audit.tables import AuditEvent, AuditHead
-from server.errors import Conflict
-from server.settings import Settings
-from server.timeutil import aware
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.audit.chain import GENESIS_HASH, derive_head_key, event_hash, head_mac
+from server.core.audit.tables import AuditEvent, AuditHead
+from server.core.errors import Conflict
+from server.core.settings import Settings
+from server.core.timeutil import aware
 from tests.conftest import TEST_SECRET, cli_env, run_cli
 
 pytestmark = pytest.mark.usefixtures("clean_database")

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from server.auth import tokens
 from server.auth.tables import LoginFailure
-from server.settings import Settings
+from server.core.settings import Settings
 from server.users.tables import AppUser
 from tests.conftest import TEST_PASSWORD, World, problem_detail
 

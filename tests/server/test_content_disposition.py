@@ -11,7 +11,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from server.http_headers import content_disposition
+from server.core.http_headers import content_disposition
 from server.units.tables import Unit
 from tests.conftest import World
 from tests.helpers import now_iso, op, passing_answer, photo_bytes, publish_shipped_checklist, sync

@@ -20,8 +20,8 @@ import asyncpg
 import httpx
 import pytest
 
-from server import db, errors
-from server.settings import Settings
+from server.core import db, errors
+from server.core.settings import Settings
 from server.units import services as unit_service
 from tests.conftest import World, problem_detail
 
@@ -100,11 +100,11 @@ async def test_a_connection_error_in_a_service_is_a_503_with_retry_after(
 @contextlib.asynccontextmanager
 async def engine_swapped(engine: object) -> AsyncIterator[None]:
     original = db.engine()
-    db.bind_engine(engine)  # type: ignore[arg-type]
+    db.bind_engine(engine, db.bound_tables())  # type: ignore[arg-type]
     try:
         yield
     finally:
-        db.bind_engine(original)
+        db.bind_engine(original, db.bound_tables())
 
 
 @pytest.mark.sqlite_only

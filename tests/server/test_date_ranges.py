@@ -15,9 +15,9 @@ import httpx
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from server.audit.tables import AuditEvent
+from server.core.audit.tables import AuditEvent
+from server.core.timeutil import SaneDate, SaneDatetime
 from server.plans.tables import Plan
-from server.timeutil import SaneDate, SaneDatetime
 from tests.conftest import World, problem_detail
 from tests.helpers import create_plan_for, now_iso, op, plan_payload, publish_shipped_checklist
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.audit.tables import AuditEvent
+from server.core.audit.tables import AuditEvent
 from server.inspections.tables import Inspection
 from server.notifications.tables import OutboxMessage
 from server.plans import draw

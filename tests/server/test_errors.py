@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from server.settings import Settings
+from server.core.settings import Settings
 from server.units import services as unit_service
 from server.units.tables import Unit
 from tests.conftest import World, problem_detail

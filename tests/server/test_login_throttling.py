@@ -21,7 +21,7 @@ from litestar import Litestar
 
 from server.auth.client_address import client_address
 from server.auth.tables import LoginFailure
-from server.settings import Settings, SettingsError
+from server.core.settings import Settings, SettingsError
 from tests.conftest import TEST_PASSWORD, World, problem_detail
 from tests.server.live_api import running_server
 

@@ -8,18 +8,18 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from server import db
+from server import registry
 from tests import engines
 from tests.conftest import cli_env, run_cli
 
-# Named here too, so that a table dropped from db.all_tables() by mistake is still noticed.
+# Named here too, so that a table dropped from registry.all_tables() by mistake is still noticed.
 CORE_TABLES = {"unit", "app_user", "refresh_token", "login_failure", "audit_event"}
 
 
 def expected_columns() -> dict[str, set[str]]:
     return {
         table._meta.tablename: {column._meta.db_column_name for column in table._meta.columns}
-        for table in db.all_tables()
+        for table in registry.all_tables()
     }
 
 

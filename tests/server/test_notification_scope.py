@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from server import db
+from server.core import db
+from server.core.settings import Settings
 from server.notifications import services as notification_service
 from server.notifications.services import Recipient
 from server.notifications.tables import OutboxMessage
-from server.settings import Settings
 from tests.conftest import World, problem_detail
 from tests.helpers import create_plan_for, now_iso, op, sync
 from tests.server.peers import login, outbox_rows, set_unit_targets, set_user_targets

@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from server import db, notify_targets
-from server.errors import InvalidInput
+from server.core import db
+from server.core.errors import InvalidInput
+from server.core.settings import Settings
 from server.notifications import egress
 from server.notifications import services as notification_service
+from server.notifications import targets as notify_targets
 from server.notifications.services import Recipient
 from server.notifications.tables import OutboxMessage
 from server.notifications.worker import Worker
-from server.settings import Settings
 from server.units.tables import Unit
 from tests.conftest import World, problem_detail
 from tests.server.peers import HttpPeer, drain, login, outbox_rows, running_http, set_unit_targets

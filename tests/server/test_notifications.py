@@ -11,15 +11,15 @@ from uuid import UUID, uuid4
 import anyio.to_thread
 import pytest
 
-from server import db
 from server.actions.tables import CorrectiveAction
+from server.core import db
+from server.core.settings import Settings
 from server.notifications import services as notification_service
 from server.notifications import triggers
 from server.notifications.messages import local_date
 from server.notifications.services import Recipient
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
 from server.notifications.worker import Worker
-from server.settings import Settings
 from tests.conftest import World, cli_env, problem_detail, run_cli
 from tests.helpers import photo_bytes, run_to_signed, upload_evidence
 from tests.server.peers import (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from server import db
+from server.core import db
 from server.notifications import services as notification_service
 from server.notifications.services import Recipient
 from tests.conftest import World

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from server.audit.tables import AuditEvent
+from server.core.audit.tables import AuditEvent
 from server.inspections.tables import Inspection
 from server.plans import draw
 from server.plans.tables import Plan

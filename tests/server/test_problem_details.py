@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from server import errors
+from server.core import errors
 from server.units import services as unit_service
 from tests.conftest import ROOT, World, problem_detail
 

@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from server.settings import DEVELOPMENT_KEY_PREFIX, Settings
+from server.core.settings import DEVELOPMENT_KEY_PREFIX, Settings
 from tests.conftest import cli_env, run_cli
 
 HOW_TO = "secrets.token_urlsafe(48)"

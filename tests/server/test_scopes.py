@@ -17,10 +17,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from server import db
+from server import registry
 from server.auth import tokens
 from server.auth.tables import RefreshToken
-from server.settings import Settings
+from server.core import db
+from server.core.settings import Settings
 from server.users.tables import AppUser
 from tests.conftest import WORLD_USERS, World, build_world
 from tests.conftest import test_password_hash as shared_password_hash
@@ -32,7 +33,7 @@ ALL_USERS = set(ROLES)
 
 
 async def empty_tables() -> None:
-    names = [table._meta.tablename for table in db.all_tables()]
+    names = [table._meta.tablename for table in registry.all_tables()]
     if db.is_postgres():
         await db.engine().run_ddl(f"TRUNCATE {', '.join(names)}")
     else:

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from mobile_api.app_files import APP_CSP
-from server import security_headers
-from server.settings import Settings
+from server.core import security_headers
+from server.core.settings import Settings
 from tests.conftest import ROOT, World
 
 ALWAYS = {

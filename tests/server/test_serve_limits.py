@@ -6,7 +6,7 @@ import pytest
 import uvicorn
 
 from server import cli
-from server.settings import Settings
+from server.core.settings import Settings
 
 
 def serve_config(settings: Settings, *argv: str) -> uvicorn.Config:

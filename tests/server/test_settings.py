@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.settings import SettingsError, load_settings
+from server.core.settings import SettingsError, load_settings
 from tests.conftest import cli_env, run_cli
 
 GOOD_SECRET = "k" * 20 + "-a-real-random-looking-value-0123"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from piccolo.engine.sqlite import SQLiteEngine
 
-from server import db
-from server.settings import Settings
+from server.core import db
+from server.core.settings import Settings
 
 pytestmark = pytest.mark.sqlite_only
 

@@ -11,7 +11,7 @@ from uuid import uuid4
 from checklists.services import SHIPPED_TEMPLATES_DIR
 from checklists.tables import ChecklistVersion
 from server.actions.tables import CorrectiveAction
-from server.scopes import Principal, Role
+from server.core.scopes import Principal, Role
 from tests.conftest import World, problem_detail
 from tests.helpers import now_iso, op, photo_bytes, run_to_signed, sync, upload_evidence
 

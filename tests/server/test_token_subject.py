@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import httpx
 import jwt
 
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, World, problem_detail
 
 

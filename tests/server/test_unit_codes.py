@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.audit.tables import AuditEvent
+from server.core.audit.tables import AuditEvent
 from server.units.schemas import UnitIn
 from server.units.tables import Unit
 from tests.conftest import World, problem_detail

@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from server.audit.tables import AuditEvent
+from server.core.audit.tables import AuditEvent
 from server.units.tables import Unit
 from server.users.tables import AppUser
 from tests.conftest import World, problem_detail

@@ -20,12 +20,12 @@ from uuid import UUID
 import anyio
 import pytest
 
-from server import db
+from server.core import db
+from server.core.settings import Settings
 from server.notifications import services as notification_service
 from server.notifications.services import Recipient
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
 from server.notifications.worker import Worker
-from server.settings import Settings
 from tests.conftest import ROOT, World, cli_env
 from tests.server.peers import HttpPeer, outbox_rows, running_http, set_unit_targets, wait_for_rows
 

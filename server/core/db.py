@@ -29,7 +29,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
-from server.settings import Settings
+from server.core.settings import Settings
 
 
 class _PoolWithAcquireTimeout:
@@ -216,45 +216,22 @@ def build_engine(settings: Settings) -> Engine:
 
 class _Database:
     engine: Engine | None = None
+    tables: list[type[Table]] = []
 
 
 _database = _Database()
 
 
-def all_tables() -> list[type[Table]]:
-    """Every table of every package, imported here so binding covers them all."""
-    from checklists import tables as checklist_tables
-    from mobile_api import tables as mobile_tables
-    from reports import tables as report_tables
-    from server.actions import tables as action_tables
-    from server.audit import tables as audit_tables
-    from server.auth import tables as auth_tables
-    from server.inspections import tables as inspection_tables
-    from server.notifications import tables as notification_tables
-    from server.plans import tables as plan_tables
-    from server.units import tables as unit_tables
-    from server.users import tables as user_tables
-
-    modules = [
-        unit_tables,
-        user_tables,
-        auth_tables,
-        audit_tables,
-        checklist_tables,
-        plan_tables,
-        inspection_tables,
-        mobile_tables,
-        action_tables,
-        notification_tables,
-        report_tables,
-    ]
-    return [table for module in modules for table in module.TABLES]
-
-
-def bind_engine(engine: Engine) -> None:
+def bind_engine(engine: Engine, tables: list[type[Table]]) -> None:
+    """Bind every table of the app (the composition's list, ``server.registry.all_tables``)."""
     _database.engine = engine
-    for table in all_tables():
+    _database.tables = list(tables)
+    for table in tables:
         table._meta.db = engine
+
+
+def bound_tables() -> list[type[Table]]:
+    return list(_database.tables)
 
 
 def engine() -> Engine:

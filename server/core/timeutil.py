@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime
 
-from server.errors import InvalidInput
+from server.core.errors import InvalidInput
 
 # Inspections happen now and in the years ahead. Bounding what comes in keeps values such as
 # year 1 or 9999, which pass the type but break PostgreSQL storage or `+ timedelta`, out of the

@@ -25,7 +25,7 @@ import anyio.to_thread
 import apprise
 from apprise.plugins.email import NotifyEmail
 
-from server.errors import InvalidInput
+from server.core.errors import InvalidInput
 
 # Schemes whose host the admin writes into the URL: that host is checked.
 HOST_CHECKED_SCHEMES = (

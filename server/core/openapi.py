@@ -42,7 +42,7 @@ from litestar.routes import BaseRoute, HTTPRoute
 from litestar.typing import FieldDefinition
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.errors import PROBLEM_MEDIA_TYPE
+from server.core.errors import PROBLEM_MEDIA_TYPE
 
 # Handler parameters that are not client input (Litestar's reserved names; dependencies are
 # recognised separately).

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
-from server.errors import PermissionDenied
+from server.core.errors import PermissionDenied
 
 
 class Role(StrEnum):

@@ -11,8 +11,8 @@ from uuid import UUID, uuid4
 
 from piccolo.columns import Column
 
-from server import db
-from server.audit.chain import (
+from server.core import db
+from server.core.audit.chain import (
     GENESIS_HASH,
     HEAD_PROBLEM_KINDS,
     ChainEnd,
@@ -26,11 +26,11 @@ from server.audit.chain import (
     find_head_problems,
     head_mac,
 )
-from server.audit.tables import AuditEvent, AuditHead
-from server.errors import Conflict
-from server.scopes import Principal
-from server.settings import Settings
-from server.timeutil import aware
+from server.core.audit.tables import AuditEvent, AuditHead
+from server.core.errors import Conflict
+from server.core.scopes import Principal
+from server.core.settings import Settings
+from server.core.timeutil import aware
 
 CHAIN_LOCK = "spotcheck.audit_chain"
 CHAIN = "audit_event"
