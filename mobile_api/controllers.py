@@ -3,25 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post, put
-from litestar.datastructures import ETag, ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
-from litestar.response import File
 from litestar.status_codes import HTTP_200_OK
 
-from mobile_api import evidence_service
 from mobile_api import services as mobile_service
-from mobile_api.evidence_service import EvidenceOut, EvidenceVariant
 from mobile_api.schemas import BootstrapOut, ChangesOut, SyncIn, SyncOut
 from server.core.errors import PayloadTooLarge
-from server.core.http_headers import content_disposition
 from server.core.openapi import Sha256Path, problem_response
 from server.core.scopes import Principal
 from server.core.settings import Settings
-
-# Evidence is content-addressed: the bytes behind a hash never change, so a screen may keep them
-# for a year; "private" keeps shared caches (proxies) from storing what needs a token.
-EVIDENCE_CACHE_CONTROL = "private, max-age=31536000, immutable"
+from server.evidence import services as evidence_service
+from server.evidence.services import EvidenceOut
 
 # The evidence route reads at most this much more than the configured limit, so the limit check
 # gives a clear 413 rather than the framework's generic one.
@@ -82,47 +75,4 @@ class MobileController(Controller):
         body = await request.body()
         return await evidence_service.store(
             sha256=sha256, data=body, principal=principal, settings=settings
-        )
-
-
-class EvidenceController(Controller):
-    path = "/api/v1/evidence"
-    tags = ["evidence"]
-
-    @get(
-        "/{sha256:str}",
-        operation_id="getEvidence",
-        media_type="application/octet-stream",
-        response_headers=[
-            ResponseHeader(
-                name="Cache-Control", value=EVIDENCE_CACHE_CONTROL, documentation_only=False
-            )
-        ],
-    )
-    async def get_evidence(
-        self,
-        sha256: Sha256Path,
-        principal: NamedDependency[Principal],
-        settings: NamedDependency[Settings],
-        variant: FromQuery[EvidenceVariant] = EvidenceVariant.screen,
-    ) -> File:
-        """An evidence file for a screen: by default the downscaled JPEG (long side ≤ 1600 px;
-        a PDF is returned as it is), `?variant=original` for the bytes as uploaded. Only when you
-        may see an inspection (answers, findings, signatures, addenda) or a corrective action
-        (its evidence or history, or its finding's photos) that references it; 404 otherwise,
-        whether or not the file exists. Send the bearer token (fetch it, then show a blob URL);
-        the answer may be cached for a year."""
-        found = await evidence_service.file_for_screen(
-            sha256=sha256, variant=variant, principal=principal, settings=settings
-        )
-        return File(
-            found.path,
-            media_type=found.media_type,
-            filename=found.filename,
-            content_disposition_type="inline",
-            etag=ETag(value=f"{sha256.lower()}-{variant.value}"),
-            headers={
-                "X-Content-Type-Options": "nosniff",
-                "Content-Disposition": content_disposition(found.filename, inline=True),
-            },
         )

@@ -1,13 +1,4 @@
-from piccolo.columns import (
-    JSON,
-    UUID,
-    BigInt,
-    Boolean,
-    DoublePrecision,
-    Integer,
-    Timestamptz,
-    Varchar,
-)
+from piccolo.columns import JSON, UUID, Timestamptz, Varchar
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.table import Table
 
@@ -26,23 +17,4 @@ class SyncOperation(Table, tablename="sync_operation"):
     received_at = Timestamptz()
 
 
-class Evidence(Table, tablename="evidence"):
-    """An evidence file, content-addressed: the original bytes never change once stored."""
-
-    id = UUID(primary_key=True, default=UUID4())
-    sha256 = Varchar(length=64, unique=True)
-    media_type = Varchar(length=50)
-    size_bytes = BigInt()
-    width = Integer(null=True, default=None)
-    height = Integer(null=True, default=None)
-    taken_at = Timestamptz(null=True, default=None)
-    taken_at_is_local = Boolean(default=False)
-    latitude = DoublePrecision(null=True, default=None)
-    longitude = DoublePrecision(null=True, default=None)
-    original_path = Varchar(length=500)
-    derivative_path = Varchar(length=500, null=True, default=None)
-    uploaded_by = UUID()
-    uploaded_at = Timestamptz()
-
-
-TABLES = [SyncOperation, Evidence]
+TABLES = [SyncOperation]

@@ -19,7 +19,6 @@ import qrcode.image.svg
 from pydantic import BaseModel
 
 from checklists import services as checklist_service
-from mobile_api import evidence_service
 from reports import minutes, rendering
 from reports.tables import MinutesDocument, MinutesNumber
 from server.actions import services as action_service
@@ -28,6 +27,7 @@ from server.core.errors import NotFound
 from server.core.scopes import Principal
 from server.core.settings import Settings
 from server.core.storage import content_path, write_immutable
+from server.evidence import services as evidence_service
 from server.inspections import services as inspection_service
 from server.plans import services as plan_service
 from server.units import services as unit_service

@@ -97,10 +97,11 @@ def _configure_dependencies(settings: Settings) -> dict[str, Provide]:
 def _route_handlers() -> list[Any]:
     from checklists.controllers import ChecklistController
     from mobile_api.app_files import AppFilesController
-    from mobile_api.controllers import EvidenceController, MobileController
+    from mobile_api.controllers import MobileController
     from reports.controllers import MinutesController, VerifyController
     from reports.summary_controllers import ExportController, ReportController
     from server.actions.controllers import ActionController, FollowUpController
+    from server.evidence.controllers import EvidenceController
     from server.inspections.controllers import InspectionController
     from server.notifications.controllers import (
         NotificationController,
@@ -139,6 +140,7 @@ def wire_packages(settings: Settings) -> None:
     from server.actions import services as action_service
     from server.actions.schemas import OfflineTransitionIn
     from server.core.audit import services as audit_service
+    from server.evidence import services as evidence_service
     from server.inspections import services as inspection_service
     from server.notifications import services as notification_service
 
@@ -156,6 +158,9 @@ def wire_packages(settings: Settings) -> None:
     ):
         unit_service.register_path_rewriter(rewriter)
     notification_service.configure(settings)
+    # Who may see an evidence file: whoever may see an inspection or an action that references it.
+    evidence_service.register_visibility_check(inspection_service.evidence_visible)
+    evidence_service.register_visibility_check(action_service.evidence_visible)
     inspection_service.register_hook("started", action_service.on_inspection_started)
     inspection_service.register_hook("submitted", action_service.on_inspection_submitted)
     inspection_service.register_hook("signed", minutes_service.on_inspection_signed)

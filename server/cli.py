@@ -204,7 +204,7 @@ def _demo(args: argparse.Namespace) -> int:
         for outcome in await checklist_service.publish_shipped():
             print(f"checklist {outcome}")
         print(f"demo: {counts['units']} units, {counts['users_created']} new users")
-        from server.demo_inspections import load_demo_inspections
+        from server.demo.inspections import load_demo_inspections
 
         for note in await load_demo_inspections(settings):
             print(f"demo: {note}")

@@ -15,6 +15,7 @@ from reports import tables as report_tables
 from server.actions import tables as action_tables
 from server.auth import tables as auth_tables
 from server.core.audit import tables as audit_tables
+from server.evidence import tables as evidence_tables
 from server.inspections import tables as inspection_tables
 from server.notifications import tables as notification_tables
 from server.plans import tables as plan_tables
@@ -29,6 +30,7 @@ _MODULES = [
     checklist_tables,
     plan_tables,
     inspection_tables,
+    evidence_tables,
     mobile_tables,
     action_tables,
     notification_tables,

@@ -26,6 +26,7 @@ from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from server.core.pagination import Page, paged
 from server.core.scopes import Principal, Role
 from server.core.timeutil import aware
+from server.evidence import services as evidence_service
 from server.inspections import services as inspection_service
 from server.notifications import services as notification_service
 from server.notifications.messages import local_date, local_time
@@ -407,7 +408,6 @@ async def transition(
     *, action_id: UUID, data: TransitionIn, principal: Principal, now: datetime | None = None
 ) -> ActionDetailOut:
     now = now or datetime.now(UTC)
-    from mobile_api import evidence_service
 
     async with db.write_transaction():
         await _visible_row(action_id, principal)

@@ -25,6 +25,7 @@ from server.core.geo import distance_m
 from server.core.pagination import Page, paged
 from server.core.scopes import Principal, Role
 from server.core.timeutil import aware, require_sane_date
+from server.evidence import services as evidence_service
 from server.inspections.schemas import (
     AddendumIn,
     AddendumOut,
@@ -575,7 +576,6 @@ async def add_finding(
 
 
 async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime) -> dict[str, Any]:
-    from mobile_api import evidence_service
 
     async with db.write_transaction():
         row = await _team_row(data.inspection_id, principal)
@@ -690,7 +690,6 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
 
 
 async def sign(data: SignIn, *, principal: Principal, received_at: datetime) -> dict[str, Any]:
-    from mobile_api import evidence_service
 
     if data.refused:
         if not data.refusal_reason or not data.witness_name:

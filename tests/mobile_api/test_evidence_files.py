@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image
 
-from mobile_api.evidence_files import (
+from server.evidence.files import (
     CorruptEvidence,
     EvidenceRejected,
     EvidenceTooLarge,

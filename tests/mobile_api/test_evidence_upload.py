@@ -17,8 +17,8 @@ import httpx
 import pytest
 from PIL import ExifTags, Image, ImageFile
 
-from mobile_api.tables import Evidence
 from server.core.settings import Settings
+from server.evidence.tables import Evidence
 from tests.conftest import World, problem_detail
 from tests.helpers import sha256_hex
 

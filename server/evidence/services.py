@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,15 +22,13 @@ from zoneinfo import ZoneInfo
 import anyio.to_thread
 from pydantic import BaseModel
 
-from mobile_api import evidence_files
-from mobile_api.tables import Evidence
-from server.actions import services as action_service
 from server.core import db
 from server.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
 from server.core.scopes import Principal
 from server.core.settings import Settings
 from server.core.storage import content_path, write_immutable
-from server.inspections import services as inspection_service
+from server.evidence import files as evidence_files
+from server.evidence.tables import Evidence
 
 MAX_PIXELS = 60_000_000  # a 60-megapixel photo is already more than any phone takes
 
@@ -185,6 +184,25 @@ class EvidenceFile:
     filename: str
 
 
+# Asks whether the principal may see something that references this evidence hash.
+VisibilityCheck = Callable[[str, Principal], Awaitable[bool]]
+_visibility_checks: list[VisibilityCheck] = []
+
+
+def register_visibility_check(check: VisibilityCheck) -> None:
+    """Packages whose records reference evidence (inspections, corrective actions) say here
+    whether a principal may see a referencing record; wired once in the app factory."""
+    if check not in _visibility_checks:
+        _visibility_checks.append(check)
+
+
+async def _referenced_visibly(sha256: str, principal: Principal) -> bool:
+    for check in _visibility_checks:
+        if await check(sha256, principal):
+            return True
+    return False
+
+
 async def file_for_screen(
     *, sha256: str, variant: EvidenceVariant, principal: Principal, settings: Settings
 ) -> EvidenceFile:
@@ -193,10 +211,7 @@ async def file_for_screen(
     file exists or not: a hash must not tell that an unannounced inspection is under way."""
     sha256 = checked_sha256(sha256)
     hidden = NotFound(f"No evidence file {sha256} visible to you.")
-    if not (
-        await inspection_service.evidence_visible(sha256, principal)
-        or await action_service.evidence_visible(sha256, principal)
-    ):
+    if not await _referenced_visibly(sha256, principal):
         raise hidden
     row = await Evidence.select().where(Evidence.sha256 == sha256).first()
     if row is None:  # referenced, but the phone has not uploaded it yet

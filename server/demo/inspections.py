@@ -22,9 +22,9 @@ from PIL import Image, ImageDraw
 
 from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
-from mobile_api import evidence_service
 from server.core.scopes import Principal
 from server.core.settings import Settings
+from server.evidence import services as evidence_service
 from server.inspections import services as inspection_service
 from server.inspections.schemas import AnswerIn, SignIn, StartIn, SubmitIn
 from server.plans import services as plan_service

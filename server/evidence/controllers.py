@@ -1,0 +1,63 @@
+"""The screens' read route for evidence files (the phone uploads them through the phone API)."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.datastructures import ETag, ResponseHeader
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import File
+
+from server.core.http_headers import content_disposition
+from server.core.openapi import Sha256Path
+from server.core.scopes import Principal
+from server.core.settings import Settings
+from server.evidence import services as evidence_service
+from server.evidence.services import EvidenceVariant
+
+# Evidence is content-addressed: the bytes behind a hash never change, so a screen may keep them
+# for a year; "private" keeps shared caches (proxies) from storing what needs a token.
+EVIDENCE_CACHE_CONTROL = "private, max-age=31536000, immutable"
+
+
+class EvidenceController(Controller):
+    path = "/api/v1/evidence"
+    tags = ["evidence"]
+
+    @get(
+        "/{sha256:str}",
+        operation_id="getEvidence",
+        media_type="application/octet-stream",
+        response_headers=[
+            ResponseHeader(
+                name="Cache-Control", value=EVIDENCE_CACHE_CONTROL, documentation_only=False
+            )
+        ],
+    )
+    async def get_evidence(
+        self,
+        sha256: Sha256Path,
+        principal: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
+        variant: FromQuery[EvidenceVariant] = EvidenceVariant.screen,
+    ) -> File:
+        """An evidence file for a screen: by default the downscaled JPEG (long side ≤ 1600 px;
+        a PDF is returned as it is), `?variant=original` for the bytes as uploaded. Only when you
+        may see an inspection (answers, findings, signatures, addenda) or a corrective action
+        (its evidence or history, or its finding's photos) that references it; 404 otherwise,
+        whether or not the file exists. Send the bearer token (fetch it, then show a blob URL);
+        the answer may be cached for a year."""
+        found = await evidence_service.file_for_screen(
+            sha256=sha256, variant=variant, principal=principal, settings=settings
+        )
+        return File(
+            found.path,
+            media_type=found.media_type,
+            filename=found.filename,
+            content_disposition_type="inline",
+            etag=ETag(value=f"{sha256.lower()}-{variant.value}"),
+            headers={
+                "X-Content-Type-Options": "nosniff",
+                "Content-Disposition": content_disposition(found.filename, inline=True),
+            },
+        )
