@@ -91,6 +91,8 @@ lint: install $(APP_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy server checklists mobile_api reports
+	# The layers (composition > phone API and reports > domain > checklists > kernel), no loops.
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -137,16 +137,20 @@ def wire_packages(settings: Settings) -> None:
     from mobile_api import services as mobile_service
     from mobile_api.schemas import OpType
     from reports import minutes_service, rendering
+    from server.actions import scheduled as action_scheduled
     from server.actions import services as action_service
     from server.actions.schemas import OfflineTransitionIn
+    from server.auth import services as auth_service
     from server.core.audit import services as audit_service
     from server.evidence import services as evidence_service
     from server.inspections import services as inspection_service
     from server.notifications import services as notification_service
+    from server.notifications import triggers
 
     audit_service.configure(settings)
     rendering.configure(settings)
     unit_service.register_history_check(user_service.unit_history_reason)
+    user_service.on_credentials_changed(auth_service.revoke_all_sessions)
     unit_service.register_history_check(inspection_service.unit_history_reason)
     unit_service.register_history_check(action_service.unit_history_reason)
     from server.plans import services as plan_service
@@ -158,6 +162,12 @@ def wire_packages(settings: Settings) -> None:
     ):
         unit_service.register_path_rewriter(rewriter)
     notification_service.configure(settings)
+    for trigger in (
+        action_scheduled.due_soon,
+        action_scheduled.overdue,
+        action_scheduled.daily_digests,
+    ):
+        triggers.register_trigger(trigger)
     # Who may see an evidence file: whoever may see an inspection or an action that references it.
     evidence_service.register_visibility_check(inspection_service.evidence_visible)
     evidence_service.register_visibility_check(action_service.evidence_visible)

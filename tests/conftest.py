@@ -64,7 +64,7 @@ def cheap_password_hashing() -> None:
     Tests of hashing itself read the hash's own parameters, which this does not change."""
     from argon2 import PasswordHasher
 
-    from server.auth import passwords
+    from server.core import passwords
 
     passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
@@ -158,7 +158,7 @@ _password_hash_cache: dict[str, str] = {}
 async def test_password_hash() -> str:
     """Argon2 is slow on purpose; hash the shared test password once per run."""
     if "hash" not in _password_hash_cache:
-        from server.auth import passwords
+        from server.core import passwords
 
         _password_hash_cache["hash"] = await passwords.hash_password(TEST_PASSWORD)
     return _password_hash_cache["hash"]

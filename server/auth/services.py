@@ -9,10 +9,10 @@ from uuid import UUID, uuid4
 
 from piccolo.columns.combination import Combinable
 
-from server.auth import passwords, tokens
+from server.auth import tokens
 from server.auth.schemas import LoginIn, TokenPairOut
 from server.auth.tables import LoginFailure, RefreshToken
-from server.core import db
+from server.core import db, passwords
 from server.core.audit import services as audit_service
 from server.core.errors import NotAuthenticated, TooManyRequests
 from server.core.scopes import Principal

@@ -3,6 +3,6 @@
 Database engines and transactions (``db``), domain errors and their problem+json mapping
 (``errors``), the principal and its scopes (``scopes``), settings, content-addressed storage,
 time and geometry helpers, pagination and HTTP header helpers, the OpenAPI problem documentation,
-and the audit chain (``audit``). Modules here import only the standard library, third-party
+canonical JSON and its versioned hashes (``canonical``), and the audit chain (``audit``). Modules here import only the standard library, third-party
 packages and each other; the import-linter contract in ``make lint`` keeps it so.
 """

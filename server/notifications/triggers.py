@@ -2,177 +2,42 @@
 key (and the outbox's unique (event_key, target)), so running them every minute, on several
 workers, or after a restart never sends one twice.
 
-- due soon: once, when an action is within ``DUE_SOON`` of its due date;
-- overdue: weekly while the action stays overdue, to the responsible unit, the unit heads of its
-  parent unit (escalation up the tree) and the leader who made the plan;
-- daily digest for every leader (their subtree's open / overdue / awaiting-verification actions);
-- daily anchor of the audit chain's head to the oversight channel.
+The triggers about a package's own records live in that package (corrective actions: due soon,
+overdue escalation, the leaders' daily digest, in ``server.actions.scheduled``) and are registered
+here once at start-up; this module runs them in order and owns the daily anchor of the audit
+chain's head to the oversight channel.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
-from server.actions.rules import ActionStatus
-from server.actions.tables import CorrectiveAction
 from server.core import db
 from server.core.audit import services as audit_service
-from server.core.scopes import Role
 from server.core.settings import Settings
-from server.core.timeutil import aware
 from server.notifications import services as notification_service
-from server.notifications.messages import local_date
 from server.notifications.services import Recipient
-from server.units.tables import Unit
-from server.users.tables import AppUser
+from server.notifications.tables import OutboxMessage
 
-DUE_SOON = timedelta(days=3)
+# (settings, now) -> number of messages queued
+Trigger = Callable[[Settings, datetime], Awaitable[int]]
+_triggers: list[Trigger] = []
+
+
+def register_trigger(trigger: Trigger) -> None:
+    """Add a package's timed trigger (wired in the app factory, in the order they should run)."""
+    if trigger not in _triggers:
+        _triggers.append(trigger)
 
 
 async def run_due_triggers(settings: Settings, *, now: datetime) -> int:
     notification_service.configure(settings)
     queued = 0
-    queued += await _due_soon(now)
-    queued += await _overdue(now)
-    queued += await _daily_digests(settings, now)
+    for trigger in _triggers:
+        queued += await trigger(settings, now)
     queued += await _audit_anchor(settings, now)
     return queued
-
-
-async def _open_actions(extra: list[Any]) -> list[dict[str, Any]]:
-    return list(
-        await CorrectiveAction.select(
-            CorrectiveAction.id,
-            CorrectiveAction.title_vi,
-            CorrectiveAction.title_en,
-            CorrectiveAction.responsible_unit_id,
-            CorrectiveAction.inspection_id,
-            CorrectiveAction.due_at,
-            CorrectiveAction.responsible_unit_id.join_on(Unit.id).name_vi.as_alias("unit_name"),
-            CorrectiveAction.responsible_unit_id.join_on(Unit.id).name_en.as_alias("unit_name_en"),
-            CorrectiveAction.responsible_unit_id.join_on(Unit.id).parent_id.as_alias("parent_id"),
-            CorrectiveAction.responsible_unit_id.join_on(Unit.id).time_zone.as_alias("time_zone"),
-        ).where(CorrectiveAction.status != ActionStatus.verified.value, *extra)
-    )
-
-
-async def _due_soon(now: datetime) -> int:
-    from server.actions.services import action_link
-
-    queued = 0
-    for action in await _open_actions(
-        [CorrectiveAction.due_at > now, CorrectiveAction.due_at <= now + DUE_SOON]
-    ):
-        due = aware(action["due_at"])
-        async with db.write_transaction():
-            queued += await notification_service.enqueue(
-                event_type="action.due_soon",
-                event_key=f"action.due_soon:{action['id']}:{due.date().isoformat()}",
-                recipients=[Recipient(kind="unit", id=action["responsible_unit_id"])],
-                values={
-                    "title": action["title_vi"],
-                    "title_en": action["title_en"],
-                    "unit": action["unit_name"],
-                    "unit_en": action["unit_name_en"],
-                    "due": local_date(due, action["time_zone"]),
-                },
-                link=action_link(action["id"]),
-                now=now,
-                payload={"action_id": str(action["id"])},
-            )
-    return queued
-
-
-async def _overdue(now: datetime) -> int:
-    from server.actions.services import action_link, plan_leader, unit_heads_of
-    from server.inspections.services import inspection_facts
-
-    queued = 0
-    for action in await _open_actions([CorrectiveAction.due_at <= now]):
-        due = aware(action["due_at"])
-        days = (now - due).days
-        week = days // 7
-        recipients = [Recipient(kind="unit", id=action["responsible_unit_id"])]
-        if action["parent_id"]:
-            recipients += [
-                Recipient(kind="user", id=head) for head in await unit_heads_of(action["parent_id"])
-            ]
-        facts = await inspection_facts(action["inspection_id"])
-        leader = await plan_leader(facts["plan_id"] if facts else None)
-        if leader:
-            recipients.append(Recipient(kind="user", id=leader))
-        async with db.write_transaction():
-            queued += await notification_service.enqueue(
-                event_type="action.overdue",
-                event_key=f"action.overdue:{action['id']}:week{week}",
-                recipients=recipients,
-                values={
-                    "title": action["title_vi"],
-                    "title_en": action["title_en"],
-                    "unit": action["unit_name"],
-                    "unit_en": action["unit_name_en"],
-                    "due": local_date(due, action["time_zone"]),
-                    "days": days,
-                },
-                link=action_link(action["id"]),
-                now=now,
-                payload={"action_id": str(action["id"]), "days_overdue": days},
-            )
-    return queued
-
-
-async def _daily_digests(settings: Settings, now: datetime) -> int:
-    today = now.astimezone(settings.zone).date().isoformat()
-    leaders = (
-        await AppUser.select(
-            AppUser.id,
-            AppUser.notification_targets,
-            AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_path"),
-        )
-        .where(AppUser.role == Role.leader.value, AppUser.active == True)
-        .output(load_json=True)
-    )
-    # The digest is opt-in: a leader who has given no notification target gets none (rather than
-    # a dead row every day).
-    leaders = [leader for leader in leaders if leader["notification_targets"]]
-    from server.notifications.tables import OutboxMessage
-
-    queued = 0
-    for leader in leaders:
-        event_key = f"digest.daily:{leader['id']}:{today}"
-        if await OutboxMessage.exists().where(OutboxMessage.event_key == event_key):
-            continue
-        counts = await _digest_counts(leader["home_path"], now)
-        async with db.write_transaction():
-            queued += await notification_service.enqueue(
-                event_type="digest.daily",
-                event_key=event_key,
-                recipients=[Recipient(kind="user", id=leader["id"])],
-                values={"date": today, **counts},
-                link=notification_service.link_to("/app/actions?overdue=true"),
-                now=now,
-            )
-    return queued
-
-
-async def _digest_counts(home_path: str, now: datetime) -> dict[str, int]:
-    in_tree = CorrectiveAction.responsible_unit_path.like(f"{home_path}%")
-    open_count = await CorrectiveAction.count().where(
-        in_tree, CorrectiveAction.status != ActionStatus.verified.value
-    )
-    overdue = await CorrectiveAction.count().where(
-        in_tree,
-        CorrectiveAction.status != ActionStatus.verified.value,
-        CorrectiveAction.due_at < now,
-    )
-    # Fixes to review: only those the leader may judge, i.e. of units strictly below their home.
-    submitted = await CorrectiveAction.count().where(
-        in_tree,
-        CorrectiveAction.responsible_unit_path != home_path,
-        CorrectiveAction.status == ActionStatus.submitted.value,
-    )
-    return {"open": open_count, "overdue": overdue, "submitted": submitted}
 
 
 async def _audit_anchor(settings: Settings, now: datetime) -> int:
@@ -180,8 +45,6 @@ async def _audit_anchor(settings: Settings, now: datetime) -> int:
         return 0
     today = now.astimezone(settings.zone).date().isoformat()
     event_key = f"audit.anchor:{today}"
-    from server.notifications.tables import OutboxMessage
-
     if await OutboxMessage.exists().where(OutboxMessage.event_key == event_key):
         return 0
     report = await audit_service.verify_chain()

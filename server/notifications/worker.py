@@ -33,7 +33,7 @@ import apprise
 
 from server.core import db
 from server.core.settings import Settings
-from server.notifications import egress
+from server.notifications import egress, triggers
 from server.notifications import targets as notify_targets
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
 
@@ -238,8 +238,6 @@ class Worker:
 
     async def run_once(self) -> int:
         """Run the time triggers, then claim and deliver one batch. Returns how many were handled."""
-        from server.notifications import triggers
-
         now = self.clock()
         if self._triggers_ran_at is None or now - self._triggers_ran_at >= self.trigger_interval:
             await triggers.run_due_triggers(self.settings, now=now)

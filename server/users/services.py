@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from server.auth import passwords
-from server.core import db
+from server.core import db, passwords
 from server.core.audit import services as audit_service
 from server.core.errors import Conflict, InvalidInput, NotFound
 from server.core.pagination import Page, paged
@@ -34,6 +34,17 @@ def to_out(row: dict[str, Any]) -> UserOut:
     return UserOut.model_validate(
         {**row, "notification_targets": [mask_target(url) for url in targets]}
     )
+
+
+# Run inside the transaction that deactivates a user or changes their password: the sessions
+# package (auth) ends that user's logins. Registered once in the app factory.
+CredentialChangeHook = Callable[..., Awaitable[None]]
+_credential_change_hooks: list[CredentialChangeHook] = []
+
+
+def on_credentials_changed(hook: CredentialChangeHook) -> None:
+    if hook not in _credential_change_hooks:
+        _credential_change_hooks.append(hook)
 
 
 async def _visible_user_filter(principal: Principal) -> Any:
@@ -181,9 +192,8 @@ async def update_user(*, user_id: UUID, data: UserPatch, principal: Principal) -
         changes["updated_at"] = datetime.now(UTC)
         await AppUser.update(changes).where(AppUser.id == user_id)
         if changes.get("active") is False or "password_hash" in changes:
-            from server.auth import services as auth_service
-
-            await auth_service.revoke_all_sessions(user_id, reason="account changed")
+            for end_sessions in _credential_change_hooks:
+                await end_sessions(user_id, reason="account changed")
         await audit_service.record(
             actor=audit_service.actor_of(principal),
             action="user.updated",

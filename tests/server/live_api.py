@@ -23,7 +23,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from server import cli
-from server.auth import passwords
+from server.core import passwords
 from tests.conftest import ROOT, cli_env
 from tests.server.peers import free_port
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from server.notifications import triggers
+from server.actions import scheduled
 from server.units.tables import Unit
 from tests.conftest import World
 from tests.server.test_strictly_above import submitted_action
@@ -21,8 +21,8 @@ async def test_the_digest_counts_for_review_only_fixes_of_units_below(client, wo
     await submitted_action(client, world, "C1")
     now = datetime.now(UTC)
 
-    above = await triggers._digest_counts(await path_of(world, "D1"), now)
-    at_the_unit = await triggers._digest_counts(await path_of(world, "C1"), now)
+    above = await scheduled.digest_counts(await path_of(world, "D1"), now)
+    at_the_unit = await scheduled.digest_counts(await path_of(world, "C1"), now)
 
     assert above["submitted"] == 1
     assert at_the_unit["submitted"] == 0
