@@ -7,20 +7,20 @@ content hash identifies a checklist version by its meaning, not by its formattin
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from checklists.format import ChecklistTemplate
+from server.core import canonical
 
 
 def canonical_json(template: ChecklistTemplate) -> bytes:
     """UTF-8 JSON with sorted keys, no whitespace, real characters (not \\u escapes), dates in ISO
     form and every default spelled out."""
-    document = template.model_dump(mode="json")
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    return canonical.canonical_json(
+        template.model_dump(mode="json"), version=canonical.CANONICAL_V1
+    )
 
 
 def content_sha256(template: ChecklistTemplate) -> str:
     """Hex SHA-256 of `canonical_json(template)`."""
-    return hashlib.sha256(canonical_json(template)).hexdigest()
+    return canonical.canonical_sha256(
+        template.model_dump(mode="json"), version=canonical.CANONICAL_V1
+    )

@@ -16,8 +16,6 @@ applied before it are duplicates then, so nothing is lost.
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -38,7 +36,7 @@ from mobile_api.schemas import (
     SyncOut,
 )
 from mobile_api.tables import SyncOperation
-from server.core import db
+from server.core import canonical, db
 from server.core.errors import DomainError, InvalidInput, ServiceUnavailable
 from server.core.scopes import Principal
 from server.core.timeutil import is_sane_instant
@@ -116,14 +114,9 @@ def register_op(op_type: OpType, payload_model: type[BaseModel], handler: OpHand
 
 
 def payload_hash(op: SyncOp) -> str:
-    canonical = json.dumps(
-        {"type": op.type.value, "payload": op.payload},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
+    return canonical.canonical_sha256(
+        {"type": op.type.value, "payload": op.payload}, version=canonical.CANONICAL_V3
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 async def sync(*, data: SyncIn, principal: Principal) -> SyncOut:

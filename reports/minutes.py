@@ -7,8 +7,6 @@ templates/minutes.html and minutes.css; the wording and numbering live here.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from checklists.format import ChecklistTemplate
+from server.core import canonical
 
 LABELS: dict[str, dict[str, str]] = {
     "vi": {
@@ -215,8 +214,7 @@ def content_digest(content: MinutesContent) -> str:
         if key not in ("content_sha256", "verify_url", "labels", "extra")
     }
     document["evidence"] = [entry.__dict__ for entry in content.evidence]
-    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return canonical.canonical_sha256(document, version=canonical.CANONICAL_V4)
 
 
 def build(

@@ -52,19 +52,17 @@ which candidates are passed in never matters.
 Commitment (``commitment``)
 ---------------------------
 ``sha256(canonical_json({"plan": plan_document, "nonce": nonce})).hexdigest()``. The canonical
-JSON has sorted keys, no spaces, UTF-8 (not ``\\u`` escapes), aware datetimes as ISO-8601 in UTC
-with ``Z``, UUIDs and ``Decimal`` values as strings. Floats are written by Python's shortest
-round-trip ``repr``; prefer integers, strings or ``Decimal`` in plan documents so that verifiers in
-other languages produce identical bytes.
+JSON (``server.core.canonical.CANONICAL_V2``) has sorted keys, no spaces, UTF-8 (not ``\\u``
+escapes), aware datetimes as ISO-8601 in UTC with ``Z``, UUIDs and ``Decimal`` values as strings.
+Floats are written by Python's shortest round-trip ``repr``; prefer integers, strings or
+``Decimal`` in plan documents so that verifiers in other languages produce identical bytes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import itertools
-import json
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
@@ -72,6 +70,8 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from server.core import canonical
 
 DRAW_ALGORITHM: Final = "spotcheck-draw-v1:efraimidis-spirakis:hmac-sha256"
 
@@ -310,57 +310,16 @@ def new_nonce() -> str:
     return secrets.token_hex(32)
 
 
-def _to_json_native(value: Any) -> Any:
-    """Turn the types a plan document may hold into plain JSON values, deterministically."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value  # json.dumps(allow_nan=False) refuses NaN and infinities below
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"Cannot put {value} in canonical JSON.")
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            # A naive time means different instants on different servers: refuse it.
-            raise ValueError(f"Datetime {value.isoformat()} has no time zone.")
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, BaseModel):
-        return _to_json_native(value.model_dump(mode="python"))
-    if isinstance(value, Mapping):
-        native: dict[str, Any] = {}
-        for key, item in value.items():
-            if isinstance(key, uuid.UUID):
-                key = str(key)
-            if not isinstance(key, str):
-                raise TypeError(f"Canonical JSON keys must be strings, got {key!r}.")
-            if key in native:
-                raise ValueError(f"Key {key!r} appears twice after conversion to a string.")
-            native[key] = _to_json_native(item)
-        return native
-    if isinstance(value, list | tuple):
-        return [_to_json_native(item) for item in value]
-    raise TypeError(f"Cannot put a {type(value).__name__} in canonical JSON.")
-
-
 def canonical_json(obj: Any) -> bytes:
     """Canonical UTF-8 JSON bytes: sorted keys, compact, datetimes in UTC with 'Z'."""
-    return json.dumps(
-        _to_json_native(obj),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    ).encode("utf-8")
+    return canonical.canonical_json(obj, version=canonical.CANONICAL_V2)
 
 
 def commitment(plan_document: Mapping[str, Any], nonce: str) -> str:
     """SHA-256 hex of the canonical JSON of the plan together with its secret nonce."""
-    return hashlib.sha256(canonical_json({"plan": plan_document, "nonce": nonce})).hexdigest()
+    return canonical.canonical_sha256(
+        {"plan": plan_document, "nonce": nonce}, version=canonical.CANONICAL_V2
+    )
 
 
 def verify(

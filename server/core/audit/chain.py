@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from server.core import canonical
 
 GENESIS_HASH = "0" * 64
 HEAD_KEY_CONTEXT = b"spotcheck/audit-head-key/v1"
@@ -49,8 +50,9 @@ def event_hash(
         "object_id": object_id,
         "summary": summary,
     }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+    return canonical.canonical_sha256(
+        body, version=canonical.CANONICAL_V1, prefix=prev_hash.encode("utf-8")
+    )
 
 
 @dataclass(frozen=True)
@@ -137,13 +139,10 @@ def derive_head_key(secret_key: str) -> bytes:
 
 
 def head_mac(key: bytes, *, seq: int, hash: str, discrepancy: str) -> str:
-    body = json.dumps(
-        {"seq": seq, "hash": hash, "discrepancy": discrepancy},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    body = canonical.canonical_json(
+        {"seq": seq, "hash": hash, "discrepancy": discrepancy}, version=canonical.CANONICAL_V1
     )
-    message = f"{HEAD_MAC_CONTEXT}\n{body}".encode()
+    message = f"{HEAD_MAC_CONTEXT}\n".encode() + body
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
