@@ -153,6 +153,7 @@ def wire_packages(settings: Settings) -> None:
     user_service.on_credentials_changed(auth_service.revoke_all_sessions)
     unit_service.register_history_check(inspection_service.unit_history_reason)
     unit_service.register_history_check(action_service.unit_history_reason)
+    from server.plans import follow_ups
     from server.plans import services as plan_service
 
     for rewriter in (
@@ -170,6 +171,7 @@ def wire_packages(settings: Settings) -> None:
         triggers.register_trigger(trigger)
     # Who may see an evidence file: whoever may see an inspection or an action that references it.
     evidence_service.register_visibility_check(inspection_service.evidence_visible)
+    follow_ups.on_follow_up_scheduled(action_service.link_open_actions_to_follow_up)
     evidence_service.register_visibility_check(action_service.evidence_visible)
     inspection_service.register_hook("started", action_service.on_inspection_started)
     inspection_service.register_hook("submitted", action_service.on_inspection_submitted)

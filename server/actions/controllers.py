@@ -13,14 +13,14 @@ from server.actions.schemas import (
     ActionDetailOut,
     ActionOut,
     CommentIn,
-    FollowUpIn,
     ReassignIn,
     TransitionIn,
 )
 from server.core.openapi import problem_response
 from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.core.scopes import Principal
-from server.plans.schemas import PlanOut
+from server.plans import follow_ups
+from server.plans.schemas import FollowUpIn, PlanOut
 
 
 class ActionController(Controller):
@@ -114,7 +114,6 @@ class FollowUpController(Controller):
         principal: NamedDependency[Principal],
     ) -> PlanOut:
         """Schedule an unannounced follow-up visit to check the inspection's open actions."""
-        plan: PlanOut = await action_service.schedule_follow_up(
+        return await follow_ups.schedule_follow_up(
             inspection_id=inspection_id, data=data, principal=principal
         )
-        return plan

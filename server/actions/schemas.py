@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from server.actions.rules import ActionStatus
 from server.core.timeutil import SaneDatetime
@@ -45,21 +45,6 @@ class ReassignIn(BaseModel):
 
     responsible_unit_id: UUID
     comment: Comment | None = None
-
-
-class FollowUpIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    window_start: SaneDatetime
-    window_end: SaneDatetime
-    team_head_id: UUID
-    member_ids: list[UUID] = Field(default_factory=list, max_length=20)
-
-    @model_validator(mode="after")
-    def _window_in_order(self) -> FollowUpIn:
-        if self.window_end <= self.window_start:
-            raise ValueError("window_end must be after window_start")
-        return self
 
 
 class ActionEventOut(BaseModel):

@@ -14,7 +14,6 @@ from server.actions.schemas import (
     ActionEventOut,
     ActionOut,
     CommentIn,
-    FollowUpIn,
     OfflineTransitionIn,
     ReassignIn,
     TransitionIn,
@@ -635,45 +634,13 @@ async def unit_history_reason(unit_id: UUID) -> str | None:
     return f"{count} corrective action(s)" if count else None
 
 
-async def schedule_follow_up(*, inspection_id: UUID, data: FollowUpIn, principal: Principal) -> Any:
-    """A leader schedules an unannounced follow-up visit (a sealed plan of its own) to check the
-    open actions of an inspection; those actions are linked to it."""
-    from server.plans import services as plan_service
-    from server.plans.schemas import AssignmentVisibility, PlanIn, TargetIn, TeamIn
-
-    original = await inspection_service.get_inspection(
-        inspection_id=inspection_id, principal=principal
+async def link_open_actions_to_follow_up(inspection_id: UUID, follow_up_id: UUID) -> None:
+    """A follow-up visit was planned for this inspection: its open actions are checked there.
+    Runs inside the transaction that creates the follow-up plan."""
+    await CorrectiveAction.update({CorrectiveAction.follow_up_inspection_id: follow_up_id}).where(
+        CorrectiveAction.inspection_id == inspection_id,
+        CorrectiveAction.status != ActionStatus.verified.value,
     )
-    unit = await Unit.select(Unit.path).where(Unit.id == original.unit.id).first()
-    assert unit is not None
-    if principal.role not in (Role.leader, Role.admin) or not principal.is_strictly_above(
-        unit["path"]
-    ):
-        refusal = "Only a leader above the inspected unit may schedule its follow-up inspection."
-        if principal.role in (Role.leader, Role.admin):
-            refusal += " You work in that unit (or below it), so its visits are not yours to plan."
-        raise PermissionDenied(refusal)
-    plan_in = PlanIn(
-        title=f"Kiểm tra lại việc khắc phục tại {original.unit.name_vi}",
-        checklist_version_id=original.checklist_version_id,
-        scope_unit_id=original.unit.id,
-        window_start=data.window_start,
-        window_end=data.window_end,
-        assignment_visibility=AssignmentVisibility.on_visit_day,
-        teams=[TeamIn(head_id=data.team_head_id, member_ids=data.member_ids)],
-        targets=[TargetIn(unit_id=original.unit.id)],
-    )
-    async with db.write_transaction():
-        plan = await plan_service.create_plan(data=plan_in, principal=principal)
-        follow_up_id = plan.targets[0].inspection_id
-        await inspection_service.link_follow_up(follow_up_id, inspection_id)
-        await CorrectiveAction.update(
-            {CorrectiveAction.follow_up_inspection_id: follow_up_id}
-        ).where(
-            CorrectiveAction.inspection_id == inspection_id,
-            CorrectiveAction.status != ActionStatus.verified.value,
-        )
-    return plan
 
 
 async def actions_for_inspection(inspection_id: UUID) -> list[dict[str, Any]]:

@@ -303,10 +303,6 @@ def _safe_name(name: str) -> str:
 
 def is_unique_violation(error: BaseException) -> bool:
     """True for a unique-constraint failure on either engine (a race lost to another writer)."""
-    import sqlite3
-
-    import asyncpg
-
     if isinstance(error, asyncpg.UniqueViolationError):
         return True
     return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error).upper()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -206,8 +206,6 @@ def secret_weakness(secret: str) -> str | None:
 
 def load_settings() -> Settings:
     """Read the settings from the environment, turning pydantic's error into a readable one."""
-    from pydantic import ValidationError
-
     try:
         return Settings()
     except ValidationError as error:

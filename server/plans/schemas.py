@@ -205,3 +205,18 @@ class DrawPreviewOut(BaseModel):
     )
     candidates: list[DrawCandidateOut] = Field(description="Heaviest first")
     left_out: list[DrawLeftOutOut]
+
+
+class FollowUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    window_start: SaneDatetime
+    window_end: SaneDatetime
+    team_head_id: UUID
+    member_ids: list[UUID] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> FollowUpIn:
+        if self.window_end <= self.window_start:
+            raise ValueError("window_end must be after window_start")
+        return self
