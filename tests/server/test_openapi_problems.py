@@ -1,5 +1,5 @@
 """The OpenAPI document tells clients every error an operation can answer, as problem+json, and
-states the input rules the server enforces (server/openapi.py). The live check against the real
+states the input rules the server enforces (server/core/openapi.py). The live check against the real
 server is tests/server/test_schemathesis.py; these read the document alone, fast."""
 
 from __future__ import annotations
