@@ -29,6 +29,7 @@ from server.core.settings import Settings
 from server.core.storage import content_path, write_immutable
 from server.evidence import services as evidence_service
 from server.inspections import services as inspection_service
+from server.inspections.events import InspectionSigned
 from server.plans import services as plan_service
 from server.units import services as unit_service
 from server.users import services as user_service
@@ -79,11 +80,10 @@ async def _issuing_unit_id(inspection: dict[str, Any]) -> UUID:
     return UUID(str(plan["scope_unit_id"])) if plan else UUID(str(inspection["unit_id"]))
 
 
-async def on_inspection_signed(
-    *, inspection: dict[str, Any], principal: Principal, now: datetime
-) -> None:
+async def on_inspection_signed(event: InspectionSigned) -> None:
     """Numbers are issued when the minutes are signed (in that transaction), so they follow the
     order of signing, not of the first download (Decree 30, Art. 15: per body, per year)."""
+    inspection, now = event.inspection, event.now
     unit = await unit_service.get_unit_unscoped(inspection["unit_id"])
     zone = ZoneInfo(unit["time_zone"]) if unit else UTC
     await _allocate_number(

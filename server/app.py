@@ -143,7 +143,9 @@ def wire_packages(settings: Settings) -> None:
     from server.auth import services as auth_service
     from server.core.audit import services as audit_service
     from server.evidence import services as evidence_service
+    from server.inspections import events
     from server.inspections import services as inspection_service
+    from server.inspections.events import InspectionSigned, InspectionStarted, InspectionSubmitted
     from server.notifications import services as notification_service
     from server.notifications import triggers
 
@@ -173,10 +175,11 @@ def wire_packages(settings: Settings) -> None:
     evidence_service.register_visibility_check(inspection_service.evidence_visible)
     follow_ups.on_follow_up_scheduled(action_service.link_open_actions_to_follow_up)
     evidence_service.register_visibility_check(action_service.evidence_visible)
-    inspection_service.register_hook("started", action_service.on_inspection_started)
-    inspection_service.register_hook("submitted", action_service.on_inspection_submitted)
-    inspection_service.register_hook("signed", minutes_service.on_inspection_signed)
-    inspection_service.register_hook("signed", action_service.on_inspection_signed)
+    # What reacts to an inspection's lifecycle, in order, inside the event's transaction.
+    events.subscribe(InspectionStarted, action_service.on_inspection_started)
+    events.subscribe(InspectionSubmitted, action_service.on_inspection_submitted)
+    events.subscribe(InspectionSigned, minutes_service.on_inspection_signed)
+    events.subscribe(InspectionSigned, action_service.on_inspection_signed)
     mobile_service.register_op(
         OpType.action_transition, OfflineTransitionIn, action_service.offline_transition
     )

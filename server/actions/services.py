@@ -27,6 +27,7 @@ from server.core.scopes import Principal, Role
 from server.core.timeutil import aware
 from server.evidence import services as evidence_service
 from server.inspections import services as inspection_service
+from server.inspections.events import InspectionSigned, InspectionStarted, InspectionSubmitted
 from server.notifications import services as notification_service
 from server.notifications.messages import local_date, local_time
 from server.notifications.services import Recipient
@@ -49,9 +50,8 @@ def inspection_link(inspection_id: UUID) -> str:
 # --- Hooks from the inspection lifecycle (inside its transaction) --------------------------------
 
 
-async def on_inspection_started(
-    *, inspection: dict[str, Any], principal: Principal, now: datetime
-) -> None:
+async def on_inspection_started(event: InspectionStarted) -> None:
+    inspection, now = event.inspection, event.now
     heads = await unit_heads_of(inspection["unit_id"])
     await notification_service.enqueue(
         event_type="inspection.started",
@@ -71,14 +71,9 @@ async def on_inspection_started(
     )
 
 
-async def on_inspection_submitted(
-    *,
-    inspection: dict[str, Any],
-    findings: list[dict[str, Any]],
-    due_days_policy: dict[str, int],
-    principal: Principal,
-    now: datetime,
-) -> None:
+async def on_inspection_submitted(event: InspectionSubmitted) -> None:
+    inspection, findings, due_days_policy = event.inspection, event.findings, event.due_days_policy
+    principal, now = event.principal, event.now
     unit = (
         await Unit.select(Unit.path, Unit.name_vi).where(Unit.id == inspection["unit_id"]).first()
     )
@@ -127,9 +122,8 @@ async def on_inspection_submitted(
         )
 
 
-async def on_inspection_signed(
-    *, inspection: dict[str, Any], principal: Principal, now: datetime
-) -> None:
+async def on_inspection_signed(event: InspectionSigned) -> None:
+    inspection, now = event.inspection, event.now
     recipients = [Recipient(kind="unit", id=inspection["unit_id"])]
     leader = await plan_leader(inspection.get("plan_id"))
     if leader:

@@ -11,7 +11,6 @@ commit together.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -26,6 +25,8 @@ from server.core.pagination import Page, paged
 from server.core.scopes import Principal, Role
 from server.core.timeutil import aware, require_sane_date
 from server.evidence import services as evidence_service
+from server.inspections import events
+from server.inspections.events import InspectionSigned, InspectionStarted, InspectionSubmitted
 from server.inspections.schemas import (
     AddendumIn,
     AddendumOut,
@@ -60,22 +61,6 @@ CLOCK_SKEW_LIMIT = timedelta(minutes=5)
 # A visit may run into the evening after the window's last moment, but no later: after this the
 # plan's nonce may be revealed, and a visit that could still start would no longer be unannounced.
 START_GRACE = timedelta(hours=12)
-
-# Other packages react to lifecycle events inside the same transaction (corrective actions on
-# submit, notifications on start) without this package importing them. Registered in create_app.
-LifecycleHook = Callable[..., Awaitable[None]]
-_hooks: dict[str, list[LifecycleHook]] = {"started": [], "submitted": [], "signed": []}
-
-
-def register_hook(event: str, hook: LifecycleHook) -> None:
-    if hook not in _hooks[event]:
-        _hooks[event].append(hook)
-
-
-async def _run_hooks(event: str, **details: Any) -> None:
-    for hook in _hooks[event]:
-        await hook(**details)
-
 
 NOT_STARTED = (InspectionStatus.planned.value,)
 EDITABLE = (InspectionStatus.in_progress.value,)
@@ -448,7 +433,9 @@ async def start(
             object_id=data.inspection_id,
             summary={"distance_m": distance, "clock_skew_seconds": round(skew, 3), "flags": flags},
         )
-        await _run_hooks("started", inspection=row, principal=principal, now=received_at)
+        await events.publish(
+            InspectionStarted(inspection=row, principal=principal, now=received_at)
+        )
     return {"status": "in_progress", "distance_m": distance, "flags": flags}
 
 
@@ -673,13 +660,14 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
             .where(Finding.inspection_id == data.inspection_id)
             .output(load_json=True)
         )
-        await _run_hooks(
-            "submitted",
-            inspection=row,
-            findings=all_findings,
-            due_days_policy=template.action_due_days.model_dump(),
-            principal=principal,
-            now=received_at,
+        await events.publish(
+            InspectionSubmitted(
+                inspection=row,
+                findings=all_findings,
+                due_days_policy=template.action_due_days.model_dump(),
+                principal=principal,
+                now=received_at,
+            )
         )
     return {
         "status": "submitted",
@@ -745,7 +733,9 @@ async def sign(data: SignIn, *, principal: Principal, received_at: datetime) -> 
             summary={"signer_role": data.signer_role.value, "refused": data.refused},
         )
         if complete:
-            await _run_hooks("signed", inspection=row, principal=principal, now=received_at)
+            await events.publish(
+                InspectionSigned(inspection=row, principal=principal, now=received_at)
+            )
     return {"status": InspectionStatus.signed.value if complete else row["status"]}
 
 
