@@ -16,8 +16,9 @@ from checklists.schemas import (
     PublishOut,
 )
 from server.core.errors import PROBLEM_MEDIA_TYPE, InvalidInput
+from server.core.guards import requires_role
 from server.core.openapi import problem_response
-from server.core.scopes import Principal
+from server.core.scopes import Principal, Role
 
 MAX_CHECKLIST_BYTES = 512_000
 
@@ -39,6 +40,7 @@ class ChecklistController(Controller):
     @post(
         "/",
         operation_id="publishChecklist",
+        guards=[requires_role(Role.admin)],
         request_max_body_size=MAX_CHECKLIST_BYTES,
         responses={
             413: problem_response("The file is larger than 512 KB."),

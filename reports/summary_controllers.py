@@ -16,6 +16,7 @@ from reports import summary_service
 from reports.ranking import DEFAULT_MIN_INSPECTIONS
 from reports.schemas import ExportFormat, ExportKind, RankingOut, SummaryOut
 from server.core.errors import NotFound
+from server.core.guards import requires_role
 from server.core.http_headers import content_disposition
 from server.core.scopes import Principal
 
@@ -45,6 +46,7 @@ PeriodTo = Annotated[
 class ReportController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
+    guards = [requires_role(*summary_service.REPORT_ROLES)]
 
     @get("/summary", operation_id="getSummary")
     async def get_summary(
@@ -115,6 +117,7 @@ class ReportController(Controller):
 class ExportController(Controller):
     path = "/api/v1/exports"
     tags = ["reports"]
+    guards = [requires_role(*export_service.EXPORT_ROLES)]
 
     @get(
         "/{name:str}",

@@ -8,9 +8,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_200_OK
 
+from server.core.guards import requires_role
 from server.core.openapi import problem_response
 from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
-from server.core.scopes import Principal
+from server.core.scopes import Principal, Role
 from server.notifications import services as notification_service
 from server.notifications.schemas import NotificationTestOut, OutboxOut
 
@@ -18,6 +19,7 @@ from server.notifications.schemas import NotificationTestOut, OutboxOut
 class NotificationController(Controller):
     path = "/api/v1/notifications"
     tags = ["notifications"]
+    guards = [requires_role(Role.admin)]
 
     @get("/", operation_id="listNotifications", response_headers=TOTAL_COUNT_HEADERS)
     async def list_notifications(
@@ -66,6 +68,7 @@ class NotificationController(Controller):
 class UnitNotificationTestController(Controller):
     path = "/api/v1/units"
     tags = ["notifications"]
+    guards = [requires_role(Role.admin)]
 
     @post(
         "/{unit_id:uuid}/notification-test",

@@ -7,8 +7,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from server.core.guards import requires_role
 from server.core.openapi import problem_response
-from server.core.scopes import Principal
+from server.core.scopes import Principal, Role
 from server.plans import services as plan_service
 from server.plans.schemas import (
     DrawPreviewIn,
@@ -24,14 +25,21 @@ class PlanController(Controller):
     path = "/api/v1/plans"
     tags = ["plans"]
 
-    @post("/", operation_id="createPlan")
+    # Plans are for leaders and admins; reading one is scoped (a non-leader reads 404, as for a
+    # plan that does not exist), so the reads carry no guard.
+    @post("/", operation_id="createPlan", guards=[requires_role(Role.leader, Role.admin)])
     async def create_plan(
         self, data: JSONBody[PlanIn], principal: NamedDependency[Principal]
     ) -> PlanOut:
         """Create a sealed plan with listed targets or a risk-weighted draw (leader, admin)."""
         return await plan_service.create_plan(data=data, principal=principal)
 
-    @post("/draw-preview", operation_id="previewDraw", status_code=HTTP_200_OK)
+    @post(
+        "/draw-preview",
+        operation_id="previewDraw",
+        status_code=HTTP_200_OK,
+        guards=[requires_role(Role.leader, Role.admin)],
+    )
     async def preview_draw(
         self, data: JSONBody[DrawPreviewIn], principal: NamedDependency[Principal]
     ) -> DrawPreviewOut:

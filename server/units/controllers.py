@@ -7,8 +7,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from server.core.guards import requires_role
 from server.core.openapi import problem_response
-from server.core.scopes import Principal
+from server.core.scopes import Principal, Role
 from server.units import services as unit_service
 from server.units.schemas import UnitIn, UnitOut, UnitPatch
 
@@ -38,6 +39,7 @@ class UnitController(Controller):
     @post(
         "/",
         operation_id="createUnit",
+        guards=[requires_role(Role.admin)],
         responses={409: problem_response("A unit with this code exists already.")},
     )
     async def create_unit(
@@ -49,6 +51,7 @@ class UnitController(Controller):
     @patch(
         "/{unit_id:uuid}",
         operation_id="updateUnit",
+        guards=[requires_role(Role.admin)],
         responses={
             409: problem_response("The code is taken, or the move would put the unit under itself.")
         },
@@ -65,6 +68,7 @@ class UnitController(Controller):
     @delete(
         "/{unit_id:uuid}",
         operation_id="deleteUnit",
+        guards=[requires_role(Role.admin)],
         status_code=HTTP_204_NO_CONTENT,
         responses={409: problem_response("The unit is in use (your own, or it has history).")},
     )

@@ -6,6 +6,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from server.core.guards import requires_role
 from server.core.openapi import problem_response
 from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.core.scopes import Principal, Role
@@ -32,7 +33,11 @@ class UserController(Controller):
         )
         return page_response(page)
 
-    @get("/team-candidates", operation_id="listTeamCandidates")
+    @get(
+        "/team-candidates",
+        operation_id="listTeamCandidates",
+        guards=[requires_role(Role.leader, Role.admin)],
+    )
     async def team_candidates(
         self, principal: NamedDependency[Principal]
     ) -> list[TeamCandidateOut]:
@@ -49,6 +54,7 @@ class UserController(Controller):
     @post(
         "/",
         operation_id="createUser",
+        guards=[requires_role(Role.admin)],
         responses={409: problem_response("The username is taken.")},
     )
     async def create_user(
@@ -59,6 +65,7 @@ class UserController(Controller):
     @patch(
         "/{user_id:uuid}",
         operation_id="updateUser",
+        guards=[requires_role(Role.admin)],
         responses={409: problem_response("The username is taken.")},
     )
     async def update_user(
