@@ -6,7 +6,7 @@ from pathlib import Path
 
 from checklists.services import SHIPPED_TEMPLATES_DIR
 from checklists.validator import validate_text
-from tests.conftest import World, cli_env, problem_detail, run_cli
+from tests.conftest import Spotcheck, World, problem_detail
 from tests.helpers import create_plan_for
 
 SHIPPED = SHIPPED_TEMPLATES_DIR / "one-stop-shop.yaml"
@@ -76,18 +76,17 @@ async def test_an_inspection_keeps_the_version_it_was_planned_with(client, world
 
 
 async def test_cli_publish_twice_is_a_no_op_and_changed_content_fails(
-    database_url: str, clean_database: None, tmp_path: Path
+    spotcheck: Spotcheck, clean_database: None, tmp_path: Path
 ) -> None:
-    env = cli_env(database_url)
-    first = run_cli("checklists", "publish", str(SHIPPED), env=env)
+    first = spotcheck("checklists", "publish", str(SHIPPED))
     assert first.returncode == 0, first.stderr
     assert "published one-stop-shop v1" in first.stdout
-    second = run_cli("checklists", "publish", str(SHIPPED), env=env)
+    second = spotcheck("checklists", "publish", str(SHIPPED))
     assert second.returncode == 0
     assert "unchanged one-stop-shop v1" in second.stdout
     edited = tmp_path / "edited.yaml"
     edited.write_text(changed_title(SHIPPED.read_text(encoding="utf-8")), encoding="utf-8")
-    third = run_cli("checklists", "publish", str(edited), env=env)
+    third = spotcheck("checklists", "publish", str(edited))
     assert third.returncode == 1
     assert "already published with different content" in third.stderr
 

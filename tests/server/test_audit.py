@@ -14,7 +14,7 @@ from server.core import db
 from server.core.audit import services as audit_service
 from server.core.audit.chain import GENESIS_HASH, ChainRow, event_hash, find_chain_problems
 from server.core.audit.tables import AuditEvent
-from tests.conftest import World, cli_env, run_cli
+from tests.conftest import Spotcheck, World
 
 Client = AsyncTestClient[Litestar]
 
@@ -202,30 +202,26 @@ async def test_a_refused_change_writes_no_event(client: Client, world: World) ->
     assert await AuditEvent.count() == before
 
 
-def verify(database_url: str) -> Any:
-    return run_cli("audit", "verify", env=cli_env(database_url))
-
-
 async def test_verify_accepts_an_intact_chain(
-    client: Client, world: World, database_url: str
+    client: Client, world: World, spotcheck: Spotcheck
 ) -> None:
     await make_history(client, world)
 
-    result = verify(database_url)
+    result = spotcheck("audit", "verify")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "audit chain OK: 4 events" in result.stdout
 
 
 async def test_verify_names_the_row_edited_by_hand(
-    client: Client, world: World, database_url: str
+    client: Client, world: World, spotcheck: Spotcheck
 ) -> None:
     await make_history(client, world)
     await db.engine().run_ddl(
         """UPDATE audit_event SET summary = '{"code": "FORGED"}' WHERE seq = 2"""
     )
 
-    result = verify(database_url)
+    result = spotcheck("audit", "verify")
 
     assert result.returncode == 1
     assert "BROKEN: 1 problem(s) in 4 events" in result.stdout
@@ -234,8 +230,8 @@ async def test_verify_names_the_row_edited_by_hand(
     assert "seq=3" not in result.stdout
 
 
-# Deletion and reordering go through the same verify_chain() the CLI prints, in-process: each CLI
-# run costs seconds of start-up, and the two above already cover the command itself.
+# Deletion and reordering go through the same verify_chain() the command prints; the two above
+# already cover the command itself.
 
 
 async def test_verify_reports_a_deleted_row(client: Client, world: World) -> None:

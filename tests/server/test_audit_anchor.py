@@ -20,7 +20,7 @@ from server.core.audit.tables import AuditEvent, AuditHead
 from server.core.errors import Conflict
 from server.core.settings import Settings
 from server.core.timeutil import aware
-from tests.conftest import TEST_SECRET, cli_env, run_cli
+from tests.conftest import TEST_SECRET, Spotcheck
 
 pytestmark = pytest.mark.usefixtures("clean_database")
 
@@ -297,12 +297,12 @@ async def test_the_key_is_the_audit_key_or_derived_apart_from_the_secret_key() -
 # --- The command line -----------------------------------------------------------------------------
 
 
-async def test_the_verify_command_reports_deleted_last_rows(database_url: str) -> None:
-    # One CLI run (a process start costs seconds); every case is covered in-process above.
+async def test_the_verify_command_reports_deleted_last_rows(spotcheck: Spotcheck) -> None:
+    # One run of the command; every case is covered through the service above.
     await append(4)
     await db.engine().run_ddl("DELETE FROM audit_event WHERE seq = 4")
 
-    result = run_cli("audit", "verify", env=cli_env(database_url))
+    result = spotcheck("audit", "verify")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "audit chain BROKEN: 1 problem(s) in 3 events" in result.stdout

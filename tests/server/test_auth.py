@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import argon2
 import jwt
 import pytest
 from litestar import Litestar
@@ -15,6 +17,7 @@ from litestar.testing import AsyncTestClient
 
 from server.auth import tokens
 from server.auth.tables import LoginFailure
+from server.core import passwords
 from server.core.settings import Settings
 from server.users.tables import AppUser
 from tests.conftest import TEST_PASSWORD, World, problem_detail
@@ -49,6 +52,30 @@ async def refresh(client: Client, refresh_token: str) -> Any:
 
 def unverified_claims(access_token: str) -> dict[str, Any]:
     return dict(jwt.decode(access_token, options={"verify_signature": False}))
+
+
+def production_passwords() -> Any:
+    """The passwords module as the server imports it: the suite's `cheap_password_hashing`
+    replaced the hasher of the shared copy, so this loads a fresh one."""
+    spec = importlib.util.find_spec(passwords.__name__)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_passwords_are_stored_as_argon2id_at_production_strength() -> None:
+    # The one production-strength hash of the suite (~0.1 s); every other test hashes cheaply.
+    stored = await production_passwords().hash_password(TEST_PASSWORD)
+
+    parameters = argon2.extract_parameters(stored)
+    assert parameters.type is argon2.Type.ID
+    # RFC 9106's second recommendation (low memory): 3 passes over 64 MiB with 4 lanes.
+    assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (3, 65536, 4)
+    assert (parameters.salt_len, parameters.hash_len) == (16, 32)
+    # A stored hash carries its parameters: it verifies whatever the hasher's settings are now.
+    assert await passwords.verify_password(stored, TEST_PASSWORD)
+    assert not await passwords.verify_password(stored, TEST_PASSWORD + "x")
 
 
 async def test_login_returns_a_working_token_pair(client: Client, world: World) -> None:

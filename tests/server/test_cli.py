@@ -1,4 +1,5 @@
-"""`spotcheck demo` and `spotcheck users create`, run as a user would, against the test database."""
+"""`spotcheck demo` and `spotcheck users create`, as a user would run them, against the test
+database (called in this process: see the `spotcheck` fixture)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from server.core.audit.tables import AuditEvent
 from server.units.tables import Unit
 from server.users.tables import AppUser
-from tests.conftest import World, cli_env, run_cli
+from tests.conftest import Spotcheck, World
 
 Client = AsyncTestClient[Litestar]
 
@@ -26,9 +27,9 @@ def printed_logins(stdout: str) -> list[dict[str, str]]:
 
 
 async def test_demo_loads_once_and_its_logins_work(
-    client: Client, clean_database: None, database_url: str
+    client: Client, clean_database: None, spotcheck: Spotcheck
 ) -> None:
-    first = run_cli("demo", env=cli_env(database_url))
+    first = spotcheck("demo")
     assert first.returncode == 0, first.stdout + first.stderr
     created = int(re.search(r"(\d+) new users", first.stdout).group(1))  # type: ignore[union-attr]
     logins = printed_logins(first.stdout)
@@ -37,7 +38,7 @@ async def test_demo_loads_once_and_its_logins_work(
     units = await Unit.count()
     events = await AuditEvent.count()
 
-    second = run_cli("demo", env=cli_env(database_url))
+    second = spotcheck("demo")
 
     assert second.returncode == 0, second.stdout + second.stderr
     assert "0 new users" in second.stdout
@@ -65,7 +66,7 @@ async def test_demo_loads_once_and_its_logins_work(
 
 
 async def test_users_create_reads_the_password_from_stdin(
-    client: Client, world: World, database_url: str
+    client: Client, world: World, spotcheck: Spotcheck
 ) -> None:
     password = "mat-khau-that-dai-2026"
     args = ["users", "create", "CanBo.C1", "--full-name", "Nguyễn Thị Cán Bộ"]
@@ -79,7 +80,7 @@ async def test_users_create_reads_the_password_from_stdin(
         "--password-stdin",
     ]
 
-    result = run_cli(*args, env=cli_env(database_url), stdin=password + "\n")
+    result = spotcheck(*args, stdin=password + "\n")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "created" in result.stdout
@@ -98,7 +99,7 @@ async def test_users_create_reads_the_password_from_stdin(
         AuditEvent.action == "user.created", AuditEvent.actor_label == "cli"
     )
 
-    duplicate = run_cli(*args, env=cli_env(database_url), stdin="another-long-password\n")
+    duplicate = spotcheck(*args, stdin="another-long-password\n")
 
     assert duplicate.returncode == 1
     assert "is taken" in duplicate.stderr
@@ -114,14 +115,13 @@ async def test_users_create_reads_the_password_from_stdin(
     ids=["short-password", "unknown-unit"],
 )
 async def test_users_create_refuses_bad_input(
-    client: Client, world: World, database_url: str, unit: str, password: str, message: str
+    client: Client, world: World, spotcheck: Spotcheck, unit: str, password: str, message: str
 ) -> None:
     users_before = await AppUser.count()
 
-    result = run_cli(
+    result = spotcheck(
         "users", "create", "someone", "--full-name", "Someone", "--role", "inspector",
         "--unit", unit, "--password-stdin",
-        env=cli_env(database_url),
         stdin=password + "\n",
     )  # fmt: skip
 

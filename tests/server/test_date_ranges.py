@@ -252,3 +252,19 @@ async def test_date_query_parameters_at_the_bounds_are_accepted(
     ):
         response = await client.get(path, params=params, headers=leader)
         assert response.status_code == 200, (path, response.text)
+
+
+async def test_out_of_range_periods_and_cursors_are_clear_errors(client, world: World) -> None:
+    leader = await world.login(client, "leader_d1")
+    for path in (
+        "/api/v1/reports/summary?period_from=0001-01-01&period_to=0001-01-02",
+        "/api/v1/reports/ranking?period_to=0001-01-05",
+    ):
+        response = await client.get(path, headers=leader)
+        assert response.status_code == 422, (path, response.text)
+        assert "out of range" in problem_detail(response)
+    inspector = await world.login(client, "inspector")
+    ancient = base64.urlsafe_b64encode(b"0001-01-01T00:00:00+00:00").decode()
+    response = await client.get(f"/mobile/v1/changes?cursor={ancient}", headers=inspector)
+    assert response.status_code == 422
+    problem_detail(response)

@@ -20,7 +20,7 @@ from server.notifications.messages import local_date
 from server.notifications.services import Recipient
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
 from server.notifications.worker import Worker
-from tests.conftest import World, cli_env, problem_detail, run_cli
+from tests.conftest import Spotcheck, World, problem_detail
 from tests.helpers import photo_bytes, run_to_signed, upload_evidence
 from tests.server.peers import (
     HttpPeer,
@@ -205,7 +205,7 @@ class FakeClock:
 
 
 async def test_failing_target_backs_off_dies_and_is_requeued_by_the_admin(
-    client, world: World, settings: Settings, http_peer: HttpPeer, database_url: str
+    client, world: World, settings: Settings, http_peer: HttpPeer, spotcheck: Spotcheck
 ) -> None:
     await set_unit_targets(client, world, "C1", [http_peer.url("/hook", secret=SECRET)])
     await queue_message(world.units["C1"], "action.verified:retry-me:v1")
@@ -246,10 +246,7 @@ async def test_failing_target_backs_off_dies_and_is_requeued_by_the_admin(
     assert dead["attempts"] == dead["max_attempts"] == 6
     assert dead["target"] == f"json://spotcheck:****@127.0.0.1:{http_peer.port}/hook"
     # … and so does the operator on the command line.
-    env = cli_env(database_url)
-    listed = await anyio.to_thread.run_sync(
-        lambda: run_cli("notifications", "list", "--status", "dead", env=env)
-    )
+    listed = spotcheck("notifications", "list", "--status", "dead")
     assert listed.returncode == 0, listed.stderr
     assert str(row["id"]) in listed.stdout
     assert SECRET not in listed.stdout + listed.stderr
@@ -276,7 +273,7 @@ async def test_failing_target_backs_off_dies_and_is_requeued_by_the_admin(
 
 
 async def test_dead_message_is_requeued_from_the_command_line(
-    client, world: World, settings: Settings, http_peer: HttpPeer, database_url: str
+    client, world: World, settings: Settings, http_peer: HttpPeer, spotcheck: Spotcheck
 ) -> None:
     await set_unit_targets(client, world, "C1", [http_peer.url("/hook")])
     await queue_message(world.units["C1"], "action.verified:cli-requeue:v1")
@@ -293,10 +290,7 @@ async def test_dead_message_is_requeued_from_the_command_line(
     assert len(http_peer.received()) == 6
 
     http_peer.mode = "ok"
-    env = cli_env(database_url)
-    result = await anyio.to_thread.run_sync(
-        lambda: run_cli("notifications", "requeue", str(row["id"]), env=env)
-    )
+    result = spotcheck("notifications", "requeue", str(row["id"]))
     assert result.returncode == 0, result.stderr
     assert f"requeued {row['id']}" in result.stdout
     await drain(worker)

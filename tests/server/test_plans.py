@@ -333,3 +333,18 @@ async def test_draw_never_picks_a_unit_where_a_team_member_works(
     assert response.status_code == 422
     detail = problem_detail(response)
     assert "only 1" in detail and "2 left out: you or a team member work there" in detail
+
+
+async def test_a_leader_cannot_plan_a_visit_to_their_own_unit(client, world: World) -> None:
+    await world.add_user("leader_c1", "leader", "C1")
+    version_id, _ = await publish_shipped_checklist()
+    leader = await world.login(client, "leader_c1")
+    body = plan_payload(
+        checklist_version_id=version_id,
+        scope_unit_id=world.units["C1"],
+        head_id=world.users["inspector"],
+        targets=[world.units["C1"]],
+    )
+    response = await client.post("/api/v1/plans", json=body, headers=leader)
+    assert response.status_code == 422
+    assert "cannot plan its inspection" in problem_detail(response)

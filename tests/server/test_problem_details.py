@@ -12,7 +12,7 @@ import pytest
 
 from server.core import errors
 from server.units import services as unit_service
-from tests.conftest import ROOT, World, problem_detail
+from tests.conftest import ROOT, World, build_world, empty_all_tables, problem_detail
 
 DOCS = ROOT / "docs" / "errors.md"
 
@@ -26,6 +26,14 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
     assert body["title"] == errors.problem_title(status)
     assert "Traceback" not in response.text
     return body
+
+
+@pytest.fixture(scope="module")
+async def world(client: httpx.AsyncClient) -> World:
+    """One world for the module, built once: every test here only reads it (logins add
+    sessions, which no test here counts)."""
+    await empty_all_tables()
+    return await build_world()
 
 
 MALFORMED_JSON = {

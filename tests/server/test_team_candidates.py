@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from tests.conftest import World
+import httpx
+import pytest
+
+from tests.conftest import World, build_world, empty_all_tables
+
+
+@pytest.fixture(scope="module")
+async def world(client: httpx.AsyncClient) -> World:
+    """One world for the module, built once: every test here only reads it (logins add
+    sessions, which no test here counts)."""
+    await empty_all_tables()
+    return await build_world()
 
 
 async def test_a_leader_sees_every_active_inspector_and_leader_with_their_home_unit(

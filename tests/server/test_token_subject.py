@@ -11,9 +11,25 @@ from uuid import UUID, uuid4
 
 import httpx
 import jwt
+import pytest
 
 from server.core.settings import Settings
-from tests.conftest import TEST_PASSWORD, TEST_SECRET, World, problem_detail
+from tests.conftest import (
+    TEST_PASSWORD,
+    TEST_SECRET,
+    World,
+    build_world,
+    empty_all_tables,
+    problem_detail,
+)
+
+
+@pytest.fixture(scope="module")
+async def world(client: httpx.AsyncClient) -> World:
+    """One world for the module, built once: every test here only reads it (logins add
+    sessions, which no test here counts)."""
+    await empty_all_tables()
+    return await build_world()
 
 
 def forge_access_token(settings: Settings, *, subject: UUID, role: str, family_id: UUID) -> str:

@@ -15,6 +15,7 @@ from server.units.tables import Unit
 from server.users.tables import AppUser
 from tests.conftest import World, problem_detail
 from tests.conftest import test_password_hash as shared_password_hash
+from tests.helpers import run_to_signed
 
 Client = AsyncTestClient[Litestar]
 
@@ -397,3 +398,32 @@ async def test_nulling_a_required_field_is_refused(
     assert field in problem_detail(response)
     detail = await client.get(f"/api/v1/units/{world.units['C2']}", headers=admin)
     assert detail.json()[field] is not None
+
+
+async def test_moving_a_unit_moves_its_inspections_and_actions_in_every_scope(
+    client, world: World
+) -> None:
+    inspection_id = await run_to_signed(client, world, "C1", {"C1"})
+    admin = await world.login(client, "admin")
+    leader_d1 = await world.login(client, "leader_d1")
+    head_c1 = await world.login(client, "head_c1")
+    assert (
+        await client.get(f"/api/v1/inspections/{inspection_id}", headers=leader_d1)
+    ).status_code == 200
+    moved = await client.patch(
+        f"/api/v1/units/{world.units['C1']}",
+        json={"parent_id": str(world.units["D2"])},
+        headers=admin,
+    )
+    assert moved.status_code == 200, moved.text
+    # The old district's leader no longer sees the unit's inspection or its actions ...
+    assert (
+        await client.get(f"/api/v1/inspections/{inspection_id}", headers=leader_d1)
+    ).status_code == 404
+    assert (await client.get("/api/v1/actions", headers=leader_d1)).json() == []
+    # ... while the unit's own head still sees both.
+    assert (
+        await client.get(f"/api/v1/inspections/{inspection_id}", headers=head_c1)
+    ).status_code == 200
+    assert len((await client.get("/api/v1/actions", headers=head_c1)).json()) == 1
+    assert len((await client.get("/api/v1/inspections", headers=head_c1)).json()) == 1
