@@ -106,3 +106,15 @@ def test_serve_in_production_without_a_secret_exits_with_the_message() -> None:
     assert "SPOTCHECK_SECRET_KEY is missing or a placeholder" in result.stderr
     assert "Traceback" not in result.stderr
     assert "Uvicorn running" not in result.stdout + result.stderr
+
+
+def test_default_paths_are_the_projects_own() -> None:
+    # `make run` relies on these defaults: var/ for the database and media, the built app under
+    # mobile_app/dist. (They once pointed inside server/ after a module moved.)
+    from server.core.settings import DEFAULT_VAR_DIR, PROJECT_ROOT, Settings
+
+    assert (PROJECT_ROOT / "pyproject.toml").is_file()
+    settings = Settings(environment="test")
+    assert settings.sqlite_path == DEFAULT_VAR_DIR / "spotcheck.sqlite3"
+    assert DEFAULT_VAR_DIR == PROJECT_ROOT / "var"
+    assert settings.app_dir == PROJECT_ROOT / "mobile_app" / "dist"
