@@ -77,7 +77,7 @@ async def _allocate_number(inspection_id: UUID, issuing_unit_id: UUID, issued_on
 
 async def _issuing_unit_id(inspection: dict[str, Any]) -> UUID:
     plan = await plan_service.brief(inspection.get("plan_id"))
-    return UUID(str(plan["scope_unit_id"])) if plan else UUID(str(inspection["unit_id"]))
+    return plan.scope_unit_id if plan else UUID(str(inspection["unit_id"]))
 
 
 async def on_inspection_signed(event: InspectionSigned) -> None:
@@ -105,7 +105,7 @@ async def _content(
     assert unit is not None
     plan = await plan_service.brief(inspection["plan_id"])
     issuing_unit = (
-        await unit_service.get_unit_unscoped(plan["scope_unit_id"]) if plan else None
+        await unit_service.get_unit_unscoped(plan.scope_unit_id) if plan else None
     ) or unit
     names = await user_service.full_names([member["user_id"] for member in inspection["team"]])
     team = [
@@ -133,7 +133,7 @@ async def _content(
         template=template,
         unit=unit,
         issuing_unit=issuing_unit,
-        plan_title=plan["title"] if plan else None,
+        plan_title=plan.title if plan else None,
         team=team,
         actions=actions,
         responsible_units=responsible,
@@ -265,11 +265,11 @@ async def verify_document(sha256: str) -> VerificationOut:
     )
     facts = await inspection_service.inspection_facts(document["inspection_id"])
     assert number is not None and facts is not None
-    unit = await unit_service.get_unit_unscoped(facts["unit_id"])
+    unit = await unit_service.get_unit_unscoped(facts.unit_id)
     return VerificationOut(
         document="Biên bản kiểm tra" if document["language"] == "vi" else "Inspection minutes",
         number=f"{number['number']:02d}/{number['symbol']}",
         date=number["issued_on"].isoformat(),
         unit=unit["name_vi"] if unit else "",
-        status=facts["status"],
+        status=facts.status,
     )

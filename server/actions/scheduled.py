@@ -85,7 +85,7 @@ async def overdue(settings: Settings, now: datetime) -> int:
                 Recipient(kind="user", id=head) for head in await unit_heads_of(action["parent_id"])
             ]
         facts = await inspection_facts(action["inspection_id"])
-        leader = await plan_leader(facts["plan_id"] if facts else None)
+        leader = await plan_leader(facts.plan_id if facts else None)
         if leader:
             recipients.append(Recipient(kind="user", id=leader))
         async with db.write_transaction():

@@ -328,7 +328,7 @@ async def get_action(*, action_id: UUID, principal: Principal) -> ActionDetailOu
     follow_ups = await _visible_follow_ups([row], principal)
     # The finding is read unscoped: whoever may see the action may see what it is to fix, also
     # when it was handed to a unit that cannot see the inspection itself.
-    finding = await inspection_service.finding_brief(row["finding_id"]) or {}
+    finding = await inspection_service.finding_brief(row["finding_id"])
     units = {
         unit["id"]: unit
         for unit in await Unit.select(Unit.id, Unit.name_vi, Unit.name_en).where(
@@ -342,9 +342,9 @@ async def get_action(*, action_id: UUID, principal: Principal) -> ActionDetailOu
             row, datetime.now(UTC), follow_up_visible=row["follow_up_inspection_id"] in follow_ups
         ).model_dump(),
         history=[ActionEventOut(**event) for event in history],
-        finding_description=finding.get("description") or row["title_vi"],
-        finding_description_en=finding.get("description_en"),
-        finding_evidence=list(finding.get("evidence") or []),
+        finding_description=(finding.description if finding else None) or row["title_vi"],
+        finding_description_en=finding.description_en if finding else None,
+        finding_evidence=finding.evidence if finding else [],
         inspected_unit_name_vi=inspected.get("name_vi", ""),
         inspected_unit_name_en=inspected.get("name_en", ""),
         responsible_unit_name_vi=responsible.get("name_vi", ""),

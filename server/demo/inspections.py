@@ -112,13 +112,9 @@ async def _carry_out(
     unit_representative: str,
 ) -> None:
     rng = random.Random(seed)
-    unit = (
-        await Unit.select(Unit.latitude, Unit.longitude)
-        .where(
-            Unit.id == (await inspection_service.inspection_facts(inspection_id) or {})["unit_id"]
-        )
-        .first()
-    )
+    facts = await inspection_service.inspection_facts(inspection_id)
+    assert facts is not None
+    unit = await Unit.select(Unit.latitude, Unit.longitude).where(Unit.id == facts.unit_id).first()
     assert unit is not None
     now = datetime.now(UTC)
     await inspection_service.start(

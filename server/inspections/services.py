@@ -11,6 +11,7 @@ commit together.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -811,7 +812,19 @@ async def mark_closed(inspection_id: UUID, *, now: datetime) -> bool:
     return True
 
 
-async def inspection_facts(inspection_id: UUID) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class InspectionFacts:
+    """What other packages need to know of an inspection whose scope they checked their own way."""
+
+    id: UUID
+    unit_id: UUID
+    unit_path: str
+    plan_id: UUID | None
+    status: str
+    checklist_version_id: UUID
+
+
+async def inspection_facts(inspection_id: UUID) -> InspectionFacts | None:
     """Unscoped facts other services need after checking scope their own way."""
     row = (
         await Inspection.select(
@@ -825,7 +838,7 @@ async def inspection_facts(inspection_id: UUID) -> dict[str, Any] | None:
         .where(Inspection.id == inspection_id)
         .first()
     )
-    return dict(row) if row else None
+    return InspectionFacts(**row) if row else None
 
 
 async def is_member(inspection_id: UUID, user_id: UUID) -> bool:
@@ -849,7 +862,16 @@ async def link_follow_up(follow_up_id: UUID, original_id: UUID) -> None:
     )
 
 
-async def finding_brief(finding_id: UUID) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class FindingBrief:
+    """What a finding says and shows (its description in both languages, its evidence hashes)."""
+
+    description: str
+    description_en: str | None
+    evidence: list[str]
+
+
+async def finding_brief(finding_id: UUID) -> FindingBrief | None:
     """Unscoped: what a finding says and shows, for a corrective action whose scope was checked."""
     row = (
         await Finding.select(Finding.description, Finding.description_en, Finding.evidence)
@@ -857,7 +879,13 @@ async def finding_brief(finding_id: UUID) -> dict[str, Any] | None:
         .first()
         .output(load_json=True)
     )
-    return dict(row) if row else None
+    if row is None:
+        return None
+    return FindingBrief(
+        description=row["description"],
+        description_en=row["description_en"],
+        evidence=list(row["evidence"] or []),
+    )
 
 
 async def findings_with_evidence(sha256: str) -> list[UUID]:

@@ -600,7 +600,17 @@ async def _published_commitment(plan_id: UUID) -> str | None:
     return event["summary"].get("commitment") if event else None
 
 
-async def brief(plan_id: UUID | None) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class PlanBrief:
+    """A plan's title and issuing unit (its scope), for documents whose scope was checked."""
+
+    id: UUID
+    title: str
+    scope_unit_id: UUID
+    created_by: UUID
+
+
+async def brief(plan_id: UUID | None) -> PlanBrief | None:
     """Unscoped title and issuing unit of a plan, for documents whose scope was checked already."""
     if plan_id is None:
         return None
@@ -609,7 +619,7 @@ async def brief(plan_id: UUID | None) -> dict[str, Any] | None:
         .where(Plan.id == plan_id)
         .first()
     )
-    return dict(row) if row else None
+    return PlanBrief(**row) if row else None
 
 
 async def rewrite_unit_paths(old_prefix: str, new_prefix: str) -> None:
