@@ -8,6 +8,7 @@ import { Link } from "../../ui/Link";
 import { navigate } from "../../ui/router";
 import {
   ActionButton,
+  ActivationCard,
   ErrorNote,
   InputField,
   Loading,
@@ -437,49 +438,25 @@ function MoveUnit({ unit, units, onSaved }: { unit: Unit; units: Unit[]; onSaved
 }
 
 function ActiveSwitch({ unit, onSaved }: { unit: Unit; onSaved: (unit: Unit) => void }) {
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  useEffect(() => {
-    setConfirming(false);
-    setError(null);
-  }, [unit.id, unit.active]);
-  useEffect(() => setNotice(null), [unit.id]);
-  const setActive = async (active: boolean) => {
-    setError(null);
-    try {
-      onSaved(await apiSend<Unit>("PATCH", `/api/v1/units/${unit.id}`, { active }));
-      setNotice(t(active ? "admReactivated" : "admDeactivated"));
-    } catch (problem) {
-      setError(problemText(problem));
-    }
-  };
   return (
-    <section class="card" aria-labelledby="unit-active-title">
-      <h3 id="unit-active-title" class="card-title">
-        {unit.active ? t("admDeactivateTitle") : t("admInactiveTitle")}
-      </h3>
-      <p class="muted small">{unit.active ? t("admDeactivateExplain") : t("admInactiveExplain")}</p>
-      {!unit.active ? (
-        <ActionButton onClick={() => setActive(true)}>{t("admReactivate")}</ActionButton>
-      ) : confirming ? (
-        <div class="adm-actions" role="group" aria-label={t("admDeactivateConfirm", { name: unitName(unit) })}>
-          <p class="warn">{t("admDeactivateConfirm", { name: unitName(unit) })}</p>
-          <ActionButton onClick={() => setActive(false)} testId="confirm-deactivate">
-            {t("admDeactivateYes")}
-          </ActionButton>
-          <button type="button" class="button button-ghost" onClick={() => setConfirming(false)}>
-            {t("cancel")}
-          </button>
-        </div>
-      ) : (
-        <button type="button" class="button" onClick={() => setConfirming(true)}>
-          {t("admDeactivate")}
-        </button>
-      )}
-      <ErrorNote text={error} />
-      <Notice text={notice} />
-    </section>
+    <ActivationCard
+      id={unit.id}
+      active={unit.active}
+      titleId="unit-active-title"
+      confirmTestId="confirm-deactivate"
+      texts={{
+        deactivateTitle: "admDeactivateTitle",
+        inactiveTitle: "admInactiveTitle",
+        deactivateExplain: "admDeactivateExplain",
+        inactiveExplain: "admInactiveExplain",
+        deactivate: "admDeactivate",
+        confirm: t("admDeactivateConfirm", { name: unitName(unit) }),
+        confirmYes: "admDeactivateYes",
+        reactivated: "admReactivated",
+        deactivated: "admDeactivated",
+      }}
+      save={async (active) => onSaved(await apiSend<Unit>("PATCH", `/api/v1/units/${unit.id}`, { active }))}
+    />
   );
 }
 

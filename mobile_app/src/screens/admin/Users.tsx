@@ -5,7 +5,7 @@ import { apiGet, apiPage, apiSend } from "../../api/client";
 import { lang, t, type MessageKey } from "../../i18n";
 import { Link } from "../../ui/Link";
 import { navigate } from "../../ui/router";
-import { ActionButton, ErrorNote, InputField, Loading, Notice, Pager, problemText, UnitSelect, unitName, useRemote, useUnits } from "./common";
+import { ActivationCard, ErrorNote, InputField, Loading, Notice, Pager, problemText, UnitSelect, unitName, useRemote, useUnits } from "./common";
 import {
   buildUnitTree,
   flattenTree,
@@ -195,48 +195,27 @@ function ResetPassword({ user, onSaved }: { user: User; onSaved: () => void }) {
 }
 
 function UserActive({ user, onSaved }: { user: User; onSaved: () => void }) {
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  useEffect(() => {
-    setConfirming(false);
-    setError(null);
-  }, [user.id, user.active]);
-  useEffect(() => setNotice(null), [user.id]);
-  const setActive = async (active: boolean) => {
-    setError(null);
-    try {
-      await apiSend<User>("PATCH", `/api/v1/users/${user.id}`, { active });
-      setNotice(t(active ? "admUserReactivated" : "admUserDeactivated"));
-      onSaved();
-    } catch (problem) {
-      setError(problemText(problem));
-    }
-  };
   return (
-    <section class="card" aria-labelledby="user-active-title">
-      <h3 id="user-active-title" class="card-title">
-        {user.active ? t("admUserDeactivateTitle") : t("admUserInactiveTitle")}
-      </h3>
-      <p class="muted small">{user.active ? t("admUserDeactivateExplain") : t("admUserInactiveExplain")}</p>
-      {!user.active ? (
-        <ActionButton onClick={() => setActive(true)}>{t("admReactivate")}</ActionButton>
-      ) : confirming ? (
-        <div class="adm-actions">
-          <p class="warn">{t("admUserDeactivateConfirm", { name: user.full_name })}</p>
-          <ActionButton onClick={() => setActive(false)}>{t("admUserDeactivateYes")}</ActionButton>
-          <button type="button" class="button button-ghost" onClick={() => setConfirming(false)}>
-            {t("cancel")}
-          </button>
-        </div>
-      ) : (
-        <button type="button" class="button" onClick={() => setConfirming(true)}>
-          {t("admUserDeactivate")}
-        </button>
-      )}
-      <ErrorNote text={error} />
-      <Notice text={notice} />
-    </section>
+    <ActivationCard
+      id={user.id}
+      active={user.active}
+      titleId="user-active-title"
+      texts={{
+        deactivateTitle: "admUserDeactivateTitle",
+        inactiveTitle: "admUserInactiveTitle",
+        deactivateExplain: "admUserDeactivateExplain",
+        inactiveExplain: "admUserInactiveExplain",
+        deactivate: "admUserDeactivate",
+        confirm: t("admUserDeactivateConfirm", { name: user.full_name }),
+        confirmYes: "admUserDeactivateYes",
+        reactivated: "admUserReactivated",
+        deactivated: "admUserDeactivated",
+      }}
+      save={async (active) => {
+        await apiSend<User>("PATCH", `/api/v1/users/${user.id}`, { active });
+        onSaved();
+      }}
+    />
   );
 }
 

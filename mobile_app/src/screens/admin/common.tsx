@@ -364,3 +364,79 @@ export function InputField({
     </div>
   );
 }
+
+/** The texts of an activation card: the unit's or the user's wording. */
+export interface ActivationTexts {
+  deactivateTitle: MessageKey;
+  inactiveTitle: MessageKey;
+  deactivateExplain: MessageKey;
+  inactiveExplain: MessageKey;
+  deactivate: MessageKey;
+  confirm: string;
+  confirmYes: MessageKey;
+  reactivated: MessageKey;
+  deactivated: MessageKey;
+}
+
+/** Deactivate (after a confirmation) or reactivate a unit or a user. `save` sends the change;
+ * the card shows what the server said when it refuses. */
+export function ActivationCard({
+  id,
+  active,
+  titleId,
+  texts,
+  save,
+  confirmTestId,
+}: {
+  id: string;
+  active: boolean;
+  titleId: string;
+  texts: ActivationTexts;
+  save: (active: boolean) => Promise<void>;
+  confirmTestId?: string;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  useEffect(() => {
+    setConfirming(false);
+    setError(null);
+  }, [id, active]);
+  useEffect(() => setNotice(null), [id]);
+  const setActive = async (next: boolean) => {
+    setError(null);
+    try {
+      await save(next);
+      setNotice(t(next ? texts.reactivated : texts.deactivated));
+    } catch (problem) {
+      setError(problemText(problem));
+    }
+  };
+  return (
+    <section class="card" aria-labelledby={titleId}>
+      <h3 id={titleId} class="card-title">
+        {active ? t(texts.deactivateTitle) : t(texts.inactiveTitle)}
+      </h3>
+      <p class="muted small">{active ? t(texts.deactivateExplain) : t(texts.inactiveExplain)}</p>
+      {!active ? (
+        <ActionButton onClick={() => setActive(true)}>{t("admReactivate")}</ActionButton>
+      ) : confirming ? (
+        <div class="adm-actions" role="group" aria-label={texts.confirm}>
+          <p class="warn">{texts.confirm}</p>
+          <ActionButton onClick={() => setActive(false)} testId={confirmTestId}>
+            {t(texts.confirmYes)}
+          </ActionButton>
+          <button type="button" class="button button-ghost" onClick={() => setConfirming(false)}>
+            {t("cancel")}
+          </button>
+        </div>
+      ) : (
+        <button type="button" class="button" onClick={() => setConfirming(true)}>
+          {t(texts.deactivate)}
+        </button>
+      )}
+      <ErrorNote text={error} />
+      <Notice text={notice} />
+    </section>
+  );
+}
