@@ -65,7 +65,6 @@ def problem_title(status: int) -> str:
 
 class DomainError(Exception):
     status_code = 400
-    title = problem_title(400)
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
@@ -75,42 +74,34 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     status_code = 422
-    title = problem_title(422)
 
 
 class NotAuthenticated(DomainError):
     status_code = 401
-    title = problem_title(401)
 
 
 class PermissionDenied(DomainError):
     status_code = 403
-    title = problem_title(403)
 
 
 class NotFound(DomainError):
     status_code = 404
-    title = problem_title(404)
 
 
 class Conflict(DomainError):
     status_code = 409
-    title = problem_title(409)
 
 
 class PayloadTooLarge(DomainError):
     status_code = 413
-    title = problem_title(413)
 
 
 class UnsupportedMedia(DomainError):
     status_code = 415
-    title = problem_title(415)
 
 
 class ServiceUnavailable(DomainError):
     status_code = 503
-    title = problem_title(503)
 
     def __init__(
         self,
@@ -129,7 +120,6 @@ class ServiceUnavailable(DomainError):
 
 class TooManyRequests(DomainError):
     status_code = 429
-    title = problem_title(429)
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
         super().__init__(detail, extra={"retry_after_seconds": retry_after_seconds})
