@@ -59,18 +59,23 @@ async def due_soon(settings: Settings, now: datetime) -> int:
                 event_type="action.due_soon",
                 event_key=f"action.due_soon:{action['id']}:{due.date().isoformat()}",
                 recipients=[Recipient(kind="unit", id=action["responsible_unit_id"])],
-                values={
-                    "title": action["title_vi"],
-                    "title_en": action["title_en"],
-                    "unit": action["unit_name"],
-                    "unit_en": action["unit_name_en"],
-                    "due": local_date(due, action["time_zone"]),
-                },
+                values=_message_values(action, due),
                 link=action_link(action["id"]),
                 now=now,
                 payload={"action_id": str(action["id"])},
             )
     return queued
+
+
+def _message_values(action: dict[str, Any], due: datetime) -> dict[str, Any]:
+    """What the reminder texts name: the action, its unit (vi/en) and its due day, local time."""
+    return {
+        "title": action["title_vi"],
+        "title_en": action["title_en"],
+        "unit": action["unit_name"],
+        "unit_en": action["unit_name_en"],
+        "due": local_date(due, action["time_zone"]),
+    }
 
 
 async def overdue(settings: Settings, now: datetime) -> int:
@@ -93,14 +98,7 @@ async def overdue(settings: Settings, now: datetime) -> int:
                 event_type="action.overdue",
                 event_key=f"action.overdue:{action['id']}:week{week}",
                 recipients=recipients,
-                values={
-                    "title": action["title_vi"],
-                    "title_en": action["title_en"],
-                    "unit": action["unit_name"],
-                    "unit_en": action["unit_name_en"],
-                    "due": local_date(due, action["time_zone"]),
-                    "days": days,
-                },
+                values={**_message_values(action, due), "days": days},
                 link=action_link(action["id"]),
                 now=now,
                 payload={"action_id": str(action["id"]), "days_overdue": days},
