@@ -6,7 +6,8 @@ handler when the app registers it:
 
 - every operation: 500 (unexpected) and 503 (the database is briefly unreachable);
 - an operation that needs a token (its path is not in the app's public paths, the same list the
-  auth middleware uses): 401, and 403 (a route guard or its service may refuse: place rules live in the services);
+  auth middleware uses): 401, and 403 (a route guard or its service may refuse: the rules about
+  places in the tree live in the services);
 - an operation with path parameters, or with an id (UUID) among its inputs: 404;
 - an operation with any input: 422 (the framework's validation errors are mapped to 422);
 - an operation with a JSON body: 400 (malformed JSON) and 413 (larger than the server accepts).
