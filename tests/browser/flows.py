@@ -194,23 +194,26 @@ def sign_both(page: Page, representative: str) -> None:
     expect(page.get_by_test_id("both-signed")).to_be_visible()
 
 
-def plan_visit(live_server: Any, unit_code: str) -> str:
-    """A leader plans a visit to `unit_code` for kiemtra1, open now; returns the inspection id."""
+def plan_visit(
+    live_server: Any, unit_code: str, *, scope: str = "TN", leader: str = "lanhdao.trucninh"
+) -> str:
+    """`leader` plans a visit to `unit_code` (in `scope`) for kiemtra1, open now; returns the
+    inspection id."""
     admin = live_server.login("admin")
     units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=admin).json()}
     users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=admin).json()}
-    leader = live_server.login("lanhdao.trucninh")
-    templates = live_server.api("GET", "/api/v1/checklists", token=leader).json()
+    leader_token = live_server.login(leader)
+    templates = live_server.api("GET", "/api/v1/checklists", token=leader_token).json()
     version_id = templates[0]["versions"][-1]["id"]
     now = datetime.now(UTC)
     response = live_server.api(
         "POST",
         "/api/v1/plans",
-        token=leader,
+        token=leader_token,
         json={
             "title": f"Kiểm tra đột xuất {unit_code}",
             "checklist_version_id": version_id,
-            "scope_unit_id": units["TN"]["id"],
+            "scope_unit_id": units[scope]["id"],
             "window_start": (now - timedelta(hours=1)).isoformat(),
             "window_end": (now + timedelta(days=3)).isoformat(),
             "assignment_visibility": "at_creation",

@@ -1,7 +1,8 @@
 """The inspector's phone app in real Chromium against the real server: the whole visit done with
 the network cut (reload and a reboot in the middle), everything arriving exactly once when the
-network is back; a lost response; a refused change shown on its item and fixed; every screen
-checked with axe and kept as a screenshot under tests/browser/artifacts/."""
+network is back, every screen checked with axe and kept as a screenshot under
+tests/browser/artifacts/; and a note typed the very moment its box opens, which is what gets saved
+even when the app settles late (a slow phone)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ from playwright.sync_api import Page, expect
 from tests.browser.flows import (
     Answering,
     answer_checklist,
+    answer_item,
     camera_photo,
+    held,
     login,
     open_inspection,
+    plan_visit,
     shipped_template,
     sign_both,
     start,
+    to_section,
     wait_until_sent,
 )
 
@@ -161,3 +166,54 @@ def test_a_whole_inspection_offline_arrives_once_when_the_network_returns(
     page.goto("/app/sync")
     shot(page, "sync")
     assert_accessible(page, axe_check, "sync")
+
+
+# Types into the note box in the very moment it appears, before the app's effects have run (a quick
+# thumb on a slow phone), then lets the next frames pass so that anything the app does late has
+# happened. `insertText` is what a keyboard does: the browser counts it as the user's edit.
+TYPE_AS_THE_BOX_OPENS = """(card, text) => new Promise((done) => {
+    const observer = new MutationObserver(() => {
+        const box = card.querySelector("textarea");
+        if (!box) return;
+        observer.disconnect();
+        box.focus();
+        document.execCommand("insertText", false, text);
+        done();
+    });
+    observer.observe(card, { childList: true, subtree: true });
+    card.querySelector(".note button").click();
+})"""
+LET_FRAMES_PASS = """() => new Promise((done) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 250))))"""
+
+
+def test_a_note_typed_the_moment_its_box_opens_is_what_gets_saved(
+    live_server, phone_context
+) -> None:
+    inspection_id = plan_visit(live_server, "NT-NA", scope="NT", leader="lanhdao.tinh")
+    item = next(
+        i
+        for i in shipped_template().sections[0].items
+        if i.answer_type.value == "yes_no" and i.evidence.note.value == "none" and not i.show_if
+    )
+    phone = phone_context(latitude=20.3421, longitude=106.1412)
+    page = phone.page
+    page.goto("/app/")
+    login(page)
+    page.goto(f"/app/inspections/{inspection_id}")
+    start(page)
+    to_section(page, inspection_id, "A")
+    answer_item(page, item, {"value": "yes"})
+    card = page.locator(f'[data-item="{item.key}"]')
+    text = "Ghi ngay khi ô vừa mở: quầy số 2 vắng người."
+    card.evaluate(TYPE_AS_THE_BOX_OPENS, text)
+    page.evaluate(LET_FRAMES_PASS)
+    box = card.get_by_test_id(f"note-{item.key}")
+    expect(box).to_have_value(text, timeout=1_000)
+    box.press("Tab")
+    wait_until_sent(page)
+    answer = next(
+        a for a in held(live_server, inspection_id)["answers"] if a["item_key"] == item.key
+    )
+    assert answer["note"] == text
+    assert answer["value"]["value"] == "yes"

@@ -9,7 +9,7 @@ import {
 } from "../rules/preview";
 import { appDB } from "../store/db";
 import type { InspectionView, ViewAnswer } from "../store/inspection";
-import { keepImage, recordAnswer } from "../store/record";
+import { keepImage, updateAnswer, type AnswerFields } from "../store/record";
 import { PhotoButton } from "../ui/PhotoButton";
 import { changed } from "../sync/scheduler";
 import { Link } from "../ui/Link";
@@ -26,7 +26,9 @@ const EMPTY: ViewAnswer = {
   local: true,
 };
 
-type Change = Partial<Pick<ViewAnswer, "value" | "numerator" | "denominator" | "note" | "evidence">>;
+/** A change to an answer: the fields that change, or how they follow from the answer as it is
+ * recorded at the moment of saving (for changes that build on it: a photo added, a step up). */
+type Change = Partial<AnswerFields> | ((current: AnswerFields) => Partial<AnswerFields>);
 
 function Thumbnail({ sha256, onRemove, disabled }: { sha256: string; onRemove: () => void; disabled: boolean }) {
   const [url, setUrl] = useState<string | null>(null);
@@ -89,10 +91,18 @@ function Choice({
 
 /** What the person is typing, kept across re-renders (a sync finishing in the background must
  * not wipe a half-typed field); it follows the saved value when that changes. */
-function useDraft(saved: string): [string, (next: string) => void] {
-  const [draft, setDraft] = useState(saved);
-  useEffect(() => setDraft(saved), [saved]);
-  return [draft, setDraft];
+/** The text in a field while it is being edited. What the user typed is never replaced under
+ * their fingers: it shows until they commit it, and after that until the saved value changes
+ * (their own save arriving, or a newer one); a value saved elsewhere shows when they are not
+ * editing. Worked out while rendering, not in an effect, which on a slow phone runs a few frames
+ * late and would wipe what was typed into a box that had only just opened. */
+function useDraft(saved: string): [string, (next: string) => void, () => void] {
+  const [edit, setEdit] = useState<{ text: string; from: string; committed: boolean } | null>(null);
+  const shown = edit !== null && (!edit.committed || edit.from === saved) ? edit.text : saved;
+  const type = (text: string) =>
+    setEdit((before) => ({ text, from: before && !before.committed ? before.from : saved, committed: false }));
+  const commit = () => setEdit((before) => (before ? { ...before, committed: true } : before));
+  return [shown, type, commit];
 }
 
 function DraftInput({
@@ -106,14 +116,22 @@ function DraftInput({
   multiline?: boolean;
   [attribute: string]: unknown;
 }) {
-  const [draft, setDraft] = useDraft(saved);
+  const [draft, type, committed] = useDraft(saved);
   const props = {
     ...rest,
     value: draft,
-    onInput: (event: Event) => setDraft((event.target as HTMLInputElement).value),
-    onChange: (event: Event) => onCommit((event.target as HTMLInputElement).value),
+    onInput: (event: Event) => type((event.target as HTMLInputElement).value),
+    onChange: (event: Event) => {
+      committed();
+      onCommit((event.target as HTMLInputElement).value);
+    },
   };
   return multiline ? <textarea {...props} /> : <input {...props} />;
+}
+
+/** A count answer's number, or null while it is unanswered. */
+function countOf(answer: AnswerFields): number | null {
+  return typeof answer.value === "number" ? answer.value : null;
 }
 
 function parseInteger(text: string): number | null | "invalid" {
@@ -205,7 +223,7 @@ function AnswerControl({ item, answer, save, disabled, setProblem }: ControlProp
         />
       );
     case "count": {
-      const count = typeof answer.value === "number" ? answer.value : null;
+      const count = countOf(answer);
       return (
         <div class="stepper">
           <button
@@ -213,7 +231,7 @@ function AnswerControl({ item, answer, save, disabled, setProblem }: ControlProp
             class="button stepper-button"
             aria-label={t("decrease")}
             disabled={disabled || count === null || count <= 0}
-            onClick={() => save({ value: Math.max(0, (count ?? 0) - 1) })}
+            onClick={() => save((current) => ({ value: Math.max(0, (countOf(current) ?? 0) - 1) }))}
           >
             −
           </button>
@@ -239,7 +257,7 @@ function AnswerControl({ item, answer, save, disabled, setProblem }: ControlProp
             class="button stepper-button"
             aria-label={t("increase")}
             disabled={disabled}
-            onClick={() => save({ value: (count ?? -1) + 1 })}
+            onClick={() => save((current) => ({ value: (countOf(current) ?? -1) + 1 }))}
           >
             +
           </button>
@@ -337,27 +355,24 @@ function ItemCard({
 
   async function save(change: Change) {
     setProblem(null);
-    const next = { ...answer, ...change };
-    const invalid = answerProblem(item, {
-      value: next.value,
-      numerator: next.numerator,
-      denominator: next.denominator,
-      photo_count: next.evidence.length,
-      note: next.note,
-    });
-    if (invalid) {
-      setProblem(t("invalidAnswer", { message: invalid }));
+    const update = await updateAnswer(
+      await appDB(),
+      { inspectionId: view.inspection.id, itemKey: item.key },
+      answer,
+      typeof change === "function" ? change : () => change,
+      (next) =>
+        answerProblem(item, {
+          value: next.value,
+          numerator: next.numerator,
+          denominator: next.denominator,
+          photo_count: next.evidence.length,
+          note: next.note,
+        }),
+    );
+    if (update.problem !== null) {
+      setProblem(t("invalidAnswer", { message: update.problem }));
       return;
     }
-    await recordAnswer(await appDB(), {
-      inspectionId: view.inspection.id,
-      itemKey: item.key,
-      value: next.value,
-      numerator: next.numerator,
-      denominator: next.denominator,
-      note: next.note,
-      evidence: next.evidence,
-    });
     changed();
   }
 
@@ -402,7 +417,9 @@ function ItemCard({
                   key={sha256}
                   sha256={sha256}
                   disabled={disabled}
-                  onRemove={() => void save({ evidence: answer.evidence.filter((other) => other !== sha256) })}
+                  onRemove={() =>
+                    void save((current) => ({ evidence: current.evidence.filter((other) => other !== sha256) }))
+                  }
                 />
               ))}
           </div>
@@ -412,9 +429,11 @@ function ItemCard({
                 id={`photo-${item.key}`}
                 testId={`photo-input-${item.key}`}
                 disabled={disabled}
-                onPhoto={async (sha256) => {
-                  if (!answer.evidence.includes(sha256)) await save({ evidence: [...answer.evidence, sha256] });
-                }}
+                onPhoto={(sha256) =>
+                  save((current) =>
+                    current.evidence.includes(sha256) ? {} : { evidence: [...current.evidence, sha256] },
+                  )
+                }
               />
             </>
           ) : (

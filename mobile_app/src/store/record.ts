@@ -1,5 +1,6 @@
 // Every change the user makes: the local record and the op that tells the server, written in
 // one IndexedDB transaction, so there is never a saved answer without its op or the reverse.
+import type { IDBPTransaction } from "idb";
 import type { FindingCategory, FindingSeverity, OpType, SignerRole } from "../api/types";
 import { preparePhoto, sha256Hex } from "../photo";
 import type {
@@ -9,6 +10,7 @@ import type {
   LocalProgress,
   LocalSignature,
   QueuedOp,
+  SpotcheckDB,
   StoredEvidence,
 } from "./db";
 
@@ -66,7 +68,12 @@ export interface AnswerChange {
   evidence: string[];
 }
 
-export async function recordAnswer(db: AppDB, change: AnswerChange): Promise<LocalAnswer> {
+/** What an answer holds, without where it belongs. */
+export type AnswerFields = Omit<AnswerChange, "inspectionId" | "itemKey">;
+
+type AnswersTx = IDBPTransaction<SpotcheckDB, ["answers", "ops"], "readwrite">;
+
+async function putAnswer(tx: AnswersTx, change: AnswerChange): Promise<LocalAnswer> {
   const deviceTime = new Date().toISOString();
   const note = change.note && change.note.trim() ? change.note : null;
   const op = newOp(
@@ -86,12 +93,50 @@ export async function recordAnswer(db: AppDB, change: AnswerChange): Promise<Loc
     change.evidence,
   );
   const answer: LocalAnswer = { ...change, note, deviceTime, opId: op.opId };
-  const tx = db.transaction(["answers", "ops"], "readwrite");
   await supersedeRejected(tx.objectStore("ops"), change.inspectionId, `item:${change.itemKey}`);
   await tx.objectStore("answers").put(answer);
   await tx.objectStore("ops").put(op);
+  return answer;
+}
+
+/** Records the whole answer as given. */
+export async function recordAnswer(db: AppDB, change: AnswerChange): Promise<LocalAnswer> {
+  const tx = db.transaction(["answers", "ops"], "readwrite");
+  const answer = await putAnswer(tx, change);
   await tx.done;
   return answer;
+}
+
+export type AnswerUpdate = { answer: LocalAnswer; problem: null } | { answer: null; problem: string };
+
+/** Applies `change` to the item's answer as the phone holds it at this moment, read in the same
+ * transaction as the write: two quick changes to one item (a photo still being shrunk while the
+ * note is typed, two taps on a stepper) each build on the other instead of one undoing the other,
+ * whatever the screen showed when they began. `base` stands in when nothing is recorded on the
+ * phone yet (the server's answer, or none). Nothing is recorded when `check` finds a problem. */
+export async function updateAnswer(
+  db: AppDB,
+  where: { inspectionId: string; itemKey: string },
+  base: AnswerFields,
+  change: (current: AnswerFields) => Partial<AnswerFields>,
+  check: (next: AnswerFields) => string | null,
+): Promise<AnswerUpdate> {
+  const tx = db.transaction(["answers", "ops"], "readwrite");
+  const stored = await tx.objectStore("answers").get([where.inspectionId, where.itemKey]);
+  const current: AnswerFields = stored
+    ? {
+        value: stored.value,
+        numerator: stored.numerator,
+        denominator: stored.denominator,
+        note: stored.note,
+        evidence: stored.evidence,
+      }
+    : base;
+  const next = { ...current, ...change(current) };
+  const problem = check(next);
+  const answer = problem === null ? await putAnswer(tx, { ...where, ...next }) : null;
+  await tx.done;
+  return problem === null ? { answer: answer!, problem: null } : { answer: null, problem };
 }
 
 export interface Position {

@@ -8,10 +8,20 @@ export function useLive<T>(read: (db: AppDB) => Promise<T>, deps: unknown[]): T 
   const [value, setValue] = useState<T | undefined>(undefined);
   useEffect(() => {
     let alive = true;
-    const load = () =>
+    // Reads started one after the other can finish in the other order: a read shows only if none
+    // started after it has shown, or a screen could go back to what it held before a change.
+    let started = 0;
+    let shown = 0;
+    const load = () => {
+      const mine = ++started;
       void appDB()
         .then(read)
-        .then((next) => alive && setValue(() => next));
+        .then((next) => {
+          if (!alive || mine < shown) return;
+          shown = mine;
+          setValue(() => next);
+        });
+    };
     load();
     const stop = onChanged(load);
     return () => {
