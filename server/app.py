@@ -148,6 +148,8 @@ def wire_packages(settings: Settings) -> None:
     from server.inspections.events import InspectionSigned, InspectionStarted, InspectionSubmitted
     from server.notifications import services as notification_service
     from server.notifications import triggers
+    from server.units.recipients import UnitRecipients
+    from server.users.recipients import UserRecipients
 
     audit_service.configure(settings)
     rendering.configure(settings)
@@ -165,6 +167,9 @@ def wire_packages(settings: Settings) -> None:
     ):
         unit_service.register_path_rewriter(rewriter)
     notification_service.configure(settings)
+    # Who a "unit" or "user" recipient is: kept by the packages that own them.
+    notification_service.register_recipients("unit", UnitRecipients())
+    notification_service.register_recipients("user", UserRecipients())
     for trigger in (
         action_scheduled.due_soon,
         action_scheduled.overdue,
@@ -174,6 +179,8 @@ def wire_packages(settings: Settings) -> None:
     # Who may see an evidence file: whoever may see an inspection or an action that references it.
     evidence_service.register_visibility_check(inspection_service.evidence_visible)
     follow_ups.on_follow_up_scheduled(action_service.link_open_actions_to_follow_up)
+    # Open and overdue actions weigh in the draw of the next visits.
+    plan_service.register_risk_facts(action_service.risk_facts)
     evidence_service.register_visibility_check(action_service.evidence_visible)
     # What reacts to an inspection's lifecycle, in order, inside the event's transaction.
     events.subscribe(InspectionStarted, action_service.on_inspection_started)

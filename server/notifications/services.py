@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel
@@ -27,8 +28,6 @@ from server.notifications.messages import render
 from server.notifications.schemas import NotificationTestOut, OutboxOut
 from server.notifications.tables import OutboxMessage
 from server.notifications.targets import mask_target
-from server.units.tables import Unit
-from server.users.tables import AppUser
 
 DEFAULT_MAX_ATTEMPTS = 6
 STATUSES = ("pending", "sending", "sent", "failed", "dead")
@@ -56,27 +55,54 @@ class Recipient(BaseModel):
     id: UUID | None = None
 
 
+@dataclass(frozen=True)
+class RecipientEntry:
+    """What notifications need to know of one unit or user."""
+
+    name_vi: str
+    name_en: str
+    targets: list[str]
+    language: str
+    active: bool
+
+
+class RecipientDirectory(Protocol):
+    """Where one kind of recipient (units, users) is kept. The package that owns them registers
+    it at start-up, so notifications need not import the packages that notify through it."""
+
+    async def entry(self, recipient_id: UUID, *, within_path: str = "/") -> RecipientEntry | None:
+        """The recipient, if it exists at or below the unit path `within_path`."""
+        ...
+
+    def ids_within(self, unit_path: str) -> Any:
+        """A sub-select of the ids of this kind of recipient homed at or below `unit_path`."""
+        ...
+
+
+_directories: dict[str, RecipientDirectory] = {}
+
+
+def register_recipients(kind: str, directory: RecipientDirectory) -> None:
+    _directories[kind] = directory
+
+
+def _directory(kind: str) -> RecipientDirectory:
+    try:
+        return _directories[kind]
+    except KeyError:
+        raise RuntimeError(f"no recipient directory for {kind!r}: wire the app first") from None
+
+
 async def _targets_of(recipient: Recipient) -> tuple[list[str], str]:
     """(Apprise URLs, language) of a recipient."""
-    if recipient.kind == "unit":
-        unit = (
-            await Unit.select(Unit.notification_targets, Unit.language)
-            .where(Unit.id == recipient.id)
-            .first()
-            .output(load_json=True)
-        )
-        return (list(unit["notification_targets"]), unit["language"]) if unit else ([], "vi")
-    if recipient.kind == "user":
-        user = (
-            await AppUser.select(AppUser.notification_targets, AppUser.language, AppUser.active)
-            .where(AppUser.id == recipient.id)
-            .first()
-            .output(load_json=True)
-        )
-        if not user or not user["active"]:
-            return [], "vi"
-        return list(user["notification_targets"]), user["language"]
-    return list(_Config.oversight_urls), "vi"
+    if recipient.kind == "oversight":
+        return list(_Config.oversight_urls), "vi"
+    if recipient.id is None:
+        return [], "vi"
+    entry = await _directory(recipient.kind).entry(recipient.id)
+    if entry is None or not entry.active:
+        return [], "vi"
+    return list(entry.targets), entry.language
 
 
 async def enqueue(
@@ -189,8 +215,8 @@ async def _scope_clauses(principal: Principal | None) -> list[Any]:
     if principal is None:
         return []
     require_role(principal, Role.admin)
-    units_below = Unit.select(Unit.id).where(Unit.path.like(f"{principal.home_unit_path}%"))
-    users_below = AppUser.select(AppUser.id).where(AppUser.home_unit_id.is_in(units_below))
+    units_below = _directory("unit").ids_within(principal.home_unit_path)
+    users_below = _directory("user").ids_within(principal.home_unit_path)
     visible = (
         (OutboxMessage.recipient_kind == "unit") & OutboxMessage.recipient_id.is_in(units_below)
     ) | ((OutboxMessage.recipient_kind == "user") & OutboxMessage.recipient_id.is_in(users_below))
@@ -278,17 +304,12 @@ async def send_test(*, unit_id: UUID, principal: Principal) -> NotificationTestO
     the admin can watch it go out: the worker delivers it like any other message."""
     require_role(principal, Role.admin)
     now = datetime.now(UTC)
-    unit = (
-        await Unit.select(Unit.id, Unit.name_vi, Unit.name_en, Unit.notification_targets)
-        .where(Unit.id == unit_id, Unit.path.like(f"{principal.home_unit_path}%"))
-        .first()
-        .output(load_json=True)
-    )
+    unit = await _directory("unit").entry(unit_id, within_path=principal.home_unit_path)
     if unit is None:
         raise NotFound(f"No unit {unit_id} in your part of the unit tree.")
-    if not unit["notification_targets"]:
+    if not unit.targets:
         raise InvalidInput(
-            f"Unit {unit['name_vi']} has no notification target to test. Add one first "
+            f"Unit {unit.name_vi} has no notification target to test. Add one first "
             f"(PATCH /api/v1/units/{unit_id} with notification_targets), then send the test.",
             extra={"invalid_params": [{"name": "notification_targets", "reason": "empty"}]},
         )
@@ -299,7 +320,7 @@ async def send_test(*, unit_id: UUID, principal: Principal) -> NotificationTestO
             event_type="test",
             event_key=event_key,
             recipients=[Recipient(kind="unit", id=unit_id)],
-            values={"unit": unit["name_vi"], "unit_en": unit["name_en"], "sender": principal.label},
+            values={"unit": unit.name_vi, "unit_en": unit.name_en, "sender": principal.label},
             link=link_to("/app/"),
             now=now,
             payload={"unit_id": str(unit_id)},

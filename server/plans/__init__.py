@@ -1,6 +1,6 @@
 """Inspection plans: sealed plans, the weighted random draw of target units and its commitment,
 follow-up visits (``follow_ups``).
 
-May import: the kernel, checklists, actions (risk weights), inspections, notifications, units and
-users. Enforced by the contracts in ``.importlinter``.
+May import: the kernel, checklists, inspections, notifications, units and users; the open
+actions that weigh in the draw come through ``register_risk_facts``. Enforced by the contracts in ``.importlinter``.
 """

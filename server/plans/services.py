@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from checklists import services as checklist_service
-from server.actions import services as action_service
 from server.core import db
 from server.core.audit import services as audit_service
 from server.core.audit.tables import AuditEvent
@@ -48,6 +47,24 @@ from server.units.tables import Unit
 from server.users.tables import AppUser
 
 PLAN_DOCUMENT_VERSION = 1
+
+
+class RiskFactSource(Protocol):
+    """Counts another package keeps per unit (e.g. open and overdue corrective actions) that
+    weigh in the draw, by the names of ``draw.RiskInputs`` fields."""
+
+    async def __call__(
+        self, unit_ids: list[UUID], *, now: datetime
+    ) -> dict[UUID, dict[str, int]]: ...
+
+
+# Registered in the app factory, so plans need not import the packages that keep the facts.
+_risk_fact_sources: list[RiskFactSource] = []
+
+
+def register_risk_facts(source: RiskFactSource) -> None:
+    if source not in _risk_fact_sources:
+        _risk_fact_sources.append(source)
 
 
 async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
@@ -283,8 +300,9 @@ async def _draw_pool(
             unit_ids.append(row["id"])
     now = datetime.now(UTC)
     risk = await inspection_service.risk_facts(unit_ids, now=now)
-    for unit_id, counts in (await action_service.risk_facts(unit_ids, now=now)).items():
-        risk.setdefault(unit_id, {}).update(counts)
+    for source in _risk_fact_sources:
+        for unit_id, counts in (await source(unit_ids, now=now)).items():
+            risk.setdefault(unit_id, {}).update(counts)
     candidates = [
         draw.RiskInputs(unit_id=str(unit_id), **risk.get(unit_id, {})) for unit_id in unit_ids
     ]

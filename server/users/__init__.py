@@ -1,6 +1,6 @@
 """Users: accounts with a role and a home unit, scoped listing and administration; a hook ends
-sessions when credentials change.
+sessions when credentials change; users as notification recipients (``recipients.py``).
 
-May import: the kernel, units and notifications' target validation. Enforced by the contracts in
+May import: the kernel, units and notifications (target validation, recipients). Enforced by the contracts in
 ``.importlinter``.
 """
