@@ -10,8 +10,10 @@ through its event key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from server.actions.rules import ActionStatus
 from server.actions.services import action_link, plan_leader, unit_heads_of
@@ -29,6 +31,9 @@ from server.units.tables import Unit
 from server.users.tables import AppUser
 
 DUE_SOON = timedelta(days=3)
+# Event keys looked up per query when skipping reminders already queued (well below SQLite's
+# limit on bound parameters).
+KEY_CHUNK = 500
 
 
 async def _open_actions(extra: list[Any]) -> list[dict[str, Any]]:
@@ -48,16 +53,38 @@ async def _open_actions(extra: list[Any]) -> list[dict[str, Any]]:
     )
 
 
+async def _not_yet_queued(
+    actions: list[dict[str, Any]], key_of: Callable[[dict[str, Any]], str]
+) -> list[tuple[dict[str, Any], str]]:
+    """The actions whose reminder for this period is not in the outbox yet, with its event key.
+    Most runs find every reminder already queued: that costs one query per chunk of keys, not
+    several per action."""
+    keyed = [(action, key_of(action)) for action in actions]
+    queued: set[str] = set()
+    for start in range(0, len(keyed), KEY_CHUNK):
+        keys = [key for _action, key in keyed[start : start + KEY_CHUNK]]
+        rows = await OutboxMessage.select(OutboxMessage.event_key).where(
+            OutboxMessage.event_key.is_in(keys)
+        )
+        queued.update(row["event_key"] for row in rows)
+    return [(action, key) for action, key in keyed if key not in queued]
+
+
+def _due_soon_key(action: dict[str, Any]) -> str:
+    return f"action.due_soon:{action['id']}:{aware(action['due_at']).date().isoformat()}"
+
+
 async def due_soon(settings: Settings, now: datetime) -> int:
     queued = 0
-    for action in await _open_actions(
+    actions = await _open_actions(
         [CorrectiveAction.due_at > now, CorrectiveAction.due_at <= now + DUE_SOON]
-    ):
+    )
+    for action, event_key in await _not_yet_queued(actions, _due_soon_key):
         due = aware(action["due_at"])
         async with db.write_transaction():
             queued += await notification_service.enqueue(
                 event_type="action.due_soon",
-                event_key=f"action.due_soon:{action['id']}:{due.date().isoformat()}",
+                event_key=event_key,
                 recipients=[Recipient(kind="unit", id=action["responsible_unit_id"])],
                 values=_message_values(action, due),
                 link=action_link(action["id"]),
@@ -80,23 +107,35 @@ def _message_values(action: dict[str, Any], due: datetime) -> dict[str, Any]:
 
 async def overdue(settings: Settings, now: datetime) -> int:
     queued = 0
-    for action in await _open_actions([CorrectiveAction.due_at <= now]):
+    actions = await _open_actions([CorrectiveAction.due_at <= now])
+
+    def weekly_key(action: dict[str, Any]) -> str:
+        week = (now - aware(action["due_at"])).days // 7
+        return f"action.overdue:{action['id']}:week{week}"
+
+    # Looked up once per run: many overdue actions share a parent unit or an inspection.
+    heads: dict[UUID, list[UUID]] = {}
+    leaders: dict[UUID, UUID | None] = {}
+    for action, event_key in await _not_yet_queued(actions, weekly_key):
         due = aware(action["due_at"])
         days = (now - due).days
-        week = days // 7
         recipients = [Recipient(kind="unit", id=action["responsible_unit_id"])]
-        if action["parent_id"]:
-            recipients += [
-                Recipient(kind="user", id=head) for head in await unit_heads_of(action["parent_id"])
-            ]
-        facts = await inspection_facts(action["inspection_id"])
-        leader = await plan_leader(facts.plan_id if facts else None)
+        parent_id = action["parent_id"]
+        if parent_id:
+            if parent_id not in heads:
+                heads[parent_id] = await unit_heads_of(parent_id)
+            recipients += [Recipient(kind="user", id=head) for head in heads[parent_id]]
+        inspection_id = action["inspection_id"]
+        if inspection_id not in leaders:
+            facts = await inspection_facts(inspection_id)
+            leaders[inspection_id] = await plan_leader(facts.plan_id if facts else None)
+        leader = leaders[inspection_id]
         if leader:
             recipients.append(Recipient(kind="user", id=leader))
         async with db.write_transaction():
             queued += await notification_service.enqueue(
                 event_type="action.overdue",
-                event_key=f"action.overdue:{action['id']}:week{week}",
+                event_key=event_key,
                 recipients=recipients,
                 values={**_message_values(action, due), "days": days},
                 link=action_link(action["id"]),

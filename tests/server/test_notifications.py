@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import anyio.to_thread
 import pytest
 
+from server.actions import scheduled
 from server.actions.tables import CorrectiveAction
 from server.core import db
 from server.core.settings import Settings
@@ -340,6 +342,36 @@ async def test_unit_without_targets_gets_a_dead_row_that_can_be_requeued(
 
 
 # --- 7. Timed triggers ------------------------------------------------------------------------
+
+
+async def test_a_reminder_run_looks_up_each_parent_and_plan_once_and_nothing_already_queued(
+    client, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province has thousands of overdue actions and the trigger runs every few minutes: the
+    recipients are looked up once per parent unit and per inspection in a run, and a run that
+    finds every reminder of the week queued looks nothing up at all."""
+    inspection_id = await run_to_signed(client, world, "C1", {"A5", "C1", "B2"}, sign=False)
+    actions = await actions_of(inspection_id)
+    assert len(actions) >= 3
+    lookups: list[str] = []
+
+    def counted(name: str, real: Any) -> Any:
+        async def lookup(*args: Any) -> Any:
+            lookups.append(name)
+            return await real(*args)
+
+        return lookup
+
+    for name in ("unit_heads_of", "inspection_facts", "plan_leader"):
+        monkeypatch.setattr(scheduled, name, counted(name, getattr(scheduled, name)))
+    late = max(action["due_at"] for action in actions) + timedelta(hours=1)
+
+    assert await scheduled.overdue(settings, late) == 3 * len(actions)  # unit, parent head, leader
+    assert sorted(lookups) == ["inspection_facts", "plan_leader", "unit_heads_of"]
+    lookups.clear()
+    assert await scheduled.overdue(settings, late + timedelta(days=2)) == 0  # same week
+    assert lookups == []
+    assert await scheduled.overdue(settings, late + timedelta(days=7)) == 3 * len(actions)
 
 
 async def test_timed_triggers_fire_once_per_period(
