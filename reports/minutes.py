@@ -10,11 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from checklists.format import ChecklistTemplate
 from server.core import canonical
+
+if TYPE_CHECKING:
+    from server.actions.services import ActionBrief
+    from server.units.services import UnitFacts
 
 LABELS: dict[str, dict[str, str]] = {
     "vi": {
@@ -222,11 +226,11 @@ def build(
     language: str,
     inspection: dict[str, Any],
     template: ChecklistTemplate,
-    unit: dict[str, Any],
-    issuing_unit: dict[str, Any],
+    unit: UnitFacts,
+    issuing_unit: UnitFacts,
     plan_title: str | None,
     team: list[dict[str, Any]],
-    actions: list[dict[str, Any]],
+    actions: list[ActionBrief],
     responsible_units: dict[Any, str],
     evidence_rows: dict[str, dict[str, Any]],
     number: int | None,
@@ -237,14 +241,14 @@ def build(
     language = language if language in LABELS else "vi"
     labels = LABELS[language]
     vi = language == "vi"
-    zone = ZoneInfo(unit["time_zone"])
+    zone = ZoneInfo(unit.time_zone)
     started = inspection["start"]["started_at"] or inspection["submitted_at"]
     started_local = started.astimezone(zone) if started else None
     ended = inspection["signed_at"] or inspection["submitted_at"] or started
     ended_local = ended.astimezone(zone) if ended else None
-    unit_name = unit["name_vi"] if vi else unit["name_en"]
-    issuing_name = issuing_unit["name_vi"] if vi else issuing_unit["name_en"]
-    place = place_name(issuing_unit["name_vi"] if vi else issuing_unit["name_en"])
+    unit_name = unit.name_vi if vi else unit.name_en
+    issuing_name = issuing_unit.name_vi if vi else issuing_unit.name_en
+    place = place_name(issuing_unit.name_vi if vi else issuing_unit.name_en)
 
     evidence_order: list[str] = []
 
@@ -337,9 +341,9 @@ def build(
 
     requests = [
         labels["request_line"].format(
-            title=(action["title_vi"] if vi else action["title_en"]).rstrip(".") + ".",
-            unit=responsible_units.get(action["responsible_unit_id"], ""),
-            due=due_text(action["due_at"], zone, language),
+            title=(action.title_vi if vi else action.title_en).rstrip(".") + ".",
+            unit=responsible_units.get(action.responsible_unit_id, ""),
+            due=due_text(action.due_at, zone, language),
         )
         for action in actions
     ]

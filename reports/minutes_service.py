@@ -85,7 +85,7 @@ async def on_inspection_signed(event: InspectionSigned) -> None:
     order of signing, not of the first download (Decree 30, Art. 15: per body, per year)."""
     inspection, now = event.inspection, event.now
     unit = await unit_service.get_unit_unscoped(inspection["unit_id"])
-    zone = ZoneInfo(unit["time_zone"]) if unit else UTC
+    zone = ZoneInfo(unit.time_zone) if unit else UTC
     await _allocate_number(
         inspection["id"], await _issuing_unit_id(inspection), now.astimezone(zone).date()
     )
@@ -114,19 +114,19 @@ async def _content(
     ]
     actions = await action_service.actions_for_inspection(inspection["id"])
     responsible = await unit_service.names(
-        list({action["responsible_unit_id"] for action in actions}), language=language
+        list({action.responsible_unit_id for action in actions}), language=language
     )
     shas = sorted(
         {sha for answer in inspection["answers"] for sha in answer["evidence"]}
         | {sha for finding in inspection["findings"] for sha in finding["evidence"]}
     )
     evidence_rows = await evidence_service.metadata(shas)
-    zone = ZoneInfo(unit["time_zone"])
+    zone = ZoneInfo(unit.time_zone)
     signed_at = inspection["signed_at"] or inspection["submitted_at"] or datetime.now(UTC)
     issued_on = signed_at.astimezone(zone).date()
     number = None
     if inspection["status"] in SIGNED:
-        number = await _number_for(inspection, issuing_unit["id"], issued_on)
+        number = await _number_for(inspection, issuing_unit.id, issued_on)
     return minutes.build(
         language=language,
         inspection=inspection,
@@ -270,6 +270,6 @@ async def verify_document(sha256: str) -> VerificationOut:
         document="Biên bản kiểm tra" if document["language"] == "vi" else "Inspection minutes",
         number=f"{number['number']:02d}/{number['symbol']}",
         date=number["issued_on"].isoformat(),
-        unit=unit["name_vi"] if unit else "",
+        unit=unit.name_vi if unit else "",
         status=facts.status,
     )

@@ -4,6 +4,7 @@ same transaction as the move)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -637,14 +638,31 @@ async def link_open_actions_to_follow_up(inspection_id: UUID, follow_up_id: UUID
     )
 
 
-async def actions_for_inspection(inspection_id: UUID) -> list[dict[str, Any]]:
-    """Unscoped, for documents of an inspection the caller may already see."""
-    return list(
-        await CorrectiveAction.select()
+@dataclass(frozen=True)
+class ActionBrief:
+    """What a document of an inspection says of one of its corrective actions."""
+
+    id: UUID
+    title_vi: str
+    title_en: str
+    responsible_unit_id: UUID
+    due_at: datetime
+
+
+async def actions_for_inspection(inspection_id: UUID) -> list[ActionBrief]:
+    """Unscoped, for documents of an inspection the caller may already see; by due date."""
+    rows = (
+        await CorrectiveAction.select(
+            CorrectiveAction.id,
+            CorrectiveAction.title_vi,
+            CorrectiveAction.title_en,
+            CorrectiveAction.responsible_unit_id,
+            CorrectiveAction.due_at,
+        )
         .where(CorrectiveAction.inspection_id == inspection_id)
         .order_by(CorrectiveAction.due_at)
-        .output(load_json=True)
     )
+    return [ActionBrief(**row) for row in rows]
 
 
 async def rewrite_unit_paths(old_prefix: str, new_prefix: str) -> None:

@@ -42,7 +42,7 @@ async def login(
     await _record_attempt_or_refuse(settings, username=username, address=remote_address, now=now)
     # Unknown user or wrong password: the same attempt row, the same Argon2 work, the same answer.
     user = await user_service.find_active_by_username(username)
-    if not await passwords.verify_password(user["password_hash"] if user else None, data.password):
+    if not await passwords.verify_password(user.password_hash if user else None, data.password):
         raise NotAuthenticated(BAD_CREDENTIALS)
     assert user is not None
     family_id = uuid4()
@@ -51,24 +51,24 @@ async def login(
             LoginFailure.username == username, LoginFailure.remote_address == remote_address
         )
         refresh, refresh_expires = await _store_refresh_token(
-            settings, user_id=user["id"], family_id=family_id, device_name=data.device_name, now=now
+            settings, user_id=user.id, family_id=family_id, device_name=data.device_name, now=now
         )
         await audit_service.record(
-            actor=audit_service.Actor(id=user["id"], label=f"{username} ({user['role']})"),
+            actor=audit_service.Actor(id=user.id, label=f"{username} ({user.role})"),
             action="auth.login",
             object_type="user",
-            object_id=user["id"],
+            object_id=user.id,
             summary={"device_name": data.device_name, "family_id": str(family_id)},
         )
     access, access_expires = tokens.issue_access_token(
-        settings, user_id=user["id"], role=user["role"], family_id=family_id, now=now
+        settings, user_id=user.id, role=user.role, family_id=family_id, now=now
     )
     return TokenPairOut(
         access_token=access,
         access_expires_at=access_expires,
         refresh_token=refresh,
         refresh_expires_at=refresh_expires,
-        user=user_service.to_out(user),
+        user=user.profile,
     )
 
 

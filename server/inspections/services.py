@@ -119,14 +119,25 @@ async def create_planned(
     return inspection_id
 
 
-async def plan_inspections(plan_id: UUID) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PlanInspection:
+    """One visit of a plan: which inspection, of which unit, on which day, how far it got."""
+
+    inspection_id: UUID
+    unit_id: UUID
+    visit_date: date
+    status: str
+
+
+async def plan_inspections(plan_id: UUID) -> list[PlanInspection]:
+    """Unscoped visits of a plan, for the plans package (which checks the plan's scope)."""
     rows = await Inspection.select(
         Inspection.id.as_alias("inspection_id"),
         Inspection.unit_id,
         Inspection.visit_date,
         Inspection.status,
     ).where(Inspection.plan_id == plan_id)
-    return list(rows)
+    return [PlanInspection(**row) for row in rows]
 
 
 async def plan_target_paths(plan_id: UUID) -> list[str]:

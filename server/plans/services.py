@@ -70,23 +70,23 @@ def register_risk_facts(source: RiskFactSource) -> None:
 async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
     require_role(principal, Role.leader, Role.admin)
     scope_unit = await unit_service.get_unit(unit_id=data.scope_unit_id, principal=principal)
-    scope_row = await unit_service.get_unit_unscoped(scope_unit.id)
-    assert scope_row is not None
+    scope_facts = await unit_service.get_unit_unscoped(scope_unit.id)
+    assert scope_facts is not None
     if not await checklist_service.version_exists(data.checklist_version_id):
         raise InvalidInput(f"No published checklist version {data.checklist_version_id}.")
     teams = await _check_teams(data.teams)
     plan_id = uuid4()
     nonce = draw.new_nonce()
-    zone = ZoneInfo(scope_row["time_zone"])
+    zone = ZoneInfo(scope_facts.time_zone)
     first_day = data.window_start.astimezone(zone).date()
     last_day = data.window_end.astimezone(zone).date()
 
     draw_section: dict[str, Any] | None = None
     if data.targets is not None:
-        targets = await _listed_targets(data, scope_row["path"], first_day, last_day)
+        targets = await _listed_targets(data, scope_facts.path, first_day, last_day)
     else:
         assert data.draw is not None
-        pool = await _draw_pool(scope_row["path"], data.draw.candidate_kinds, teams, principal)
+        pool = await _draw_pool(scope_facts.path, data.draw.candidate_kinds, teams, principal)
         candidates = pool.candidates
         shortfall = _draw_shortfall(data.draw.k, pool, data.draw.candidate_kinds)
         if shortfall:
@@ -139,7 +139,7 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
                 title=data.title,
                 created_by=principal.user_id,
                 scope_unit_id=data.scope_unit_id,
-                scope_unit_path=scope_row["path"],
+                scope_unit_path=scope_facts.path,
                 checklist_version_id=data.checklist_version_id,
                 window_start=data.window_start,
                 window_end=data.window_end,
@@ -335,11 +335,11 @@ async def preview_draw(*, data: DrawPreviewIn, principal: Principal) -> DrawPrev
     functions the real draw uses; nothing is sealed, drawn or written."""
     require_role(principal, Role.leader, Role.admin)
     scope_unit = await unit_service.get_unit(unit_id=data.scope_unit_id, principal=principal)
-    scope_row = await unit_service.get_unit_unscoped(scope_unit.id)
-    assert scope_row is not None
+    scope_facts = await unit_service.get_unit_unscoped(scope_unit.id)
+    assert scope_facts is not None
     teams = await _check_teams(data.teams)
     now = datetime.now(UTC)
-    pool = await _draw_pool(scope_row["path"], data.draw.candidate_kinds, teams, principal)
+    pool = await _draw_pool(scope_facts.path, data.draw.candidate_kinds, teams, principal)
     weights = {candidate.unit_id: draw.risk_weight(candidate) for candidate in pool.candidates}
     total_weight = sum(weights.values())
     candidates = []
@@ -456,10 +456,13 @@ async def _to_out(row: dict[str, Any]) -> PlanOut:
     sealed = _sealed_inputs(row["document"])
     targets = []
     for item in inspections:
-        inputs = sealed.get(str(item["unit_id"]))
+        inputs = sealed.get(str(item.unit_id))
         targets.append(
             PlanTargetOut(
-                **item,
+                unit_id=item.unit_id,
+                inspection_id=item.inspection_id,
+                visit_date=item.visit_date,
+                status=item.status,
                 weight=draw.risk_weight(inputs) if inputs else None,
                 risk=_risk_out(inputs) if inputs else None,
             )
@@ -574,7 +577,7 @@ async def verify(*, plan_id: UUID, principal: Principal) -> VerifyOut:
         draw_matches = result.draw_matches
         selection = list(result.recomputed_selection or [])
     actual_targets = sorted(
-        str(item["unit_id"]) for item in await inspection_service.plan_inspections(plan_id)
+        str(item.unit_id) for item in await inspection_service.plan_inspections(plan_id)
     )
     inspections_match = actual_targets == sorted(listed_targets)
     ok = hash_matches and draw_matches is not False and inspections_match

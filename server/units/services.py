@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -78,8 +79,46 @@ async def get_unit(*, unit_id: UUID, principal: Principal) -> UnitOut:
     return to_out(await _get_row(unit_id, principal))
 
 
-async def get_unit_unscoped(unit_id: UUID) -> dict[str, Any] | None:
-    return await Unit.select().where(Unit.id == unit_id).first().output(load_json=True)
+@dataclass(frozen=True)
+class UnitFacts:
+    """What other packages need to know of a unit whose scope they checked their own way (never
+    its notification targets)."""
+
+    id: UUID
+    code: str
+    path: str
+    name_vi: str
+    name_en: str
+    kind: str
+    time_zone: str
+    language: str
+    latitude: float | None
+    longitude: float | None
+    active: bool
+    parent_id: UUID | None
+
+
+async def get_unit_unscoped(unit_id: UUID) -> UnitFacts | None:
+    """Unscoped facts of a unit, for services that checked scope their own way."""
+    row = (
+        await Unit.select(
+            Unit.id,
+            Unit.code,
+            Unit.path,
+            Unit.name_vi,
+            Unit.name_en,
+            Unit.kind,
+            Unit.time_zone,
+            Unit.language,
+            Unit.latitude,
+            Unit.longitude,
+            Unit.active,
+            Unit.parent_id,
+        )
+        .where(Unit.id == unit_id)
+        .first()
+    )
+    return UnitFacts(**row) if row else None
 
 
 def _check_time_zone(value: str) -> None:

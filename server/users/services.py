@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -217,18 +218,41 @@ async def me(principal: Principal) -> MeOut:
         raise NotFound("Your account no longer exists.")
     return MeOut(
         **to_out(row).model_dump(),
-        home_unit_code=unit["code"],
-        home_unit_name_vi=unit["name_vi"],
-        home_unit_name_en=unit["name_en"],
+        home_unit_code=unit.code,
+        home_unit_name_vi=unit.name_vi,
+        home_unit_name_en=unit.name_en,
         permissions_summary=ROLE_SCOPE_SENTENCES[Role(row["role"])],
     )
 
 
-async def find_active_by_username(username: str) -> dict[str, Any] | None:
-    return (
+@dataclass(frozen=True)
+class LoginCandidate:
+    """An active account as login needs it: what to check the password against, what to put in
+    the tokens, and the public profile the login answer carries."""
+
+    id: UUID
+    username: str
+    password_hash: str
+    role: str
+    home_unit_id: UUID
+    profile: UserOut
+
+
+async def find_active_by_username(username: str) -> LoginCandidate | None:
+    row = (
         await AppUser.select()
         .where(AppUser.username == username.strip().lower(), AppUser.active == True)
         .first()
+    )
+    if row is None:
+        return None
+    return LoginCandidate(
+        id=row["id"],
+        username=row["username"],
+        password_hash=row["password_hash"],
+        role=row["role"],
+        home_unit_id=row["home_unit_id"],
+        profile=to_out(row),
     )
 
 
