@@ -45,9 +45,11 @@ describe("changing an answer", () => {
   });
 
   it("starts from the server's answer when the phone has none of its own", async () => {
-    const fromServer = { ...NOTHING, value: "no", note: "Ghi từ máy khác." };
+    // As a screen holds it: with where it came from, which is no part of the answer.
+    const fromServer = { ...NOTHING, value: "no", note: "Ghi từ máy khác.", local: false };
     await updateAnswer(db, WHERE, fromServer, () => ({ evidence: ["b".repeat(64)] }), allowed);
     expect(await stored()).toMatchObject({ value: "no", note: "Ghi từ máy khác.", evidence: ["b".repeat(64)] });
+    expect(await stored()).not.toHaveProperty("local");
   });
 
   it("records nothing when the rules refuse the result, and says why", async () => {

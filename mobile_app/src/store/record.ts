@@ -107,6 +107,12 @@ export async function recordAnswer(db: AppDB, change: AnswerChange): Promise<Loc
   return answer;
 }
 
+/** Only the answer's own fields (a screen's answer also says where it came from). */
+function fieldsOf(answer: AnswerFields): AnswerFields {
+  const { value, numerator, denominator, note, evidence } = answer;
+  return { value, numerator, denominator, note, evidence };
+}
+
 export type AnswerUpdate = { answer: LocalAnswer; problem: null } | { answer: null; problem: string };
 
 /** Applies `change` to the item's answer as the phone holds it at this moment, read in the same
@@ -123,16 +129,8 @@ export async function updateAnswer(
 ): Promise<AnswerUpdate> {
   const tx = db.transaction(["answers", "ops"], "readwrite");
   const stored = await tx.objectStore("answers").get([where.inspectionId, where.itemKey]);
-  const current: AnswerFields = stored
-    ? {
-        value: stored.value,
-        numerator: stored.numerator,
-        denominator: stored.denominator,
-        note: stored.note,
-        evidence: stored.evidence,
-      }
-    : base;
-  const next = { ...current, ...change(current) };
+  const current = fieldsOf(stored ?? base);
+  const next = fieldsOf({ ...current, ...change(current) });
   const problem = check(next);
   const answer = problem === null ? await putAnswer(tx, { ...where, ...next }) : null;
   await tx.done;
