@@ -24,9 +24,7 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +47,9 @@ from playwright.sync_api import (
 
 from server.demo import DEMO_USERS
 from tests import engines
+from tests import live_server as live_server_process
 from tests.conftest import ROOT, cli_env, engine_name, run_cli
+from tests.live_server import ServerProcess
 
 CHROMIUM = Path(os.environ.get("SPOTCHECK_TEST_CHROMIUM", "/usr/bin/chromium"))
 # No sandbox: the tests run as root in containers. The rest keeps Chromium from calling home, so a
@@ -69,7 +69,6 @@ INSTALL_CHROMIUM = (
 )
 AXE_SCRIPT = ROOT / "mobile_app" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-SERVER_START_SECONDS = 60.0
 DEMO_INSPECTOR = "kiemtra1"
 DEMO_PASSWORDS = {user.username: user.password for user in DEMO_USERS}
 STARTUP_TIMINGS = pytest.StashKey[dict[str, float]]()
@@ -97,18 +96,23 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 class LiveServer:
     """`spotcheck serve` in a subprocess, on a database of its own loaded with the demo."""
 
-    url: str
+    server: ServerProcess
     database_url: str
-    env: dict[str, str]
-    """The SPOTCHECK_* variables the server runs with: `run_cli(..., env=live_server.env)`."""
-    process: subprocess.Popen[bytes]
-    stderr_path: Path
     startup_seconds: dict[str, float] = field(default_factory=dict)
 
     _client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
         self._client = httpx.Client(base_url=self.url, timeout=30)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The SPOTCHECK_* variables the server runs with: `run_cli(..., env=live_server.env)`."""
+        return self.server.env
 
     @property
     def app_url(self) -> str:
@@ -159,15 +163,10 @@ class LiveServer:
         return cast(dict[str, Any], open_ones[0])
 
     def stderr_tail(self, characters: int = 6000) -> str:
-        return self.stderr_path.read_text(errors="replace")[-characters:]
+        return self.server.stderr_tail(characters)
 
     def fail_if_dead(self) -> None:
-        status = self.process.poll()
-        if status is not None:
-            pytest.fail(
-                f"The live server exited with status {status}. Its stderr:\n{self.stderr_tail()}",
-                pytrace=False,
-            )
+        self.server.fail_if_dead()
 
 
 def _run_outside_playwright(work: Coroutine[Any, Any, T]) -> T:
@@ -176,15 +175,9 @@ def _run_outside_playwright(work: Coroutine[Any, Any, T]) -> T:
         return thread.submit(asyncio.run, work).result()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _timed_cli(timings: dict[str, float], *args: str, env: dict[str, str]) -> None:
     started = time.perf_counter()
-    result = run_cli(*args, env=env)
+    result = live_server_process.run(*args, env=env)
     timings[args[0]] = time.perf_counter() - started
     if result.returncode != 0:
         pytest.fail(
@@ -192,33 +185,6 @@ def _timed_cli(timings: dict[str, float], *args: str, env: dict[str, str]) -> No
             f"({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}",
             pytrace=False,
         )
-
-
-def _wait_until_healthy(server: LiveServer) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        server.fail_if_dead()
-        try:
-            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    pytest.fail(
-        f"The live server did not answer /health within {SERVER_START_SECONDS:.0f} s. Its "
-        f"stderr:\n{server.stderr_tail()}",
-        pytrace=False,
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="package")
@@ -237,48 +203,22 @@ def live_server(
         timings["create database"] = time.perf_counter() - started
     else:
         database_url = f"sqlite:///{workdir / 'spotcheck.sqlite3'}"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = cli_env(
-        database_url,
-        SPOTCHECK_MEDIA_DIR=str(workdir / "media"),
-        SPOTCHECK_PUBLIC_BASE_URL=url,
-    )
-    process: subprocess.Popen[bytes] | None = None
+    env = cli_env(database_url, SPOTCHECK_MEDIA_DIR=str(workdir / "media"))
     try:
         _timed_cli(timings, "migrate", env=env)
         _timed_cli(timings, "demo", env=env)
         serving = time.perf_counter()
-        stderr_path = workdir / "server.stderr.log"
-        serve = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port"]
-        with (workdir / "server.stdout.log").open("wb") as stdout, stderr_path.open("wb") as stderr:
-            process = subprocess.Popen(
-                [*serve, str(port)],
-                env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-                cwd=ROOT,
-                stdout=stdout,
-                stderr=stderr,
-            )
-        server = LiveServer(
-            url=url,
-            database_url=database_url,
-            env=env,
-            process=process,
-            stderr_path=stderr_path,
-            startup_seconds=timings,
-        )
-        _wait_until_healthy(server)
-        timings["serve"] = time.perf_counter() - serving
-        timings["total"] = time.perf_counter() - started
-        request.config.stash[STARTUP_TIMINGS] = timings
-        try:
-            yield server
-            server.fail_if_dead()
-        finally:
-            server._client.close()
+        with live_server_process.serving(database_url, workdir) as process:
+            timings["serve"] = time.perf_counter() - serving
+            timings["total"] = time.perf_counter() - started
+            request.config.stash[STARTUP_TIMINGS] = timings
+            server = LiveServer(server=process, database_url=database_url, startup_seconds=timings)
+            try:
+                yield server
+                server.fail_if_dead()
+            finally:
+                server._client.close()
     finally:
-        if process is not None:
-            _stop(process)
         if engine_name() == "postgres":
             _run_outside_playwright(engines.drop(database_url))
 

@@ -24,7 +24,7 @@ from server.core.audit.tables import AuditEvent
 from server.inspections.tables import Answer, Finding, Inspection
 from tests.conftest import World
 from tests.helpers import now_iso, op, passing_answer, plan_payload, publish_shipped_checklist
-from tests.server.live_api import running_server
+from tests.live_server import serving
 
 # The proxy, the phone and the protocol are the same on both engines, and the races of one op
 # with itself are proved on both by test_sync_idempotency. 2,000 ops cost ~20 s of server time on
@@ -52,8 +52,8 @@ FAULTS = {
 @pytest.fixture(scope="module")
 def live_api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`spotcheck serve` (uvicorn over create_app) on a free port, on this run's database."""
-    with running_server(database_url, tmp_path_factory.mktemp("fault-proxy-server")) as url:
-        yield url
+    with serving(database_url, tmp_path_factory.mktemp("fault-proxy-server")) as server:
+        yield server.url
 
 
 # --- the proxy ----------------------------------------------------------------------------------

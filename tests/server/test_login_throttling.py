@@ -23,7 +23,7 @@ from server.auth.client_address import client_address
 from server.auth.tables import LoginFailure
 from server.core.settings import Settings, SettingsError
 from tests.conftest import TEST_PASSWORD, World, problem_detail
-from tests.server.live_api import running_server
+from tests.live_server import serving
 
 LIMIT = 5  # SPOTCHECK_LOGIN_MAX_FAILURES
 ADDRESS_LIMIT = 20  # four times that, across all accounts
@@ -243,8 +243,8 @@ def test_a_trusted_proxy_that_is_not_an_address_is_a_configuration_error() -> No
 @pytest.fixture(scope="module")
 def real_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`spotcheck serve` (uvicorn) in its own process, on the test database."""
-    with running_server(database_url, tmp_path_factory.mktemp("real-server")) as url:
-        yield url
+    with serving(database_url, tmp_path_factory.mktemp("real-server")) as server:
+        yield server.url
 
 
 async def test_a_burst_split_between_two_server_processes_lets_only_the_limit_through(

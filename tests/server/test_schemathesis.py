@@ -32,7 +32,7 @@ from schemathesis.engine import StopReason, events, from_schema
 
 from tests.conftest import TEST_PASSWORD, World
 from tests.helpers import run_to_signed
-from tests.server.live_api import running_server
+from tests.live_server import serving
 
 # One user per role from the test world (tests/conftest.py).
 ROLES = {"admin": "admin", "leader": "leader_d1", "inspector": "inspector", "unit_head": "head_c1"}
@@ -103,13 +103,13 @@ class Failure:
 @pytest.fixture(scope="module")
 def live_api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real server on the suite's database, with the suite's cheap password hashing."""
-    with running_server(
+    with serving(
         database_url,
         tmp_path_factory.mktemp("schemathesis"),
         # A fuzzer tries many wrong passwords; the lockout is tested in test_login_throttling.py.
         SPOTCHECK_LOGIN_MAX_FAILURES="1000000",
-    ) as url:
-        yield url
+    ) as server:
+        yield server.url
 
 
 def run_schemathesis(base_url: str, username: str, budget: Budget) -> list[Failure]:

@@ -1,0 +1,137 @@
+"""`spotcheck` in a process of its own, for the tests that need a real server over HTTP: the browser
+tests, the API fuzzer, the fault-injecting proxy, a login burst split across processes. One way to
+start it, wait for it and stop it, whatever the test.
+
+Every command run through here uses the suite's cheap Argon2 parameters (the production ones are
+tested once, in tests/server/test_auth.py): a fuzzer creates users and tries passwords, the demo
+hashes a dozen, and a browser test logs in on every phone.
+
+    python -m tests.live_server serve --host 127.0.0.1 --port 8123   # SPOTCHECK_* from the env
+    python -m tests.live_server demo
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+
+from server import cli
+from server.core import passwords
+from tests.conftest import ROOT, cli_env
+from tests.server.peers import free_port
+
+START_SECONDS = 60.0
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def command(*args: str) -> list[str]:
+    """`spotcheck <args>` with the cheap hasher, as a process's argument list."""
+    return [sys.executable, "-m", "tests.live_server", *args]
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`spotcheck <args>` run to its end with `env` (from `cli_env`) over this environment."""
+    return subprocess.run(
+        command(*args),
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@dataclass
+class ServerProcess:
+    url: str
+    env: dict[str, str]
+    """The SPOTCHECK_* variables it runs with (to run a command against the same database)."""
+    process: subprocess.Popen[bytes]
+    stderr_path: Path
+
+    def stderr_tail(self, characters: int = 6000) -> str:
+        return self.stderr_path.read_text(errors="replace")[-characters:]
+
+    def fail_if_dead(self) -> None:
+        status = self.process.poll()
+        if status is not None:
+            pytest.fail(
+                f"The server exited with status {status}. Its stderr:\n{self.stderr_tail()}",
+                pytrace=False,
+            )
+
+
+@contextmanager
+def serving(database_url: str, workdir: Path, **extra_env: str) -> Iterator[ServerProcess]:
+    """`spotcheck serve` on a free port of 127.0.0.1 with `cli_env` plus `extra_env`, yielded once
+    /health answers and stopped after; its stdout and stderr are kept in `workdir`."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = cli_env(
+        database_url,
+        SPOTCHECK_MEDIA_DIR=str(workdir / "media"),
+        SPOTCHECK_PUBLIC_BASE_URL=url,
+        **extra_env,
+    )
+    stderr_path = workdir / "server.stderr.log"
+    with (workdir / "server.stdout.log").open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            command("serve", "--host", "127.0.0.1", "--port", str(port)),
+            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+            cwd=ROOT,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    server = ServerProcess(url=url, env=env, process=process, stderr_path=stderr_path)
+    try:
+        _wait_until_healthy(server)
+        yield server
+    finally:
+        _stop(process)
+
+
+def _wait_until_healthy(server: ServerProcess) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        server.fail_if_dead()
+        try:
+            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    pytest.fail(
+        f"The server did not answer /health within {START_SECONDS:.0f} s. Its stderr:\n"
+        f"{server.stderr_tail()}",
+        pytrace=False,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main(argv: list[str]) -> int:
+    passwords.use_hasher(CHEAP_HASHER)
+    return cli.main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
