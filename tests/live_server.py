@@ -72,18 +72,26 @@ class ServerProcess:
             )
 
 
-@contextmanager
-def serving(database_url: str, workdir: Path, **extra_env: str) -> Iterator[ServerProcess]:
-    """`spotcheck serve` on a free port of 127.0.0.1 with `cli_env` plus `extra_env`, yielded once
-    /health answers and stopped after; its stdout and stderr are kept in `workdir`."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = cli_env(
+def server_env(database_url: str, workdir: Path, port: int, **extra_env: str) -> dict[str, str]:
+    """What the server on `port` runs with; commands run before it (the demo, whose messages link
+    to the server) need the same."""
+    return cli_env(
         database_url,
         SPOTCHECK_MEDIA_DIR=str(workdir / "media"),
-        SPOTCHECK_PUBLIC_BASE_URL=url,
+        SPOTCHECK_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         **extra_env,
     )
+
+
+@contextmanager
+def serving(
+    database_url: str, workdir: Path, *, port: int | None = None, **extra_env: str
+) -> Iterator[ServerProcess]:
+    """`spotcheck serve` on 127.0.0.1 (a free port unless given) with `server_env`, yielded once
+    /health answers and stopped after; its stdout and stderr are kept in `workdir`."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = server_env(database_url, workdir, port, **extra_env)
     stderr_path = workdir / "server.stderr.log"
     with (workdir / "server.stdout.log").open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(

@@ -48,8 +48,9 @@ from playwright.sync_api import (
 from server.demo import DEMO_USERS
 from tests import engines
 from tests import live_server as live_server_process
-from tests.conftest import ROOT, cli_env, engine_name, run_cli
+from tests.conftest import ROOT, engine_name, run_cli
 from tests.live_server import ServerProcess
+from tests.server.peers import free_port
 
 CHROMIUM = Path(os.environ.get("SPOTCHECK_TEST_CHROMIUM", "/usr/bin/chromium"))
 # No sandbox: the tests run as root in containers. The rest keeps Chromium from calling home, so a
@@ -203,12 +204,13 @@ def live_server(
         timings["create database"] = time.perf_counter() - started
     else:
         database_url = f"sqlite:///{workdir / 'spotcheck.sqlite3'}"
-    env = cli_env(database_url, SPOTCHECK_MEDIA_DIR=str(workdir / "media"))
+    port = free_port()
+    env = live_server_process.server_env(database_url, workdir, port)
     try:
         _timed_cli(timings, "migrate", env=env)
         _timed_cli(timings, "demo", env=env)
         serving = time.perf_counter()
-        with live_server_process.serving(database_url, workdir) as process:
+        with live_server_process.serving(database_url, workdir, port=port) as process:
             timings["serve"] = time.perf_counter() - serving
             timings["total"] = time.perf_counter() - started
             request.config.stash[STARTUP_TIMINGS] = timings
