@@ -651,18 +651,12 @@ class ActionBrief:
 
 async def actions_for_inspection(inspection_id: UUID) -> list[ActionBrief]:
     """Unscoped, for documents of an inspection the caller may already see; by due date."""
-    rows = (
-        await CorrectiveAction.select(
-            CorrectiveAction.id,
-            CorrectiveAction.title_vi,
-            CorrectiveAction.title_en,
-            CorrectiveAction.responsible_unit_id,
-            CorrectiveAction.due_at,
-        )
-        .where(CorrectiveAction.inspection_id == inspection_id)
-        .order_by(CorrectiveAction.due_at)
+    return await db.select_all(
+        ActionBrief,
+        CorrectiveAction,
+        CorrectiveAction.inspection_id == inspection_id,
+        order_by=CorrectiveAction.due_at,
     )
-    return [ActionBrief(**row) for row in rows]
 
 
 async def rewrite_unit_paths(old_prefix: str, new_prefix: str) -> None:

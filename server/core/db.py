@@ -11,13 +11,14 @@ they ask SQLite for its write lock: see :class:`SerialisedSQLiteEngine`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import aiosqlite
@@ -196,6 +197,32 @@ class SerialisedSQLiteEngine(SQLiteEngine):
             return await super()._run_in_new_connection(query, args, query_type, table)
         async with self.writers.lock():
             return await super()._run_in_new_connection(query, args, query_type, table)
+
+
+Row = TypeVar("Row")
+
+
+def _columns_for(model: type[Any], table: type[Table]) -> list[Any]:
+    return [getattr(table, field.name) for field in dataclasses.fields(model)]
+
+
+async def select_one(model: type[Row], table: type[Table], *where: Any) -> Row | None:
+    """The first row of `table` matching `where`, as `model`: a dataclass whose fields are named
+    after the columns they hold, so the columns read are exactly the fields it declares."""
+    row = (
+        await table.select(*_columns_for(model, table)).where(*where).first().output(load_json=True)
+    )
+    return model(**row) if row else None
+
+
+async def select_all(
+    model: type[Row], table: type[Table], *where: Any, order_by: Any = None
+) -> list[Row]:
+    """Every row of `table` matching `where` (in `order_by` order), as `model`."""
+    query = table.select(*_columns_for(model, table)).where(*where).output(load_json=True)
+    if order_by is not None:
+        query = query.order_by(order_by)
+    return [model(**row) for row in await query]
 
 
 def _is_plain_select(sql: str) -> bool:

@@ -837,19 +837,7 @@ class InspectionFacts:
 
 async def inspection_facts(inspection_id: UUID) -> InspectionFacts | None:
     """Unscoped facts other services need after checking scope their own way."""
-    row = (
-        await Inspection.select(
-            Inspection.id,
-            Inspection.unit_id,
-            Inspection.unit_path,
-            Inspection.plan_id,
-            Inspection.status,
-            Inspection.checklist_version_id,
-        )
-        .where(Inspection.id == inspection_id)
-        .first()
-    )
-    return InspectionFacts(**row) if row else None
+    return await db.select_one(InspectionFacts, Inspection, Inspection.id == inspection_id)
 
 
 async def is_member(inspection_id: UUID, user_id: UUID) -> bool:
@@ -884,19 +872,7 @@ class FindingBrief:
 
 async def finding_brief(finding_id: UUID) -> FindingBrief | None:
     """Unscoped: what a finding says and shows, for a corrective action whose scope was checked."""
-    row = (
-        await Finding.select(Finding.description, Finding.description_en, Finding.evidence)
-        .where(Finding.id == finding_id)
-        .first()
-        .output(load_json=True)
-    )
-    if row is None:
-        return None
-    return FindingBrief(
-        description=row["description"],
-        description_en=row["description_en"],
-        evidence=list(row["evidence"] or []),
-    )
+    return await db.select_one(FindingBrief, Finding, Finding.id == finding_id)
 
 
 async def findings_with_evidence(sha256: str) -> list[UUID]:

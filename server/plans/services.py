@@ -635,12 +635,7 @@ async def brief(plan_id: UUID | None) -> PlanBrief | None:
     """Unscoped title and issuing unit of a plan, for documents whose scope was checked already."""
     if plan_id is None:
         return None
-    row = (
-        await Plan.select(Plan.id, Plan.title, Plan.scope_unit_id, Plan.created_by)
-        .where(Plan.id == plan_id)
-        .first()
-    )
-    return PlanBrief(**row) if row else None
+    return await db.select_one(PlanBrief, Plan, Plan.id == plan_id)
 
 
 async def rewrite_unit_paths(old_prefix: str, new_prefix: str) -> None:

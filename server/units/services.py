@@ -100,25 +100,7 @@ class UnitFacts:
 
 async def get_unit_unscoped(unit_id: UUID) -> UnitFacts | None:
     """Unscoped facts of a unit, for services that checked scope their own way."""
-    row = (
-        await Unit.select(
-            Unit.id,
-            Unit.code,
-            Unit.path,
-            Unit.name_vi,
-            Unit.name_en,
-            Unit.kind,
-            Unit.time_zone,
-            Unit.language,
-            Unit.latitude,
-            Unit.longitude,
-            Unit.active,
-            Unit.parent_id,
-        )
-        .where(Unit.id == unit_id)
-        .first()
-    )
-    return UnitFacts(**row) if row else None
+    return await db.select_one(UnitFacts, Unit, Unit.id == unit_id)
 
 
 def _check_time_zone(value: str) -> None:
