@@ -11,7 +11,10 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
   fonts (the cost of the document itself, not of WeasyPrint's start-up);
 - app: the phone app's first load (gzipped JS + CSS, budget 150 KB) and time to interactive in
   Chromium on a throttled phone profile, against a bare HTML page on the same profile
-  (bench/app_budget.py). `python -m bench app` runs it alone.
+  (bench/app_budget.py). `python -m bench app` runs it alone;
+- ingest: sync batches of 40 answers on PostgreSQL from 1, 10 and 50 phones at once, the real
+  server (one worker and two) against a bare Litestar + asyncpg endpoint inserting the same rows
+  (bench/ingest.py, bench/bare_ingest.py). `python -m bench ingest` runs it alone.
 """
 
 from __future__ import annotations
@@ -266,6 +269,11 @@ def main() -> int:
         results.append(bench_scoring())
     if not only or {"sync", "minutes"} & set(only):
         results.extend(bench_sync_and_minutes())
+    if not only or "ingest" in only:
+        from bench.ingest import bench_ingest
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_ingest(Path(workdir)))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for result in results:
         result.update(machine=machine, at=stamp)

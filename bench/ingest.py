@@ -1,0 +1,393 @@
+"""Sync ingest on PostgreSQL, side by side: the real server (`spotcheck serve`, one worker and two)
+against a bare Litestar + asyncpg endpoint inserting the same answers (bench/bare_ingest.py),
+driven by the same load generator: phones each sending batches of 40 answer ops, 1, 10 and 50 of
+them at once, for a few seconds per level, the two sides interleaved so that drift hits both.
+
+Writes bench/results/ingest.json: per side and level, batches/s, answers/s, p50/p95/p99 latency
+and errors, and the ratio of the real server's batches/s to the bare endpoint's. Everything runs on
+127.0.0.1, on a database of its own that is dropped at the end; the load stops by itself.
+
+    python -m bench ingest        # SPOTCHECK_BENCH_POSTGRES, SPOTCHECK_BENCH_SECONDS to change
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from checklists.services import SHIPPED_TEMPLATES_DIR
+from checklists.validator import load_template
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get(
+    "SPOTCHECK_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+LEVELS = (1, 10, 50)
+BATCH = 40
+SECONDS = float(os.environ.get("SPOTCHECK_BENCH_SECONDS", "8"))
+PHONES = max(LEVELS)
+ADMIN = ("admin", "admin-demo-2026")
+LEADER = ("lanhdao.tinh", "leader-demo-2026")
+PHONE_PASSWORD = "bench-phone-2026"
+
+
+@dataclass
+class Phone:
+    token: str
+    inspection_id: str
+
+
+@dataclass
+class Run:
+    side: str
+    concurrency: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def report(self) -> dict[str, Any]:
+        done = len(self.latencies)
+        ordered = sorted(self.latencies)
+
+        def percentile(share: float) -> float | None:
+            if not ordered:
+                return None
+            return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1)
+
+        return {
+            "side": self.side,
+            "concurrency": self.concurrency,
+            "batches": done,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+            "batches_per_s": round(done / self.seconds, 2),
+            "answers_per_s": round(done * BATCH / self.seconds, 1),
+            "p50_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
+            "p95_ms": percentile(0.95),
+            "p99_ms": percentile(0.99),
+        }
+
+
+def answer_payloads() -> list[dict[str, Any]]:
+    """40 answers that meet their items, cycling over the shipped template's simple items."""
+    template = load_template(
+        (SHIPPED_TEMPLATES_DIR / "one-stop-shop.yaml").read_text(encoding="utf-8")
+    )
+    answers = []
+    for _section, item in template.items():
+        if item.show_if or item.evidence.photo.value == "always":
+            continue
+        if item.evidence.note.value == "always":
+            continue
+        kind = item.answer_type.value
+        if kind in ("yes_no", "yes_no_na"):
+            answers.append({"item_key": item.key, "value": "yes"})
+        elif kind == "count":
+            answers.append({"item_key": item.key, "value": 0})
+        elif kind == "percent":
+            lower = item.scoring.direction.value == "lower_is_better"  # type: ignore[union-attr]
+            answers.append(
+                {"item_key": item.key, "numerator": 0 if lower else 10, "denominator": 10}
+            )
+    return [answers[index % len(answers)] for index in range(BATCH)]
+
+
+def batch_body(inspection_id: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat()
+    return {
+        "device_id": f"bench-{inspection_id[:8]}",
+        "sent_at": now,
+        "ops": [
+            {
+                "op_id": str(uuid.uuid4()),
+                "type": "answer",
+                "payload": {"inspection_id": inspection_id, "device_time": now, **answer},
+            }
+            for answer in answers
+        ],
+    }
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def spotcheck_env(database_url: str, workdir: Path, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SPOTCHECK_DATABASE_URL": database_url,
+        "SPOTCHECK_ENVIRONMENT": "development",
+        "SPOTCHECK_MEDIA_DIR": str(workdir / "media"),
+        "SPOTCHECK_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # The bench's phones log in once each; the throttle is for guessers.
+        "SPOTCHECK_LOGIN_MAX_FAILURES": "1000000",
+    }
+
+
+@contextmanager
+def process(command: list[str], env: dict[str, str], url: str, log: Path) -> Iterator[None]:
+    with log.open("wb") as output:
+        running = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if running.poll() is not None:
+                raise SystemExit(f"{command[2:]} exited:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(url, timeout=2).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{command[2:]} did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield
+    finally:
+        running.terminate()
+        try:
+            running.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            running.kill()
+            running.wait()
+
+
+def spotcheck_server(database_url: str, workdir: Path, workers: int) -> Any:
+    port = free_port()
+    command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    env = spotcheck_env(database_url, workdir, port)
+    log = workdir / f"spotcheck-{workers}.log"
+    return port, process(command, env, f"http://127.0.0.1:{port}/health", log)
+
+
+def bare_server(database_url: str, workdir: Path) -> Any:
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_ingest:app", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--log-level", "warning"]
+    env = {**os.environ, "SPOTCHECK_BENCH_DSN": database_url}
+    return port, process(command, env, f"http://127.0.0.1:{port}/", workdir / "bare.log")
+
+
+# --- the phones ---------------------------------------------------------------------------------
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> str:
+    response = await client.post(
+        "/api/v1/auth/login",
+        json={"username": username, "password": password, "device_name": "bench"},
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+async def set_up_phones(base_url: str) -> list[Phone]:
+    """One inspector per phone, each with a plan of their own visiting a demo commune, started."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        admin = {"Authorization": f"Bearer {await login(client, *ADMIN)}"}
+        leader = {"Authorization": f"Bearer {await login(client, *LEADER)}"}
+        units = {u["code"]: u for u in (await client.get("/api/v1/units", headers=admin)).json()}
+        communes = [u for u in units.values() if u["kind"] in ("commune", "town")]
+        version = (await client.get("/api/v1/checklists", headers=leader)).json()[0]["versions"][-1]
+        now = datetime.now(UTC)
+        phones = []
+        for index in range(PHONES):
+            username = f"bench.phone{index:02d}"
+            created = await client.post(
+                "/api/v1/users",
+                headers=admin,
+                json={
+                    "username": username,
+                    "full_name": f"Bench phone {index}",
+                    "role": "inspector",
+                    "home_unit_id": units["NB-SNV"]["id"],
+                    "password": PHONE_PASSWORD,
+                },
+            )
+            created.raise_for_status()
+            unit = communes[index % len(communes)]
+            plan = await client.post(
+                "/api/v1/plans",
+                headers=leader,
+                json={
+                    "title": f"Bench {index}",
+                    "checklist_version_id": version["id"],
+                    "scope_unit_id": unit["parent_id"],
+                    "window_start": (now - timedelta(hours=1)).isoformat(),
+                    "window_end": (now + timedelta(days=1)).isoformat(),
+                    "assignment_visibility": "at_creation",
+                    "teams": [{"head_id": created.json()["id"], "member_ids": []}],
+                    "targets": [{"unit_id": unit["id"]}],
+                },
+            )
+            plan.raise_for_status()
+            inspection_id = plan.json()["targets"][0]["inspection_id"]
+            token = await login(client, username, PHONE_PASSWORD)
+            started = await client.post(
+                "/mobile/v1/sync",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "device_id": f"bench-{index}",
+                    "sent_at": datetime.now(UTC).isoformat(),
+                    "ops": [
+                        {
+                            "op_id": str(uuid.uuid4()),
+                            "type": "start",
+                            "payload": {
+                                "inspection_id": inspection_id,
+                                "device_time": datetime.now(UTC).isoformat(),
+                                "latitude": unit["latitude"],
+                                "longitude": unit["longitude"],
+                            },
+                        }
+                    ],
+                },
+            )
+            started.raise_for_status()
+            assert started.json()["results"][0]["status"] == "applied", started.text
+            phones.append(Phone(token=token, inspection_id=inspection_id))
+        return phones
+
+
+async def drive(
+    base_url: str, side: str, phones: list[Phone], concurrency: int, answers: list[dict[str, Any]]
+) -> Run:
+    """`concurrency` phones send batches back to back, each starting new ones for SECONDS and then
+    waiting for its last answer; throughput is what completed over the time until the last one
+    did (a slow server's batches all finish late, and would count as none in a fixed window)."""
+    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency)
+    run = Run(side=side, concurrency=concurrency, seconds=0.0)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+        began = time.monotonic()
+        stop_at = began + SECONDS
+
+        async def phone(one: Phone) -> None:
+            headers = {"Authorization": f"Bearer {one.token}"}
+            while time.monotonic() < stop_at:
+                body = batch_body(one.inspection_id, answers)
+                started = time.perf_counter()
+                response = await client.post("/mobile/v1/sync", json=body, headers=headers)
+                elapsed = time.perf_counter() - started
+                results = response.json().get("results", []) if response.status_code == 200 else []
+                if {result["status"] for result in results} == {"applied"}:
+                    run.latencies.append(elapsed)
+                else:
+                    run.errors += 1
+
+        await asyncio.gather(*(phone(one) for one in phones[:concurrency]))
+        run.seconds = time.monotonic() - began
+    return run
+
+
+async def create_database() -> str:
+    name = f"spotcheck_bench_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(ADMIN_URL, timeout=10)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def drop_database(url: str) -> None:
+    connection = await asyncpg.connect(ADMIN_URL, timeout=10)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def bench_ingest(workdir: Path) -> dict[str, Any]:
+    database_url = asyncio.run(create_database())
+    try:
+        for command in (["migrate"], ["demo"]):
+            subprocess.run(
+                [sys.executable, "-m", "server.cli", *command],
+                env=spotcheck_env(database_url, workdir, 8000),
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+        answers = answer_payloads()
+        runs: list[Run] = []
+        port, one_worker = spotcheck_server(database_url, workdir, workers=1)
+        with one_worker:
+            phones = asyncio.run(set_up_phones(f"http://127.0.0.1:{port}"))
+        bare_port, bare = bare_server(database_url, workdir)
+        with bare:
+            for workers in (1, 2):
+                port, server = spotcheck_server(database_url, workdir, workers=workers)
+                with server:
+                    for level in LEVELS:
+                        runs.append(
+                            asyncio.run(
+                                drive(
+                                    f"http://127.0.0.1:{port}",
+                                    f"spotcheck-{workers}w",
+                                    phones,
+                                    level,
+                                    answers,
+                                )
+                            )
+                        )
+                        if workers == 1:
+                            runs.append(
+                                asyncio.run(
+                                    drive(
+                                        f"http://127.0.0.1:{bare_port}",
+                                        "bare",
+                                        phones,
+                                        level,
+                                        answers,
+                                    )
+                                )
+                            )
+        reports = [run.report() for run in runs]
+        by = {(report["side"], report["concurrency"]): report for report in reports}
+        ratios = {
+            f"c{level}": {
+                "one_worker_over_bare": _ratio(by[("spotcheck-1w", level)], by[("bare", level)]),
+                "two_workers_over_one": _ratio(
+                    by[("spotcheck-2w", level)], by[("spotcheck-1w", level)]
+                ),
+            }
+            for level in LEVELS
+        }
+        return {
+            "name": "ingest",
+            "what": (
+                f"sync batches of {BATCH} answer ops on PostgreSQL, {SECONDS:g} s per level: "
+                "spotcheck serve (1 and 2 workers) vs a bare Litestar + asyncpg endpoint "
+                "inserting the same rows"
+            ),
+            "ratios": ratios,
+            "runs": reports,
+            "load_average_after": os.getloadavg(),
+        }
+    finally:
+        asyncio.run(drop_database(database_url))
+
+
+def _ratio(project: dict[str, Any], baseline: dict[str, Any]) -> float | None:
+    if not baseline["batches_per_s"]:
+        return None
+    return round(project["batches_per_s"] / baseline["batches_per_s"], 3)
