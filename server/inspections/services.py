@@ -18,9 +18,10 @@ from uuid import UUID, uuid4
 
 from checklists import scoring
 from checklists import services as checklist_service
+from checklists.format import ChecklistTemplate
 from server.core import db
 from server.core.audit import services as audit_service
-from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from server.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from server.core.geo import distance_m
 from server.core.pagination import Page, paged
 from server.core.scopes import Principal, Role
@@ -510,6 +511,124 @@ async def record_answer(
             summary={"item_key": data.item_key, "op_id": str(op_id) if op_id else None},
         )
     return {"recorded": data.item_key}
+
+
+@dataclass(frozen=True)
+class _Winner:
+    """The answer an item ends with after a run of ops: the last op that was not older."""
+
+    data: AnswerIn
+    op_id: UUID
+    ordering_time: datetime
+
+
+async def record_answers(
+    batch: list[tuple[AnswerIn, UUID]],
+    *,
+    principal: Principal,
+    received_at: datetime,
+    device_clock_offset: timedelta,
+) -> list[dict[str, Any] | DomainError]:
+    """A run of answer ops from one sync batch, with the outcome each would have had through
+    :func:`record_answer` one after the other (the same checks, the same last-writer-wins, the same
+    audit events in the same order), in a handful of statements: each inspection is checked and
+    locked once, the answers are read once, each item is written once, each inspection touched
+    once, and the events appended together. Runs in the caller's write transaction."""
+    outcomes: list[dict[str, Any] | DomainError] = []
+    async with db.write_transaction():
+        checked: dict[UUID, DomainError | ChecklistTemplate] = {}
+        for inspection_id in dict.fromkeys(data.inspection_id for data, _op in batch):
+            try:
+                row = await _team_row(inspection_id, principal)
+                _require_status(row, EDITABLE, "answer")
+                checked[inspection_id] = await checklist_service.load_version_template(
+                    row["checklist_version_id"]
+                )
+            except DomainError as error:
+                checked[inspection_id] = error
+        existing: dict[tuple[UUID, str], tuple[UUID, datetime]] = {}
+        open_ids = [key for key, value in checked.items() if not isinstance(value, DomainError)]
+        if open_ids:
+            rows = await Answer.select(
+                Answer.id, Answer.inspection_id, Answer.item_key, Answer.ordering_time
+            ).where(
+                Answer.inspection_id.is_in(open_ids),
+                Answer.item_key.is_in(list({data.item_key for data, _op in batch})),
+            )
+            for row in rows:
+                existing[(row["inspection_id"], row["item_key"])] = (
+                    row["id"],
+                    aware(row["ordering_time"]),
+                )
+        latest = {key: when for key, (_id, when) in existing.items()}
+        winners: dict[tuple[UUID, str], _Winner] = {}
+        events: list[audit_service.Event] = []
+        for data, op_id in batch:
+            template = checked[data.inspection_id]
+            if isinstance(template, DomainError):
+                outcomes.append(template)
+                continue
+            try:
+                problems = scoring.check_answers(template, {data.item_key: _scoring_answer(data)})
+                if problems:
+                    raise InvalidInput("; ".join(f"{p.item_key}: {p.message}" for p in problems))
+            except DomainError as error:
+                outcomes.append(error)
+                continue
+            offset = _device_clock_offset(data.device_time, received_at, device_clock_offset)
+            skewed = abs(offset.total_seconds()) > CLOCK_SKEW_LIMIT.total_seconds()
+            ordering_time = received_at if skewed else data.device_time
+            key = (data.inspection_id, data.item_key)
+            if key in latest and latest[key] > ordering_time:
+                outcomes.append(
+                    {"kept": "newer answer already recorded", "item_key": data.item_key}
+                )
+                continue
+            latest[key] = ordering_time
+            winners[key] = _Winner(data=data, op_id=op_id, ordering_time=ordering_time)
+            outcomes.append({"recorded": data.item_key})
+            events.append(
+                audit_service.Event(
+                    action="inspection.answer_recorded",
+                    object_type="inspection",
+                    object_id=data.inspection_id,
+                    summary={"item_key": data.item_key, "op_id": str(op_id)},
+                )
+            )
+        new_rows = []
+        for key, winner in winners.items():
+            data = winner.data
+            values: dict[Any, Any] = {
+                "value": {
+                    "value": data.value,
+                    "numerator": data.numerator,
+                    "denominator": data.denominator,
+                },
+                "note": data.note,
+                "evidence": data.evidence,
+                "device_time": data.device_time,
+                "ordering_time": winner.ordering_time,
+                "received_at": received_at,
+                "author_id": principal.user_id,
+                "op_id": winner.op_id,
+            }
+            if key in existing:
+                await Answer.update(values).where(Answer.id == existing[key][0])
+            else:
+                new_rows.append(
+                    Answer(
+                        id=uuid4(),
+                        inspection_id=data.inspection_id,
+                        item_key=data.item_key,
+                        **values,
+                    )
+                )
+        if new_rows:
+            await Answer.insert(*new_rows)
+        for inspection_id in dict.fromkeys(key[0] for key in winners):
+            await _touch(inspection_id, received_at)
+        await audit_service.record_many(actor=audit_service.actor_of(principal), events=events)
+    return outcomes
 
 
 def _scoring_answer(data: AnswerIn) -> scoring.Answer:

@@ -98,6 +98,67 @@ async def record(
     )
 
 
+@dataclass(frozen=True)
+class Event:
+    """One event for :func:`record_many`."""
+
+    action: str
+    object_type: str
+    object_id: UUID | str
+    summary: dict[str, Any]
+
+
+async def record_many(*, actor: Actor, events: list[Event]) -> None:
+    """Append several events of one actor, in order, as :func:`record` would one by one, with one
+    lock, one read of the chain's end and head, one insert and one move of the head. Must run
+    inside ``db.write_transaction()`` with the changes they record."""
+    if not events:
+        return
+    await db.lock_for_append(CHAIN_LOCK)
+    key = _head_key()
+    end = await _chain_end()
+    head = await _head()
+    when = datetime.now(UTC)
+    actor_id = str(actor.id) if actor.id else None
+    rows = []
+    last = end
+    for event in events:
+        seq = last.seq + 1 if last else 1
+        digest = event_hash(
+            prev_hash=last.hash if last else GENESIS_HASH,
+            seq=seq,
+            occurred_at=when,
+            actor_id=actor_id,
+            actor_label=actor.label,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=str(event.object_id),
+            summary=event.summary,
+        )
+        rows.append(
+            AuditEvent(
+                id=uuid4(),
+                seq=seq,
+                occurred_at=when,
+                actor_id=actor.id,
+                actor_label=actor.label,
+                action=event.action,
+                object_type=event.object_type,
+                object_id=str(event.object_id),
+                summary=event.summary,
+                prev_hash=last.hash if last else GENESIS_HASH,
+                hash=digest,
+            )
+        )
+        last = ChainEnd(seq=seq, hash=digest)
+    await AuditEvent.insert(*rows)
+    assert last is not None
+    if head is None and end is not None:
+        log.warning("audit chain has no head record; run `spotcheck audit verify`")
+        return
+    await _write_head(head, last, _discrepancy(head, end, key, rows[0].seq), key)
+
+
 async def _append_locked(
     *,
     actor: Actor,
