@@ -58,6 +58,13 @@ def login(page: Page, username: str = INSPECTOR, password: str = INSPECTOR_PASSW
     expect(page.get_by_role("heading", name="Cuộc kiểm tra được giao")).to_be_visible()
 
 
+def ready_for_offline(page: Page) -> None:
+    """Wait until the service worker controls the page: from then on the app's shell comes from
+    its cache, so a page opened with the signal gone still loads (what a phone that has opened
+    the app once can count on)."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+
+
 def open_inspection(page: Page, unit_name: str, link: str = "Mở") -> None:
     card = page.locator("li.card", has_text=unit_name)
     card.get_by_role("link", name=link).click()

@@ -22,6 +22,7 @@ from tests.browser.flows import (
     login,
     open_inspection,
     plan_visit,
+    ready_for_offline,
     shipped_template,
     sign_both,
     start,
@@ -63,7 +64,7 @@ def test_a_whole_inspection_offline_arrives_once_when_the_network_returns(
     assert_accessible(page, axe_check, "login")
     login(page)
     # The service worker has precached the shell before the network goes.
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    ready_for_offline(page)
     shot(page, "assignments")
     assert_accessible(page, axe_check, "assignments")
 

@@ -14,6 +14,7 @@ from tests.browser.flows import (
     login,
     open_inspection,
     plan_visit,
+    ready_for_offline,
     shipped_template,
     start,
     to_section,
@@ -35,6 +36,7 @@ def test_a_response_lost_after_the_server_committed_ends_with_no_duplicate(
     page = phone.page
     page.goto("/app/")
     login(page)
+    ready_for_offline(page)
     phone.set_offline(True)
     open_inspection(page, "Xã Trực Tuấn")
     start(page)
@@ -130,6 +132,7 @@ def test_a_session_that_expired_offline_keeps_the_work_and_asks_for_the_password
     page = phone.page
     page.goto("/app/")
     login(page)
+    ready_for_offline(page)
     phone.set_offline(True)
     open_inspection(page, "Xã Trực Đạo")
     start(page)
