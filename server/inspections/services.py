@@ -460,57 +460,17 @@ async def record_answer(
     op_id: UUID | None,
     device_clock_offset: timedelta | None = None,
 ) -> dict[str, Any]:
-    async with db.write_transaction():
-        row = await _team_row(data.inspection_id, principal)
-        _require_status(row, EDITABLE, "answer")
-        template = await checklist_service.load_version_template(row["checklist_version_id"])
-        answer = _scoring_answer(data)
-        problems = scoring.check_answers(template, {data.item_key: answer})
-        if problems:
-            raise InvalidInput("; ".join(f"{p.item_key}: {p.message}" for p in problems))
-        # Device time orders answers only when the device's clock is trusted.
-        offset = _device_clock_offset(data.device_time, received_at, device_clock_offset)
-        skewed = abs(offset.total_seconds()) > (CLOCK_SKEW_LIMIT.total_seconds())
-        ordering_time = received_at if skewed else data.device_time
-        stored_value = {
-            "value": data.value,
-            "numerator": data.numerator,
-            "denominator": data.denominator,
-        }
-        existing = (
-            await Answer.select(Answer.id, Answer.ordering_time)
-            .where(Answer.inspection_id == data.inspection_id, Answer.item_key == data.item_key)
-            .first()
-        )
-        if existing is not None and aware(existing["ordering_time"]) > ordering_time:
-            return {"kept": "newer answer already recorded", "item_key": data.item_key}
-        values: dict[Any, Any] = {
-            "value": stored_value,
-            "note": data.note,
-            "evidence": data.evidence,
-            "device_time": data.device_time,
-            "ordering_time": ordering_time,
-            "received_at": received_at,
-            "author_id": principal.user_id,
-            "op_id": op_id,
-        }
-        if existing is None:
-            await Answer.insert(
-                Answer(
-                    id=uuid4(), inspection_id=data.inspection_id, item_key=data.item_key, **values
-                )
-            )
-        else:
-            await Answer.update(values).where(Answer.id == existing["id"])
-        await _touch(data.inspection_id, received_at)
-        await audit_service.record(
-            actor=audit_service.actor_of(principal),
-            action="inspection.answer_recorded",
-            object_type="inspection",
-            object_id=data.inspection_id,
-            summary={"item_key": data.item_key, "op_id": str(op_id) if op_id else None},
-        )
-    return {"recorded": data.item_key}
+    """One answer: recorded, or kept out by a newer one already recorded (last writer wins by
+    device time when the device's clock is trusted, else by the time it arrived)."""
+    (outcome,) = await record_answers(
+        [(data, op_id)],
+        principal=principal,
+        received_at=received_at,
+        device_clock_offset=device_clock_offset,
+    )
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -518,16 +478,16 @@ class _Winner:
     """The answer an item ends with after a run of ops: the last op that was not older."""
 
     data: AnswerIn
-    op_id: UUID
+    op_id: UUID | None
     ordering_time: datetime
 
 
 async def record_answers(
-    batch: list[tuple[AnswerIn, UUID]],
+    batch: list[tuple[AnswerIn, UUID | None]],
     *,
     principal: Principal,
     received_at: datetime,
-    device_clock_offset: timedelta,
+    device_clock_offset: timedelta | None,
 ) -> list[dict[str, Any] | DomainError]:
     """A run of answer ops from one sync batch, with the outcome each would have had through
     :func:`record_answer` one after the other (the same checks, the same last-writer-wins, the same
@@ -575,6 +535,7 @@ async def record_answers(
             except DomainError as error:
                 outcomes.append(error)
                 continue
+            # Device time orders answers only when the device's clock is trusted.
             offset = _device_clock_offset(data.device_time, received_at, device_clock_offset)
             skewed = abs(offset.total_seconds()) > CLOCK_SKEW_LIMIT.total_seconds()
             ordering_time = received_at if skewed else data.device_time
@@ -592,7 +553,7 @@ async def record_answers(
                     action="inspection.answer_recorded",
                     object_type="inspection",
                     object_id=data.inspection_id,
-                    summary={"item_key": data.item_key, "op_id": str(op_id)},
+                    summary={"item_key": data.item_key, "op_id": str(op_id) if op_id else None},
                 )
             )
         new_rows = []
