@@ -129,23 +129,31 @@ async def _carry_out(
         received_at=now,
     )
     photos = [await _upload(_photo(seed * 10 + index), inspector, settings) for index in range(3)]
+    answers = []
     for _section, item in template.items():
         if item.answer_type in ("signature", "photo"):
             continue
         answer = _answer_for(item, rng, strictness)
-        await inspection_service.record_answer(
-            AnswerIn(
-                inspection_id=inspection_id,
-                item_key=item.key,
-                note="Quan sát trực tiếp tại Bộ phận Một cửa",
-                evidence=photos[: max(1, item.evidence.min_photos)],
-                device_time=datetime.now(UTC),
-                **answer,
-            ),
-            principal=inspector,
-            received_at=datetime.now(UTC),
-            op_id=uuid4(),
+        answers.append(
+            (
+                AnswerIn(
+                    inspection_id=inspection_id,
+                    item_key=item.key,
+                    note="Quan sát trực tiếp tại Bộ phận Một cửa",
+                    evidence=photos[: max(1, item.evidence.min_photos)],
+                    device_time=datetime.now(UTC),
+                    **answer,
+                ),
+                uuid4(),
+            )
         )
+    # The whole checklist as one run, as a phone's batch would bring it.
+    outcomes = await inspection_service.record_answers(
+        answers, principal=inspector, received_at=datetime.now(UTC), device_clock_offset=None
+    )
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    if refused:
+        raise refused[0]
     await inspection_service.submit(
         SubmitIn(inspection_id=inspection_id, device_time=datetime.now(UTC)),
         principal=inspector,

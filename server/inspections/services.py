@@ -11,6 +11,7 @@ commit together.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -483,7 +484,7 @@ class _Winner:
 
 
 async def record_answers(
-    batch: list[tuple[AnswerIn, UUID | None]],
+    batch: Sequence[tuple[AnswerIn, UUID | None]],
     *,
     principal: Principal,
     received_at: datetime,
