@@ -119,44 +119,48 @@ async def record_many(*, actor: Actor, events: list[Event]) -> None:
     end = await _chain_end()
     head = await _head()
     when = datetime.now(UTC)
-    actor_id = str(actor.id) if actor.id else None
     rows = []
     last = end
     for event in events:
-        seq = last.seq + 1 if last else 1
-        digest = event_hash(
-            prev_hash=last.hash if last else GENESIS_HASH,
-            seq=seq,
-            occurred_at=when,
-            actor_id=actor_id,
-            actor_label=actor.label,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=str(event.object_id),
-            summary=event.summary,
-        )
-        rows.append(
-            AuditEvent(
-                id=uuid4(),
-                seq=seq,
-                occurred_at=when,
-                actor_id=actor.id,
-                actor_label=actor.label,
-                action=event.action,
-                object_type=event.object_type,
-                object_id=str(event.object_id),
-                summary=event.summary,
-                prev_hash=last.hash if last else GENESIS_HASH,
-                hash=digest,
-            )
-        )
-        last = ChainEnd(seq=seq, hash=digest)
+        row = _chained(last, when, actor, event)
+        rows.append(row)
+        last = ChainEnd(seq=row.seq, hash=row.hash)
     await AuditEvent.insert(*rows)
     assert last is not None
     if head is None and end is not None:
         log.warning("audit chain has no head record; run `spotcheck audit verify`")
         return
     await _write_head(head, last, _discrepancy(head, end, key, rows[0].seq), key)
+
+
+def _chained(previous: ChainEnd | None, when: datetime, actor: Actor, event: Event) -> AuditEvent:
+    """The row of `event` following `previous` in the chain, with its hash."""
+    seq = previous.seq + 1 if previous else 1
+    prev_hash = previous.hash if previous else GENESIS_HASH
+    digest = event_hash(
+        prev_hash=prev_hash,
+        seq=seq,
+        occurred_at=when,
+        actor_id=str(actor.id) if actor.id else None,
+        actor_label=actor.label,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=str(event.object_id),
+        summary=event.summary,
+    )
+    return AuditEvent(
+        id=uuid4(),
+        seq=seq,
+        occurred_at=when,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=str(event.object_id),
+        summary=event.summary,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
 
 
 async def _append_locked(
@@ -173,38 +177,12 @@ async def _append_locked(
     key = _head_key()
     end = await _chain_end()
     head = await _head()
-    seq = end.seq + 1 if end else 1
-    prev_hash = end.hash if end else GENESIS_HASH
     # Microsecond precision is what both engines store, so the hash survives a round trip.
     when = (occurred_at or datetime.now(UTC)).astimezone(UTC)
-    actor_id = str(actor.id) if actor.id else None
-    digest = event_hash(
-        prev_hash=prev_hash,
-        seq=seq,
-        occurred_at=when,
-        actor_id=actor_id,
-        actor_label=actor.label,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        summary=summary,
-    )
-    await AuditEvent.insert(
-        AuditEvent(
-            id=uuid4(),
-            seq=seq,
-            occurred_at=when,
-            actor_id=actor.id,
-            actor_label=actor.label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            summary=summary,
-            prev_hash=prev_hash,
-            hash=digest,
-        )
-    )
-    new_end = ChainEnd(seq=seq, hash=digest)
+    row = _chained(end, when, actor, Event(action, object_type, object_id, summary))
+    await AuditEvent.insert(row)
+    seq = row.seq
+    new_end = ChainEnd(seq=row.seq, hash=row.hash)
     if head is None and end is not None and not reanchor:
         # Rows but no head: deleted, or a database from before anchoring. Creating one here
         # would bless whatever the table holds now; `spotcheck audit anchor` does it on purpose.
