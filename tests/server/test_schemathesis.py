@@ -38,6 +38,7 @@ from tests.live_server import serving
 ROLES = {"admin": "admin", "leader": "leader_d1", "inspector": "inspector", "unit_head": "head_c1"}
 
 SEED = 20261130
+AST_THREAD_RACE = "AST constructor recursion depth mismatch"
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,9 @@ def live_api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield server.url
 
 
-def run_schemathesis(base_url: str, username: str, budget: Budget) -> list[Failure]:
+def run_schemathesis(
+    base_url: str, username: str, budget: Budget, workers: int = 2
+) -> list[Failure]:
     """One bounded, derandomized run as `username`; every failed check, and every error that
     kept an operation from being tested (an auth failure would otherwise pass silently)."""
     operations: list[dict[str, Any]] = [
@@ -130,7 +133,7 @@ def run_schemathesis(base_url: str, username: str, budget: Budget) -> list[Failu
         {
             "seed": SEED,
             "base-url": base_url,
-            "workers": 2,
+            "workers": workers,
             "generation": {
                 "max-examples": budget.max_examples,
                 "deterministic": True,
@@ -223,6 +226,13 @@ async def test_every_answer_is_one_the_schema_documents(
     failures = await anyio.to_thread.run_sync(
         partial(run_schemathesis, live_api, ROLES[role], BUDGETS[role])
     )
+    if any(AST_THREAD_RACE in failure.body for failure in failures):
+        # CPython 3.11's AST recursion counter is shared by threads (python/cpython#106905,
+        # fixed in 3.12+): two of schemathesis' workers parsing at once can trip it, on the
+        # fuzzer's side before any request. The whole run again with one worker, then.
+        failures = await anyio.to_thread.run_sync(
+            partial(run_schemathesis, live_api, ROLES[role], BUDGETS[role], workers=1)
+        )
 
     unique = sorted({str(failure) for failure in failures})
     assert not unique, f"{len(unique)} schemathesis failure(s) as {role}:\n" + "\n".join(unique)
