@@ -498,7 +498,8 @@ async def record_answers(
     outcomes: list[dict[str, Any] | DomainError] = []
     async with db.write_transaction():
         checked: dict[UUID, DomainError | ChecklistTemplate] = {}
-        for inspection_id in dict.fromkeys(data.inspection_id for data, _op in batch):
+        # Locked in one order (by id), so two runs over the same inspections cannot deadlock.
+        for inspection_id in sorted({data.inspection_id for data, _op in batch}, key=str):
             try:
                 row = await _team_row(inspection_id, principal)
                 _require_status(row, EDITABLE, "answer")

@@ -213,15 +213,15 @@ def test_a_note_typed_the_moment_its_box_opens_is_what_gets_saved(
     box = card.get_by_test_id(f"note-{item.key}")
     expect(box).to_have_value(text, timeout=1_000)
     box.press("Tab")
-    # The note's op is made a moment after the Tab, so "nothing pending" may still be the state
-    # from before it: ask the server until the note is there (or the time is up).
+    # The answer and its note reach the server a moment after the Tab (the phone syncs on its
+    # own): ask the server until the note is there, or the time is up.
     deadline = time.monotonic() + 30
     while True:
-        answer = next(
-            a for a in held(live_server, inspection_id)["answers"] if a["item_key"] == item.key
-        )
-        if answer["note"] == text or time.monotonic() > deadline:
+        answers = held(live_server, inspection_id)["answers"]
+        answer = next((a for a in answers if a["item_key"] == item.key), None)
+        if (answer and answer["note"] == text) or time.monotonic() > deadline:
             break
         page.wait_for_timeout(250)
+    assert answer is not None, "the answer never reached the server"
     assert answer["note"] == text
     assert answer["value"]["value"] == "yes"
