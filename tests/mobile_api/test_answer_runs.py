@@ -18,8 +18,8 @@ from mobile_api.schemas import OpType
 from server.core.audit.tables import AuditEvent
 from server.inspections.tables import Answer
 from tests.conftest import World
-from tests.helpers import now_iso, op, passing_answer
-from tests.mobile_api.test_sync_poisoned_ops import assigned_inspection, send, start_op
+from tests.helpers import now_iso, op, passing_answer, start_op
+from tests.mobile_api.test_sync_poisoned_ops import assigned_inspection, send
 
 NOWHERE = str(uuid.uuid4())  # an inspection nobody has: the same refusal for both paths
 

@@ -23,7 +23,7 @@ from mobile_api.tables import SyncOperation
 from server.core.audit.tables import AuditEvent
 from server.inspections.tables import Answer, Finding, Inspection
 from tests.conftest import World
-from tests.helpers import now_iso, op, passing_answer, plan_payload, publish_shipped_checklist
+from tests.helpers import create_plan_for, now_iso, op, passing_answer, publish_shipped_checklist
 from tests.live_server import serving
 
 # The proxy, the phone and the protocol are the same on both engines, and the races of one op
@@ -225,20 +225,9 @@ def build_ops(inspection_ids: list[str], items: list[Any]) -> list[dict[str, Any
 
 
 async def assigned_inspections(client: httpx.AsyncClient, world: World) -> list[str]:
-    version_id, _ = await publish_shipped_checklist()
-    leader = await world.login(client, "leader_d1")
-    ids = []
-    for unit in ("C1", "C1-SC", "C2")[:INSPECTIONS]:
-        body = plan_payload(
-            checklist_version_id=version_id,
-            scope_unit_id=world.units["D1"],
-            head_id=world.users["inspector"],
-            targets=[world.units[unit]],
-        )
-        response = await client.post("/api/v1/plans", json=body, headers=leader)
-        assert response.status_code == 201, response.text
-        ids.append(str(response.json()["targets"][0]["inspection_id"]))
-    return ids
+    units = ("C1", "C1-SC", "C2")[:INSPECTIONS]
+    plans = [await create_plan_for(client, world, unit) for unit in units]
+    return [str(plan["targets"][0]["inspection_id"]) for plan in plans]
 
 
 async def test_two_thousand_ops_through_a_cutting_proxy_arrive_exactly_once(

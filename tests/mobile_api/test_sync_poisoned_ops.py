@@ -18,7 +18,14 @@ from mobile_api.schemas import OpType
 from mobile_api.tables import SyncOperation
 from server.inspections.tables import Answer, Inspection
 from tests.conftest import World, problem_detail
-from tests.helpers import now_iso, op, passing_answer, plan_payload, publish_shipped_checklist
+from tests.helpers import (
+    create_plan_for,
+    now_iso,
+    op,
+    passing_answer,
+    publish_shipped_checklist,
+    start_op,
+)
 
 # Far outside 2000..2100 and, with these offsets, outside what a UTC datetime can even hold.
 YEAR_ONE = "0001-01-01T00:00:00+07:00"
@@ -29,32 +36,14 @@ async def assigned_inspection(
     client: httpx.AsyncClient, world: World, unit: str = "C1"
 ) -> tuple[str, list[Any]]:
     """A plan for `unit` assigned to `inspector`; returns (inspection id, answerable items)."""
-    version_id, template = await publish_shipped_checklist()
-    leader = await world.login(client, "leader_d1")
-    body = plan_payload(
-        checklist_version_id=version_id,
-        scope_unit_id=world.units["D1"],
-        head_id=world.users["inspector"],
-        targets=[world.units[unit]],
-    )
-    response = await client.post("/api/v1/plans", json=body, headers=leader)
-    assert response.status_code == 201, response.text
+    plan = await create_plan_for(client, world, unit)
+    _version_id, template = await publish_shipped_checklist()
     items = [
         item
         for _section, item in template.items()
         if item.answer_type not in ("photo", "signature")
     ]
-    return str(response.json()["targets"][0]["inspection_id"]), items
-
-
-def start_op(inspection_id: str) -> dict[str, Any]:
-    return op(
-        "start",
-        inspection_id=inspection_id,
-        device_time=now_iso(),
-        latitude=20.28,
-        longitude=106.23,
-    )
+    return str(plan["targets"][0]["inspection_id"]), items
 
 
 def answer_op(inspection_id: str, item: Any, device_time: str | None = None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import World
-from tests.helpers import now_iso, op, plan_payload, publish_shipped_checklist
+from tests.helpers import now_iso, op, plan_payload, publish_shipped_checklist, start_op
 
 # Users homed in the target unit C1 or below it (C1-SC), who must not learn of a planned visit.
 TARGET_UNIT_HEADS = ("head_c1", "head_sc")
@@ -114,16 +114,6 @@ async def send_op(client: httpx.AsyncClient, headers: dict[str, str], entry: dic
     )
     assert response.status_code == 200, response.text
     return response.json()["results"][0]
-
-
-def start_op(inspection_id: str) -> dict[str, Any]:
-    return op(
-        "start",
-        inspection_id=inspection_id,
-        device_time=now_iso(),
-        latitude=20.28,
-        longitude=106.23,
-    )
 
 
 # --- inspections API ------------------------------------------------------------------------------
@@ -358,7 +348,7 @@ async def test_planning_notifies_nobody_in_the_target_unit(client, world: World)
     """Creating a plan queues nothing for the target unit or its people; the unit hears of the
     inspection only from the start op on."""
     from server.notifications.tables import OutboxMessage
-    from tests.helpers import create_plan_for, now_iso, op, sync
+    from tests.helpers import create_plan_for, now_iso, sync
 
     for username in ("head_c1",):
         await client.patch(
