@@ -15,8 +15,9 @@ leave one applied op and one duplicate.
 
 No single op fails the batch: an unexpected error while applying one (a bug, a value the database
 cannot hold) rolls back that op alone, is logged with its traceback, and is recorded as that op's
-``rejected``. Only a database that is gone stops the batch: the phone retries later, and the ops
-applied before it are duplicates then, so nothing is lost.
+``rejected``. Only a database that is gone stops the batch: the phone retries later, the ops
+committed before it are duplicates then (an unfinished run of answers was undone whole and is
+applied then), so nothing is lost.
 """
 
 from __future__ import annotations
