@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from server import registry
 from server.auth.controllers import AuthController, MeController
 from server.auth.middleware import BearerAuthenticationMiddleware
 from server.core import db
+from server.core.audit import services as audit_service
 from server.core.errors import EXCEPTION_HANDLERS
 from server.core.openapi import openapi_plugins
 from server.core.pagination import TOTAL_COUNT_HEADER
@@ -141,7 +143,6 @@ def wire_packages(settings: Settings) -> None:
     from server.actions import services as action_service
     from server.actions.schemas import OfflineTransitionIn
     from server.auth import services as auth_service
-    from server.core.audit import services as audit_service
     from server.evidence import services as evidence_service
     from server.inspections import events
     from server.inspections import services as inspection_service
@@ -203,9 +204,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.open_database(settings)
+        stop = asyncio.Event()
+        sealer = None
+        if settings.audit_seal_interval_seconds > 0:
+            # Audit events are written unchained; every API process keeps chaining them (one at a
+            # time across processes, by a lock), so the chain is never far behind (docs/audit.md).
+            sealer = asyncio.create_task(
+                audit_service.keep_sealing(settings.audit_seal_interval_seconds, stop)
+            )
         try:
             yield
         finally:
+            stop.set()
+            if sealer is not None:
+                await sealer
             await db.close_database()
 
     return Litestar(

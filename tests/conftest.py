@@ -172,6 +172,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         media_dir=tmp_path_factory.mktemp("media"),
         public_base_url="http://testserver.local",
         notify_allowed_hosts=TEST_NOTIFY_ALLOWED_HOSTS,
+        # In-process tests chain the audit log when they mean to (audit_service.seal()); a sealer
+        # running beside them would race the tables they empty between tests.
+        audit_seal_interval_seconds=0,
     )
 
 

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         default=SecretStr(""),
         description="Key of the HMAC that anchors the audit chain's head outside the database",
     )
+    audit_seal_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=3600,
+        description="How often each API process chains the audit events written since (0: only "
+        "the worker and `spotcheck audit verify` do); see docs/audit.md",
+    )
     pdf_render_workers: int = Field(default=2, ge=1, le=16)
     pdf_render_queue_limit: int = Field(default=16, ge=1)
     http_limit_concurrency: int = Field(default=200, ge=1)

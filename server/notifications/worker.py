@@ -32,6 +32,7 @@ import anyio.to_thread
 import apprise
 
 from server.core import db
+from server.core.audit import services as audit_service
 from server.core.settings import Settings
 from server.notifications import egress, triggers
 from server.notifications import targets as notify_targets
@@ -242,6 +243,12 @@ class Worker:
         if self._triggers_ran_at is None or now - self._triggers_ran_at >= self.trigger_interval:
             await triggers.run_due_triggers(self.settings, now=now)
             self._triggers_ran_at = now
+        try:
+            # The worker chains the audit log too, so it keeps up where API processes are
+            # configured not to (SPOTCHECK_AUDIT_SEAL_INTERVAL_SECONDS=0).
+            await audit_service.seal()
+        except Exception:
+            log.exception("worker %s: sealing the audit log failed; deliveries go on", self.name)
         rows = await self.claim()
         for row in rows:
             await self.deliver(row)

@@ -15,6 +15,7 @@ import pytest
 
 from mobile_api import services as sync_service
 from mobile_api.schemas import OpType
+from server.core.audit import services as audit_service
 from server.core.audit.tables import AuditEvent
 from server.inspections.tables import Answer
 from tests.conftest import World
@@ -72,6 +73,7 @@ async def stored(inspection_id: str, batch: list[dict[str, Any]]) -> list[Any]:
 
 async def audited(inspection_id: str, batch: list[dict[str, Any]]) -> list[Any]:
     position = {entry["op_id"]: index for index, entry in enumerate(batch)}
+    await audit_service.seal()  # the chain's order is the order of writing
     rows = (
         await AuditEvent.select(AuditEvent.action, AuditEvent.summary)
         .where(AuditEvent.object_id == inspection_id)

@@ -147,7 +147,7 @@ def test_event_hash_is_canonical() -> None:
 
 
 async def make_history(client: Client, world: World) -> None:
-    """Login, create, rename, deactivate: four events, seq 1..4."""
+    """Login, create, rename, deactivate: four events, chained as seq 1..4."""
     admin = await world.login(client, "admin")
     created = await client.post(
         "/api/v1/units",
@@ -164,6 +164,8 @@ async def make_history(client: Client, world: World) -> None:
     unit_url = f"/api/v1/units/{created.json()['id']}"
     for change in ({"name_en": "Phuong Dinh OSS", "latitude": 20.2702}, {"active": False}):
         assert (await client.patch(unit_url, json=change, headers=admin)).status_code == 200
+    # Chained now, as the API's sealer would within a second: what follows tampers with the chain.
+    assert await audit_service.seal() == 4
 
 
 async def test_actions_write_events_in_a_chain(client: Client, world: World) -> None:

@@ -1,8 +1,10 @@
-"""Recording audit events (inside the caller's write transaction), moving the keyed head with
-every append, verifying the chain and its head, and anchoring the head (`spotcheck audit anchor`)."""
+"""Recording audit events (inside the caller's write transaction, unchained and without a lock),
+sealing them into the chain and moving the keyed head, verifying the chain and its head, and
+anchoring the head (`spotcheck audit anchor`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,8 +34,11 @@ from server.core.scopes import Principal
 from server.core.settings import Settings
 from server.core.timeutil import aware
 
-CHAIN_LOCK = "spotcheck.audit_chain"
+# Held by whoever chains events (sealers, verify, anchor); writers of events never take it.
+SEAL_LOCK = "spotcheck.audit_seal"
 CHAIN = "audit_event"
+PENDING_SEQUENCE = "audit_event_pending_seq"
+SEAL_BATCH = 2000
 
 log = logging.getLogger("spotcheck.audit")
 
@@ -85,17 +90,11 @@ async def record(
     summary: dict[str, Any],
     occurred_at: datetime | None = None,
 ) -> None:
-    """Append one event. Must run inside ``db.write_transaction()`` with the change it records."""
-    await db.lock_for_append(CHAIN_LOCK)
-    await _append_locked(
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        summary=summary,
-        occurred_at=occurred_at,
-        reanchor=False,
-    )
+    """Write one event. Must run inside ``db.write_transaction()`` with the change it records.
+
+    It is written unchained and without a lock (:func:`seal` chains it once it has committed), so
+    writers never wait for one another here."""
+    await _write_unchained(actor, [Event(action, object_type, object_id, summary)], occurred_at)
 
 
 @dataclass(frozen=True)
@@ -109,34 +108,143 @@ class Event:
 
 
 async def record_many(*, actor: Actor, events: list[Event]) -> None:
-    """Append several events of one actor, in order, as :func:`record` would one by one, with one
-    lock, one read of the chain's end and head, one insert and one move of the head. Must run
-    inside ``db.write_transaction()`` with the changes they record."""
-    if not events:
-        return
-    await db.lock_for_append(CHAIN_LOCK)
+    """Write several events of one actor, in this order, as :func:`record` would one by one, with
+    one insert. Must run inside ``db.write_transaction()`` with the changes they record."""
+    if events:
+        await _write_unchained(actor, events, None)
+
+
+async def _write_unchained(actor: Actor, events: list[Event], occurred_at: datetime | None) -> None:
+    txid, places = await db.log_slots(CHAIN, "seq", PENDING_SEQUENCE, len(events))
+    # Microsecond precision is what both engines store, so the hash survives a round trip.
+    when = (occurred_at or datetime.now(UTC)).astimezone(UTC)
+    await db.insert_rows(
+        AuditEvent,
+        [
+            AuditEvent(
+                id=uuid4(),
+                seq=place,
+                txid=txid,
+                occurred_at=when,
+                actor_id=actor.id,
+                actor_label=actor.label,
+                action=event.action,
+                object_type=event.object_type,
+                object_id=str(event.object_id),
+                summary=event.summary,
+                prev_hash="",
+                hash="",
+            )
+            for place, event in zip(places, events, strict=True)
+        ],
+    )
+
+
+# --- sealing: chaining the events written since, in one place at a time -------------------------
+
+
+async def seal() -> int:
+    """Chain every event committed so far; returns how many. Any process may call it at any time:
+    one seals, the others find the seal lock taken and return 0 at once."""
+    total = 0
+    while await AuditEvent.exists().where(AuditEvent.seq < 0):
+        async with db.write_transaction():
+            if not await db.try_lock_for_append(SEAL_LOCK):
+                return total
+            sealed = await _seal_locked()
+        total += sealed
+        if sealed < SEAL_BATCH:
+            break
+    return total
+
+
+async def keep_sealing(interval_seconds: float, stop: asyncio.Event) -> None:
+    """Seal every `interval_seconds` until `stop` is set (each API process runs this; the worker
+    seals once per round instead)."""
+    while not stop.is_set():
+        try:
+            await seal()
+        except Exception as error:
+            if db.is_unavailable(error):
+                log.warning("audit sealing paused: the database is unavailable")
+            else:
+                log.exception("audit sealing failed; trying again")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+        except TimeoutError:
+            pass
+
+
+async def _seal_all_locked() -> None:
+    while await _seal_locked() == SEAL_BATCH:
+        pass
+
+
+async def _seal_locked() -> int:
+    """Chain up to SEAL_BATCH events that have committed and are not chained yet, each
+    transaction's together (by transaction id, then in the order written); move the head once.
+    The caller holds the seal lock.
+
+    No cursor and no watermark are needed: an event is waiting as long as its `seq` is negative,
+    so one whose transaction commits late (after newer ones were chained) is simply chained by
+    the next sealing, after them. Nothing is skipped and nothing is chained twice."""
+    rows = await (
+        AuditEvent.select()
+        .where(AuditEvent.seq < 0)
+        .order_by(AuditEvent.txid)
+        .order_by(AuditEvent.seq, ascending=False)
+        .limit(SEAL_BATCH)
+        .output(load_json=True)
+    )
+    if not rows:
+        return 0
+    key = _head_key()
+    end = await _chain_end()
+    head = await _head()
+    placed: list[tuple[Any, ...]] = []
+    last = end
+    for row in rows:
+        seq = last.seq + 1 if last else 1
+        prev_hash = last.hash if last else GENESIS_HASH
+        digest = _row_hash(row, seq=seq, prev_hash=prev_hash)
+        placed.append((row["id"], seq, prev_hash, digest))
+        last = ChainEnd(seq=seq, hash=digest)
+    await db.set_columns_by_id(CHAIN, ("seq", "prev_hash", "hash"), placed)
+    assert last is not None
+    if head is None and end is not None:
+        # Rows but no head: deleted, or a database from before anchoring. Creating one here
+        # would bless whatever the table holds now; `spotcheck audit anchor` does it on purpose.
+        log.warning("audit chain has no head record; run `spotcheck audit verify`")
+        return len(rows)
+    await _write_head(head, last, _discrepancy(head, end, key, placed[0][1]), key)
+    return len(rows)
+
+
+def _row_hash(row: dict[str, Any], *, seq: int, prev_hash: str) -> str:
+    """The hash of a stored event at place `seq` after `prev_hash`: what sealing writes and what
+    verify recomputes, both from the row as the database holds it."""
+    return event_hash(
+        prev_hash=prev_hash,
+        seq=seq,
+        occurred_at=aware(row["occurred_at"]),
+        actor_id=str(row["actor_id"]) if row["actor_id"] else None,
+        actor_label=row["actor_label"],
+        action=row["action"],
+        object_type=row["object_type"],
+        object_id=row["object_id"],
+        summary=row["summary"],
+    )
+
+
+async def _append_sealed(actor: Actor, event: Event) -> ChainEnd:
+    """Append one event already chained and anchor the head on it (re-anchoring: the caller holds
+    the seal lock and has sealed everything before)."""
     key = _head_key()
     end = await _chain_end()
     head = await _head()
     when = datetime.now(UTC)
-    rows = []
-    last = end
-    for event in events:
-        row = _chained(last, when, actor, event)
-        rows.append(row)
-        last = ChainEnd(seq=row.seq, hash=row.hash)
-    await AuditEvent.insert(*rows)
-    assert last is not None
-    if head is None and end is not None:
-        log.warning("audit chain has no head record; run `spotcheck audit verify`")
-        return
-    await _write_head(head, last, _discrepancy(head, end, key, rows[0].seq), key)
-
-
-def _chained(previous: ChainEnd | None, when: datetime, actor: Actor, event: Event) -> AuditEvent:
-    """The row of `event` following `previous` in the chain, with its hash."""
-    seq = previous.seq + 1 if previous else 1
-    prev_hash = previous.hash if previous else GENESIS_HASH
+    seq = end.seq + 1 if end else 1
+    prev_hash = end.hash if end else GENESIS_HASH
     digest = event_hash(
         prev_hash=prev_hash,
         seq=seq,
@@ -148,48 +256,24 @@ def _chained(previous: ChainEnd | None, when: datetime, actor: Actor, event: Eve
         object_id=str(event.object_id),
         summary=event.summary,
     )
-    return AuditEvent(
-        id=uuid4(),
-        seq=seq,
-        occurred_at=when,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=str(event.object_id),
-        summary=event.summary,
-        prev_hash=prev_hash,
-        hash=digest,
+    await AuditEvent.insert(
+        AuditEvent(
+            id=uuid4(),
+            seq=seq,
+            txid=0,
+            occurred_at=when,
+            actor_id=actor.id,
+            actor_label=actor.label,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=str(event.object_id),
+            summary=event.summary,
+            prev_hash=prev_hash,
+            hash=digest,
+        )
     )
-
-
-async def _append_locked(
-    *,
-    actor: Actor,
-    action: str,
-    object_type: str,
-    object_id: UUID | str,
-    summary: dict[str, Any],
-    occurred_at: datetime | None,
-    reanchor: bool,
-) -> ChainEnd:
-    """Insert the event and move the head; the caller holds the chain lock."""
-    key = _head_key()
-    end = await _chain_end()
-    head = await _head()
-    # Microsecond precision is what both engines store, so the hash survives a round trip.
-    when = (occurred_at or datetime.now(UTC)).astimezone(UTC)
-    row = _chained(end, when, actor, Event(action, object_type, object_id, summary))
-    await AuditEvent.insert(row)
-    seq = row.seq
-    new_end = ChainEnd(seq=row.seq, hash=row.hash)
-    if head is None and end is not None and not reanchor:
-        # Rows but no head: deleted, or a database from before anchoring. Creating one here
-        # would bless whatever the table holds now; `spotcheck audit anchor` does it on purpose.
-        log.warning("audit chain has no head record; run `spotcheck audit verify`")
-        return new_end
-    discrepancy = "" if reanchor else _discrepancy(head, end, key, seq)
-    await _write_head(head, new_end, discrepancy, key)
+    new_end = ChainEnd(seq=seq, hash=digest)
+    await _write_head(head, new_end, "", key)
     return new_end
 
 
@@ -237,6 +321,7 @@ async def _write_head(head: Head | None, end: ChainEnd, discrepancy: str, key: b
 async def _chain_end() -> ChainEnd | None:
     last = (
         await AuditEvent.select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq > 0)
         .order_by(AuditEvent.seq, ascending=False)
         .first()
     )
@@ -264,36 +349,33 @@ class VerifyReport:
 
 
 async def verify_chain(*, key: bytes | None = None) -> VerifyReport:
-    """Recompute every row's hash and link, and compare the keyed head with the chain's end.
+    """Chain every committed event, then recompute every chained row's hash and link and compare
+    the keyed head with the chain's end.
 
-    The head and the last row are read together under the chain lock (a moment, not the whole
-    read), so an append running alongside is never mistaken for a cut."""
+    Sealing and reading the head and the last row happen under the seal lock (a moment, not the
+    whole read), so a sealer running alongside is never mistaken for a cut."""
     async with db.write_transaction():
-        await db.lock_for_append(CHAIN_LOCK)
+        await db.lock_for_append(SEAL_LOCK)
+        await _seal_all_locked()
         head = await _head()
         end = await _chain_end()
     return await _verify(head, end, key or _head_key())
 
 
 async def _verify(head: Head | None, end: ChainEnd | None, key: bytes) -> VerifyReport:
-    rows = await AuditEvent.select().order_by(AuditEvent.seq).output(load_json=True)
+    rows = (
+        await AuditEvent.select()
+        .where(AuditEvent.seq > 0)
+        .order_by(AuditEvent.seq)
+        .output(load_json=True)
+    )
     chain_rows = [
         ChainRow(
             seq=row["seq"],
             id=str(row["id"]),
             prev_hash=row["prev_hash"],
             hash=row["hash"],
-            recomputed_hash=event_hash(
-                prev_hash=row["prev_hash"],
-                seq=row["seq"],
-                occurred_at=aware(row["occurred_at"]),
-                actor_id=str(row["actor_id"]) if row["actor_id"] else None,
-                actor_label=row["actor_label"],
-                action=row["action"],
-                object_type=row["object_type"],
-                object_id=row["object_id"],
-                summary=row["summary"],
-            ),
+            recomputed_hash=_row_hash(row, seq=row["seq"], prev_hash=row["prev_hash"]),
         )
         for row in rows
     ]
@@ -323,8 +405,9 @@ async def anchor(*, actor: Actor, accept_current: bool = False) -> AnchorResult:
     that were accepted. A chain whose rows do not link is never anchored."""
     key = _head_key()
     async with db.write_transaction():
-        # Held for the whole check (a rare admin command), so no append slips in between.
-        await db.lock_for_append(CHAIN_LOCK)
+        # Held for the whole check (a rare admin command), so no sealing slips in between.
+        await db.lock_for_append(SEAL_LOCK)
+        await _seal_all_locked()
         head = await _head()
         end = await _chain_end()
         report = await _verify(head, end, key)
@@ -349,13 +432,13 @@ async def anchor(*, actor: Actor, accept_current: bool = False) -> AnchorResult:
         previous = (
             {"seq": head.seq, "hash": head.hash, "discrepancy": head.discrepancy} if head else None
         )
-        new_end = await _append_locked(
-            actor=actor,
-            action="audit.anchored" if head is None else "audit.reanchored",
-            object_type="audit_chain",
-            object_id=CHAIN,
-            summary={"previous_head": previous, "accepted_problems": accepted},
-            occurred_at=None,
-            reanchor=True,
+        new_end = await _append_sealed(
+            actor,
+            Event(
+                action="audit.anchored" if head is None else "audit.reanchored",
+                object_type="audit_chain",
+                object_id=CHAIN,
+                summary={"previous_head": previous, "accepted_problems": accepted},
+            ),
         )
     return AnchorResult(anchored=True, head=new_end, accepted_problems=accepted)

@@ -4,10 +4,14 @@ from piccolo.table import Table
 
 
 class AuditEvent(Table, tablename="audit_event"):
-    """One state change. Rows are only ever inserted; ``hash`` chains each row to the one before."""
+    """One state change, written in the transaction that makes it. A writer inserts it unchained:
+    a provisional negative ``seq``, empty hashes, and ``txid`` its transaction's id. The sealer
+    then gives it its place (``seq`` from 1 up) and its ``prev_hash`` and ``hash``, once; after
+    that the row never changes. See docs/audit.md."""
 
     id = UUID(primary_key=True, default=UUID4())
     seq = BigInt(unique=True, index=True)
+    txid = BigInt(default=0)
     occurred_at = Timestamptz()
     actor_id = UUID(null=True, default=None)
     actor_label = Varchar(length=200)

@@ -1,0 +1,255 @@
+"""Audit events are written without a lock and chained afterwards by a sealer.
+
+What this must keep from the locked design: every change has its event (written in the change's
+own transaction, so it commits or rolls back with it), and `spotcheck audit verify` still proves the
+chain, also after concurrent load through two server processes. What it must gain: writers never
+wait for one another on the audit log (on PostgreSQL; SQLite has one writer at a time anyway).
+And what it must not lose: an event whose transaction commits after newer ones were chained.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.audit.tables import AuditEvent, AuditHead
+from tests.conftest import World
+from tests.helpers import (
+    create_plan_for,
+    now_iso,
+    op,
+    passing_answer,
+    publish_shipped_checklist,
+    start_op,
+)
+from tests.live_server import serving
+
+pytestmark = pytest.mark.usefixtures("clean_database")
+
+ACTOR = audit_service.Actor(id=None, label="kiemtra1 (inspector)")
+
+
+async def write_event(name: str) -> None:
+    await audit_service.record(
+        actor=ACTOR, action="unit.updated", object_type="unit", object_id=name, summary={}
+    )
+
+
+async def chained_names() -> list[str]:
+    rows = (
+        await AuditEvent.select(AuditEvent.object_id)
+        .where(AuditEvent.seq > 0)
+        .order_by(AuditEvent.seq)
+    )
+    return [row["object_id"] for row in rows]
+
+
+async def test_an_event_is_written_unchained_and_sealed_once() -> None:
+    async with db.write_transaction():
+        await write_event("a")
+        await write_event("b")
+
+    assert await chained_names() == []
+    assert await AuditHead.count() == 0
+
+    assert await audit_service.seal() == 2
+    assert await audit_service.seal() == 0  # nothing twice
+
+    assert await chained_names() == ["a", "b"]
+    head = await AuditHead.select(AuditHead.seq).first()
+    assert head == {"seq": 2}
+    report = await audit_service.verify_chain()
+    assert report.ok and report.rows_checked == 2, report
+
+
+async def test_a_change_rolled_back_leaves_no_event() -> None:
+    with pytest.raises(RuntimeError):
+        async with db.write_transaction():
+            await write_event("rolled-back")
+            raise RuntimeError("the change failed after its event was written")
+
+    assert await AuditEvent.count() == 0
+    assert await audit_service.seal() == 0
+
+
+async def test_sealers_running_at_once_chain_each_event_once() -> None:
+    for index in range(30):
+        async with db.write_transaction():
+            await write_event(f"e{index:02d}")
+
+    counts = await asyncio.gather(*(audit_service.seal() for _ in range(4)))
+
+    assert sum(counts) == 30
+    assert await chained_names() == [f"e{index:02d}" for index in range(30)]
+    report = await audit_service.verify_chain()
+    assert report.ok and report.rows_checked == 30, report.problems
+
+
+@pytest.mark.postgres_only
+async def test_writers_do_not_wait_for_each_other_on_the_audit_log() -> None:
+    """A transaction that wrote an event and is still open does not hold up another writer (with
+    the chain lock of old, the second waited until the first committed)."""
+    first_wrote = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with db.write_transaction():
+            await write_event("slow")
+            first_wrote.set()
+            await release_first.wait()
+
+    slow = asyncio.create_task(slow_writer())
+    await asyncio.wait_for(first_wrote.wait(), timeout=10)
+    try:
+
+        async def quick_writer() -> None:
+            async with db.write_transaction():
+                await write_event("quick")
+
+        await asyncio.wait_for(quick_writer(), timeout=5)
+    finally:
+        release_first.set()
+        await slow
+
+    await audit_service.seal()
+    assert await chained_names() == ["slow", "quick"]  # by when their transactions began
+
+
+@pytest.mark.postgres_only
+async def test_an_event_committed_late_is_chained_after_the_newer_ones_and_never_lost() -> None:
+    """Transactions commit in any order: an event written first but committed last is not yet
+    visible when the newer one is chained, and is chained by the next sealing, after it."""
+    older_wrote = asyncio.Event()
+    release_older = asyncio.Event()
+
+    async def older() -> None:
+        async with db.write_transaction():
+            await write_event("older")
+            older_wrote.set()
+            await release_older.wait()
+
+    older_task = asyncio.create_task(older())
+    await asyncio.wait_for(older_wrote.wait(), timeout=10)
+    try:
+        async with db.write_transaction():
+            await write_event("newer")
+
+        assert await audit_service.seal() == 1
+        report = await audit_service.verify_chain()
+        assert report.ok and report.rows_checked == 1, report
+    finally:
+        release_older.set()
+        await older_task
+
+    assert await audit_service.seal() == 1
+    assert await chained_names() == ["newer", "older"]
+    report = await audit_service.verify_chain()
+    assert report.ok and report.rows_checked == 2, report
+
+
+# --- Under load, through two server processes ------------------------------------------------------
+
+PHONES_PER_SERVER = 3
+BATCHES_PER_PHONE = 4
+
+
+async def phone(
+    base_url: str, token: str, inspection_id: str, items: list[Any], device: str
+) -> Counter[str]:
+    """Batches of answers to every item, again and again, each answer newer than the last."""
+    statuses: Counter[str] = Counter()
+    headers = {"Authorization": token}
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as remote:
+        for _ in range(BATCHES_PER_PHONE):
+            ops = [
+                op(
+                    "answer",
+                    inspection_id=inspection_id,
+                    item_key=item.key,
+                    device_time=now_iso(),
+                    **passing_answer(item),
+                )
+                for item in items
+            ]
+            response = await remote.post(
+                "/mobile/v1/sync",
+                json={"device_id": device, "sent_at": now_iso(), "ops": ops},
+                headers=headers,
+            )
+            assert response.status_code == 200, response.text
+            for result in response.json()["results"]:
+                # "recorded", or applied but kept out by a newer answer from another phone.
+                statuses[result["status"]] += 1
+                statuses["recorded"] += "recorded" in (result.get("result") or {})
+    return statuses
+
+
+async def wait_until_sealed(seconds: float) -> None:
+    """The servers' own sealers chain everything: nobody here calls seal()."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while await AuditEvent.exists().where(AuditEvent.seq < 0):
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"events still unchained after {seconds:.0f} s")
+        await asyncio.sleep(0.2)
+
+
+@pytest.mark.slow
+async def test_the_chain_verifies_after_concurrent_syncs_through_two_server_processes(
+    client: httpx.AsyncClient,
+    world: World,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    plans = [await create_plan_for(client, world, unit) for unit in ("C1", "C1-SC", "C2")]
+    inspection_ids = [str(plan["targets"][0]["inspection_id"]) for plan in plans]
+    _, template = await publish_shipped_checklist()
+    items = [
+        item
+        for _section, item in template.items()
+        if item.answer_type not in ("photo", "signature") and not item.show_if
+    ][:20]
+    inspector = await world.login(client, "inspector")  # the same secret: valid on the servers
+    for inspection_id in inspection_ids:
+        started = await client.post(
+            "/mobile/v1/sync",
+            json={"device_id": "setup", "sent_at": now_iso(), "ops": [start_op(inspection_id)]},
+            headers=inspector,
+        )
+        assert started.json()["results"][0]["status"] == "applied", started.text
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+
+    with (
+        serving(database_url, tmp_path / "one") as one,
+        serving(database_url, tmp_path / "two") as two,
+    ):
+        phones = [
+            phone(
+                server.url,
+                inspector["Authorization"],
+                inspection_ids[index % len(inspection_ids)],
+                items,
+                f"{name}-{index}",
+            )
+            for name, server in (("one", one), ("two", two))
+            for index in range(PHONES_PER_SERVER)
+        ]
+        statuses = sum(await asyncio.gather(*phones), Counter())
+        await wait_until_sealed(seconds=20)
+
+    answers_sent = 2 * PHONES_PER_SERVER * BATCHES_PER_PHONE * len(items)
+    assert statuses["applied"] == answers_sent
+    assert statuses["recorded"] > answers_sent // 2
+    events = Counter(row["action"] for row in await AuditEvent.select(AuditEvent.action))
+    assert events["inspection.answer_recorded"] == statuses["recorded"]
+    report = await audit_service.verify_chain()
+    assert report.ok, report.problems
+    assert report.rows_checked == await AuditEvent.count()
+    assert report.head_seq == report.rows_checked
