@@ -218,10 +218,11 @@ async def _apply_answer_run(
                             op_id=op.op_id, status=OpStatus.applied, result=outcome
                         )
                     claims.append(_op_record(op, device_id, principal, digest, status, stored, now))
-                claimed = (
-                    await SyncOperation.insert(*claims)
-                    .on_conflict(action="DO NOTHING")
-                    .returning(SyncOperation.op_id)
+                claimed = await db.insert_rows(
+                    SyncOperation,
+                    claims,
+                    conflict_target=(SyncOperation.op_id,),
+                    returning=SyncOperation.op_id,
                 )
                 if len(claimed) != len(claims):
                     raise _AlreadyClaimed

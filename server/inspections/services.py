@@ -508,21 +508,18 @@ async def record_answers(
                 )
             except DomainError as error:
                 checked[inspection_id] = error
-        existing: dict[tuple[UUID, str], tuple[UUID, datetime]] = {}
+        # When each item's stored answer was made, for last-writer-wins.
+        latest: dict[tuple[UUID, str], datetime] = {}
         open_ids = [key for key, value in checked.items() if not isinstance(value, DomainError)]
         if open_ids:
             rows = await Answer.select(
-                Answer.id, Answer.inspection_id, Answer.item_key, Answer.ordering_time
+                Answer.inspection_id, Answer.item_key, Answer.ordering_time
             ).where(
                 Answer.inspection_id.is_in(open_ids),
                 Answer.item_key.is_in(list({data.item_key for data, _op in batch})),
             )
             for row in rows:
-                existing[(row["inspection_id"], row["item_key"])] = (
-                    row["id"],
-                    aware(row["ordering_time"]),
-                )
-        latest = {key: when for key, (_id, when) in existing.items()}
+                latest[(row["inspection_id"], row["item_key"])] = aware(row["ordering_time"])
         winners: dict[tuple[UUID, str], _Winner] = {}
         events: list[audit_service.Event] = []
         for data, op_id in batch:
@@ -558,40 +555,51 @@ async def record_answers(
                     summary={"item_key": data.item_key, "op_id": str(op_id) if op_id else None},
                 )
             )
-        new_rows = []
-        for key, winner in winners.items():
-            data = winner.data
-            values: dict[Any, Any] = {
-                "value": {
-                    "value": data.value,
-                    "numerator": data.numerator,
-                    "denominator": data.denominator,
-                },
-                "note": data.note,
-                "evidence": data.evidence,
-                "device_time": data.device_time,
-                "ordering_time": winner.ordering_time,
-                "received_at": received_at,
-                "author_id": principal.user_id,
-                "op_id": winner.op_id,
-            }
-            if key in existing:
-                await Answer.update(values).where(Answer.id == existing[key][0])
-            else:
-                new_rows.append(
+        if winners:
+            # New and re-answered items in one statement. Which answer wins was decided above,
+            # against the answers read under the inspection's lock, so the upsert just writes it.
+            await db.insert_rows(
+                Answer,
+                [
                     Answer(
                         id=uuid4(),
-                        inspection_id=data.inspection_id,
-                        item_key=data.item_key,
-                        **values,
+                        inspection_id=winner.data.inspection_id,
+                        item_key=winner.data.item_key,
+                        value={
+                            "value": winner.data.value,
+                            "numerator": winner.data.numerator,
+                            "denominator": winner.data.denominator,
+                        },
+                        note=winner.data.note,
+                        evidence=winner.data.evidence,
+                        device_time=winner.data.device_time,
+                        ordering_time=winner.ordering_time,
+                        received_at=received_at,
+                        author_id=principal.user_id,
+                        op_id=winner.op_id,
                     )
-                )
-        if new_rows:
-            await Answer.insert(*new_rows)
+                    for winner in winners.values()
+                ],
+                conflict_target=(Answer.inspection_id, Answer.item_key),
+                update=_ANSWER_CONTENT,
+            )
         for inspection_id in dict.fromkeys(key[0] for key in winners):
             await _touch(inspection_id, received_at)
         await audit_service.record_many(actor=audit_service.actor_of(principal), events=events)
     return outcomes
+
+
+# What a newer answer replaces in the stored one (its id and place stay).
+_ANSWER_CONTENT = [
+    Answer.value,
+    Answer.note,
+    Answer.evidence,
+    Answer.device_time,
+    Answer.ordering_time,
+    Answer.received_at,
+    Answer.author_id,
+    Answer.op_id,
+]
 
 
 def _scoring_answer(data: AnswerIn) -> scoring.Answer:
