@@ -26,6 +26,7 @@ from litestar import Litestar
 from server import cli, registry
 from server.core import db
 from server.core.settings import Settings
+from tests import engines
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -94,8 +95,12 @@ def run_cli(
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("SPOTCHECK_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not url:
+        # Each pytest-xdist worker has a temporary directory, so a database, of its own.
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'spotcheck-test.sqlite3'}"
+    elif worker:
+        url = engines.for_worker(url, worker)
     result = run_cli("migrate", env=cli_env(url))
     assert result.returncode == 0, f"migrations failed:\n{result.stdout}\n{result.stderr}"
     return url

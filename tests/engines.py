@@ -19,8 +19,8 @@ ADMIN_URL = os.environ.get(
 )
 
 
-async def create() -> str:
-    name = f"spotcheck_test_{uuid.uuid4().hex[:12]}"
+async def create(name: str | None = None) -> str:
+    name = name or f"spotcheck_test_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(ADMIN_URL, timeout=10)
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
@@ -29,13 +29,24 @@ async def create() -> str:
     return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+def for_worker(url: str, worker: str) -> str:
+    """The database of one pytest-xdist worker (`worker` is e.g. "gw0") of the run on `url`: a
+    database of its own, created here, named after the run's and dropped with it."""
+    return asyncio.run(create(f"{url.rsplit('/', 1)[1]}_{worker}"))
+
+
 async def drop(url: str) -> None:
+    """Drop the run's database and its workers' databases."""
     name = url.rsplit("/", 1)[1]
     if not name.startswith("spotcheck_test_"):
         raise SystemExit(f"refusing to drop {name!r}: not a test database")
     connection = await asyncpg.connect(ADMIN_URL, timeout=10)
     try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        workers = await connection.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{name}\\_gw%"
+        )
+        for each in [name, *(row["datname"] for row in workers)]:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{each}" WITH (FORCE)')
     finally:
         await connection.close()
 
