@@ -55,6 +55,10 @@ class _PoolWithAcquireTimeout:
         return getattr(self._pool, name)
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset on release: nothing to undo (see BoundedPostgresEngine)."""
+
+
 class BoundedPostgresEngine(PostgresEngine):
     """A PostgresEngine whose pool waits a bounded time for a free connection."""
 
@@ -63,6 +67,13 @@ class BoundedPostgresEngine(PostgresEngine):
         self.acquire_timeout = acquire_timeout
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
+        # asyncpg resets a connection on every release with one more round trip (unlisten,
+        # reset settings, unlock session advisory locks, close cursors). Piccolo takes a
+        # connection per query outside a transaction, so that doubled the round trips of every
+        # read. The app changes none of that state: its advisory locks are transaction-scoped and
+        # it sets, listens and declares nothing. asyncpg still rolls back an open transaction on
+        # release whatever `reset` is.
+        kwargs.setdefault("reset", _keep_session)
         await super().start_connection_pool(**kwargs)
         if self.pool is not None:
             self.pool = _PoolWithAcquireTimeout(self.pool, self.acquire_timeout)  # type: ignore[assignment]

@@ -184,8 +184,11 @@ async def risk_facts(unit_ids: list[UUID], *, now: datetime) -> dict[UUID, dict[
 # --- Visibility --------------------------------------------------------------------------------
 
 
-async def _visible_query(principal: Principal, *, now: datetime) -> list[Any]:
-    """Where-clauses selecting the inspections this principal may know about."""
+async def _visible_query(
+    principal: Principal, *, now: datetime, member_of: list[UUID] | None = None
+) -> list[Any]:
+    """Where-clauses selecting the inspections this principal may know about. `member_of`, when
+    the caller knows it already, spares an inspector's look-up of their teams."""
     started = Inspection.started_at.is_not_null()
     if principal.role in (Role.admin, Role.leader):
         in_tree = Inspection.unit_path.like(f"{principal.home_unit_path}%")
@@ -193,12 +196,13 @@ async def _visible_query(principal: Principal, *, now: datetime) -> list[Any]:
         return [in_tree, started | (Inspection.unit_id != principal.home_unit_id)]
     if principal.role == Role.unit_head:
         return [Inspection.unit_path.like(f"{principal.home_unit_path}%"), started]
-    member_of = [
-        row["inspection_id"]
-        for row in await InspectionMember.select(InspectionMember.inspection_id).where(
-            InspectionMember.user_id == principal.user_id
-        )
-    ]
+    if member_of is None:
+        member_of = [
+            row["inspection_id"]
+            for row in await InspectionMember.select(InspectionMember.inspection_id).where(
+                InspectionMember.user_id == principal.user_id
+            )
+        ]
     if not member_of:
         return [Inspection.id.is_null()]
     return [
@@ -207,8 +211,14 @@ async def _visible_query(principal: Principal, *, now: datetime) -> list[Any]:
     ]
 
 
-async def _visible_row(inspection_id: UUID, principal: Principal) -> dict[str, Any]:
-    clauses = await _visible_query(principal, now=datetime.now(UTC))
+async def _visible_row(
+    inspection_id: UUID, principal: Principal, *, member: bool = False
+) -> dict[str, Any]:
+    """The inspection if this principal may know about it; `member` when they are known to be on
+    its team."""
+    clauses = await _visible_query(
+        principal, now=datetime.now(UTC), member_of=[inspection_id] if member else None
+    )
     row = (
         await Inspection.select()
         .where(Inspection.id == inspection_id, *clauses)
@@ -224,15 +234,20 @@ async def _team_row(inspection_id: UUID, principal: Principal) -> dict[str, Any]
     """An inspection the principal may work on as a team member; otherwise not found, whether
     or not it exists (an op must not reveal that). Called inside a write transaction: the row is
     locked, so two phones acting on one inspection at once take turns (start, submit, sign)."""
-    await _visible_row(inspection_id, principal)
+    # Membership first, so nobody off the team ever waits on (and so learns of) the row's lock;
+    # then the row is read once, after the lock, as it is now. Every refusal reads the same, so
+    # an assignment not yet visible to its team answers like an id that does not exist.
+    refusal = NotFound(f"No inspection {inspection_id} assigned to you.")
     if not await InspectionMember.exists().where(
         InspectionMember.inspection_id == inspection_id,
         InspectionMember.user_id == principal.user_id,
     ):
-        raise NotFound(f"No inspection {inspection_id} assigned to you.")
+        raise refusal
     await db.lock_row("inspection", inspection_id)
-    # Re-read after the lock: another transaction may have moved it while we waited.
-    return await _visible_row(inspection_id, principal)
+    try:
+        return await _visible_row(inspection_id, principal, member=True)
+    except NotFound:
+        raise refusal from None
 
 
 async def visible_ids(
