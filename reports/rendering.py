@@ -7,6 +7,7 @@
   (``SPOTCHECK_PDF_RENDER_WORKERS``) behind a bounded queue (``SPOTCHECK_PDF_RENDER_QUEUE_LIMIT``):
   when the queue is full the request gets a 503 with Retry-After instead of waiting. Processes, not threads: WeasyPrint holds the GIL for most of a
   render, and ten renders in threads stall the event loop (``/health`` included).
+- The pool's processes end with the process that owns it, however it ends (``_exit_with_owner``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import functools
 import importlib
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,6 +51,36 @@ def _render(html: str, *, media_dir: Path | None, stylesheet: str | None) -> byt
     return bytes(pdf_engine.render_pdf(html, media_dir=media_dir, stylesheet=stylesheet))
 
 
+# A render worker's exit status when the pool's owner is gone (nobody reads it: for a reader of ps).
+OWNER_GONE_EXIT_CODE = 3
+
+
+def _exit_with_owner() -> None:
+    """Initializer of every render worker: the worker exits as soon as the process that owns the
+    pool (the server, or a test) is gone, by a thread waiting on the end of a pipe that only the
+    owner holds open (``multiprocessing.parent_process().sentinel``).
+
+    Without it the pool outlives a server stopped by a signal, for ever: uvicorn handles SIGTERM,
+    shuts down, then raises SIGTERM again, so the process dies by the signal without running its
+    exit handlers (nor does SIGKILL), and the executor never tells its workers to stop. An idle
+    worker waits on its call queue, whose writing end it holds itself, so it never sees an end of
+    file; and the fork server (the workers' parent, not the server's descendant once it is gone)
+    only exits when every holder of its "alive" pipe has closed it, and each worker holds a copy.
+    Once the workers exit, the fork server and the resource tracker see their pipes close and
+    exit too."""
+    owner = multiprocessing.parent_process()
+    if owner is None:  # not started by multiprocessing: nothing to watch
+        return
+    sentinel = owner.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        # Nobody is left to take a result: drop any render in progress at once.
+        os._exit(OWNER_GONE_EXIT_CODE)
+
+    threading.Thread(target=watch, name="render-owner-watch", daemon=True).start()
+
+
 class RenderPool:
     """At most ``workers`` renders at once and ``queue_limit`` more waiting; beyond that, refuse.
 
@@ -74,7 +107,9 @@ class RenderPool:
             # server imports WeasyPrint once; the workers are forked from it, already loaded.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["reports.pdf_engine"])
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_exit_with_owner
+            )
         return self._executor
 
     def _admit(self) -> None:
