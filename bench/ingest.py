@@ -1,11 +1,15 @@
-"""Sync ingest on PostgreSQL, side by side: the real server (`spotcheck serve`, one worker and two)
-against a bare Litestar + asyncpg endpoint inserting the same answers (bench/bare_ingest.py),
-driven by the same load generator: phones each sending batches of 40 answer ops, 1, 10 and 50 of
-them at once, for a few seconds per level, the two sides interleaved so that drift hits both.
+"""Sync ingest, side by side: the real server (`spotcheck serve`, one worker and two) on PostgreSQL
+against a bare Litestar + asyncpg endpoint inserting the same answers (bench/bare_ingest.py), and
+the real server on SQLite, driven by the same load generator: phones each sending batches of 40
+answer ops, 1, 10 and 50 of them at once, for a few seconds per level.
 
-Writes bench/results/ingest.json: per side and level, batches/s, answers/s, p50/p95/p99 latency
-and errors, and the ratio of the real server's batches/s to the bare endpoint's. Everything runs on
-127.0.0.1, on a database of its own that is dropped at the end; the load stops by itself.
+With SPOTCHECK_BENCH_BEFORE=<another checkout with its own .venv> (e.g. `git worktree add
+/tmp/before <rev> && make -C /tmp/before install`), that checkout's server runs the same load on
+both engines in the same run, for a before/after ratio on the same machine at the same time.
+
+Writes bench/results/ingest.json: per side, engine and level, batches/s, answers/s, p50/p95/p99
+latency and errors, and the ratios. Everything runs on 127.0.0.1, on databases of its own that are
+dropped at the end; the load stops by itself.
 
     python -m bench ingest        # SPOTCHECK_BENCH_POSTGRES, SPOTCHECK_BENCH_SECONDS to change
 """
@@ -145,9 +149,11 @@ def spotcheck_env(database_url: str, workdir: Path, port: int) -> dict[str, str]
 
 
 @contextmanager
-def process(command: list[str], env: dict[str, str], url: str, log: Path) -> Iterator[None]:
+def process(
+    command: list[str], env: dict[str, str], url: str, log: Path, cwd: Path = ROOT
+) -> Iterator[None]:
     with log.open("wb") as output:
-        running = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
+        running = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=output)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -171,13 +177,33 @@ def process(command: list[str], env: dict[str, str], url: str, log: Path) -> Ite
             running.wait()
 
 
-def spotcheck_server(database_url: str, workdir: Path, workers: int) -> Any:
+@dataclass(frozen=True)
+class Tree:
+    """A checkout whose server is measured: this one, or the one named by SPOTCHECK_BENCH_BEFORE."""
+
+    label: str
+    root: Path
+    python: str
+
+
+NOW = Tree("now", ROOT, sys.executable)
+
+
+def trees() -> list[Tree]:
+    before = os.environ.get("SPOTCHECK_BENCH_BEFORE")
+    if not before:
+        return [NOW]
+    root = Path(before).resolve()
+    return [NOW, Tree("before", root, str(root / ".venv" / "bin" / "python"))]
+
+
+def spotcheck_server(database_url: str, workdir: Path, workers: int, tree: Tree = NOW) -> Any:
     port = free_port()
-    command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
+    command = [tree.python, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
     env = spotcheck_env(database_url, workdir, port)
-    log = workdir / f"spotcheck-{workers}.log"
-    return port, process(command, env, f"http://127.0.0.1:{port}/health", log)
+    log = workdir / f"spotcheck-{tree.label}-{workers}.log"
+    return port, process(command, env, f"http://127.0.0.1:{port}/health", log, cwd=tree.root)
 
 
 def bare_server(database_url: str, workdir: Path) -> Any:
@@ -316,75 +342,91 @@ async def drop_database(url: str) -> None:
         await connection.close()
 
 
-def bench_ingest(workdir: Path) -> dict[str, Any]:
-    database_url = asyncio.run(create_database())
-    try:
-        for command in (["migrate"], ["demo"]):
-            subprocess.run(
-                [sys.executable, "-m", "server.cli", *command],
-                env=spotcheck_env(database_url, workdir, 8000),
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
-        answers = answer_payloads()
-        runs: list[Run] = []
-        port, one_worker = spotcheck_server(database_url, workdir, workers=1)
-        with one_worker:
-            phones = asyncio.run(set_up_phones(f"http://127.0.0.1:{port}"))
-        bare_port, bare = bare_server(database_url, workdir)
-        with bare:
-            for workers in (1, 2):
-                port, server = spotcheck_server(database_url, workdir, workers=workers)
-                with server:
-                    for level in LEVELS:
-                        runs.append(
-                            asyncio.run(
-                                drive(
-                                    f"http://127.0.0.1:{port}",
-                                    f"spotcheck-{workers}w",
-                                    phones,
-                                    level,
-                                    answers,
-                                )
-                            )
-                        )
-                        if workers == 1:
-                            runs.append(
-                                asyncio.run(
-                                    drive(
-                                        f"http://127.0.0.1:{bare_port}",
-                                        "bare",
-                                        phones,
-                                        level,
-                                        answers,
-                                    )
-                                )
-                            )
-        reports = [run.report() for run in runs]
-        by = {(report["side"], report["concurrency"]): report for report in reports}
-        ratios = {
-            f"c{level}": {
-                "one_worker_over_bare": _ratio(by[("spotcheck-1w", level)], by[("bare", level)]),
-                "two_workers_over_one": _ratio(
-                    by[("spotcheck-2w", level)], by[("spotcheck-1w", level)]
-                ),
-            }
+def prepare(tree: Tree, database_url: str, workdir: Path) -> list[Phone]:
+    """Migrate and load the demo with `tree`'s own command, then give each phone an inspection."""
+    for command in (["migrate"], ["demo"]):
+        subprocess.run(
+            [tree.python, "-m", "server.cli", *command],
+            env=spotcheck_env(database_url, workdir, 8000),
+            cwd=tree.root,
+            check=True,
+            capture_output=True,
+        )
+    port, server = spotcheck_server(database_url, workdir, workers=1, tree=tree)
+    with server:
+        return asyncio.run(set_up_phones(f"http://127.0.0.1:{port}"))
+
+
+def measure(
+    tree: Tree, engine: str, database_url: str, workdir: Path, workers: int, phones: list[Phone]
+) -> list[Run]:
+    answers = answer_payloads()
+    port, server = spotcheck_server(database_url, workdir, workers=workers, tree=tree)
+    side = f"spotcheck-{tree.label}-{engine}-{workers}w"
+    with server:
+        return [
+            asyncio.run(drive(f"http://127.0.0.1:{port}", side, phones, level, answers))
             for level in LEVELS
+        ]
+
+
+def bench_ingest(workdir: Path) -> dict[str, Any]:
+    runs: list[Run] = []
+    for tree in trees():
+        tree_dir = workdir / tree.label
+        tree_dir.mkdir(exist_ok=True)
+        database_url = asyncio.run(create_database())
+        try:
+            phones = prepare(tree, database_url, tree_dir)
+            runs += measure(tree, "postgres", database_url, tree_dir, 1, phones)
+            if tree is NOW:
+                runs += measure(tree, "postgres", database_url, tree_dir, 2, phones)
+                bare_port, bare = bare_server(database_url, tree_dir)
+                with bare:
+                    answers = answer_payloads()
+                    runs += [
+                        asyncio.run(
+                            drive(f"http://127.0.0.1:{bare_port}", "bare", phones, level, answers)
+                        )
+                        for level in LEVELS
+                    ]
+        finally:
+            asyncio.run(drop_database(database_url))
+        sqlite_url = f"sqlite:///{tree_dir / 'ingest.sqlite3'}"
+        phones = prepare(tree, sqlite_url, tree_dir)
+        runs += measure(tree, "sqlite", sqlite_url, tree_dir, 1, phones)
+    reports = [run.report() for run in runs]
+    by = {(report["side"], report["concurrency"]): report for report in reports}
+    ratios: dict[str, dict[str, float | None]] = {}
+    for level in LEVELS:
+        one = by[("spotcheck-now-postgres-1w", level)]
+        figures = {
+            "one_worker_over_bare": _ratio(one, by[("bare", level)]),
+            "two_workers_over_one": _ratio(by[("spotcheck-now-postgres-2w", level)], one),
         }
-        return {
-            "name": "ingest",
-            "what": (
-                f"sync batches of {BATCH} answer ops on PostgreSQL, {SECONDS:g} s per level: "
-                "spotcheck serve (1 and 2 workers) vs a bare Litestar + asyncpg endpoint "
-                "inserting the same rows"
-            ),
-            "ratios": ratios,
-            "runs": reports,
-            "load_average_after": os.getloadavg(),
-        }
-    finally:
-        asyncio.run(drop_database(database_url))
+        for engine in ("postgres", "sqlite"):
+            before = by.get((f"spotcheck-before-{engine}-1w", level))
+            if before is not None:
+                now = by[(f"spotcheck-now-{engine}-1w", level)]
+                figures[f"{engine}_now_over_before"] = _ratio(now, before)
+        ratios[f"c{level}"] = figures
+    return {
+        "name": "ingest",
+        "what": (
+            f"sync batches of {BATCH} answer ops, {SECONDS:g} s per level: spotcheck serve on "
+            "PostgreSQL (1 and 2 workers) and SQLite vs a bare Litestar + asyncpg endpoint "
+            "inserting the same rows"
+            + (
+                ", and the same load on the checkout in SPOTCHECK_BENCH_BEFORE"
+                if len(trees()) > 1
+                else ""
+            )
+        ),
+        "before": str(trees()[-1].root) if len(trees()) > 1 else None,
+        "ratios": ratios,
+        "runs": reports,
+        "load_average_after": os.getloadavg(),
+    }
 
 
 def _ratio(project: dict[str, Any], baseline: dict[str, Any]) -> float | None:
