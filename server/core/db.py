@@ -11,6 +11,7 @@ they ask SQLite for its write lock: see :class:`SerialisedSQLiteEngine`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import socket
 import sqlite3
@@ -29,7 +30,7 @@ from piccolo.columns import JSON, JSONB, Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
@@ -103,6 +104,22 @@ class _WriterQueue:
         return lock
 
 
+@dataclass
+class _KeptConnections:
+    """The SQLite connections one event loop keeps open between uses: the writer's (used only by
+    whoever holds the writer lock) and idle readers for plain SELECTs.
+
+    Piccolo opens a connection per query or transaction, and an aiosqlite connection is a thread
+    of its own plus a connect and a pragma: on a phone's sync that was more of the request's time
+    than the statements. A connection that failed is closed instead of being kept."""
+
+    writer: aiosqlite.Connection | None = None
+    readers: list[aiosqlite.Connection] = dataclasses.field(default_factory=list)
+
+
+_IDLE_READERS_KEPT = 4
+
+
 class _SerialisedTransaction(SQLiteTransaction):
     """A transaction that opens its connection first, then queues for the process's writer lock
     before ``BEGIN``, and releases it as soon as it has committed or rolled back. Read-only
@@ -114,18 +131,32 @@ class _SerialisedTransaction(SQLiteTransaction):
     async def __aenter__(self) -> SQLiteTransaction:
         if self._parent is not None:
             return self._parent
-        self.connection = await self.get_connection()
-        if self.transaction_type is not TransactionType.deferred:
+        if self.transaction_type is TransactionType.deferred:
+            self.connection = await self.get_connection()
+        else:
             self._writer_lock = self.engine.writers.lock()
             await self._writer_lock.acquire()
+            try:
+                self.connection = await self.engine.writer_connection()
+            except BaseException:
+                self._release()
+                raise
         try:
             await self.begin()
         except BaseException:
+            await self._close_connection(failed=True)
             self._release()
-            await self.connection.close()
             raise
         self.context = self.engine.current_transaction.set(self)
         return self
+
+    async def _close_connection(self, *, failed: bool) -> None:
+        """Close a connection of its own; keep the writer's, unless it failed or is still inside
+        a transaction (then the next writer gets a fresh one)."""
+        if self._writer_lock is None:
+            await self.connection.close()
+        elif failed or self.connection.in_transaction:
+            await self.engine.discard_writer_connection()
 
     async def __aexit__(
         self,
@@ -135,16 +166,20 @@ class _SerialisedTransaction(SQLiteTransaction):
     ) -> bool:
         if self._parent:
             return exception is None
+        ended = False
         try:
             if exception:
                 if not self._rolled_back:
                     await self.rollback()
             elif not self._committed and not self._rolled_back:
                 await self.commit()
+            ended = True
         finally:
-            self._release()
-            await self.connection.close()
-            self.engine.current_transaction.reset(self.context)
+            try:
+                await self._close_connection(failed=not ended)
+            finally:
+                self._release()
+                self.engine.current_transaction.reset(self.context)
         return exception is None
 
     def _release(self) -> None:
@@ -165,6 +200,9 @@ class SerialisedSQLiteEngine(SQLiteEngine):
         super().__init__(*args, **kwargs)
         self.writers = _WriterQueue()
         self._keeper: aiosqlite.Connection | None = None
+        self._kept: WeakKeyDictionary[asyncio.AbstractEventLoop, _KeptConnections] = (
+            WeakKeyDictionary()
+        )
 
     async def open(self) -> None:
         """Switch the file to WAL and keep one idle connection open until :meth:`close`.
@@ -191,6 +229,42 @@ class SerialisedSQLiteEngine(SQLiteEngine):
         keeper, self._keeper = self._keeper, None
         if keeper is not None:
             await keeper.close()
+        kept = self._kept.pop(asyncio.get_running_loop(), None)
+        if kept is not None:
+            for connection in [kept.writer, *kept.readers]:
+                if connection is not None:
+                    await connection.close()
+
+    def _kept_here(self) -> _KeptConnections:
+        loop = asyncio.get_running_loop()
+        kept = self._kept.get(loop)
+        if kept is None:
+            kept = self._kept[loop] = _KeptConnections()
+        return kept
+
+    async def _connect(self) -> aiosqlite.Connection:
+        """A connection as Piccolo makes one, whose thread does not hold up the process's exit
+        (a kept connection may still be open then; SQLite's journal makes that safe)."""
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        pending._thread.daemon = True
+        connection = await pending
+        connection.row_factory = dict_factory  # type: ignore[assignment]  # as Piccolo does
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    async def writer_connection(self) -> aiosqlite.Connection:
+        """The kept writer connection; the caller holds the writer lock."""
+        kept = self._kept_here()
+        if kept.writer is None:
+            kept.writer = await self._connect()
+        return kept.writer
+
+    async def discard_writer_connection(self) -> None:
+        kept = self._kept_here()
+        connection, kept.writer = kept.writer, None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing left to close
+                await connection.close()
 
     def transaction(
         self,
@@ -209,9 +283,28 @@ class SerialisedSQLiteEngine(SQLiteEngine):
         table: type[Table] | None = None,
     ) -> Any:
         if _is_plain_select(query):
-            return await super()._run_in_new_connection(query, args, query_type, table)
+            kept = self._kept_here()
+            connection = kept.readers.pop() if kept.readers else await self._connect()
+            try:
+                async with connection.execute(query, args or []) as cursor:
+                    rows = await cursor.fetchall()
+            except BaseException:
+                await connection.close()
+                raise
+            if len(kept.readers) < _IDLE_READERS_KEPT:
+                kept.readers.append(connection)
+            else:
+                await connection.close()
+            return rows
         async with self.writers.lock():
-            return await super()._run_in_new_connection(query, args, query_type, table)
+            connection = await self.writer_connection()
+            try:
+                async with connection.execute(query, args or []) as cursor:
+                    await connection.commit()
+                    return await cursor.fetchall()
+            except BaseException:
+                await self.discard_writer_connection()
+                raise
 
 
 Row = TypeVar("Row")
