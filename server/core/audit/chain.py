@@ -5,8 +5,9 @@ prev_hash is 64 zeros. Changing any field of a row breaks its own hash; deleting
 breaks the link from the next row's prev_hash, which is how `spotcheck audit verify` tells them apart.
 
 The chain alone cannot show that its *end* was cut or rewritten (anyone can recompute SHA-256), so
-every append also moves a head record (seq and hash of the last row) whose HMAC is keyed with a key
-that is not in the database: see ``head_mac`` and ``find_head_problems``, and docs/audit.md.
+every sealing (appending to the chain) also moves a head record (seq and hash of the last row)
+whose HMAC is keyed with a key that is not in the database: see ``head_mac`` and
+``find_head_problems``, and docs/audit.md.
 """
 
 from __future__ import annotations

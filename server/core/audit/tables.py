@@ -25,7 +25,7 @@ class AuditEvent(Table, tablename="audit_event"):
 
 class AuditHead(Table, tablename="audit_head"):
     """The chain's end as of the last append (one row, ``chain`` = "audit_event"), moved in the
-    same transaction as every append. ``mac`` is an HMAC under a key that is not in the database
+    same transaction as every sealing. ``mac`` is an HMAC under a key that is not in the database
     (SPOTCHECK_AUDIT_KEY), so cutting or rewriting the end of the chain cannot be hidden by
     rewriting this row too."""
 
