@@ -11,6 +11,9 @@ const PERIOD_MS = 20_000;
 
 let failures = 0;
 let running: Promise<PushReport> | null = null;
+/** Asked for while a round was under way: a change made then (e.g. during the round's pull) may
+ * have missed the push, so one more round follows instead of leaving it for the next period. */
+let again = false;
 let retryTimer: ReturnType<typeof setTimeout> | null = null;
 
 async function runOnce(): Promise<PushReport> {
@@ -31,9 +34,13 @@ function schedule(delay: number): void {
   retryTimer = setTimeout(() => void syncNow(), delay);
 }
 
-/** Push now (or join the push under way), then pull what changed. */
+/** Push now, then pull what changed; during a round, join it and ask for one more after it. */
 export function syncNow(): Promise<PushReport> {
-  if (running) return running;
+  if (running) {
+    again = true;
+    return running;
+  }
+  again = false;
   running = runOnce()
     .then((report) => {
       if (report.outcome === "offline" || report.outcome === "failed") {
@@ -48,6 +55,9 @@ export function syncNow(): Promise<PushReport> {
     .finally(() => {
       running = null;
       notifyChanged();
+      // After a failure the backoff timer decides (unless a change or the network's return
+      // reset the count since); otherwise what was asked for during the round goes now.
+      if (again && failures === 0) void syncNow();
     });
   return running;
 }
