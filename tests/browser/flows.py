@@ -61,8 +61,14 @@ def login(page: Page, username: str = INSPECTOR, password: str = INSPECTOR_PASSW
 def ready_for_offline(page: Page) -> None:
     """Wait until the service worker controls the page: from then on the app's shell comes from
     its cache, so a page opened with the signal gone still loads (what a phone that has opened
-    the app once can count on)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    the app once can count on).
+
+    A function, not an expression: Playwright evaluates an expression with eval() on every poll
+    after the first, which the app's CSP (no 'unsafe-eval') refuses, so a worker that was not in
+    control at the very first look failed the test with an EvalError instead of being waited for."""
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null"
+    )
 
 
 def open_inspection(page: Page, unit_name: str, link: str = "Mở") -> None:

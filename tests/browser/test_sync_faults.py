@@ -34,6 +34,7 @@ def test_a_response_lost_after_the_server_committed_ends_with_no_duplicate(
     template = shipped_template()
     phone = phone_context(latitude=20.2480, longitude=106.1902)
     page = phone.page
+    page.clock.install()  # the app's timers, which run in real time until skipped below
     page.goto("/app/")
     login(page)
     ready_for_offline(page)
@@ -68,7 +69,13 @@ def test_a_response_lost_after_the_server_committed_ends_with_no_duplicate(
 
     # On the context, so the request is caught whichever way it goes (page or service worker).
     phone.context.route("**/mobile/v1/sync", lose_first_answer)
-    phone.set_offline(False)
+    with phone.context.expect_event(
+        "requestfailed", lambda request: "/mobile/v1/sync" in request.url
+    ):
+        phone.set_offline(False)
+    # The phone sends again after its backoff (1 to 2 s after a first failure); the page's clock
+    # skips that wait. Should the retry be scheduled only after this, it comes in real time.
+    page.clock.fast_forward(2_000)
     wait_until_sent(page)
     assert lost == [200]
     # The retry carried the same op ids (the server answered them `duplicate`).
