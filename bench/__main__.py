@@ -14,7 +14,11 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
   (bench/app_budget.py). `python -m bench app` runs it alone;
 - ingest: sync batches of 40 answers on PostgreSQL from 1, 10 and 50 phones at once, the real
   server (one worker and two) against a bare Litestar + asyncpg endpoint inserting the same rows
-  (bench/ingest.py, bench/bare_ingest.py). `python -m bench ingest` runs it alone.
+  (bench/ingest.py, bench/bare_ingest.py). `python -m bench ingest` runs it alone;
+- outbox: notification delivery on PostgreSQL, 3,000 webhook messages drained by one and then two
+  `spotcheck worker` processes into a local receiver, against httpx POSTing the same bodies to it
+  at the same concurrency, exactly once checked by event key (bench/outbox.py).
+  `python -m bench outbox` runs it alone.
 """
 
 from __future__ import annotations
@@ -274,6 +278,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_ingest(Path(workdir)))
+    if not only or "outbox" in only:
+        from bench.outbox import bench_outbox
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_outbox(Path(workdir)))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for result in results:
         result.update(machine=machine, at=stamp)

@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     pdf_render_queue_limit: int = Field(default=16, ge=1)
     http_limit_concurrency: int = Field(default=200, ge=1)
     http_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    worker_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Deliveries each `spotcheck worker` keeps in flight at once (one thread each)",
+    )
 
     @field_validator("trusted_proxies", "notify_allowed_hosts", mode="before")
     @classmethod

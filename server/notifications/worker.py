@@ -1,35 +1,58 @@
 """`spotcheck worker`: delivers the outbox through Apprise and runs the time-based triggers.
 
-Claiming: a row is leased (``sending`` until ``lease_until``) in one short transaction; PostgreSQL
+Claiming: rows are leased (``sending`` until ``lease_until``) in one short transaction; PostgreSQL
 uses ``FOR UPDATE SKIP LOCKED`` so several workers never claim the same row at once; on SQLite the
-IMMEDIATE transaction serialises claimers (run one worker there). Delivery happens outside any
-transaction, in a thread (Apprise is blocking). A worker killed after claiming leaves the row
-``sending``; once the lease expires another worker claims it again and counts it in
-``reclaimed_after_lease``: delivery is at least once, and receivers dedupe by the event key that
-every message carries (header ``X-Spotcheck-Event-Key`` and payload field ``event_key`` for
-webhooks, the message footer for everything). Webhooks also get the message's link as ``url``.
+IMMEDIATE transaction serialises claimers (run one worker there).
 
-Delivery is guarded: only accepted schemes, no redirects, and every connection to a public
-address or a host of ``SPOTCHECK_NOTIFY_ALLOWED_HOSTS`` (:mod:`server.notifications.egress`);
-a refused target fails like any failed delivery, with the reason in ``last_error``.
+Delivering: up to ``SPOTCHECK_WORKER_CONCURRENCY`` deliveries are in flight at once, each in a
+thread of its own (Apprise is blocking), outside any transaction. A running worker claims again
+once half its slots are free, and only as many rows as it has free slots, so no row sits leased in
+its memory waiting for a thread. Each row is finished (sent; failed, with backoff; or dead) as soon
+as its delivery returns, in a short transaction shared with the other deliveries that returned
+meanwhile (a group commit: one transaction for many rows when they come fast, no added wait when
+they do not). A slow or failing target holds one slot and delays no other message.
+
+A worker killed after claiming leaves its rows ``sending``; once the lease expires another worker
+claims them again and counts it in ``reclaimed_after_lease``: delivery is at least once, and
+receivers dedupe by the event key that every message carries (header ``X-Spotcheck-Event-Key``
+and payload field ``event_key`` for webhooks, the message footer for everything). Webhooks also get
+the message's link as ``url``. A delivery finishes its row only while it still holds the claim it
+was sent under (same worker, same attempt), so a delivery that outlived its lease records what it
+did and leaves the row to the worker that holds it now.
+
+Targets are parsed and validated by Apprise once per URL and kept in a bounded LRU cache
+(:class:`TargetCache`); each delivery builds its own plugin object from that parsed form (tens of
+microseconds, against about a millisecond to parse), so no plugin object, which Apprise does not
+make safe to share between threads, is ever used by two deliveries at once. Each thread reuses one
+Apprise object to send with, and Apprise captures each call's log on its own (a context variable),
+so the error recorded for one delivery never comes from another running at the same time.
+
+Delivery is guarded on every send, whatever the cache holds: only accepted schemes, no redirects,
+and every connection to a public address or a host of ``SPOTCHECK_NOTIFY_ALLOWED_HOSTS``, checked
+on the very lookup the connection uses (:mod:`server.notifications.egress`); a refused target
+fails like any failed delivery, with the reason in ``last_error``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import random
 import socket
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 from uuid import uuid4
 
+import anyio
 import anyio.to_thread
 import apprise
+from apprise.plugins import url_to_dict
 
 from server.core import db
 from server.core.audit import services as audit_service
@@ -41,12 +64,22 @@ from server.notifications.tables import DeliveryAttempt, OutboxMessage
 log = logging.getLogger("spotcheck.worker")
 
 WEBHOOK_SCHEMES = ("json://", "jsons://", "form://", "forms://", "xml://", "xmls://")
+EVENT_KEY_HEADER = "X-Spotcheck-Event-Key"
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 3600.0
+# Parsed targets kept per worker process; a deployment has far fewer distinct targets.
+TARGET_CACHE_SIZE = 512
+# How often a running worker runs the timed triggers' check and seals the audit log (the triggers
+# themselves fire at most once a minute).
+HOUSEKEEPING_SECONDS = 1.0
+# The first condition repeats what the others imply, so that PostgreSQL can find the few rows
+# still to send through the status index: sent rows keep their next_attempt_at, and a scan of that
+# index alone walks past every one of them at every claim once they are the many.
 CLAIM_QUERY = (
     "SELECT id, status FROM notification_outbox "
-    "WHERE (status IN ('pending', 'failed') AND next_attempt_at <= {}) "
-    "OR (status = 'sending' AND lease_until < {}) "
+    "WHERE status IN ('pending', 'failed', 'sending') "
+    "AND ((status IN ('pending', 'failed') AND next_attempt_at <= {}) "
+    "OR (status = 'sending' AND lease_until < {})) "
     "ORDER BY next_attempt_at LIMIT {}"
 )
 
@@ -58,66 +91,166 @@ def backoff_delay(attempt: int, *, base: float, rng: random.Random | None = None
     return delay * jitter
 
 
-def url_with_event_key(url: str, event_key: str, link: str | None = None) -> str:
-    """Webhooks get the event key as a header and a payload field so receivers can dedupe, and
-    the message's link (the app's screen for the action or inspection) as the field ``url``."""
-    if not url.startswith(WEBHOOK_SCHEMES):
-        return url
-    separator = "&" if "?" in url else "?"
-    key = quote(event_key, safe="")
-    fields = f"{url}{separator}+X-Spotcheck-Event-Key={key}&:event_key={key}"
-    return f"{fields}&:url={quote(link, safe='')}" if link else fields
+# --- Targets ---------------------------------------------------------------------------------------
 
 
-def send_with_apprise(
-    url: str,
-    subject: str,
-    body: str,
-    event_key: str,
-    link: str | None = None,
-    *,
-    allowed_hosts: Iterable[str] = (),
-) -> tuple[bool, str | None]:
-    """Blocking: runs in a worker thread. Returns (delivered, error text without secrets).
+@dataclass(frozen=True)
+class PreparedTarget:
+    """A target URL as Apprise parsed and validated it: the plugin's class and the arguments its
+    constructor takes (what ``Apprise.instantiate`` builds from a URL, without the parsing)."""
 
-    The target is held to the rules it was saved under once more: an accepted scheme, and every
-    connection to a public address or an allowed host (checked on the lookup the connection
-    uses, see :mod:`server.notifications.egress`). Redirects are not followed."""
-    refusal = notify_targets.scheme_refusal(url)
-    if refusal:
-        return False, f"refused: {refusal}"
-    # One service, no pool; and no redirects, which would lead the request somewhere unchecked.
-    asset = apprise.AppriseAsset(async_mode=False, http_redirects=False)
-    plugin = apprise.Apprise.instantiate(
-        url_with_event_key(url, event_key, link), asset=asset, suppress_exceptions=True
-    )
+    plugin_class: type[Any]
+    arguments: dict[str, Any]
+    webhook: bool
+
+    def plugin_for(self, event_key: str, link: str | None) -> Any:
+        """A plugin object of this delivery's own. Webhooks get the event key as a header and a
+        payload field so receivers can dedupe, and the message's link (the app's screen for the
+        action or inspection) as the field ``url``: the same as ``?+X-Spotcheck-Event-Key=…
+        &:event_key=…&:url=…`` appended to the URL."""
+        # One level of copies: a constructor never touches the cached containers.
+        arguments: dict[str, Any] = {
+            key: value.copy() if isinstance(value, dict | list | set) else value
+            for key, value in self.arguments.items()
+        }
+        if self.webhook:
+            headers: dict[str, Any] = arguments.get("headers") or {}
+            payload: dict[str, Any] = arguments.get("payload") or {}
+            arguments["headers"] = {**headers, EVENT_KEY_HEADER: event_key}
+            arguments["payload"] = {
+                **payload,
+                "event_key": event_key,
+                **({"url": link} if link else {}),
+            }
+        plugin = self.plugin_class(**arguments)
+        plugin.redirects = False  # whatever the URL's own ?redirect= says
+        return plugin
+
+
+def prepare_target(url: str, asset: apprise.AppriseAsset) -> PreparedTarget | None:
+    """Parse and validate a target URL once (``None``: Apprise cannot use it)."""
+    try:
+        parsed = url_to_dict(url, secure_logging=True)
+        if parsed is None:
+            return None
+        arguments = dict(parsed)
+        # The dictionary form of instantiate validates exactly as the URL form does, and fills
+        # in the asset and tags the constructor takes.
+        plugin = apprise.Apprise.instantiate(arguments, asset=asset, suppress_exceptions=True)
+    except Exception:
+        return None
     if plugin is None:
-        return False, "the target URL is not valid for Apprise"
-    plugin.redirects = False  # whatever the URL's own ?redirect= says
-    notifier = apprise.Apprise(asset=asset)
-    notifier.add(plugin)
-    with (
-        egress.guarded(allowed_hosts) as policy,
-        apprise.LogCapture(level=logging.WARNING) as captured,
-    ):
-        # Our bodies are plain text. Without saying so, Apprise hands them to e-mail as HTML: the
-        # line breaks vanish and any markup in a title would be interpreted.
-        delivered = bool(
-            notifier.notify(title=subject, body=body, body_format=apprise.NotifyFormat.TEXT)
-        )
-        detail = captured.getvalue().strip() if hasattr(captured, "getvalue") else ""
-    if delivered:
-        return True, None
-    if policy.refused:
-        return False, (
-            f"refused: {policy.refused}; notifications may only go to public addresses (an "
-            "operator can allow the host in SPOTCHECK_NOTIFY_ALLOWED_HOSTS)"
-        )[:500]
-    # Apprise's own log lines name the host and status but not the secrets of the URL.
-    return False, (detail.splitlines()[-1] if detail else "delivery failed")[:500]
+        return None
+    return PreparedTarget(type(plugin), arguments, url.startswith(WEBHOOK_SCHEMES))
+
+
+class TargetCache:
+    """Prepared targets by URL, the least recently used dropped beyond ``size``. Shared by the
+    delivery threads; ``parsed`` counts the URLs parsed (cache misses)."""
+
+    def __init__(self, asset: apprise.AppriseAsset, size: int = TARGET_CACHE_SIZE) -> None:
+        self.asset = asset
+        self.size = size
+        self.parsed = 0
+        self._entries: OrderedDict[str, PreparedTarget | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> PreparedTarget | None:
+        with self._lock:
+            if url in self._entries:
+                self._entries.move_to_end(url)
+                return self._entries[url]
+            # Parsed under the lock: a millisecond of work that holds the GIL anyway, and two
+            # threads meeting a new target at once parse it once.
+            prepared = prepare_target(url, self.asset)
+            self.parsed += 1
+            self._entries[url] = prepared
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+            return prepared
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+class AppriseSender:
+    """Sends one message to one target through Apprise. Called in a worker thread (blocking), from
+    several threads at once; returns (delivered, error text without secrets)."""
+
+    def __init__(
+        self, allowed_hosts: Iterable[str] = (), *, cache_size: int = TARGET_CACHE_SIZE
+    ) -> None:
+        self.allowed_hosts = tuple(allowed_hosts)
+        # One service per call, sent in the calling thread: without a service timeout Apprise
+        # does not hand the send to its own shared pool (a few threads per CPU, which would cap
+        # the deliveries in flight and add a thread hop to each); the plugins' own connect and
+        # read timeouts bound a send. And no redirects, which would lead the request somewhere
+        # unchecked.
+        self.asset = apprise.AppriseAsset(async_mode=False, http_redirects=False, service_timeout=0)
+        self.targets = TargetCache(self.asset, cache_size)
+        # An Apprise object per thread, emptied after each call: it only carries the one plugin
+        # to its notify() and is never shared between threads.
+        self._local = threading.local()
+
+    def __call__(
+        self, url: str, subject: str, body: str, event_key: str, link: str | None = None
+    ) -> tuple[bool, str | None]:
+        refusal = notify_targets.scheme_refusal(url)
+        if refusal:
+            return False, f"refused: {refusal}"
+        target = self.targets.get(url)
+        if target is None:
+            return False, "the target URL is not valid for Apprise"
+        try:
+            plugin = target.plugin_for(event_key, link)
+        except Exception:
+            return False, "the target URL is not valid for Apprise"
+        notifier = getattr(self._local, "notifier", None)
+        if notifier is None:
+            notifier = self._local.notifier = apprise.Apprise(asset=self.asset)
+        notifier.add(plugin)
+        try:
+            # The guard is entered for every delivery: what the cache holds is the URL's parsed
+            # form, never a decision about where it may connect.
+            with egress.guarded(self.allowed_hosts) as policy:
+                # Our bodies are plain text. Without saying so, Apprise hands them to e-mail as
+                # HTML: the line breaks vanish and any markup in a title would be interpreted.
+                result = notifier.notify(
+                    title=subject, body=body, body_format=apprise.NotifyFormat.TEXT
+                )
+        finally:
+            notifier.clear()
+        try:
+            if result:
+                return True, None
+            # The call's own log (Apprise captures it per call, so deliveries running at the same
+            # time in other threads never mix into it): host and status, not the URL's secrets.
+            lines = [entry.message for entry in result.logs() if entry.message.strip()]
+        finally:
+            result.close()
+        if policy.refused:
+            return False, (
+                f"refused: {policy.refused}; notifications may only go to public addresses (an "
+                "operator can allow the host in SPOTCHECK_NOTIFY_ALLOWED_HOSTS)"
+            )[:500]
+        return False, (lines[-1].strip() if lines else "delivery failed")[:500]
 
 
 Sender = Callable[[str, str, str, str, str | None], tuple[bool, str | None]]
+
+
+@dataclass
+class Outcome:
+    """A delivery's result waiting to be written (``written`` resolves once it is)."""
+
+    row: dict[str, Any]
+    delivered: bool
+    error: str | None
+    written: asyncio.Future[None]
+
+
+# --- The worker ------------------------------------------------------------------------------------
 
 
 class Worker:
@@ -126,7 +259,8 @@ class Worker:
         settings: Settings,
         *,
         name: str | None = None,
-        batch_size: int = 10,
+        concurrency: int | None = None,
+        batch_size: int | None = None,
         lease_seconds: float = 120.0,
         backoff_base_seconds: float = BACKOFF_BASE_SECONDS,
         sender: Sender | None = None,
@@ -134,49 +268,69 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
-        self.batch_size = batch_size
+        # Deliveries in flight at once, and the most rows one claim takes (by default as many as
+        # there are slots; a running worker claims only the slots that are free).
+        self.concurrency = max(1, concurrency or settings.worker_concurrency)
+        self.batch_size = max(1, batch_size or self.concurrency)
+        # A running worker claims again once this many slots are free: claims in batches rather
+        # than one transaction per delivery, while the other slots keep sending.
+        self.refill_at = max(1, self.concurrency // 2)
         self.lease = timedelta(seconds=lease_seconds)
         self.backoff_base_seconds = backoff_base_seconds
-        self.sender: Sender = sender or functools.partial(
-            send_with_apprise, allowed_hosts=tuple(settings.notify_allowed_hosts)
-        )
+        self.sender: Sender = sender or AppriseSender(settings.notify_allowed_hosts)
         self.clock = clock
         self.trigger_interval = timedelta(seconds=60)
         self._triggers_ran_at: datetime | None = None
+        self._threads: anyio.CapacityLimiter | None = None
+        self._outcomes: list[Outcome] = []
+        self._committing: asyncio.Task[None] | None = None
 
-    async def claim(self) -> list[dict[str, Any]]:
+    # --- Claiming and finishing ----------------------------------------------------------------
+
+    async def claim(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Lease up to ``limit`` (default and at most: the batch size) due rows to this worker."""
+        size = self.batch_size if limit is None else min(limit, self.batch_size)
+        if size <= 0:
+            return []
         now = self.clock()
         async with db.write_transaction():
             due = await OutboxMessage.raw(
                 CLAIM_QUERY + db.skip_locked_clause(),
                 now,
                 now,
-                self.batch_size,
+                size,
             )
-            claimed = []
-            for row in due:
-                reclaimed = 1 if row["status"] == "sending" else 0
-                await OutboxMessage.raw(
-                    "UPDATE notification_outbox SET status = 'sending', lease_until = {}, "
-                    "leased_by = {}, attempts = attempts + 1, "
-                    "reclaimed_after_lease = reclaimed_after_lease + {}, updated_at = {} "
-                    "WHERE id = {}",
-                    now + self.lease,
-                    self.name,
-                    reclaimed,
-                    now,
-                    row["id"],
-                )
-                claimed.append(row["id"])
-            if not claimed:
+            if not due:
                 return []
-            rows = await OutboxMessage.select().where(OutboxMessage.id.is_in(claimed))
-        return list(rows)
+            ids = [row["id"] for row in due]
+            reclaimed = [row["id"] for row in due if row["status"] == "sending"]
+            if reclaimed:
+                await OutboxMessage.update(
+                    {OutboxMessage.reclaimed_after_lease: OutboxMessage.reclaimed_after_lease + 1}
+                ).where(OutboxMessage.id.is_in(reclaimed))
+            rows = await (
+                OutboxMessage.update(
+                    {
+                        OutboxMessage.status: "sending",
+                        OutboxMessage.lease_until: now + self.lease,
+                        OutboxMessage.leased_by: self.name,
+                        OutboxMessage.attempts: OutboxMessage.attempts + 1,
+                        OutboxMessage.updated_at: now,
+                    }
+                )
+                .where(OutboxMessage.id.is_in(ids))
+                .returning(*OutboxMessage.all_columns())
+            )
+        order = {str(row_id): index for index, row_id in enumerate(ids)}
+        return sorted(rows, key=lambda row: order.get(str(row["id"]), len(order)))
 
     async def deliver(self, row: dict[str, Any]) -> None:
+        """Send one claimed row and finish it; returns once its outcome is committed."""
         if row["target_url"] is None:
-            await self._finish(row, delivered=False, error=row["last_error"] or "no target")
+            await self._finished(row, delivered=False, error=row["last_error"] or "no target")
             return
+        if self._threads is None:
+            self._threads = anyio.CapacityLimiter(self.concurrency)
         delivered, error = await anyio.to_thread.run_sync(
             self.sender,
             row["target_url"],
@@ -184,61 +338,107 @@ class Worker:
             row["body"],
             row["event_key"],
             row["link"],
+            limiter=self._threads,
         )
-        await self._finish(row, delivered=delivered, error=error)
+        await self._finished(row, delivered=delivered, error=error)
 
-    async def _finish(self, row: dict[str, Any], *, delivered: bool, error: str | None) -> None:
+    async def _finished(self, row: dict[str, Any], *, delivered: bool, error: str | None) -> None:
+        """Hand an outcome to the group commit and wait until it is written. Outcomes that arrive
+        while a commit is under way are written together by the next one: one transaction for
+        many deliveries when they come fast, no added wait when they do not."""
+        outcome: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append(Outcome(row, delivered, error, outcome))
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_outcomes())
+        await outcome
+
+    async def _commit_outcomes(self) -> None:
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            try:
+                await self._finish(batch)
+            except Exception as error:
+                for each in batch:
+                    if not each.written.done():
+                        each.written.set_exception(error)
+                continue
+            for each in batch:
+                if not each.written.done():
+                    each.written.set_result(None)
+
+    async def _finish(self, outcomes: list[Outcome]) -> None:
+        """Record each delivery's attempt and settle its row (sent; failed, to be retried after
+        its backoff; or dead after the last attempt), in one transaction."""
         now = self.clock()
-        async with db.write_transaction():
-            await db.lock_row("notification_outbox", row["id"])
-            current = (
-                await OutboxMessage.select(OutboxMessage.leased_by, OutboxMessage.status)
-                .where(OutboxMessage.id == row["id"])
-                .first()
-            )
-            await DeliveryAttempt.insert(
-                DeliveryAttempt(
-                    id=uuid4(),
-                    message_id=row["id"],
-                    attempt=row["attempts"],
-                    worker=self.name,
-                    outcome="sent" if delivered else "failed",
-                    error=error,
-                    at=now,
-                )
-            )
-            if (
-                current is None
-                or current["status"] != "sending"
-                or current["leased_by"] != self.name
-            ):
-                # Our lease ran out and another worker took the row over: record what we did,
-                # leave its state to the worker that holds it now.
-                return
-            changes: dict[Any, Any] = {"updated_at": now, "lease_until": None}
-            if delivered:
-                changes.update(status="sent", sent_at=now, last_error=None)
+        sent: dict[int, list[Any]] = defaultdict(list)  # ids of the rows sent, by attempt
+        others: list[tuple[dict[str, Any], dict[Any, Any]]] = []
+        for each in outcomes:
+            row = each.row
+            if each.delivered:
+                sent[row["attempts"]].append(row["id"])
             elif row["target_url"] is None or row["attempts"] >= row["max_attempts"]:
-                changes.update(status="dead", last_error=error)
+                others.append((row, {"status": "dead", "last_error": each.error}))
             else:
                 delay = backoff_delay(row["attempts"], base=self.backoff_base_seconds)
-                changes.update(
-                    status="failed",
-                    last_error=error,
-                    next_attempt_at=now + timedelta(seconds=delay),
+                later = now + timedelta(seconds=delay)
+                others.append(
+                    (row, {"status": "failed", "last_error": each.error, "next_attempt_at": later})
                 )
-            await OutboxMessage.update(changes).where(OutboxMessage.id == row["id"])
-        if not delivered:
-            log.warning(
-                "notification %s to %s failed (attempt %s): %s",
-                row["id"],
-                row["target_masked"],
-                row["attempts"],
-                error,
+        async with db.write_transaction():
+            await DeliveryAttempt.insert(
+                *(
+                    DeliveryAttempt(
+                        id=uuid4(),
+                        message_id=each.row["id"],
+                        attempt=each.row["attempts"],
+                        worker=self.name,
+                        outcome="sent" if each.delivered else "failed",
+                        error=each.error,
+                        at=now,
+                    )
+                    for each in outcomes
+                )
             )
+            # A row is settled only under the claim its delivery was made for. If our lease ran
+            # out and another worker (or this one, in another slot) took the row over, the
+            # attempt above records what we did and the row is left to the claim that holds it
+            # now. The condition is checked on the row as the update locks it (PostgreSQL re-reads
+            # a row changed by a concurrent transaction; SQLite has one writer).
+            for attempt, ids in sent.items():
+                await OutboxMessage.update(
+                    {
+                        OutboxMessage.status: "sent",
+                        OutboxMessage.sent_at: now,
+                        OutboxMessage.last_error: None,
+                        OutboxMessage.lease_until: None,
+                        OutboxMessage.updated_at: now,
+                    }
+                ).where(OutboxMessage.id.is_in(ids), *self._still_ours(attempt))
+            for row, changes in others:
+                await OutboxMessage.update(
+                    {**changes, "lease_until": None, "updated_at": now}
+                ).where(OutboxMessage.id == row["id"], *self._still_ours(row["attempts"]))
+        for each in outcomes:
+            if not each.delivered:
+                log.warning(
+                    "notification %s to %s failed (attempt %s): %s",
+                    each.row["id"],
+                    each.row["target_masked"],
+                    each.row["attempts"],
+                    each.error,
+                )
 
-    async def run_once(self) -> int:
-        """Run the time triggers, then claim and deliver one batch. Returns how many were handled."""
+    def _still_ours(self, attempt: int) -> tuple[Any, ...]:
+        return (
+            OutboxMessage.status == "sending",
+            OutboxMessage.leased_by == self.name,
+            OutboxMessage.attempts == attempt,
+        )
+
+    # --- Rounds ----------------------------------------------------------------------------------
+
+    async def housekeeping(self) -> None:
+        """The timed triggers (when their minute has come) and sealing the audit log."""
         now = self.clock()
         if self._triggers_ran_at is None or now - self._triggers_ran_at >= self.trigger_interval:
             await triggers.run_due_triggers(self.settings, now=now)
@@ -249,24 +449,99 @@ class Worker:
             await audit_service.seal()
         except Exception:
             log.exception("worker %s: sealing the audit log failed; deliveries go on", self.name)
+
+    async def run_once(self) -> int:
+        """Run the housekeeping, then claim one batch and deliver it, up to ``concurrency`` at
+        once, until every row of it is finished. Returns how many rows were handled."""
+        await self.housekeeping()
         rows = await self.claim()
-        for row in rows:
-            await self.deliver(row)
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def one(row: dict[str, Any]) -> None:
+            async with slots:
+                await self.deliver(row)
+
+        # Every delivery runs to its end even when one of them fails (a row whose finish failed
+        # stays leased and is retried after its lease); the first error is raised after.
+        outcomes = await asyncio.gather(*(one(row) for row in rows), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return len(rows)
 
     async def run_forever(
         self, *, poll_seconds: float = 2.0, stop: asyncio.Event | None = None
     ) -> None:
+        """Keep up to ``concurrency`` deliveries in flight: claim as many rows as there are free
+        slots whenever enough are free, start each delivery as its own task, and look for due rows
+        again every ``poll_seconds`` once the outbox has none. On ``stop``, claim nothing more and
+        let the deliveries in flight finish."""
         stop = stop or asyncio.Event()
-        log.info("worker %s started", self.name)
-        while not stop.is_set():
-            try:
-                handled = await self.run_once()
-            except Exception:
-                log.exception("worker %s: a round failed; retrying after a pause", self.name)
-                handled = 0
-            if not handled:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
-                except TimeoutError:
-                    pass
+        log.info("worker %s started (%s deliveries at once)", self.name, self.concurrency)
+        in_flight: set[asyncio.Task[None]] = set()
+        housekept_at: float | None = None
+        try:
+            while not stop.is_set():
+                if housekept_at is None or time.monotonic() - housekept_at >= HOUSEKEEPING_SECONDS:
+                    housekept_at = time.monotonic()
+                    try:
+                        await self.housekeeping()
+                    except Exception:
+                        log.exception(
+                            "worker %s: a round failed; retrying after a pause", self.name
+                        )
+                free = self.concurrency - len(in_flight)
+                drained = False
+                if free >= self.refill_at or not in_flight:
+                    wanted = min(free, self.batch_size)
+                    try:
+                        rows = await self.claim(wanted)
+                    except Exception:
+                        log.exception(
+                            "worker %s: a round failed; retrying after a pause", self.name
+                        )
+                        rows = []
+                    for row in rows:
+                        task = asyncio.create_task(self._deliver_logged(row))
+                        in_flight.add(task)
+                        task.add_done_callback(in_flight.discard)
+                    drained = len(rows) < wanted
+                    if not drained and len(in_flight) < self.concurrency:
+                        continue  # more may be due and slots are free: claim again at once
+                await self._pause(stop, in_flight, poll_seconds if drained else None)
+        except asyncio.CancelledError:
+            # Cancelled rather than stopped: abandon the deliveries in flight (a send already
+            # running in its thread still ends); their rows stay leased and are claimed again
+            # after the lease.
+            for task in in_flight:
+                task.cancel()
+            raise
+        finally:
+            if in_flight:
+                # Stopped: let the deliveries in flight finish their rows.
+                await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _deliver_logged(self, row: dict[str, Any]) -> None:
+        try:
+            await self.deliver(row)
+        except Exception:
+            log.exception(
+                "worker %s: delivering %s failed; the row is claimed again after its lease",
+                self.name,
+                row["id"],
+            )
+
+    @staticmethod
+    async def _pause(
+        stop: asyncio.Event, in_flight: set[asyncio.Task[None]], poll_seconds: float | None
+    ) -> None:
+        """Until ``stop``, or ``poll_seconds`` (nothing due: look again later), or, when the
+        outbox may have more (``poll_seconds`` is None), until a delivery frees its slot."""
+        stopping = asyncio.create_task(stop.wait())
+        waiting: set[asyncio.Future[Any]] = {stopping}
+        if poll_seconds is None:
+            waiting |= in_flight
+        try:
+            await asyncio.wait(waiting, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()

@@ -112,11 +112,24 @@ class HttpPeer:
     port: int
     hits: list[Hit] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    # "ok" answers 200, "fail" 500, "slow" sleeps `slow_seconds` then answers 200. `slow_first`
-    # makes only the first request slow (a worker is then killed while waiting on it).
+    # "ok" answers 200, "fail" 500, "slow" sleeps `slow_seconds` then answers 200, "slow-fail"
+    # sleeps then answers 500. `slow_first` makes only the first request slow (a worker is then
+    # killed while waiting on it). `path_modes` sets the mode of the paths starting with a key.
     mode: str = "ok"
     slow_seconds: float = 3.0
     slow_first: bool = False
+    path_modes: dict[str, str] = field(default_factory=dict)
+    # "gate": the first requests wait until `gate_size` of them are in flight at once (then the
+    # gate stays open), or until `gate_timeout_seconds` have passed, counted in `gate_timeouts`.
+    # Requests sent one after another would each wait out the timeout.
+    gate_size: int = 0
+    gate_timeout_seconds: float = 10.0
+    gate_timeouts: int = 0
+    gate_open: bool = False
+    # Requests read and not yet answered, now and at most.
+    in_flight: int = 0
+    max_in_flight: int = 0
+    changed: threading.Condition = field(default_factory=threading.Condition)
 
     def url(self, path: str = "/hook", *, secret: str | None = None) -> str:
         auth = f"spotcheck:{secret}@" if secret else ""
@@ -133,10 +146,31 @@ class HttpPeer:
     def _record(self, hit: Hit) -> tuple[str, int]:
         with self.lock:
             self.hits.append(hit)
-            mode = self.mode
+            mode = next(
+                (mode for path, mode in self.path_modes.items() if hit.path.startswith(path)),
+                self.mode,
+            )
             if self.slow_first and len(self.hits) == 1:
                 mode = "slow"
         return mode, len(self.hits)
+
+    def _arrived(self) -> None:
+        with self.changed:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if self.gate_size and self.in_flight >= self.gate_size:
+                self.gate_open = True
+            self.changed.notify_all()
+
+    def _pass_gate(self) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.gate_open, self.gate_timeout_seconds):
+                self.gate_timeouts += 1
+
+    def _answered(self) -> None:
+        with self.changed:
+            self.in_flight -= 1
+            self.changed.notify_all()
 
 
 class _HookHandler(BaseHTTPRequestHandler):
@@ -150,10 +184,19 @@ class _HookHandler(BaseHTTPRequestHandler):
         except ValueError:
             body = {"_raw": raw.decode("utf-8", "replace")}
         hit = Hit(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-        mode, _count = self.server.peer._record(hit)
-        if mode == "slow":
-            time.sleep(self.server.peer.slow_seconds)
-        status = 500 if mode == "fail" else 200
+        peer = self.server.peer
+        mode, _count = peer._record(hit)
+        peer._arrived()
+        try:
+            if mode == "gate":
+                peer._pass_gate()
+            if mode.startswith("slow"):
+                time.sleep(peer.slow_seconds)
+        finally:
+            # Counted out before the answer leaves: a client cannot start its next request on
+            # this answer while this one still counts as in flight.
+            peer._answered()
+        status = 500 if mode in ("fail", "slow-fail") else 200
         hit.answered = status
         with contextlib.suppress(OSError):  # the caller may have been killed meanwhile
             self.send_response(status)

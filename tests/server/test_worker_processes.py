@@ -1,5 +1,6 @@
 """Workers as they run in production: several at once (PostgreSQL's SKIP LOCKED claim), as real
-`spotcheck worker` processes, and one killed with SIGKILL mid-delivery whose lease runs out."""
+`spotcheck worker` processes, and one killed with SIGKILL mid-delivery whose lease runs out: with
+one delivery in flight, and with several (issue 13, item 4: concurrent deliveries)."""
 
 from __future__ import annotations
 
@@ -133,12 +134,13 @@ def _log_file(path: Path) -> IO[bytes]:
 
 @asynccontextmanager
 async def worker_process(
-    database_url: str, log_dir: Path, name: str, *options: str
+    database_url: str, log_dir: Path, name: str, *options: str, **settings: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A real `spotcheck worker`; killed on the way out whatever happened."""
+    """A real `spotcheck worker` (`settings`: more SPOTCHECK_* variables); killed on the way out
+    whatever happened."""
     env = {
         **os.environ,
-        **cli_env(database_url, SPOTCHECK_PUBLIC_BASE_URL="http://testserver.local"),
+        **cli_env(database_url, SPOTCHECK_PUBLIC_BASE_URL="http://testserver.local", **settings),
         "PYTHONUNBUFFERED": "1",
     }
     log = _log_file(log_dir / f"{name}.log")
@@ -265,3 +267,81 @@ async def test_worker_killed_mid_delivery_is_taken_over_after_the_lease(
         DeliveryAttempt.message_id == row["id"]
     )
     assert outcomes == [{"worker": "successor", "outcome": "sent"}]  # the dead one wrote nothing
+
+
+@pytest.mark.slow
+async def test_worker_killed_with_several_deliveries_in_flight_leaves_exactly_those_to_the_next(
+    client, world: World, http_peer: HttpPeer, database_url: str, tmp_path: Path
+) -> None:
+    """A worker delivering four at once is killed while all four wait on the receiver. It had
+    claimed only those four (as many as it had slots); the other rows were never leased. Its
+    successor sends the six untouched rows once, and takes the four over when their lease runs
+    out: each event key reaches the receiver, the four killed in flight twice (at least once; the
+    receiver dedupes by the key), the others once, and nothing the dead worker did settles a row."""
+    await set_unit_targets(client, world, "C1", [http_peer.url("/held")])
+    keys = await queue_burst(world.units["C1"], "in-flight", 10)
+    http_peer.slow_seconds, http_peer.path_modes["/held"] = 5.0, "slow"
+    options = ("--lease-seconds", "2", "--poll-seconds", "0.2")
+
+    async with worker_process(
+        database_url, tmp_path, "doomed-4", *options, SPOTCHECK_WORKER_CONCURRENCY="4"
+    ) as doomed:
+        try:
+            with anyio.fail_after(30):
+                while http_peer.in_flight < 4:
+                    assert doomed.returncode is None, "the worker exited on its own"
+                    await anyio.sleep(0.02)
+        except BaseException:
+            print(log_of(tmp_path, "doomed-4"))
+            raise
+        await anyio.sleep(0.3)  # would a fifth request come? (it must not: four slots)
+        in_flight = {hit.body["event_key"] for hit in http_peer.received()}
+        assert len(in_flight) == 4 and http_peer.max_in_flight == 4
+        rows = await outbox_rows(OutboxMessage.event_key.like("action.verified:in-flight-%"))
+        leased = {row["event_key"] for row in rows if row["status"] == "sending"}
+        assert leased == in_flight
+        assert {
+            (row["leased_by"], row["attempts"]) for row in rows if row["status"] == "sending"
+        } == {("doomed-4", 1)}
+        untouched = [row for row in rows if row["event_key"] not in in_flight]
+        assert {(row["status"], row["attempts"]) for row in untouched} == {("pending", 0)}
+        doomed.send_signal(signal.SIGKILL)
+        with anyio.fail_after(10):
+            assert await doomed.wait() == -signal.SIGKILL
+
+    http_peer.path_modes["/held"] = "ok"  # the receiver answers at once from now on
+    async with worker_process(
+        database_url, tmp_path, "successor-4", *options, SPOTCHECK_WORKER_CONCURRENCY="4"
+    ) as successor:
+        try:
+            rows = await wait_for_rows(
+                all_sent,
+                OutboxMessage.event_key.like("action.verified:in-flight-%"),
+                within=30,
+                what="every row sent after the kill",
+            )
+        except BaseException:
+            print(log_of(tmp_path, "successor-4"))
+            raise
+        assert await stop_gracefully(successor) == 0
+
+    received = Counter(http_peer.event_keys())
+    print(f"\nSIGKILL with 4 in flight: deliveries per key {sorted(received.values())}")
+    assert set(received) == set(keys)  # every event key arrived
+    assert {key for key, times in received.items() if times == 2} == in_flight
+    assert {key for key, times in received.items() if times == 1} == set(keys) - in_flight
+    assert all(
+        hit.headers["x-spotcheck-event-key"] == hit.body["event_key"]
+        for hit in http_peer.received()
+    )
+    by_key = {row["event_key"]: row for row in rows}
+    for key in keys:
+        row = by_key[key]
+        expected = (2, 1) if key in in_flight else (1, 0)
+        assert (row["attempts"], row["reclaimed_after_lease"]) == expected, key
+        assert row["leased_by"] == "successor-4"
+    outcomes = await DeliveryAttempt.select(DeliveryAttempt.worker, DeliveryAttempt.outcome).where(
+        DeliveryAttempt.message_id.is_in([row["id"] for row in rows])
+    )
+    # One attempt recorded per row, by the successor: the dead worker settled nothing.
+    assert Counter((o["worker"], o["outcome"]) for o in outcomes) == {("successor-4", "sent"): 10}

@@ -1,0 +1,361 @@
+"""Issue 13, item 4: the worker delivers concurrently. Several deliveries really are in flight at
+once (and no more than SPOTCHECK_WORKER_CONCURRENCY), each message still goes out once with its
+event key, a failing target backs off without holding up the others, and targets are parsed once
+per URL while the egress guard still checks every send. Real worker, real Apprise, a real local
+HTTP receiver (tests/server/peers.py); the kill tests are in test_worker_processes.py."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import apprise
+import pytest
+
+from server.core import db
+from server.core.settings import Settings
+from server.notifications import egress
+from server.notifications import services as notification_service
+from server.notifications import targets as notify_targets
+from server.notifications.services import Recipient
+from server.notifications.tables import DeliveryAttempt, OutboxMessage
+from server.notifications.worker import AppriseSender, TargetCache, Worker
+from tests.conftest import World
+from tests.server.peers import (
+    HttpPeer,
+    drain,
+    outbox_rows,
+    running_http,
+    set_unit_targets,
+    wait_for_rows,
+)
+
+
+@pytest.fixture
+def http_peer() -> Iterator[HttpPeer]:
+    with running_http() as peer:
+        yield peer
+
+
+async def queue(
+    unit_id: UUID, prefix: str, count: int, *, now: datetime | None = None
+) -> list[str]:
+    """`count` events for a unit (one row per target of the unit), as producers queue them."""
+    keys = [f"action.verified:{prefix}-{index:02d}:v1" for index in range(count)]
+    async with db.write_transaction():
+        for key in keys:
+            await notification_service.enqueue(
+                event_type="action.verified",
+                event_key=key,
+                recipients=[Recipient(kind="unit", id=unit_id)],
+                values={"title": "Niêm yết đủ TTHC", "unit": "Đơn vị C1", "comment": ""},
+                link=notification_service.link_to(f"/app/actions/{key}"),
+                now=now or datetime.now(UTC),
+            )
+    return keys
+
+
+async def run_until(worker: Worker, condition: Any, *where: Any, within: float, what: str) -> None:
+    """Run the worker as `spotcheck worker` does until the rows meet `condition`, then stop it."""
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        try:
+            await wait_for_rows(condition, *where, within=within, what=what)
+        finally:
+            stop.set()
+
+    await asyncio.gather(worker.run_forever(poll_seconds=0.05, stop=stop), watch())
+
+
+def all_sent(rows: list[dict[str, Any]]) -> bool:
+    return bool(rows) and all(row["status"] == "sent" for row in rows)
+
+
+async def assert_sent_once(rows: list[dict[str, Any]]) -> None:
+    assert {(row["status"], row["attempts"], row["reclaimed_after_lease"]) for row in rows} == {
+        ("sent", 1, 0)
+    }
+    attempts = await DeliveryAttempt.select(
+        DeliveryAttempt.message_id, DeliveryAttempt.outcome
+    ).where(DeliveryAttempt.message_id.is_in([row["id"] for row in rows]))
+    assert sorted(str(a["message_id"]) for a in attempts) == sorted(str(r["id"]) for r in rows)
+    assert {attempt["outcome"] for attempt in attempts} == {"sent"}
+
+
+# --- In flight at once -----------------------------------------------------------------------------
+
+
+async def test_several_deliveries_are_in_flight_at_once_and_no_more_than_the_concurrency(
+    client, world: World, settings: Settings, http_peer: HttpPeer
+) -> None:
+    """The receiver holds the first requests until four are in flight at once: a worker that sent
+    one message after another would leave the first waiting out the gate's timeout."""
+    await set_unit_targets(client, world, "C1", [http_peer.url("/gate")])
+    keys = await queue(world.units["C1"], "gate", 12)
+    http_peer.mode, http_peer.gate_size, http_peer.gate_timeout_seconds = "gate", 4, 10.0
+    worker = Worker(settings, name="overlap", concurrency=4, backoff_base_seconds=0.01)
+    await run_until(
+        worker,
+        all_sent,
+        OutboxMessage.event_key.like("action.verified:gate-%"),
+        within=60,
+        what="every gated row sent",
+    )
+    assert http_peer.gate_timeouts == 0  # the gate opened on four requests in flight together
+    assert http_peer.max_in_flight == 4  # … and never more than the worker's concurrency
+    received = Counter(hit.body["event_key"] for hit in http_peer.received())
+    assert received == Counter(keys)  # each once
+    await assert_sent_once(
+        await outbox_rows(OutboxMessage.event_key.like("action.verified:gate-%"))
+    )
+
+
+async def test_each_message_goes_out_once_with_its_own_event_key_and_link(
+    client, world: World, settings: Settings, http_peer: HttpPeer
+) -> None:
+    # Two targets on one unit, one on another: 3 × 20 rows, 8 in flight at once.
+    await set_unit_targets(client, world, "C1", [http_peer.url("/c1-a"), http_peer.url("/c1-b")])
+    await set_unit_targets(client, world, "C2", [http_peer.url("/c2")])
+    keys = await queue(world.units["C1"], "many-c1", 20) + await queue(
+        world.units["C2"], "many-c2", 20
+    )
+    http_peer.mode, http_peer.slow_seconds = "slow", 0.02
+    worker = Worker(settings, name="many", concurrency=8, backoff_base_seconds=0.01)
+    await run_until(
+        worker,
+        all_sent,
+        OutboxMessage.event_key.like("action.verified:many-%"),
+        within=60,
+        what="every row sent",
+    )
+    hits = http_peer.received()
+    by_target = Counter((hit.path, hit.body["event_key"]) for hit in hits)
+    expected = [("/c1-a", key) for key in keys[:20]] + [("/c1-b", key) for key in keys[:20]]
+    expected += [("/c2", key) for key in keys[20:]]
+    assert by_target == Counter(expected)
+    base = "http://testserver.local"
+    for hit in hits:  # every request carries its own key and link, however many were in flight
+        assert hit.headers["x-spotcheck-event-key"] == hit.body["event_key"]
+        assert hit.body["url"] == f"{base}/app/actions/{hit.body['event_key']}"
+        assert hit.body["event_key"] in hit.body["message"]
+    assert 1 < http_peer.max_in_flight <= 8
+    await assert_sent_once(
+        await outbox_rows(OutboxMessage.event_key.like("action.verified:many-%"))
+    )
+
+
+async def test_a_failing_target_backs_off_without_holding_up_the_others(
+    client, world: World, settings: Settings, http_peer: HttpPeer
+) -> None:
+    """C2's receiver takes 3 s to answer 500; its message is the oldest, so it is claimed first.
+    C1's twenty go out through the other slots meanwhile, and C2's row waits out its backoff."""
+    await set_unit_targets(client, world, "C1", [http_peer.url("/ok")])
+    await set_unit_targets(client, world, "C2", [http_peer.url("/failing")])
+    earlier = datetime.now(UTC) - timedelta(seconds=5)
+    (failing_key,) = await queue(world.units["C2"], "failing", 1, now=earlier)
+    keys = await queue(world.units["C1"], "others", 20)
+    http_peer.slow_seconds, http_peer.path_modes["/failing"] = 3.0, "slow-fail"
+    worker = Worker(settings, name="backing-off", concurrency=4)  # the real 30 s backoff base
+
+    def settled(rows: list[dict[str, Any]]) -> bool:
+        statuses = {row["event_key"]: row["status"] for row in rows}
+        failing_status = statuses.pop(failing_key, None)
+        return failing_status == "failed" and set(statuses.values()) == {"sent"}
+
+    await run_until(
+        worker,
+        settled,
+        OutboxMessage.event_key.is_in([failing_key, *keys]),
+        within=60,
+        what="the others sent and the failing row failed",
+    )
+    (failing,) = await outbox_rows(OutboxMessage.event_key == failing_key)
+    others = await outbox_rows(OutboxMessage.event_key.like("action.verified:others-%"))
+    (failed_attempt,) = await DeliveryAttempt.select().where(
+        DeliveryAttempt.message_id == failing["id"]
+    )
+    assert (failing["status"], failing["attempts"], failed_attempt["outcome"]) == (
+        "failed",
+        1,
+        "failed",
+    )
+    assert "error=500" in failing["last_error"]
+    # Every other message was sent while the failing one was still waiting for its answer.
+    assert max(row["sent_at"] for row in others) < failed_attempt["at"]
+    await assert_sent_once(others)
+    # Backed off: 30 s ±20 % after the attempt, and not tried again meanwhile.
+    backoff = (failing["next_attempt_at"] - failed_attempt["at"]).total_seconds()
+    assert 0.8 * 30 <= backoff <= 1.2 * 30
+    paths = Counter(hit.path for hit in http_peer.received())
+    assert paths == {"/failing": 1, "/ok": 20}
+    assert sorted(hit.body["event_key"] for hit in http_peer.received() if hit.path == "/ok") == (
+        sorted(keys)
+    )
+
+
+# --- Targets parsed once, guarded on every send ----------------------------------------------------
+
+
+def url_with_event_key(url: str, event_key: str, link: str) -> str:
+    """How the event key and link used to be written into a webhook's URL for Apprise to parse."""
+    separator = "&" if "?" in url else "?"
+    key = quote(event_key, safe="")
+    return (
+        f"{url}{separator}+X-Spotcheck-Event-Key={key}&:event_key={key}&:url={quote(link, safe='')}"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "json://user:pass@hooks.example.vn:8080/a/b?+X-Token=abc&:extra=1&method=PUT",
+        "jsons://hooks.example.vn/x",
+        "form://hooks.example.vn/f?:message=msg&+X-A=b",
+        "forms://user@hooks.example.vn",
+        "xml://hooks.example.vn/x?:title=t",
+        "xmls://hooks.example.vn/x",
+    ],
+)
+def test_a_webhook_built_from_its_cached_target_is_the_one_its_full_url_gives(url: str) -> None:
+    sender = AppriseSender()
+    key, link = "action.verified:a+b c/é:v1", "http://x.example/app/actions/1?y=2&z"
+    cached = sender.targets.get(url)
+    assert cached is not None
+    built = cached.plugin_for(key, link)
+    parsed = apprise.Apprise.instantiate(url_with_event_key(url, key, link), asset=sender.asset)
+    parsed.redirects = False
+    assert built.url(privacy=False) == parsed.url(privacy=False)
+    assert built.headers == parsed.headers
+    assert built.payload_extras == parsed.payload_extras
+    assert getattr(built, "payload_map", None) == getattr(parsed, "payload_map", None)
+    assert built.redirects is False
+
+
+def test_the_target_cache_keeps_the_most_recently_used_targets() -> None:
+    cache = TargetCache(apprise.AppriseAsset(), size=2)
+    a, b, c = (f"json://hooks.example.vn/{name}" for name in "abc")
+    for url in (a, b, a, a, c):  # c pushes out b, the least recently used
+        assert cache.get(url) is not None
+    assert (len(cache), cache.parsed) == (2, 3)
+    cache.get(a)
+    assert cache.parsed == 3
+    cache.get(b)
+    assert (len(cache), cache.parsed) == (2, 4)
+    assert cache.get("json://") is None  # not a target Apprise can use: remembered as such
+    assert cache.get("json://") is None and cache.parsed == 5
+
+
+async def test_each_target_is_parsed_once_however_many_messages_it_gets(
+    client, world: World, settings: Settings, http_peer: HttpPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await set_unit_targets(client, world, "C1", [http_peer.url("/a"), http_peer.url("/b")])
+    await set_unit_targets(client, world, "C2", [http_peer.url("/c", secret="s3cret")])
+    keys = await queue(world.units["C1"], "cached-c1", 10) + await queue(
+        world.units["C2"], "cached-c2", 10
+    )
+    instantiated: list[Any] = []
+    real_instantiate = apprise.Apprise.instantiate
+
+    def counting(url: Any, *args: Any, **kwargs: Any) -> Any:
+        instantiated.append(url)
+        return real_instantiate(url, *args, **kwargs)
+
+    monkeypatch.setattr(apprise.Apprise, "instantiate", staticmethod(counting))
+    worker = Worker(settings, name="caching", concurrency=8, backoff_base_seconds=0.01)
+    assert isinstance(worker.sender, AppriseSender)
+    assert await drain(worker) == 30
+    assert len(instantiated) == 3  # one per target URL, not one per message
+    assert worker.sender.targets.parsed == 3
+    assert Counter((hit.path, hit.body["event_key"]) for hit in http_peer.received()) == Counter(
+        [("/a", key) for key in keys[:10]]
+        + [("/b", key) for key in keys[:10]]
+        + [("/c", key) for key in keys[10:]]
+    )
+    assert {hit.headers.get("x-token") for hit in http_peer.received() if hit.path == "/c"} == {
+        "s3cret"
+    }
+    # More messages to the same targets (queueing masks each target: not counted): still parsed
+    # once each.
+    await queue(world.units["C1"], "cached-again", 5)
+    instantiated.clear()
+    assert await drain(worker) == 10
+    assert (len(instantiated), worker.sender.targets.parsed) == (0, 3)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_a_cached_target_is_checked_by_the_egress_guard_on_every_send(
+    client,
+    world: World,
+    settings: Settings,
+    http_peer: HttpPeer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the cache keeps is a URL's parsed form, never a decision about where it may connect:
+    a name that resolves inside after its target was cached is refused when it is sent to."""
+    lookups: list[tuple[str, bool]] = []  # (name, under a delivery's guard)
+    dns: dict[str, str | None] = {"hooks.rebind.example": None}  # None: does not resolve (yet)
+    egress.install()
+    system_getaddrinfo = egress._system_getaddrinfo
+
+    def resolver(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        lookups.append((str(host), egress._policy.get() is not None))
+        if host in dns:
+            if dns[host] is None:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            host = dns[host]
+        return system_getaddrinfo(host, port, *args, **kwargs)
+
+    def save_time_lookup(host: str, port: int | None) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(notify_targets, "_lookup", save_time_lookup)  # accepted when saved
+    named = f"json://localhost:{http_peer.port}/named"  # on the tests' allow-list
+    rebinding = f"json://hooks.rebind.example:{http_peer.port}/rebound"
+    await set_unit_targets(client, world, "C1", [named])
+    await set_unit_targets(client, world, "C2", [rebinding])
+    monkeypatch.setattr(egress, "_system_getaddrinfo", resolver)
+    clock = Clock()
+    worker = Worker(settings, name="guarded", concurrency=4, clock=clock)  # 30 s backoff
+    assert isinstance(worker.sender, AppriseSender)
+
+    # Five messages to an allowed, cached target: one guarded lookup for each send.
+    await queue(world.units["C1"], "named", 5, now=clock.now)
+    assert await drain(worker) == 5
+    assert lookups.count(("localhost", True)) == 5
+    assert [hit.path for hit in http_peer.received()] == ["/named"] * 5
+
+    # The rebinding name does not resolve yet: a connection error, not a refusal. Its target is
+    # cached now.
+    (key,) = await queue(world.units["C2"], "rebind", 1, now=clock.now)
+    assert await drain(worker) == 1
+    (row,) = await outbox_rows(OutboxMessage.event_key == key)
+    assert row["status"] == "failed" and not row["last_error"].startswith("refused")
+    assert worker.sender.targets.parsed == 2
+
+    # It resolves inside by the retry: the cached target is refused at send time.
+    dns["hooks.rebind.example"] = "127.0.0.1"
+    clock.now = row["next_attempt_at"] + timedelta(seconds=1)
+    assert await drain(worker) == 1
+    (row,) = await outbox_rows(OutboxMessage.event_key == key)
+    assert (row["status"], row["attempts"]) == ("failed", 2)
+    assert row["last_error"].startswith(
+        "refused: hooks.rebind.example resolves to 127.0.0.1, a non-public address (loopback)"
+    )
+    assert worker.sender.targets.parsed == 2  # still the cached target, checked anew
+    assert lookups.count(("hooks.rebind.example", True)) == 2
+    assert all(guarded for _name, guarded in lookups)
+    assert [hit.path for hit in http_peer.received()] == ["/named"] * 5  # nothing reached inside
