@@ -137,12 +137,16 @@ def uvicorn_options(args: argparse.Namespace, settings: Settings) -> dict[str, A
     (deploy/Caddyfile) is the guard against slow-header clients, and this server is not meant to
     face the internet without it.
     """
+    from server.core.http_protocol import NoDelayH11Protocol
+
     return {
         "app": "server.app:create_app",
         "factory": True,
         "host": args.host,
         "port": args.port,
         "workers": args.workers,
+        # Nagle's algorithm off on every connection, also with several workers.
+        "http": NoDelayH11Protocol,
         # Uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app reads it itself,
         # and only from SPOTCHECK_TRUSTED_PROXIES (server/auth/client_address.py).
         "proxy_headers": False,
