@@ -121,22 +121,36 @@ async def _write_unchained(actor: Actor, events: list[Event], occurred_at: datet
     await db.insert_rows(
         AuditEvent,
         [
-            AuditEvent(
-                id=uuid4(),
-                seq=place,
-                txid=txid,
-                occurred_at=when,
-                actor_id=actor.id,
-                actor_label=actor.label,
-                action=event.action,
-                object_type=event.object_type,
-                object_id=str(event.object_id),
-                summary=event.summary,
-                prev_hash="",
-                hash="",
-            )
+            _event_row(actor, event, when, seq=place, txid=txid)
             for place, event in zip(places, events, strict=True)
         ],
+    )
+
+
+def _event_row(
+    actor: Actor,
+    event: Event,
+    when: datetime,
+    *,
+    seq: int,
+    txid: int = 0,
+    prev_hash: str = "",
+    hash: str = "",
+) -> AuditEvent:
+    """The stored row of `event`: unchained (a provisional `seq`, no hashes), or chained."""
+    return AuditEvent(
+        id=uuid4(),
+        seq=seq,
+        txid=txid,
+        occurred_at=when,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=str(event.object_id),
+        summary=event.summary,
+        prev_hash=prev_hash,
+        hash=hash,
     )
 
 
@@ -257,20 +271,7 @@ async def _append_sealed(actor: Actor, event: Event) -> ChainEnd:
         summary=event.summary,
     )
     await AuditEvent.insert(
-        AuditEvent(
-            id=uuid4(),
-            seq=seq,
-            txid=0,
-            occurred_at=when,
-            actor_id=actor.id,
-            actor_label=actor.label,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=str(event.object_id),
-            summary=event.summary,
-            prev_hash=prev_hash,
-            hash=digest,
-        )
+        _event_row(actor, event, when, seq=seq, prev_hash=prev_hash, hash=digest)
     )
     new_end = ChainEnd(seq=seq, hash=digest)
     await _write_head(head, new_end, "", key)
