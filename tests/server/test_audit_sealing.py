@@ -10,7 +10,9 @@ And what it must not lose: an event whose transaction commits after newer ones w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -92,61 +94,52 @@ async def test_sealers_running_at_once_chain_each_event_once() -> None:
     assert report.ok and report.rows_checked == 30, report.problems
 
 
+@contextlib.asynccontextmanager
+async def left_open(name: str) -> AsyncIterator[None]:
+    """A transaction that has written event `name` and stays open until the block ends."""
+    wrote, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with db.write_transaction():
+            await write_event(name)
+            wrote.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await asyncio.wait_for(wrote.wait(), timeout=10)
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
+
+
+async def write_and_commit(name: str) -> None:
+    async with db.write_transaction():
+        await write_event(name)
+
+
 @pytest.mark.postgres_only
 async def test_writers_do_not_wait_for_each_other_on_the_audit_log() -> None:
     """A transaction that wrote an event and is still open does not hold up another writer (with
     the chain lock of old, the second waited until the first committed)."""
-    first_wrote = asyncio.Event()
-    release_first = asyncio.Event()
-
-    async def slow_writer() -> None:
-        async with db.write_transaction():
-            await write_event("slow")
-            first_wrote.set()
-            await release_first.wait()
-
-    slow = asyncio.create_task(slow_writer())
-    await asyncio.wait_for(first_wrote.wait(), timeout=10)
-    try:
-
-        async def quick_writer() -> None:
-            async with db.write_transaction():
-                await write_event("quick")
-
-        await asyncio.wait_for(quick_writer(), timeout=5)
-    finally:
-        release_first.set()
-        await slow
+    async with left_open("slow"):
+        await asyncio.wait_for(write_and_commit("quick"), timeout=5)
 
     await audit_service.seal()
-    assert await chained_names() == ["slow", "quick"]  # by when their transactions began
+    assert await chained_names() == ["slow", "quick"]  # by transaction id: who wrote first
 
 
 @pytest.mark.postgres_only
 async def test_an_event_committed_late_is_chained_after_the_newer_ones_and_never_lost() -> None:
     """Transactions commit in any order: an event written first but committed last is not yet
     visible when the newer one is chained, and is chained by the next sealing, after it."""
-    older_wrote = asyncio.Event()
-    release_older = asyncio.Event()
-
-    async def older() -> None:
-        async with db.write_transaction():
-            await write_event("older")
-            older_wrote.set()
-            await release_older.wait()
-
-    older_task = asyncio.create_task(older())
-    await asyncio.wait_for(older_wrote.wait(), timeout=10)
-    try:
-        async with db.write_transaction():
-            await write_event("newer")
+    async with left_open("older"):
+        await write_and_commit("newer")
 
         assert await audit_service.seal() == 1
         report = await audit_service.verify_chain()
         assert report.ok and report.rows_checked == 1, report
-    finally:
-        release_older.set()
-        await older_task
 
     assert await audit_service.seal() == 1
     assert await chained_names() == ["newer", "older"]
