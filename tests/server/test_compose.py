@@ -133,3 +133,12 @@ def test_the_caddyfile_bounds_slow_clients_and_bodies_and_reaches_every_replica(
     assert re.search(r"^\s*max_size \d+MB$", caddyfile, re.M)
     assert re.search(r"dynamic a \{\s*name api\s*port 8000", caddyfile)
     assert "Strict-Transport-Security" in caddyfile
+
+
+def test_the_server_and_the_worker_run_under_an_init_that_reaps_their_children(
+    docker_compose: str, tmp_path: Path
+) -> None:
+    services = resolved_compose(docker_compose, tmp_path)["services"]
+
+    assert services["api"]["init"] is True
+    assert services["worker"]["init"] is True
