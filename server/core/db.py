@@ -253,8 +253,11 @@ class SerialisedSQLiteEngine(SQLiteEngine):
         return connection
 
     async def writer_connection(self) -> aiosqlite.Connection:
-        """The kept writer connection; the caller holds the writer lock."""
+        """The kept writer connection; the caller holds the writer lock. One found still inside
+        a transaction (its last user could not end it) is replaced, not reused."""
         kept = self._kept_here()
+        if kept.writer is not None and kept.writer.in_transaction:
+            await self.discard_writer_connection()
         if kept.writer is None:
             kept.writer = await self._connect()
         return kept.writer

@@ -108,3 +108,62 @@ async def test_the_file_stays_in_wal_mode_with_its_log_kept_while_the_engine_is_
 
     assert mode[0]["journal_mode"] == "wal"
     assert log_kept
+
+
+# --- Connections kept open between uses -------------------------------------------------------------
+
+
+async def test_a_failed_transaction_leaves_nothing_and_the_next_one_works(tmp_path: Path) -> None:
+    engine = await open_engine(tmp_path / "kept.sqlite3", busy_timeout_seconds=0.5)
+    try:
+        with pytest.raises(RuntimeError):
+            async with engine.transaction():
+                await engine.run_ddl("INSERT INTO attempt (writer) VALUES (1)")
+                raise RuntimeError("the change failed half-way")
+        async with engine.transaction():
+            await engine.run_ddl("INSERT INTO attempt (writer) VALUES (2)")
+        rows = await engine.run_ddl("SELECT writer FROM attempt")
+    finally:
+        await engine.close()
+
+    assert rows == [{"writer": 2}]
+
+
+async def test_a_writer_connection_left_inside_a_transaction_is_replaced(tmp_path: Path) -> None:
+    engine = await open_engine(tmp_path / "stuck.sqlite3", busy_timeout_seconds=0.5)
+    try:
+        async with engine.writers.lock():
+            stuck = await engine.writer_connection()
+            await stuck.execute("BEGIN IMMEDIATE")  # as if its last user could not end it
+            await stuck.execute("INSERT INTO attempt (writer) VALUES (1)")
+        async with engine.transaction():
+            await engine.run_ddl("INSERT INTO attempt (writer) VALUES (2)")
+        rows = await engine.run_ddl("SELECT writer FROM attempt")
+        async with engine.writers.lock():
+            replaced = await engine.writer_connection() is not stuck
+    finally:
+        await engine.close()
+
+    assert replaced
+    assert rows == [{"writer": 2}]  # the stuck transaction's row was never committed
+
+
+async def test_reads_reuse_their_connections_and_a_failed_read_gives_its_own_up(
+    tmp_path: Path,
+) -> None:
+    engine = await open_engine(tmp_path / "readers.sqlite3", busy_timeout_seconds=0.5)
+    try:
+        await engine.run_ddl("SELECT count(*) FROM attempt")
+        first = engine._kept_here().readers[-1]
+        await engine.run_ddl("SELECT count(*) FROM attempt")
+        again = engine._kept_here().readers[-1]
+        with pytest.raises(Exception, match="no such table"):
+            await engine.run_ddl("SELECT * FROM no_such_table")
+        after_failure = list(engine._kept_here().readers)
+        with pytest.raises(ValueError, match="no active connection"):
+            await first.execute("SELECT 1")  # closed, not left open on the side
+    finally:
+        await engine.close()
+
+    assert again is first
+    assert first not in after_failure  # it took the failed read and was given up, not kept
