@@ -217,7 +217,7 @@ async def _apply_answer_run(
                         results[position] = OpResult(
                             op_id=op.op_id, status=OpStatus.applied, result=outcome
                         )
-                    claims.append(_op_record(op, device_id, principal, digest, status, stored, now))
+                    claims.append(_op_values(op, device_id, principal, digest, status, stored, now))
                 claimed = await db.insert_rows(
                     SyncOperation,
                     claims,
@@ -357,6 +357,28 @@ async def _record_rejection(
     return OpResult(op_id=op.op_id, status=OpStatus.rejected, reason=reason)
 
 
+def _op_values(
+    op: SyncOp,
+    device_id: str,
+    principal: Principal,
+    digest: str,
+    status: OpStatus,
+    result: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    """The op's record, column by column (for ``db.insert_rows``)."""
+    return {
+        "op_id": op.op_id,
+        "user_id": principal.user_id,
+        "device_id": device_id,
+        "op_type": op.type.value,
+        "payload_sha256": digest,
+        "status": status.value,
+        "result": result,
+        "received_at": now,
+    }
+
+
 def _op_record(
     op: SyncOp,
     device_id: str,
@@ -366,16 +388,7 @@ def _op_record(
     result: dict[str, Any],
     now: datetime,
 ) -> SyncOperation:
-    return SyncOperation(
-        op_id=op.op_id,
-        user_id=principal.user_id,
-        device_id=device_id,
-        op_type=op.type.value,
-        payload_sha256=digest,
-        status=status.value,
-        result=result,
-        received_at=now,
-    )
+    return SyncOperation(**_op_values(op, device_id, principal, digest, status, result, now))
 
 
 def _describe_validation(error: ValidationError) -> str:

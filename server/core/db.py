@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -342,16 +342,18 @@ _MAX_PARAMETERS = 30_000
 
 async def insert_rows(
     table: type[Table],
-    rows: Sequence[Table],
+    rows: Sequence[Mapping[str, Any]],
     *,
     conflict_target: Sequence[Column] = (),
     update: Sequence[Column] = (),
     returning: Column | None = None,
 ) -> list[dict[str, Any]]:
-    """INSERT `rows` (instances of `table`) with statements built here, one per ~30,000 values.
+    """INSERT `rows` into `table` with statements built here, one per ~30,000 values. Each row
+    maps every column's name to its value (no defaults are filled in: a missing one is a bug).
 
-    For the sync path, where Piccolo's building of a query value by value costs more than the
-    database does. The values reach the driver as Piccolo would send them: JSON encoded here,
+    For the sync path, where Piccolo's building of a query value by value, and of a Table
+    instance per row, costs more than the database does. The values reach the driver as Piccolo
+    would send them: JSON encoded here,
     enums as their values, UUIDs and datetimes as they are (the driver's own types, or the
     adapters Piccolo registers for SQLite). With `conflict_target`, a row that conflicts updates
     the columns in `update` from the new row, or is skipped when `update` is empty. Returns the
@@ -382,7 +384,7 @@ async def insert_rows(
         values: list[Any] = []
         for row in chunk:
             for column, is_json in zip(columns, encoded, strict=True):
-                value = getattr(row, column._meta.name)
+                value = row[column._meta.name]
                 if is_json and value is not None and not isinstance(value, str):
                     value = dump_json(value)
                 elif isinstance(value, Enum):

@@ -576,23 +576,23 @@ async def record_answers(
             await db.insert_rows(
                 Answer,
                 [
-                    Answer(
-                        id=uuid4(),
-                        inspection_id=winner.data.inspection_id,
-                        item_key=winner.data.item_key,
-                        value={
+                    {
+                        "id": uuid4(),
+                        "inspection_id": winner.data.inspection_id,
+                        "item_key": winner.data.item_key,
+                        "value": {
                             "value": winner.data.value,
                             "numerator": winner.data.numerator,
                             "denominator": winner.data.denominator,
                         },
-                        note=winner.data.note,
-                        evidence=winner.data.evidence,
-                        device_time=winner.data.device_time,
-                        ordering_time=winner.ordering_time,
-                        received_at=received_at,
-                        author_id=principal.user_id,
-                        op_id=winner.op_id,
-                    )
+                        "note": winner.data.note,
+                        "evidence": winner.data.evidence,
+                        "device_time": winner.data.device_time,
+                        "ordering_time": winner.ordering_time,
+                        "received_at": received_at,
+                        "author_id": principal.user_id,
+                        "op_id": winner.op_id,
+                    }
                     for winner in winners.values()
                 ],
                 conflict_target=(Answer.inspection_id, Answer.item_key),

@@ -136,22 +136,23 @@ def _event_row(
     txid: int = 0,
     prev_hash: str = "",
     hash: str = "",
-) -> AuditEvent:
-    """The stored row of `event`: unchained (a provisional `seq`, no hashes), or chained."""
-    return AuditEvent(
-        id=uuid4(),
-        seq=seq,
-        txid=txid,
-        occurred_at=when,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=str(event.object_id),
-        summary=event.summary,
-        prev_hash=prev_hash,
-        hash=hash,
-    )
+) -> dict[str, Any]:
+    """The stored row of `event`, for ``db.insert_rows``: unchained (a provisional `seq`, no
+    hashes), or chained."""
+    return {
+        "id": uuid4(),
+        "seq": seq,
+        "txid": txid,
+        "occurred_at": when,
+        "actor_id": actor.id,
+        "actor_label": actor.label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": str(event.object_id),
+        "summary": event.summary,
+        "prev_hash": prev_hash,
+        "hash": hash,
+    }
 
 
 # --- sealing: chaining the events written since, in one place at a time -------------------------
@@ -270,8 +271,8 @@ async def _append_sealed(actor: Actor, event: Event) -> ChainEnd:
         object_id=str(event.object_id),
         summary=event.summary,
     )
-    await AuditEvent.insert(
-        _event_row(actor, event, when, seq=seq, prev_hash=prev_hash, hash=digest)
+    await db.insert_rows(
+        AuditEvent, [_event_row(actor, event, when, seq=seq, prev_hash=prev_hash, hash=digest)]
     )
     new_end = ChainEnd(seq=seq, hash=digest)
     await _write_head(head, new_end, "", key)
