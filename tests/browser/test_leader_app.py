@@ -235,7 +235,10 @@ def test_the_leader_reads_the_overview_and_drills_down_to_an_inspection(
         token=token,
     ).json()
     expect(page.get_by_test_id("unit-inspection")).to_have_count(len(visits))
-    assert len(visits) == first["inspections"]
+    # The ranking counts the visits carried out (started, not cancelled); the unit's list also
+    # shows one still to come, which the demo's random draw sometimes leaves in the period.
+    carried_out = [v for v in visits if v["started_at"] and v["status"] != "cancelled"]
+    assert len(carried_out) == first["inspections"]
     checked(page, shot, axe_check, "unit")
     page.get_by_test_id("unit-inspection").first.get_by_role("link").click()
     expect(page.get_by_role("heading", name="Kết quả kiểm tra")).to_be_visible()
