@@ -44,7 +44,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.ingest import create_database, drop_database, free_port
+from bench.ingest import create_database, drop_database, free_port, process
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = int(os.environ.get("SPOTCHECK_BENCH_OUTBOX_MESSAGES", "3000"))
@@ -140,29 +140,10 @@ async def _receive(port: int, stop_after: float) -> None:
 @contextmanager
 def receiver(workdir: Path) -> Iterator[str]:
     port = free_port()
-    command = [sys.executable, "-m", "bench.outbox", "receive", str(port)]
-    log = (workdir / "receiver.log").open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
     base = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/stats", timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the bench receiver did not start") from None
-                time.sleep(0.05)
+    command = [sys.executable, "-m", "bench.outbox", "receive", str(port)]
+    with process(command, dict(os.environ), f"{base}/stats", workdir / "receiver.log"):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def receiver_stats(base: str, path: str) -> dict[str, Any]:
@@ -288,8 +269,8 @@ async def bodies(database_url: str, prefix: str) -> list[tuple[str, bytes]]:
 def cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
     """User and system CPU time the processes (all their threads) have used so far (Linux)."""
     ticks = 0
-    for process in processes:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    for running in processes:
+        fields = Path(f"/proc/{running.pid}/stat").read_text().rsplit(")", 1)[1].split()
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 

@@ -293,8 +293,9 @@ async def _apply_one(
         async with db.write_transaction():
             # Claim the op id first: a concurrent copy of this op blocks here, then fails on the
             # primary key and is answered as a duplicate below.
-            await SyncOperation.insert(
-                _op_record(op, device_id, principal, digest, OpStatus.applied, {}, now)
+            await db.insert_rows(
+                SyncOperation,
+                [_op_values(op, device_id, principal, digest, OpStatus.applied, {}, now)],
             )
             outcome = await handler(payload, principal, now, op.op_id, clock_offset)
             await SyncOperation.update({SyncOperation.result: {"result": outcome}}).where(
@@ -343,10 +344,13 @@ async def _record_rejection(
     that might now succeed out of order."""
     try:
         async with db.write_transaction():
-            await SyncOperation.insert(
-                _op_record(
-                    op, device_id, principal, digest, OpStatus.rejected, {"reason": reason}, now
-                )
+            await db.insert_rows(
+                SyncOperation,
+                [
+                    _op_values(
+                        op, device_id, principal, digest, OpStatus.rejected, {"reason": reason}, now
+                    )
+                ],
             )
     except Exception as error:
         if not db.is_unique_violation(error):
@@ -366,7 +370,7 @@ def _op_values(
     result: dict[str, Any],
     now: datetime,
 ) -> dict[str, Any]:
-    """The op's record, column by column (for ``db.insert_rows``)."""
+    """The op's record, column by column, for ``db.insert_rows``."""
     return {
         "op_id": op.op_id,
         "user_id": principal.user_id,
@@ -377,18 +381,6 @@ def _op_values(
         "result": result,
         "received_at": now,
     }
-
-
-def _op_record(
-    op: SyncOp,
-    device_id: str,
-    principal: Principal,
-    digest: str,
-    status: OpStatus,
-    result: dict[str, Any],
-    now: datetime,
-) -> SyncOperation:
-    return SyncOperation(**_op_values(op, device_id, principal, digest, status, result, now))
 
 
 def _describe_validation(error: ValidationError) -> str:

@@ -38,14 +38,16 @@ def op(op_type: str, **payload: Any) -> dict[str, Any]:
     return {"op_id": str(uuid.uuid4()), "type": op_type, "payload": payload}
 
 
-def start_op(inspection_id: str) -> dict[str, Any]:
-    """The phone's start of a visit, standing near the test world's communes."""
+def start_op(inspection_id: str, **extra: Any) -> dict[str, Any]:
+    """The phone's start of a visit, standing near the test world's communes (`extra`: more
+    payload fields, e.g. the location's accuracy)."""
     return op(
         "start",
         inspection_id=inspection_id,
         device_time=now_iso(),
         latitude=20.28,
         longitude=106.23,
+        **extra,
     )
 
 

@@ -16,6 +16,7 @@ import httpx
 from mobile_api.tables import SyncOperation
 from server.core.audit.tables import AuditEvent
 from server.inspections.tables import Answer, Finding, Inspection
+from tests import helpers
 from tests.conftest import World
 from tests.helpers import (
     now_iso,
@@ -52,14 +53,7 @@ async def assigned_inspection(client: httpx.AsyncClient, world: World) -> tuple[
 
 
 def start_op(inspection_id: str) -> dict[str, Any]:
-    return op(
-        "start",
-        inspection_id=inspection_id,
-        device_time=now_iso(),
-        latitude=20.28,
-        longitude=106.23,
-        accuracy_m=15,
-    )
+    return helpers.start_op(inspection_id, accuracy_m=15)
 
 
 def answer_ops(template: Any, inspection_id: str, count: int) -> list[dict[str, Any]]:
