@@ -46,8 +46,25 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
         pytest.mark.anyio(obj)
 
 
+# A test that reaches a database does so through one of these fixtures (the suite's database, or
+# the browser tests' live server with its own). A test that uses neither runs the same on either
+# engine, so the PostgreSQL pass leaves it to the SQLite pass instead of running it twice.
+DATABASE_FIXTURES = frozenset({"database_url", "live_server"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     current = engine_name()
+    if current == "postgres" and os.environ.get("SPOTCHECK_TEST_EVERYTHING_TWICE") != "1":
+        engine_free = [
+            item
+            for item in items
+            if not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+            and not item.get_closest_marker("postgres_only")
+        ]
+        if engine_free:
+            config.hook.pytest_deselected(items=engine_free)
+            kept = set(map(id, engine_free))
+            items[:] = [item for item in items if id(item) not in kept]
     for item in items:
         if current == "sqlite" and item.get_closest_marker("postgres_only"):
             item.add_marker(pytest.mark.skip(reason="runs only against PostgreSQL"))
