@@ -48,23 +48,37 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
 
 # A test that reaches a database does so through one of these fixtures (the suite's database, or
 # the browser tests' live server with its own). A test that uses neither runs the same on either
-# engine, so the PostgreSQL pass leaves it to the SQLite pass instead of running it twice.
+# engine, so it runs in one pass only: the SQLite pass, or, when `make test` runs both passes at
+# once (it sets SPOTCHECK_TEST_BOTH_PASSES=1), the PostgreSQL pass for the folders below, which
+# evens out the two passes' lengths.
 DATABASE_FIXTURES = frozenset({"database_url", "live_server"})
+ENGINE_FREE_ON_POSTGRES = ("tests/checklists/",)
+
+
+def _engine_free(item: pytest.Item) -> bool:
+    return not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) and not (
+        item.get_closest_marker("postgres_only") or item.get_closest_marker("sqlite_only")
+    )
+
+
+def _pass_for_engine_free(item: pytest.Item) -> str:
+    if os.environ.get("SPOTCHECK_TEST_BOTH_PASSES") == "1" and item.nodeid.startswith(
+        ENGINE_FREE_ON_POSTGRES
+    ):
+        return "postgres"
+    return "sqlite"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     current = engine_name()
-    if current == "postgres" and os.environ.get("SPOTCHECK_TEST_EVERYTHING_TWICE") != "1":
-        engine_free = [
-            item
-            for item in items
-            if not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
-            and not item.get_closest_marker("postgres_only")
+    if os.environ.get("SPOTCHECK_TEST_EVERYTHING_TWICE") != "1":
+        elsewhere = [
+            item for item in items if _engine_free(item) and _pass_for_engine_free(item) != current
         ]
-        if engine_free:
-            config.hook.pytest_deselected(items=engine_free)
-            kept = set(map(id, engine_free))
-            items[:] = [item for item in items if id(item) not in kept]
+        if elsewhere:
+            config.hook.pytest_deselected(items=elsewhere)
+            left = set(map(id, elsewhere))
+            items[:] = [item for item in items if id(item) not in left]
     for item in items:
         if current == "sqlite" and item.get_closest_marker("postgres_only"):
             item.add_marker(pytest.mark.skip(reason="runs only against PostgreSQL"))
