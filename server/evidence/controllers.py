@@ -28,10 +28,19 @@ class EvidenceController(Controller):
         "/{sha256:str}",
         operation_id="getEvidence",
         media_type="application/octet-stream",
+        response_description="The evidence file's bytes",
         response_headers=[
             ResponseHeader(
                 name="Cache-Control", value=EVIDENCE_CACHE_CONTROL, documentation_only=False
-            )
+            ),
+            ResponseHeader(
+                name="Content-Length", description="File size in bytes", documentation_only=True
+            ),
+            ResponseHeader(
+                name="ETag",
+                description="The hash and the variant: the bytes behind it never change",
+                documentation_only=True,
+            ),
         ],
     )
     async def get_evidence(
