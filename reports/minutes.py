@@ -221,6 +221,14 @@ def content_digest(content: MinutesContent) -> str:
     return canonical.canonical_sha256(document, version=canonical.CANONICAL_V4)
 
 
+def image_sha256s(content: MinutesContent) -> list[str]:
+    """The evidence photos the minutes show (signatures and the annex's images): the downscaled
+    JPEGs the renderer must be handed for the template's ``evidence:<sha256>`` images."""
+    signatures = [block["image"] for block in content.signatures.values() if block.get("image")]
+    annex = [entry.sha256 for entry in content.evidence if entry.is_image]
+    return sorted(set(signatures) | set(annex))
+
+
 def build(
     *,
     language: str,

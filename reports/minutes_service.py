@@ -8,12 +8,10 @@ import hashlib
 import io
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
 import qrcode
 import qrcode.image.svg
 from pydantic import BaseModel
@@ -22,11 +20,10 @@ from checklists import services as checklist_service
 from reports import minutes, rendering
 from reports.tables import MinutesDocument, MinutesNumber
 from server.actions import services as action_service
-from server.core import db
+from server.core import db, storage
 from server.core.errors import NotFound
 from server.core.scopes import Principal
 from server.core.settings import Settings
-from server.core.storage import content_path, write_immutable
 from server.evidence import services as evidence_service
 from server.inspections import services as inspection_service
 from server.inspections.events import InspectionSigned
@@ -173,16 +170,18 @@ async def minutes_pdf(
         stored = await _stored(inspection_id, language)
         if stored is not None:
             return RenderedMinutes(
-                pdf=await _read(settings.media_dir / stored["file_path"]),
+                pdf=await _read(stored["file_path"], settings),
                 filename=_filename(detail.unit.code, language),
                 render_seconds=None,
                 stored=True,
             )
     content = await _content(inspection, language=language, settings=settings)
     started = time.perf_counter()
-    pdf = await rendering.render_pdf_async(
-        _html(content), media_dir=settings.media_dir, stylesheet="minutes.css"
+    # Read here, by the API process, and handed to the render process with the HTML.
+    images = await evidence_service.derivatives_for_print(
+        minutes.image_sha256s(content), settings=settings
     )
+    pdf = await rendering.render_pdf_async(_html(content), images=images, stylesheet="minutes.css")
     elapsed = time.perf_counter() - started
     if signed:
         pdf = await _store(inspection_id, language, content.content_sha256, pdf, settings)
@@ -206,8 +205,8 @@ async def _stored(inspection_id: UUID, language: str) -> dict[str, Any] | None:
     )
 
 
-async def _read(path: Path) -> bytes:
-    return await anyio.to_thread.run_sync(path.read_bytes)
+async def _read(key: str, settings: Settings) -> bytes:
+    return await storage.for_settings(settings).get(key)
 
 
 async def _store(
@@ -215,8 +214,9 @@ async def _store(
 ) -> bytes:
     """Keep the first rendering of signed minutes; a concurrent second one yields to it."""
     pdf_sha = hashlib.sha256(pdf).hexdigest()
-    relative = content_path("minutes", pdf_sha, ".pdf")
-    await anyio.to_thread.run_sync(write_immutable, settings.media_dir / relative, pdf)
+    relative = storage.content_key("minutes", pdf_sha, ".pdf")
+    # Stored before the row is written: a row always names a stored file.
+    await storage.for_settings(settings).put(relative, pdf, sha256=pdf_sha)
     try:
         async with db.write_transaction():
             await MinutesDocument.insert(
@@ -236,7 +236,7 @@ async def _store(
             raise
         winner = await _stored(inspection_id, language)
         assert winner is not None
-        return await _read(settings.media_dir / winner["file_path"])
+        return await _read(winner["file_path"], settings)
     return pdf
 
 

@@ -6,23 +6,24 @@ by every `spotcheck` command and server start otherwise.
 
 - Fonts and the base stylesheet are loaded once per process, not per document.
 - The URL fetcher refuses everything but the project's own assets (``reports/``), ``data:`` URIs
-  and ``evidence:<sha256>`` (the downscaled derivative of an evidence photo under the media
-  directory). A remote URL or a ``file://`` path elsewhere is refused, so a value typed by a user
-  into a checklist note can never make the server fetch something.
+  and ``evidence:<sha256>``, served from the downscaled photos that the caller handed over with
+  the HTML (read from storage by the API process beforehand, so the render processes need no
+  storage and no credentials). A remote URL, a ``file://`` path elsewhere or a photo that was not
+  handed over is refused, so a value typed by a user into a checklist note can never make the
+  server fetch something.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.request import url2pathname
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-from server.core.storage import content_path
 
 ASSETS_DIR = Path(__file__).resolve().parent
 FONTS_DIR = ASSETS_DIR / "fonts"
@@ -35,11 +36,11 @@ class RefusedFetch(ValueError):
 
 
 class ProjectOnlyFetcher(URLFetcher):
-    """Serves project assets, data: URIs and evidence derivatives; refuses all else."""
+    """Serves project assets, data: URIs and the evidence photos given; refuses all else."""
 
-    def __init__(self, media_dir: Path | None) -> None:
+    def __init__(self, images: Mapping[str, bytes] | None = None) -> None:
         super().__init__(allowed_protocols={"file", "data", "evidence"}, allow_redirects=False)
-        self.media_dir = media_dir.resolve() if media_dir else None
+        self.images = dict(images or {})
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url.startswith("data:"):
@@ -54,13 +55,12 @@ class ProjectOnlyFetcher(URLFetcher):
         raise RefusedFetch(f"refused non-local URL: {url}")
 
     def _evidence(self, sha256: str) -> URLFetcherResponse:
-        if self.media_dir is None or not SHA256.match(sha256):
+        if not SHA256.match(sha256):
             raise RefusedFetch(f"refused evidence reference: {sha256}")
-        path = self.media_dir / content_path("derivatives", sha256, ".jpg")
-        if not path.is_file():
+        if sha256 not in self.images:
             raise RefusedFetch(f"no derivative for evidence {sha256}")
         return URLFetcherResponse(
-            f"evidence:{sha256}", body=path.read_bytes(), headers={"Content-Type": "image/jpeg"}
+            f"evidence:{sha256}", body=self.images[sha256], headers={"Content-Type": "image/jpeg"}
         )
 
 
@@ -84,13 +84,16 @@ def _base_stylesheet() -> CSS:
     return CSS(
         string=faces,
         font_config=_font_config(),
-        url_fetcher=ProjectOnlyFetcher(None),
+        url_fetcher=ProjectOnlyFetcher(),
     )
 
 
-def render_pdf(html: str, *, media_dir: Path | None = None, stylesheet: str | None = None) -> bytes:
-    """Blocking. ``stylesheet`` is a file name under reports/templates/."""
-    fetcher = ProjectOnlyFetcher(media_dir)
+def render_pdf(
+    html: str, *, images: Mapping[str, bytes] | None = None, stylesheet: str | None = None
+) -> bytes:
+    """Blocking. ``stylesheet`` is a file name under reports/templates/; ``images`` are the
+    downscaled evidence photos (JPEG) that ``evidence:<sha256>`` in the HTML may show."""
+    fetcher = ProjectOnlyFetcher(images)
     stylesheets = [_base_stylesheet()]
     if stylesheet:
         stylesheets.append(_stylesheet(stylesheet))
@@ -107,5 +110,5 @@ def _stylesheet(name: str) -> CSS:
         string=path.read_text(encoding="utf-8"),
         base_url=TEMPLATES_DIR.as_uri() + "/",
         font_config=_font_config(),
-        url_fetcher=ProjectOnlyFetcher(None),
+        url_fetcher=ProjectOnlyFetcher(),
     )

@@ -20,6 +20,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -45,10 +46,10 @@ def templates() -> Environment:
     )
 
 
-def _render(html: str, *, media_dir: Path | None, stylesheet: str | None) -> bytes:
+def _render(html: str, *, images: Mapping[str, bytes] | None, stylesheet: str | None) -> bytes:
     """Runs in a worker process, where WeasyPrint is loaded (the fork server preloads it)."""
     pdf_engine = importlib.import_module("reports.pdf_engine")
-    return bytes(pdf_engine.render_pdf(html, media_dir=media_dir, stylesheet=stylesheet))
+    return bytes(pdf_engine.render_pdf(html, images=images, stylesheet=stylesheet))
 
 
 # A render worker's exit status when the pool's owner is gone (nobody reads it: for a reader of ps).
@@ -126,11 +127,13 @@ class RenderPool:
         with self._lock:
             self._in_flight -= 1
 
-    async def render(self, html: str, *, media_dir: Path | None, stylesheet: str | None) -> bytes:
+    async def render(
+        self, html: str, *, images: Mapping[str, bytes] | None, stylesheet: str | None
+    ) -> bytes:
         self._admit()
         try:
             executor = self._start()
-            future = executor.submit(_render, html, media_dir=media_dir, stylesheet=stylesheet)
+            future = executor.submit(_render, html, images=images, stylesheet=stylesheet)
         except BaseException:
             self._release()
             raise
@@ -185,7 +188,9 @@ def render_pool() -> RenderPool:
 
 
 async def render_pdf_async(
-    html: str, *, media_dir: Path | None = None, stylesheet: str | None = None
+    html: str, *, images: Mapping[str, bytes] | None = None, stylesheet: str | None = None
 ) -> bytes:
-    """Render in the bounded pool of worker processes; 503 (ServiceUnavailable) when it is full."""
-    return await render_pool().render(html, media_dir=media_dir, stylesheet=stylesheet)
+    """Render in the bounded pool of worker processes; 503 (ServiceUnavailable) when it is full.
+    ``images``: the evidence photos the HTML shows as ``evidence:<sha256>`` (sent along to the
+    worker process, which reads no storage)."""
+    return await render_pool().render(html, images=images, stylesheet=stylesheet)

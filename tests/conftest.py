@@ -9,7 +9,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -389,3 +389,13 @@ def problem_detail(response: Any) -> str:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """moto's standalone S3 server on 127.0.0.1, for the tests that store files in a bucket
+    (started on first use, once per run; each test takes a bucket of its own)."""
+    from tests.s3_peer import running_s3
+
+    with running_s3(tmp_path_factory.mktemp("moto")) as peer:
+        yield peer

@@ -10,6 +10,7 @@ import collections
 import ipaddress
 import itertools
 import math
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -39,6 +40,10 @@ HOW_TO_MAKE_A_KEY = (
 )
 
 
+# s3://bucket[/prefix]: S3's bucket naming rules (3-63 characters), a prefix of plain path parts.
+S3_URL = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._-]+)*/?$")
+
+
 class SettingsError(ValueError):
     """Raised when the configuration cannot run safely; the message says what to change."""
 
@@ -52,7 +57,22 @@ class Settings(BaseSettings):
         description="sqlite:///path/to/file or postgresql://user:pass@host:port/db",
     )
     secret_key: SecretStr = SecretStr("")
-    media_dir: Path = DEFAULT_VAR_DIR / "media"
+    media_dir: Path = Field(
+        default=DEFAULT_VAR_DIR / "media",
+        description="Evidence files and stored minutes, when SPOTCHECK_STORAGE_URL is not set",
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix: keep evidence files and stored minutes in an "
+        "S3-compatible bucket instead of the media directory",
+    )
+    storage_endpoint_url: str | None = Field(
+        default=None,
+        description="The S3 endpoint, e.g. http://minio:9000 (unset: Amazon S3 in the region)",
+    )
+    storage_region: str = "us-east-1"
+    storage_access_key_id: str | None = None
+    storage_secret_access_key: SecretStr | None = None
     app_dir: Path = Field(
         default=PROJECT_ROOT / "mobile_app" / "dist",
         description="The built web app (npm run build in mobile_app/), served at /app/",
@@ -132,6 +152,30 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
+    @field_validator("storage_url", "storage_endpoint_url", "storage_access_key_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # compose writes `VAR: ${X:-}`, which sets an empty string rather than nothing.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _s3_bucket_url(cls, value: str | None) -> str | None:
+        if value is not None and not S3_URL.match(value):
+            raise ValueError(
+                f"{value!r} is not s3://bucket or s3://bucket/prefix (a bucket name of 3 to 63 "
+                "lower-case letters, digits, dots and hyphens); leave it unset to keep the files "
+                "in SPOTCHECK_MEDIA_DIR"
+            )
+        return value.rstrip("/") if value else value
+
+    @field_validator("storage_endpoint_url")
+    @classmethod
+    def _http_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} must start with http:// or https://")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
@@ -170,6 +214,36 @@ class Settings(BaseSettings):
                 self, "secret_key", SecretStr(DEVELOPMENT_KEY_PREFIX + "-" + "x" * 32)
             )
         return self
+
+    @model_validator(mode="after")
+    def _bucket_credentials(self) -> Settings:
+        if self.storage_url is None:
+            return self
+        secret = self.storage_secret_access_key
+        missing = [
+            name
+            for name, value in (
+                ("SPOTCHECK_STORAGE_ACCESS_KEY_ID", self.storage_access_key_id),
+                ("SPOTCHECK_STORAGE_SECRET_ACCESS_KEY", secret and secret.get_secret_value()),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError(
+                f"SPOTCHECK_STORAGE_URL is {self.storage_url} but {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not set. Give the bucket's access key "
+                "(e.g. the MinIO user the server writes as), or unset SPOTCHECK_STORAGE_URL to "
+                "keep the files in SPOTCHECK_MEDIA_DIR."
+            )
+        return self
+
+    @property
+    def bucket_and_prefix(self) -> tuple[str, str] | None:
+        """The bucket and the key prefix (without slashes) of SPOTCHECK_STORAGE_URL, if set."""
+        if self.storage_url is None:
+            return None
+        bucket, _, prefix = self.storage_url.removeprefix("s3://").partition("/")
+        return bucket, prefix.strip("/")
 
     @property
     def is_sqlite(self) -> bool:

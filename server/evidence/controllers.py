@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.datastructures import ETag, ResponseHeader
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from litestar.response import File
+from litestar.response import Stream
 
 from server.core.http_headers import content_disposition
 from server.core.openapi import Sha256Path
@@ -28,10 +28,19 @@ class EvidenceController(Controller):
         "/{sha256:str}",
         operation_id="getEvidence",
         media_type="application/octet-stream",
+        response_description="The evidence file's bytes",
         response_headers=[
             ResponseHeader(
                 name="Cache-Control", value=EVIDENCE_CACHE_CONTROL, documentation_only=False
-            )
+            ),
+            ResponseHeader(
+                name="Content-Length", description="File size in bytes", documentation_only=True
+            ),
+            ResponseHeader(
+                name="ETag",
+                description="The hash and the variant: the bytes behind it never change",
+                documentation_only=True,
+            ),
         ],
     )
     async def get_evidence(
@@ -40,7 +49,7 @@ class EvidenceController(Controller):
         principal: NamedDependency[Principal],
         settings: NamedDependency[Settings],
         variant: FromQuery[EvidenceVariant] = EvidenceVariant.screen,
-    ) -> File:
+    ) -> Stream:
         """An evidence file for a screen: by default the downscaled JPEG (long side ≤ 1600 px;
         a PDF is returned as it is), `?variant=original` for the bytes as uploaded. Only when you
         may see an inspection (answers, findings, signatures, addenda) or a corrective action
@@ -50,13 +59,14 @@ class EvidenceController(Controller):
         found = await evidence_service.file_for_screen(
             sha256=sha256, variant=variant, principal=principal, settings=settings
         )
-        return File(
-            found.path,
-            media_type=found.media_type,
-            filename=found.filename,
-            content_disposition_type="inline",
-            etag=ETag(value=f"{sha256.lower()}-{variant.value}"),
+        # Streamed from wherever it is kept (the media directory or the bucket), in chunks. The
+        # type goes in as a header: the route's declared media type would win over Stream's own.
+        return Stream(
+            found.content.chunks,
             headers={
+                "content-type": found.media_type,
+                "content-length": str(found.content.size),
+                "ETag": f'"{sha256.lower()}-{variant.value}"',
                 "X-Content-Type-Options": "nosniff",
                 "Content-Disposition": content_disposition(found.filename, inline=True),
             },

@@ -1,9 +1,10 @@
 """Storing evidence files (content-addressed, immutable originals plus a downscaled derivative)
 and finding the file a screen may show.
 
-Layout under the media directory: ``originals/ab/cd/<sha256>`` and ``derivatives/ab/cd/<sha256>.jpg``.
-A file is written to a temporary name and renamed into place, so a crash never leaves half a file
-under a real hash; the hash is checked against the bytes before anything is written.
+Keys (under the media directory or the bucket's prefix, ``server.core.storage``):
+``originals/ab/cd/<sha256>`` and ``derivatives/ab/cd/<sha256>.jpg``. The hash is checked against
+the bytes before anything is stored; the files are stored before the row is written, so a failed
+upload leaves no row (at most an unreferenced file, which the next upload of the same file keeps).
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+import anyio
 import anyio.to_thread
 from pydantic import BaseModel
 
-from server.core import db
+from server.core import db, storage
 from server.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
 from server.core.scopes import Principal
 from server.core.settings import Settings
-from server.core.storage import content_path, write_immutable
 from server.evidence import files as evidence_files
 from server.evidence.tables import Evidence
 
@@ -48,14 +48,19 @@ class EvidenceOut(BaseModel):
     uploaded_at: datetime
 
 
-def _relative(sha256: str, kind: str) -> str:
-    return content_path(kind, sha256, ".jpg" if kind == "derivatives" else "")
+def _key(sha256: str, kind: str) -> str:
+    return storage.content_key(kind, sha256, ".jpg" if kind == "derivatives" else "")
 
 
-def _process(
-    data: bytes, sha256: str, settings: Settings
-) -> tuple[evidence_files.EvidenceInfo, str, str | None]:
-    """Check, then store original and derivative. Runs in a worker thread (CPU and disk)."""
+@dataclass(frozen=True)
+class _Checked:
+    info: evidence_files.EvidenceInfo
+    derivative: bytes | None
+    derivative_sha256: str | None
+
+
+def _check(data: bytes, sha256: str, settings: Settings) -> _Checked:
+    """Check the bytes and make the derivative. Runs in a worker thread (CPU)."""
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256:
         raise Conflict(
@@ -84,14 +89,12 @@ def _process(
     except evidence_files.CorruptEvidence as error:
         # str(error) is already a whole sentence with what to do: "The file cannot be read: …".
         raise InvalidInput(str(error)) from error
-    original = _relative(sha256, "originals")
-    write_immutable(settings.media_dir / original, data)
-    derivative_bytes = evidence_files.make_derivative(data, max_pixels=MAX_PIXELS)
-    derivative = None
-    if derivative_bytes is not None:
-        derivative = _relative(sha256, "derivatives")
-        write_immutable(settings.media_dir / derivative, derivative_bytes)
-    return info, original, derivative
+    derivative = evidence_files.make_derivative(data, max_pixels=MAX_PIXELS)
+    return _Checked(
+        info=info,
+        derivative=derivative,
+        derivative_sha256=hashlib.sha256(derivative).hexdigest() if derivative else None,
+    )
 
 
 def checked_sha256(text: str) -> str:
@@ -112,7 +115,15 @@ async def store(
         if actual != sha256:
             raise Conflict(f"The body's SHA-256 does not match {sha256}. Nothing was stored.")
         return _out(existing, stored=False)
-    info, original, derivative = await anyio.to_thread.run_sync(_process, data, sha256, settings)
+    checked = await anyio.to_thread.run_sync(_check, data, sha256, settings)
+    info = checked.info
+    files = storage.for_settings(settings)
+    original = _key(sha256, "originals")
+    await files.put(original, data, sha256=sha256)
+    derivative = None
+    if checked.derivative is not None and checked.derivative_sha256 is not None:
+        derivative = _key(sha256, "derivatives")
+        await files.put(derivative, checked.derivative, sha256=checked.derivative_sha256)
     taken_at = info.taken_at_utc(ZoneInfo(settings.time_zone))
     now = datetime.now(UTC)
     async with db.write_transaction():
@@ -179,7 +190,9 @@ class EvidenceVariant(StrEnum):
 
 @dataclass(frozen=True)
 class EvidenceFile:
-    path: Path
+    """An evidence file opened for a download: its bytes come in `content.chunks`."""
+
+    content: storage.StoredObjectReader
     media_type: str
     filename: str
 
@@ -223,8 +236,48 @@ async def file_for_screen(
         suffix = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
             media_type, ".pdf"
         )
-    path = settings.media_dir / relative
-    if not await anyio.to_thread.run_sync(path.is_file):
-        log.error("evidence %s is recorded but its file %s is missing", sha256, relative)
-        raise hidden
-    return EvidenceFile(path=path, media_type=media_type, filename=f"{sha256}{suffix}")
+    files = storage.for_settings(settings)
+    try:
+        content = await files.open(relative)
+    except storage.StoredObjectMissing as error:
+        log.error(
+            "evidence %s is recorded but its file %s is missing from %s",
+            sha256,
+            relative,
+            files.location,
+        )
+        raise hidden from error
+    return EvidenceFile(content=content, media_type=media_type, filename=f"{sha256}{suffix}")
+
+
+# Photos fetched at once for one PDF: enough to hide the round trips to a bucket, few enough
+# not to crowd the store (a minutes document cites at most a few dozen).
+DERIVATIVE_FETCHES_AT_ONCE = 8
+
+
+async def derivatives_for_print(sha256s: list[str], *, settings: Settings) -> dict[str, bytes]:
+    """The downscaled JPEGs of those of the given evidence files that have one, for a PDF to
+    embed (the render processes read no storage: they are handed these bytes). The caller has
+    already decided that the document may show them. A file recorded but missing is left out,
+    and logged: the document shows no image there rather than failing."""
+    wanted = sorted({sha for sha in sha256s if len(sha) == 64})
+    if not wanted:
+        return {}
+    rows = await Evidence.select(Evidence.sha256, Evidence.derivative_path).where(
+        Evidence.sha256.is_in(wanted), Evidence.derivative_path.is_not_null()
+    )
+    files = storage.for_settings(settings)
+    found: dict[str, bytes] = {}
+    limiter = anyio.CapacityLimiter(DERIVATIVE_FETCHES_AT_ONCE)
+
+    async def fetch(sha256: str, key: str) -> None:
+        async with limiter:
+            try:
+                found[sha256] = await files.get(key)
+            except storage.StoredObjectMissing:
+                log.error("evidence %s: derivative %s missing from %s", sha256, key, files.location)
+
+    async with anyio.create_task_group() as group:
+        for row in rows:
+            group.start_soon(fetch, row["sha256"], row["derivative_path"])
+    return found

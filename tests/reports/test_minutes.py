@@ -164,10 +164,18 @@ def test_renderer_fetches_nothing_remote_or_outside_the_project(tmp_path: Path) 
         pdf = render_pdf(html)
         assert pdf.startswith(b"%PDF")
         assert _CountingHandler.hits == 0
-        fetcher = ProjectOnlyFetcher(None)
-        for refused in (url, secret.as_uri(), "file:///etc/passwd", "evidence:../../etc/passwd"):
+        handed_over, not_handed_over = "a" * 64, "b" * 64
+        fetcher = ProjectOnlyFetcher({handed_over: b"\xff\xd8 the photo's JPEG"})
+        for refused in (
+            url,
+            secret.as_uri(),
+            "file:///etc/passwd",
+            "evidence:../../etc/passwd",
+            f"evidence:{not_handed_over}",  # only the photos the API process handed over
+        ):
             with pytest.raises(RefusedFetch):
                 fetcher.fetch(refused)
+        assert fetcher.fetch(f"evidence:{handed_over}").read() == b"\xff\xd8 the photo's JPEG"
         font = (ASSETS_DIR / "fonts" / "LiberationSerif-Regular.ttf").as_uri()
         assert fetcher.fetch(font).read(4) == b"\x00\x01\x00\x00"
     finally:

@@ -137,7 +137,7 @@ import asyncio, sys
 from reports.rendering import RenderPool
 
 pool = RenderPool(workers=2, queue_limit=1)  # kept: a pool collected shuts its workers down
-pdf = asyncio.run(pool.render("<p>Biên bản</p>", media_dir=None, stylesheet=None))
+pdf = asyncio.run(pool.render("<p>Biên bản</p>", images=None, stylesheet=None))
 assert pdf.startswith(b"%PDF-")
 print("rendered", flush=True)
 sys.stdin.read()

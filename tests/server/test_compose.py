@@ -1,5 +1,6 @@
-"""compose.yaml is valid, refuses to start without its required secrets, and puts the API behind
-a TLS reverse proxy (deploy/Caddyfile) that is the only service with published ports."""
+"""compose.yaml is valid, refuses to start without its required secrets, puts the API behind
+a TLS reverse proxy (deploy/Caddyfile) that is the only service with published ports, and keeps
+files in MinIO's bucket so that the API replicas share nothing but PostgreSQL and the bucket."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.conftest import ROOT
 REQUIRED = {
     "POSTGRES_PASSWORD": "a-database-password",
     "SPOTCHECK_SECRET_KEY": "a-random-secret-key-of-at-least-32-characters",
+    "MINIO_ROOT_PASSWORD": "an-object-store-password",
 }
 
 
@@ -59,7 +61,7 @@ def test_compose_file_is_valid_with_its_secrets(docker_compose: str, tmp_path: P
 def test_compose_refuses_to_run_without_a_secret_key(
     docker_compose: str, tmp_path: Path, value: str | None
 ) -> None:
-    variables = {"POSTGRES_PASSWORD": REQUIRED["POSTGRES_PASSWORD"]}
+    variables = {key: value for key, value in REQUIRED.items() if key != "SPOTCHECK_SECRET_KEY"}
     if value is not None:
         variables["SPOTCHECK_SECRET_KEY"] = value
 
@@ -72,12 +74,21 @@ def test_compose_refuses_to_run_without_a_secret_key(
 def test_compose_refuses_to_run_without_a_database_password(
     docker_compose: str, tmp_path: Path
 ) -> None:
-    result = compose_config(
-        docker_compose, tmp_path, SPOTCHECK_SECRET_KEY=REQUIRED["SPOTCHECK_SECRET_KEY"]
-    )
+    variables = {key: value for key, value in REQUIRED.items() if key != "POSTGRES_PASSWORD"}
+    result = compose_config(docker_compose, tmp_path, **variables)
 
     assert result.returncode != 0
     assert "set POSTGRES_PASSWORD" in result.stderr
+
+
+def test_compose_refuses_to_run_without_an_object_store_password(
+    docker_compose: str, tmp_path: Path
+) -> None:
+    variables = {key: value for key, value in REQUIRED.items() if key != "MINIO_ROOT_PASSWORD"}
+    result = compose_config(docker_compose, tmp_path, **variables)
+
+    assert result.returncode != 0
+    assert "set MINIO_ROOT_PASSWORD" in result.stderr
 
 
 def resolved_compose(binary: str, tmp_path: Path) -> dict[str, Any]:
@@ -142,3 +153,27 @@ def test_the_server_and_the_worker_run_under_an_init_that_reaps_their_children(
 
     assert services["api"]["init"] is True
     assert services["worker"]["init"] is True
+
+
+def test_the_replicas_share_no_volume_and_keep_their_files_in_the_bucket(
+    docker_compose: str, tmp_path: Path
+) -> None:
+    services = resolved_compose(docker_compose, tmp_path)["services"]
+
+    for name in ("api", "worker"):
+        service = services[name]
+        assert not service.get("volumes"), f"{name} mounts {service.get('volumes')}"
+        environment = service["environment"]
+        assert environment["SPOTCHECK_STORAGE_URL"].startswith("s3://spotcheck/")
+        assert environment["SPOTCHECK_STORAGE_ENDPOINT_URL"] == "http://minio:9000"
+        assert environment["SPOTCHECK_STORAGE_ACCESS_KEY_ID"] == "spotcheck"
+        assert environment["SPOTCHECK_STORAGE_SECRET_ACCESS_KEY"] == REQUIRED["MINIO_ROOT_PASSWORD"]
+        assert "SPOTCHECK_MEDIA_DIR" not in environment
+        # They start once the bucket exists, which waits for MinIO to be healthy.
+        assert service["depends_on"]["minio-bucket"]["condition"] == (
+            "service_completed_successfully"
+        )
+    assert services["minio-bucket"]["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert "mb --ignore-existing local/spotcheck" in " ".join(services["minio-bucket"]["command"])
+    assert services["minio"]["healthcheck"]["test"]
+    assert services["minio"]["environment"]["MINIO_ROOT_USER"] == "spotcheck"

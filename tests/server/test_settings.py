@@ -74,6 +74,9 @@ def test_development_runs_without_a_secret(production: pytest.MonkeyPatch) -> No
         ("SPOTCHECK_DATABASE_URL", "mysql://db/spotcheck", "SPOTCHECK_DATABASE_URL"),
         ("SPOTCHECK_ACCESS_TOKEN_MINUTES", "0", "SPOTCHECK_ACCESS_TOKEN_MINUTES"),
         ("SPOTCHECK_TRUSTED_PROXIES", "10.0.0.2,proxy.local", "SPOTCHECK_TRUSTED_PROXIES"),
+        ("SPOTCHECK_STORAGE_URL", "minio://bucket", "SPOTCHECK_STORAGE_URL"),
+        ("SPOTCHECK_STORAGE_URL", "s3://Bad_Bucket/x", "SPOTCHECK_STORAGE_URL"),
+        ("SPOTCHECK_STORAGE_ENDPOINT_URL", "minio:9000", "SPOTCHECK_STORAGE_ENDPOINT_URL"),
     ],
 )
 def test_invalid_values_name_the_variable(
@@ -84,6 +87,52 @@ def test_invalid_values_name_the_variable(
 
     with pytest.raises(SettingsError, match=named):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({}, "SPOTCHECK_STORAGE_ACCESS_KEY_ID and SPOTCHECK_STORAGE_SECRET_ACCESS_KEY are"),
+        (
+            {"SPOTCHECK_STORAGE_ACCESS_KEY_ID": "spotcheck"},
+            "SPOTCHECK_STORAGE_SECRET_ACCESS_KEY is",
+        ),
+        ({"SPOTCHECK_STORAGE_SECRET_ACCESS_KEY": "s3cr3t"}, "SPOTCHECK_STORAGE_ACCESS_KEY_ID is"),
+    ],
+)
+def test_a_bucket_without_its_credentials_stops_at_start(
+    production: pytest.MonkeyPatch, given: dict[str, str], missing: str
+) -> None:
+    production.setenv("SPOTCHECK_SECRET_KEY", GOOD_SECRET)
+    production.setenv("SPOTCHECK_STORAGE_URL", "s3://spotcheck-media/site")
+    for variable in ("SPOTCHECK_STORAGE_ACCESS_KEY_ID", "SPOTCHECK_STORAGE_SECRET_ACCESS_KEY"):
+        production.delenv(variable, raising=False)
+    for variable, value in given.items():
+        production.setenv(variable, value)
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    assert f"SPOTCHECK_STORAGE_URL is s3://spotcheck-media/site but {missing} not set" in str(
+        raised.value
+    )
+    assert "s3cr3t" not in str(raised.value)
+
+
+def test_storage_is_the_media_directory_unless_a_bucket_is_named(
+    production: pytest.MonkeyPatch,
+) -> None:
+    production.setenv("SPOTCHECK_SECRET_KEY", GOOD_SECRET)
+    production.setenv(
+        "SPOTCHECK_STORAGE_URL", ""
+    )  # as compose's ${SPOTCHECK_STORAGE_URL:-} sets it
+
+    assert load_settings().bucket_and_prefix is None
+
+    production.setenv("SPOTCHECK_STORAGE_URL", "s3://spotcheck-media/province/a/")
+    production.setenv("SPOTCHECK_STORAGE_ACCESS_KEY_ID", "spotcheck")
+    production.setenv("SPOTCHECK_STORAGE_SECRET_ACCESS_KEY", "a-secret")
+    assert load_settings().bucket_and_prefix == ("spotcheck-media", "province/a")
 
 
 def test_serve_in_production_without_a_secret_exits_with_the_message() -> None:

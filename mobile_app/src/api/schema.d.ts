@@ -2723,20 +2723,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description File Download */
+            /** @description The evidence file's bytes */
             200: {
                 headers: {
                     "Cache-Control"?: string;
                     /** @description File size in bytes */
-                    "content-length"?: string;
-                    /** @description Entity tag */
-                    etag?: string;
-                    /** @description Last modified data-time in RFC 2822 format */
-                    "last-modified"?: string;
+                    "Content-Length"?: unknown;
+                    /** @description The hash and the variant: the bytes behind it never change */
+                    ETag?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "application/octet-stream": unknown;
                 };
             };
             /** @description No valid access token (missing, expired or revoked, or the account was deactivated): log in again or refresh the token. */
