@@ -102,7 +102,7 @@ def apology_too_late(record: DossierRecord, context: RuleContext) -> str | None:
         if index >= len(rescheduled):
             break
         target = rescheduled[index].day
-        if slip.day > context.calendar.add_working_days(target, -1):
+        if context.calendar.working_days_from(slip.day, target) < 1:
             late.append(f"slip of {slip.day:%d/%m/%Y} for the date {target:%d/%m/%Y}")
     if not late:
         return None

@@ -13,6 +13,8 @@ time.
   ``end`` is before ``start`` (then minus those in ``(end, start]``). So counts add up along a
   chain of dates, and ``working_days_between(d, add_working_days(d, n)) == n`` for n ≥ 0, and
   for n < 0 from a working day ``d``.
+- ``working_days_from(start, end)``: the working days in ``[start, end)``, what is left to act
+  between two dates (an apology slip and the date it reschedules).
 """
 
 from __future__ import annotations
@@ -90,6 +92,15 @@ class WorkingCalendar:
         self._check(start)
         self._check(end)
         return bisect.bisect_right(self._working, end) - bisect.bisect_right(self._working, start)
+
+    def working_days_from(self, start: date, end: date) -> int:
+        """The working days in ``[start, end)``: those a person has from ``start`` until
+        ``end`` comes; 0 when ``end`` is not after ``start``."""
+        self._check(start)
+        self._check(end)
+        if end <= start:
+            return 0
+        return bisect.bisect_left(self._working, end) - bisect.bisect_left(self._working, start)
 
     def add_working_days(self, day: date, count: int) -> date:
         self._check(day)

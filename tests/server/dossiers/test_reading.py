@@ -299,3 +299,29 @@ def test_form_06_round_trips_the_fields_it_has() -> None:
     assert read.dossier_code == record.dossier_code
     assert read.received == record.received and read.returned == record.returned
     assert read.channel is None and read.fee is None
+
+
+class CountingFile(io.BytesIO):
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+
+def test_csv_records_come_while_the_file_is_still_being_read() -> None:
+    lines = ["Mã hồ sơ,Ngày tiếp nhận,Ngày hẹn trả"]
+    lines += [f"PD-{n},05/03/2024 08:30,07/03/2024" for n in range(50_000)]
+    data = "\n".join(lines).encode()
+    source = CountingFile(data)
+
+    records = iter(read_ledger(source, file_format="csv", layout=EXPORT))
+    first = next(records)
+
+    assert first.dossier_code == "PD-0"
+    assert source.bytes_read < len(data) / 5  # a buffer's worth, not the file
+    assert sum(1 for _ in records) == 49_999
+    assert source.bytes_read == len(data)

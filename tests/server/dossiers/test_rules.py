@@ -119,6 +119,20 @@ def test_a_slip_before_tet_for_the_first_day_after_tet_is_on_time_and_one_during
     assert rules_tripped(rescheduled("09/02/2024")) == {"apology_too_late"}
 
 
+def test_a_slip_at_the_start_of_the_calendar_is_judged_without_leaving_it() -> None:
+    # Tue 02/01/2024 is the first working day the calendar lists; nothing before it is asked.
+    record = dossier(
+        received=at("02/01/2024 08:00"),
+        transferred=None,
+        appointed_return=day("02/01/2024"),
+        apology_slips=(day("02/01/2024"),),
+        new_appointed_returns=(day("05/01/2024"),),
+        resolved=at("04/01/2024 10:00"),
+        returned=at("05/01/2024 08:00"),
+    )
+    assert rules_tripped(record) == {"apology_too_late"}
+
+
 def test_a_second_slip_is_judged_against_the_date_the_first_gave() -> None:
     record = dossier(
         apology_slips=(day("06/03/2024"), day("12/03/2024")),

@@ -124,3 +124,12 @@ def test_the_count_agrees_with_walking_day_by_day(day: date) -> None:
         for offset in range(1, (end - day).days + 1)
     )
     assert CALENDAR.working_days_between(day, end) == walked
+
+
+@given(covered, covered)
+def test_working_days_from_counts_the_start_and_not_the_end(start: date, end: date) -> None:
+    expected = sum(
+        CALENDAR.is_working_day(start + timedelta(days=offset))
+        for offset in range(max((end - start).days, 0))
+    )
+    assert CALENDAR.working_days_from(start, end) == expected
