@@ -12,8 +12,8 @@ Definitions (the dossiers "of the period" are those received from ``period_start
   before their *original* appointed date, over all dossiers resolved in the period (a dossier
   rescheduled by an apology slip was late, however politely);
 - **backlog**: dossiers pending at the end of ``period_end`` whose date in force (the rescheduled
-  date, if any) has passed, received at any time before; ``pending_at_end`` counts every
-  pending one;
+  date, if any) has passed, received at any time before, not counting those waiting for the
+  applicant's supplement; ``pending_at_end`` counts every pending one;
 - **flagged share**: dossiers of the period with at least one flag over the dossiers of the
   period (the flags of ``server.dossiers.rules`` with the same context).
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from server.dossiers.model import Channel, DossierRecord
-from server.dossiers.rules import RuleContext, check_dossier, is_pending_at
+from server.dossiers.rules import RuleContext, check_dossier, is_overdue_at, is_pending_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def period_indicators(
             on_time += record.resolved.day <= record.appointed_return.day
         if is_pending_at(record, period_end):
             pending += 1
-            backlog += record.due < period_end
+            backlog += is_overdue_at(record, period_end)
     return PeriodIndicators(
         period_start=period_start,
         period_end=period_end,

@@ -237,7 +237,7 @@ class LedgerReading:
             yield DossierRecord(**values)
 
 
-_REQUIRED: Final = frozenset({"dossier_code", "received", "appointed_return"})
+_REQUIRED: Final = frozenset(name for name, spec in FIELDS.items() if spec.required)
 # Fields whose cells repeat down a ledger (a few procedures, channels, statuses, fees, dates):
 # each distinct cell is parsed once. Not the dossier code, which never repeats.
 _REPEATING: Final = frozenset(FIELDS) - {"dossier_code"}
@@ -248,14 +248,17 @@ def _memoised(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
     memo: dict[Any, Any] = {}
 
     def parse(cell: Any) -> Any:
+        # Only text and numbers are remembered: True == 1 as a dict key, and a boolean cell must
+        # not read as a count of one.
+        kind = type(cell)
+        if kind is not str and kind is not int and kind is not float:
+            return parser(cell)
         try:
             return memo[cell]
         except KeyError:
             pass
-        except TypeError:  # an unhashable cell; none is expected, but never fail on it
-            return parser(cell)
         value = parser(cell)  # a CellError is not remembered: each bad cell is reported
-        if len(memo) < _MEMO_SIZE and type(cell) in (str, int, float):
+        if len(memo) < _MEMO_SIZE:
             memo[cell] = value
         return value
 

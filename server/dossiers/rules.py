@@ -183,9 +183,19 @@ def is_pending_at(record: DossierRecord, day: date) -> bool:
     return True
 
 
+def is_overdue_at(record: DossierRecord, day: date) -> bool:
+    """Pending at the end of ``day`` with its date in force before it. A dossier waiting for the
+    applicant's supplement (form 02) is not overdue: its clock starts again on resubmission."""
+    return (
+        is_pending_at(record, day)
+        and record.due < day
+        and record.status is not DossierStatus.awaiting_supplement
+    )
+
+
 def backlog_at_period_end(record: DossierRecord, context: RuleContext) -> str | None:
     end = context.period_end
-    if end is None or not is_pending_at(record, end) or record.due >= end:
+    if end is None or not is_overdue_at(record, end):
         return None
     return f"unresolved at {end:%d/%m/%Y}, due {record.due:%d/%m/%Y}"
 

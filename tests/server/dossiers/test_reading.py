@@ -325,3 +325,16 @@ def test_csv_records_come_while_the_file_is_still_being_read() -> None:
     assert source.bytes_read < len(data) / 5  # a buffer's worth, not the file
     assert sum(1 for _ in records) == 49_999
     assert source.bytes_read == len(data)
+
+
+def test_a_boolean_cell_after_a_count_of_one_is_still_refused_as_a_count() -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Mã hồ sơ", "Ngày tiếp nhận", "Ngày hẹn trả", "Số thành phần hồ sơ"])
+    sheet.append(["PD-1", "05/03/2024", "07/03/2024", 1])
+    sheet.append(["PD-2", "05/03/2024", "07/03/2024", True])
+    data = io.BytesIO()
+    workbook.save(data)
+    reading = read_ledger(io.BytesIO(data.getvalue()), file_format="xlsx", layout=EXPORT)
+    assert [record.component_files for record in reading] == [1]
+    assert [(issue.line, issue.column) for issue in reading.report.issues] == [(3, "D")]

@@ -219,6 +219,11 @@ def test_unresolved_and_overdue_at_the_period_end_is_backlog() -> None:
     assert rules_tripped(record) == {"backlog_at_period_end"}
 
 
+def test_waiting_for_the_applicants_supplement_is_not_backlog() -> None:
+    record = dossier(resolved=None, returned=None, status=DossierStatus.awaiting_supplement)
+    assert rules_tripped(record) == set()
+
+
 def test_due_on_the_last_day_of_the_period_is_not_backlog_yet() -> None:
     record = dossier(
         appointed_return=day("31/03/2024"),
