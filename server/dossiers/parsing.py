@@ -101,8 +101,10 @@ _LATEST_SERIAL: Final = (datetime.combine(LATEST_DATE, time()) - _EXCEL_EPOCH).d
 
 
 def _in_range(day: date, shown: object) -> None:
+    # ``shown`` is formatted only when the check fails: this runs for every date cell.
     if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise CellError(f"{shown!s} is outside the years {EARLIEST_DATE.year}–{LATEST_DATE.year}")
+        text = shown.isoformat(sep=" ") if isinstance(shown, datetime) else str(shown)
+        raise CellError(f"{text} is outside the years {EARLIEST_DATE.year}–{LATEST_DATE.year}")
 
 
 def _from_serial(serial: float, zone: tzinfo, shown: object) -> Moment:
@@ -138,12 +140,12 @@ def parse_moment(value: Cell, zone: tzinfo) -> Moment:
     if isinstance(value, bool):
         raise CellError(f"{value} is not a date; write {_MOMENT_FORMS}")
     if isinstance(value, datetime):
-        _in_range(value.date(), value.isoformat(sep=" "))
+        _in_range(value.date(), value)
         if value.tzinfo is None and value.time() == time():
             return Moment(value.date())
         return Moment.of(value, zone)
     if isinstance(value, date):
-        _in_range(value, value.isoformat())
+        _in_range(value, value)
         return Moment(value)
     if isinstance(value, int | float):
         return _from_serial(float(value), zone, value)

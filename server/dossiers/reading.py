@@ -15,11 +15,11 @@ wrong and is refused. A dossier resolved before it was received reads fine: that
 and the rules (``server.dossiers.rules``) flag it.
 
 **Memory.** CSV rows are read one at a time through the ``csv`` module on a decoding stream.
-XLSX goes through python-calamine (Rust): it parses the sheet into its own compact cell grid
-first (calamine cannot read lazily; about 60 MB for 100,000 rows of 18 columns, and a file
-object is read into memory whole, so pass a path for large files) and hands rows to Python one at
-a time; openpyxl's read-only mode streams truly but is 15–20 times slower, a minute and more for
-100,000 rows. Beyond that, what is kept is the set of dossier codes seen (for duplicates) and at
+XLSX goes through python-calamine (Rust): it parses the sheet into its own cell grid first
+(calamine cannot read lazily: about 140 MB for 100,000 rows of 18 columns, a 7.5 MB file; a file
+object is also read into memory whole, so pass a path for large files) and hands rows to Python
+one at a time; openpyxl's read-only mode streams truly but was about 10 times slower here, a
+minute and more for 100,000 rows. Beyond that, what is kept is the set of dossier codes seen (for duplicates) and at
 most ``max_issues`` issues.
 
 **The file's hash.** ``report.sha256`` is the SHA-256 of the file's bytes, computed as the CSV is
@@ -42,6 +42,7 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
@@ -242,16 +243,16 @@ _REQUIRED: Final = frozenset(name for name, spec in FIELDS.items() if spec.requi
 # each distinct cell is parsed once. Not the dossier code, which never repeats.
 _REPEATING: Final = frozenset(FIELDS) - {"dossier_code"}
 _MEMO_SIZE: Final = 20_000
+_MEMO_TYPES: Final = frozenset({str, int, float, datetime, date})
 
 
 def _memoised(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
     memo: dict[Any, Any] = {}
 
     def parse(cell: Any) -> Any:
-        # Only text and numbers are remembered: True == 1 as a dict key, and a boolean cell must
-        # not read as a count of one.
-        kind = type(cell)
-        if kind is not str and kind is not int and kind is not float:
+        # Booleans are never remembered: True == 1 as a dict key, and a boolean cell must not
+        # read as a count of one.
+        if type(cell) not in _MEMO_TYPES:
             return parser(cell)
         try:
             return memo[cell]
