@@ -19,6 +19,9 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
   `spotcheck worker` processes into a local receiver, against httpx POSTing the same bodies to it
   at the same concurrency, exactly once checked by event key (bench/outbox.py).
   `python -m bench outbox` runs it alone.
+- dossiers: a 100,000-row dossier ledger read, parsed and validated from CSV and from XLSX, and
+  every rule run over it, against the same files merely read (bench/dossiers.py).
+  `python -m bench dossiers` runs it alone.
 """
 
 from __future__ import annotations
@@ -278,6 +281,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_ingest(Path(workdir)))
+    if not only or "dossiers" in only:
+        from bench.dossiers import bench_dossiers
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_dossiers(Path(workdir)))
     if not only or "outbox" in only:
         from bench.outbox import bench_outbox
 

@@ -1,0 +1,94 @@
+"""A unit's indicators for a period, from its ledger (issue 14, item 5): pure arithmetic over the
+records, each share kept as its numerator and denominator so a checklist item can say
+"12 of 340" and a report can show the percentage.
+
+Definitions (the dossiers "of the period" are those received from ``period_start`` to
+``period_end``, both included):
+
+- **online share**: online dossiers of the period over those whose channel is known;
+- **online payment share**: dossiers of the period paid online over those with a fee above zero
+  and a known payment mode;
+- **on-time share**: dossiers resolved in the period (by resolved date, whenever received) on or
+  before their *original* appointed date, over all dossiers resolved in the period (a dossier
+  rescheduled by an apology slip was late, however politely);
+- **backlog**: dossiers pending at the end of ``period_end`` whose date in force (the rescheduled
+  date, if any) has passed, received at any time before, not counting those waiting for the
+  applicant's supplement; ``pending_at_end`` counts every pending one;
+- **flagged share**: dossiers of the period with at least one flag over the dossiers of the
+  period (the flags of ``server.dossiers.rules`` with the same context).
+
+A share with nothing to divide by is ``None`` (no data), never 0 % or 100 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from server.dossiers.model import Channel, DossierRecord
+from server.dossiers.rules import RuleContext, check_dossier, is_overdue_at, is_pending_at
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass(frozen=True)
+class PeriodIndicators:
+    period_start: date
+    period_end: date
+    dossiers: int
+    online: Share
+    online_payment: Share
+    on_time: Share
+    backlog: int
+    pending_at_end: int
+    flagged: Share
+
+
+def period_indicators(
+    records: Iterable[DossierRecord],
+    *,
+    period_start: date,
+    period_end: date,
+    context: RuleContext,
+) -> PeriodIndicators:
+    if period_end < period_start:
+        raise ValueError("the period ends before it starts")
+    flag_context = RuleContext(context.calendar, period_end, context.posted_fees)
+    dossiers = online = channel_known = paid_online = payable = 0
+    on_time = resolved = backlog = pending = flagged = 0
+    for record in records:
+        if period_start <= record.received.day <= period_end:
+            dossiers += 1
+            if record.channel is not None:
+                channel_known += 1
+                online += record.channel is Channel.online
+            if record.fee and record.paid_online is not None:
+                payable += 1
+                paid_online += record.paid_online
+            flagged += bool(check_dossier(record, flag_context))
+        if record.resolved is not None and period_start <= record.resolved.day <= period_end:
+            resolved += 1
+            on_time += record.resolved.day <= record.appointed_return.day
+        if is_pending_at(record, period_end):
+            pending += 1
+            backlog += is_overdue_at(record, period_end)
+    return PeriodIndicators(
+        period_start=period_start,
+        period_end=period_end,
+        dossiers=dossiers,
+        online=Share(online, channel_known),
+        online_payment=Share(paid_online, payable),
+        on_time=Share(on_time, resolved),
+        backlog=backlog,
+        pending_at_end=pending,
+        flagged=Share(flagged, dossiers),
+    )

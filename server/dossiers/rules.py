@@ -1,0 +1,340 @@
+"""The checks run over every dossier of a ledger, and what they add up to for a unit.
+
+Each rule is a pure function of one record and a :class:`RuleContext` (the working-day calendar,
+the period's last day, the posted fees) that returns a short English detail when the dossier
+breaks it, else None. Its severity, titles and legal bases are data (``rules.yaml``), the basis
+chosen by the day the dossier was received. A rule that needs a field the ledger does not give
+(unknown, ``None``) does not fire: no evidence, no flag.
+
+Dates, not hours: every comparison with an appointed date is by calendar day (a result on the
+appointed day is on time), and the order of events uses instants when both sides have a time.
+The date "in force" is the last rescheduled date of an apology slip (form 04), else the
+appointment (form 01).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any, Final
+
+import yaml
+
+from server.dossiers.model import Channel, DossierRecord, DossierStatus, Moment
+from server.dossiers.workdays import WorkingCalendar
+
+
+class Severity(enum.StrEnum):
+    critical = "critical"
+    major = "major"
+    minor = "minor"
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    calendar: WorkingCalendar
+    period_end: date | None = None  # backlog is judged at the end of this day
+    posted_fees: Mapping[str, int] | None = None  # procedure code → fee in VND (0: none due)
+
+
+@dataclass(frozen=True, slots=True)
+class LegalBasis:
+    text: str
+    verified: bool
+    valid_from: date | None
+    valid_until: date | None
+
+    def applies_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str
+    severity: Severity
+    title_vi: str
+    title_en: str
+    legal_bases: tuple[LegalBasis, ...]
+
+    def basis_on(self, day: date) -> LegalBasis | None:
+        return next((basis for basis in self.legal_bases if basis.applies_on(day)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    rule: str
+    severity: Severity
+    detail: str
+    legal_basis: str | None
+
+
+Check = Callable[[DossierRecord, RuleContext], str | None]
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def late_without_apology(record: DossierRecord, context: RuleContext) -> str | None:
+    resolved = record.resolved
+    if resolved is None or record.apology_slips or resolved.day <= record.appointed_return.day:
+        return None
+    return (
+        f"resolved {resolved.day:%d/%m/%Y}, after the appointed {record.appointed_return.day:%d/%m/%Y}, "
+        "with no apology slip"
+    )
+
+
+def apology_too_late(record: DossierRecord, context: RuleContext) -> str | None:
+    # Each slip must be issued on or before the working day preceding the date it reschedules,
+    # so the one-stop shop has a working day to tell the applicant: the first slip reschedules
+    # the appointment, a later one the date the previous slip gave. A slip dated on a weekend or
+    # holiday just before the date is too late (no working day is left).
+    rescheduled = (record.appointed_return, *record.new_appointed_returns)
+    late = []
+    for index, slip in enumerate(record.apology_slips):
+        if index >= len(rescheduled):
+            break
+        target = rescheduled[index].day
+        if context.calendar.working_days_from(slip.day, target) < 1:
+            late.append(f"slip of {slip.day:%d/%m/%Y} for the date {target:%d/%m/%Y}")
+    if not late:
+        return None
+    return "issued less than one working day before the date it reschedules: " + "; ".join(late)
+
+
+def rescheduled_more_than_once(record: DossierRecord, context: RuleContext) -> str | None:
+    times = max(len(record.apology_slips), len(record.new_appointed_returns))
+    return f"rescheduled {times} times" if times > 1 else None
+
+
+_DONE: Final = frozenset({DossierStatus.resolved, DossierStatus.returned})
+
+
+def resolved_without_result_file(record: DossierRecord, context: RuleContext) -> str | None:
+    done = record.resolved is not None or record.status in _DONE
+    if not done or record.result_file_present is not False:
+        return None
+    if record.status in (DossierStatus.rejected, DossierStatus.withdrawn):
+        return None
+    return "resolved, but the system holds no result file"
+
+
+def online_without_component_files(record: DossierRecord, context: RuleContext) -> str | None:
+    if record.channel is Channel.online and record.component_files == 0:
+        return "submitted online with no component files attached"
+    return None
+
+
+def _order_problems(record: DossierRecord) -> list[str]:
+    steps: list[tuple[str, Moment | None]] = [
+        ("received", record.received),
+        ("transferred", record.transferred),
+        ("resolved", record.resolved),
+        ("returned", record.returned),
+    ]
+    problems = []
+    for later_index in range(1, len(steps)):
+        later_name, later = steps[later_index]
+        if later is None:
+            continue
+        for earlier_name, earlier in steps[:later_index]:
+            if earlier is not None and later.is_before(earlier):
+                problems.append(
+                    f"{later_name} {_shown(later)} before {earlier_name} {_shown(earlier)}"
+                )
+    return problems
+
+
+def _shown(moment: Moment) -> str:
+    return f"{moment.at:%d/%m/%Y %H:%M}" if moment.at else f"{moment.day:%d/%m/%Y}"
+
+
+def impossible_sequence(record: DossierRecord, context: RuleContext) -> str | None:
+    problems = _order_problems(record)
+    return "; ".join(problems) if problems else None
+
+
+def returned_late(record: DossierRecord, context: RuleContext) -> str | None:
+    returned = record.returned
+    if returned is None or returned.day <= record.due:
+        return None
+    return f"returned {returned.day:%d/%m/%Y}, after the date in force {record.due:%d/%m/%Y}"
+
+
+def is_pending_at(record: DossierRecord, day: date) -> bool:
+    """Received by ``day`` and, at its end, neither resolved nor returned, refused or withdrawn.
+    A resolution dated after ``day`` (a ledger exported later) still counts as pending then."""
+    if record.received.day > day:
+        return False
+    if record.status in (DossierStatus.rejected, DossierStatus.withdrawn):
+        return False
+    for finished in (record.resolved, record.returned):
+        if finished is not None and finished.day <= day:
+            return False
+    if record.resolved is None and record.returned is None and record.status in _DONE:
+        return False  # the system says done without a date: not evidence of a backlog
+    return True
+
+
+def is_overdue_at(record: DossierRecord, day: date) -> bool:
+    """Pending at the end of ``day`` with its date in force before it. A dossier waiting for the
+    applicant's supplement (form 02) is not overdue: its clock starts again on resubmission."""
+    return (
+        is_pending_at(record, day)
+        and record.due < day
+        and record.status is not DossierStatus.awaiting_supplement
+    )
+
+
+def backlog_at_period_end(record: DossierRecord, context: RuleContext) -> str | None:
+    end = context.period_end
+    if end is None or not is_overdue_at(record, end):
+        return None
+    return f"unresolved at {end:%d/%m/%Y}, due {record.due:%d/%m/%Y}"
+
+
+def fee_not_due(record: DossierRecord, context: RuleContext) -> str | None:
+    posted = _posted_fee(record, context)
+    if posted != 0 or not record.fee:
+        return None
+    return f"{record.fee:,} VND collected for a procedure with no fee".replace(",", ".")
+
+
+def fee_differs(record: DossierRecord, context: RuleContext) -> str | None:
+    posted = _posted_fee(record, context)
+    if not posted or record.fee is None or record.fee == posted:
+        return None
+    return f"{record.fee:,} VND collected, the posted fee is {posted:,} VND".replace(",", ".")
+
+
+def _posted_fee(record: DossierRecord, context: RuleContext) -> int | None:
+    if context.posted_fees is None or record.procedure_code is None:
+        return None
+    return context.posted_fees.get(record.procedure_code)
+
+
+def supplement_requested_more_than_once(record: DossierRecord, context: RuleContext) -> str | None:
+    requests = record.supplement_requests
+    return f"supplement requested {requests} times" if requests and requests > 1 else None
+
+
+CHECKS: Final[dict[str, Check]] = {
+    "late_without_apology": late_without_apology,
+    "apology_too_late": apology_too_late,
+    "rescheduled_more_than_once": rescheduled_more_than_once,
+    "resolved_without_result_file": resolved_without_result_file,
+    "online_without_component_files": online_without_component_files,
+    "impossible_sequence": impossible_sequence,
+    "returned_late": returned_late,
+    "backlog_at_period_end": backlog_at_period_end,
+    "fee_not_due": fee_not_due,
+    "fee_differs": fee_differs,
+    "supplement_requested_more_than_once": supplement_requested_more_than_once,
+}
+
+
+# --- rule data ----------------------------------------------------------------------------------
+
+
+def parse_rule_data(text: str) -> dict[str, RuleInfo]:
+    data: Any = yaml.safe_load(text)
+    rules = {}
+    for code, entry in data["rules"].items():
+        rules[code] = RuleInfo(
+            code=code,
+            severity=Severity(entry["severity"]),
+            title_vi=entry["title"]["vi"],
+            title_en=entry["title"]["en"],
+            legal_bases=tuple(
+                LegalBasis(
+                    text=basis["text"],
+                    verified=bool(basis.get("verified", False)),
+                    valid_from=basis.get("from"),
+                    valid_until=basis.get("until"),
+                )
+                for basis in entry["legal_basis"]
+            ),
+        )
+    if set(rules) != set(CHECKS):
+        missing = sorted(set(CHECKS) - set(rules))
+        unknown = sorted(set(rules) - set(CHECKS))
+        raise ValueError(
+            f"rules.yaml and the checks disagree: missing {missing}, unknown {unknown}"
+        )
+    return rules
+
+
+@cache
+def rule_catalogue() -> dict[str, RuleInfo]:
+    """The shipped rules' data, keyed by code, in the order of :data:`CHECKS`."""
+    text = resources.files("server.dossiers").joinpath("rules.yaml").read_text("utf-8")
+    rules = parse_rule_data(text)
+    return {code: rules[code] for code in CHECKS}
+
+
+# --- running them -------------------------------------------------------------------------------
+
+
+def check_dossier(record: DossierRecord, context: RuleContext) -> tuple[Flag, ...]:
+    flags = []
+    for code, info in rule_catalogue().items():
+        detail = CHECKS[code](record, context)
+        if detail is not None:
+            basis = info.basis_on(record.received.day)
+            flags.append(Flag(code, info.severity, detail, basis.text if basis else None))
+    return tuple(flags)
+
+
+@dataclass
+class FlagCounts:
+    """What a unit's ledger adds up to."""
+
+    dossiers: int = 0
+    flagged_dossiers: int = 0
+    by_rule: Counter[str] = field(default_factory=Counter)
+    by_severity: Counter[str] = field(default_factory=Counter)
+
+    def add(self, flags: tuple[Flag, ...]) -> None:
+        self.dossiers += 1
+        if flags:
+            self.flagged_dossiers += 1
+        for flag in flags:
+            self.by_rule[flag.rule] += 1
+            self.by_severity[flag.severity] += 1
+
+
+@dataclass
+class LedgerCheck:
+    """Per-dossier flags (only the flagged dossiers) and counts, overall and per unit."""
+
+    flags: dict[str, tuple[Flag, ...]]
+    totals: FlagCounts
+    by_unit: dict[str, FlagCounts]
+
+
+def check_ledger(
+    records: Iterable[DossierRecord],
+    context: RuleContext,
+    *,
+    unit_of: Callable[[DossierRecord], str] | None = None,
+) -> LedgerCheck:
+    """Every rule over every record. ``unit_of`` names the unit a dossier counts for (default:
+    the one unit of the ledger, ``""``; a district-wide export may group by handling agency)."""
+    flags: dict[str, tuple[Flag, ...]] = {}
+    totals = FlagCounts()
+    by_unit: dict[str, FlagCounts] = {}
+    for record in records:
+        found = check_dossier(record, context)
+        if found:
+            flags[record.dossier_code] = found
+        totals.add(found)
+        unit = unit_of(record) if unit_of else ""
+        by_unit.setdefault(unit, FlagCounts()).add(found)
+    return LedgerCheck(flags, totals, by_unit)
