@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from reports import summary_service
 from server.actions.tables import CorrectiveAction
 from server.core.scopes import Principal, Role
-from server.inspections.tables import Finding, Inspection
+from server.inspections.tables import Finding, Inspection, InspectionSectionScore
 from server.units.tables import Unit
 from tests.conftest import World, build_world, problem_detail
 from tests.reports.builders import (
@@ -54,6 +54,13 @@ async def copy_inspection(source_id: str, **changes: Any) -> str:
     )
     row.update(id=uuid.uuid4(), **changes)
     await Inspection.insert(Inspection(**row))
+    # And its section scores, as scoring writes them with the score.
+    sections = await InspectionSectionScore.select().where(
+        InspectionSectionScore.inspection_id == uuid.UUID(source_id)
+    )
+    for section in sections:
+        section.update(id=uuid.uuid4(), inspection_id=row["id"])
+        await InspectionSectionScore.insert(InspectionSectionScore(**section))
     return str(row["id"])
 
 
