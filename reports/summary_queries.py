@@ -1,14 +1,14 @@
-"""The aggregate queries behind leader summaries and rankings: four SQL statements over rows.
+"""The aggregate queries behind leader summaries and rankings: a few SQL statements over rows.
 
 Each query joins its rows (section scores, findings, corrective actions) to the inspections they
 belong to and keeps the *counted* ones, a filter the summary service builds
 (``summary_service.counted_clauses``: secrecy, subtree, started, not cancelled, period). Each
-groups finely enough that the service derives every figure from its result in Python (a few
-rows per unit at most), so a summary costs one query per kind of row, and a ranking one query:
+groups finely enough that the service derives every figure from its result in Python (a row or
+two per unit at most), so a summary costs five queries and a ranking two, however many units:
 
-- :func:`inspection_groups`: inspections of the period *and of the period before* (the two are
-  adjacent), by period, unit, status, band and checklist version: counts, statuses, bands, unit
-  figures and averages of both periods, and the checklist versions in use;
+- :func:`unit_groups`: inspections of the period *and of the period before* (the two are
+  adjacent), by period and unit: unit figures and averages of both periods;
+- :func:`facet_groups`: the period's inspections by status, band and checklist version;
 - :func:`section_groups`: section scores by unit and section, from ``inspection_section_score``
   (the score JSON's sections as rows, written when an inspection is scored), not from the JSON;
 - :func:`finding_groups` and :func:`action_groups`.
@@ -52,49 +52,68 @@ def where(clauses: list[Any]) -> QueryString:
 
 
 @dataclass(frozen=True)
-class InspectionGroup:
+class UnitGroup:
     current: bool  # in the period asked for; False: in the period before it
     unit_id: UUID
-    status: str
-    rating_band: str | None
-    checklist_version_id: UUID
     inspections: int
     scored: int  # of those, with a total score
     score_sum: float  # of their total scores
 
 
-def inspection_groups_query(counted: QueryString, current_from: date) -> QueryString:
+def unit_groups_query(counted: QueryString, current_from: date) -> QueryString:
     return QueryString(
         "SELECT CASE WHEN inspection.visit_date >= {} THEN 1 ELSE 0 END AS is_current, "
-        "inspection.unit_id AS unit_id, inspection.status AS status, "
-        "inspection.rating_band AS rating_band, "
-        "inspection.checklist_version_id AS checklist_version_id, "
-        "COUNT(*) AS inspections, COUNT(inspection.total_score) AS scored, "
-        "SUM(inspection.total_score) AS score_sum "
-        "FROM inspection WHERE {} "
-        "GROUP BY 1, inspection.unit_id, inspection.status, inspection.rating_band, "
-        "inspection.checklist_version_id",
+        "inspection.unit_id AS unit_id, COUNT(*) AS inspections, "
+        "COUNT(inspection.total_score) AS scored, SUM(inspection.total_score) AS score_sum "
+        "FROM inspection WHERE {} GROUP BY 1, inspection.unit_id",
         current_from,
         counted,
     )
 
 
-async def inspection_groups(counted: QueryString, current_from: date) -> list[InspectionGroup]:
-    """`counted` must span the period before and the period asked for, which starts on
-    `current_from`."""
-    rows = await _run(inspection_groups_query(counted, current_from))
+async def unit_groups(counted: QueryString, current_from: date) -> list[UnitGroup]:
+    """Per unit and period. `counted` must span the period before and the period asked for,
+    which starts on `current_from`."""
     return [
-        InspectionGroup(
+        UnitGroup(
             current=bool(row["is_current"]),
             unit_id=_uuid(row["unit_id"]),
-            status=str(row["status"]),
-            rating_band=row["rating_band"],
-            checklist_version_id=_uuid(row["checklist_version_id"]),
             inspections=int(row["inspections"]),
             scored=int(row["scored"] or 0),
             score_sum=float(row["score_sum"] or 0.0),
         )
-        for row in rows
+        for row in await _run(unit_groups_query(counted, current_from))
+    ]
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    status: str
+    rating_band: str | None
+    checklist_version_id: UUID
+    inspections: int
+
+
+def facet_groups_query(counted: QueryString) -> QueryString:
+    return QueryString(
+        "SELECT inspection.status AS status, inspection.rating_band AS rating_band, "
+        "inspection.checklist_version_id AS checklist_version_id, COUNT(*) AS inspections "
+        "FROM inspection WHERE {} "
+        "GROUP BY inspection.status, inspection.rating_band, inspection.checklist_version_id",
+        counted,
+    )
+
+
+async def facet_groups(counted: QueryString) -> list[FacetGroup]:
+    """By status, band and checklist version (a few rows, whatever the number of units)."""
+    return [
+        FacetGroup(
+            status=str(row["status"]),
+            rating_band=row["rating_band"],
+            checklist_version_id=_uuid(row["checklist_version_id"]),
+            inspections=int(row["inspections"]),
+        )
+        for row in await _run(facet_groups_query(counted))
     ]
 
 

@@ -176,17 +176,18 @@ async def _inspection_figures(
 ) -> InspectionFigures:
     # The previous period ends the day before the current one starts, so one range covers both.
     both = await counted_clauses(principal, scope.path, Period(previous.start, current.end))
-    groups = await queries.inspection_groups(queries.where(both), current.start)
+    groups = await queries.unit_groups(queries.where(both), current.start)
     now = [group for group in groups if group.current]
     before = [group for group in groups if not group.current]
+    counted = queries.where(await counted_clauses(principal, scope.path, current))
     statuses: dict[str, int] = {}
     bands: dict[str | None, int] = {}
     versions: dict[UUID, int] = {}
-    for group in now:
-        statuses[group.status] = statuses.get(group.status, 0) + group.inspections
-        bands[group.rating_band] = bands.get(group.rating_band, 0) + group.inspections
-        versions[group.checklist_version_id] = (
-            versions.get(group.checklist_version_id, 0) + group.inspections
+    for facet in await queries.facet_groups(counted):
+        statuses[facet.status] = statuses.get(facet.status, 0) + facet.inspections
+        bands[facet.rating_band] = bands.get(facet.rating_band, 0) + facet.inspections
+        versions[facet.checklist_version_id] = (
+            versions.get(facet.checklist_version_id, 0) + facet.inspections
         )
     scored, average = _mean(now)
     _, previous_average = _mean(before)
@@ -202,30 +203,24 @@ async def _inspection_figures(
     )
 
 
-def _mean(groups: list[queries.InspectionGroup]) -> tuple[int, float | None]:
+def _mean(groups: list[queries.UnitGroup]) -> tuple[int, float | None]:
     scored = sum(group.scored for group in groups)
     total = math.fsum(group.score_sum for group in groups)
     return scored, (total / scored if scored else None)
 
 
-def _unit_figures(groups: list[queries.InspectionGroup]) -> list[rules.UnitFigures[UUID]]:
+def _unit_figures(groups: list[queries.UnitGroup]) -> list[rules.UnitFigures[UUID]]:
     """Per unit (names are filled in later, once the units are read)."""
-    by_unit: dict[UUID, list[queries.InspectionGroup]] = {}
-    for group in groups:
-        by_unit.setdefault(group.unit_id, []).append(group)
-    figures = []
-    for unit_id, unit_groups in by_unit.items():
-        scored, average = _mean(unit_groups)
-        figures.append(
-            rules.UnitFigures(
-                unit=unit_id,
-                name="",
-                inspections=sum(group.inspections for group in unit_groups),
-                scored=scored,
-                average_score=average,
-            )
+    return [
+        rules.UnitFigures(
+            unit=group.unit_id,
+            name="",
+            inspections=group.inspections,
+            scored=group.scored,
+            average_score=group.score_sum / group.scored if group.scored else None,
         )
-    return figures
+        for group in groups
+    ]
 
 
 def _section_cells(
