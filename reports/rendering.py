@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -49,6 +53,16 @@ def _render(html: str, *, media_dir: Path | None, stylesheet: str | None) -> byt
     """Runs in a worker process, where WeasyPrint is loaded (the fork server preloads it)."""
     pdf_engine = importlib.import_module("reports.pdf_engine")
     return bytes(pdf_engine.render_pdf(html, media_dir=media_dir, stylesheet=stylesheet))
+
+
+def _render_built(
+    builder: str, payload: str, *, media_dir: Path | None, stylesheet: str | None
+) -> bytes:
+    """Runs in a worker process: build the HTML with `builder` ("module:function", a pure
+    function called with `payload`), then render it."""
+    module_name, _, function_name = builder.partition(":")
+    html = getattr(importlib.import_module(module_name), function_name)(payload)
+    return _render(html, media_dir=media_dir, stylesheet=stylesheet)
 
 
 # A render worker's exit status when the pool's owner is gone (nobody reads it: for a reader of ps).
@@ -127,10 +141,20 @@ class RenderPool:
             self._in_flight -= 1
 
     async def render(self, html: str, *, media_dir: Path | None, stylesheet: str | None) -> bytes:
+        return await self._run(_render, html, media_dir=media_dir, stylesheet=stylesheet)
+
+    async def render_built(
+        self, builder: str, payload: str, *, media_dir: Path | None, stylesheet: str | None
+    ) -> bytes:
+        return await self._run(
+            _render_built, builder, payload, media_dir=media_dir, stylesheet=stylesheet
+        )
+
+    async def _run(self, function: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
         self._admit()
         try:
             executor = self._start()
-            future = executor.submit(_render, html, media_dir=media_dir, stylesheet=stylesheet)
+            future = executor.submit(function, *args, **kwargs)
         except BaseException:
             self._release()
             raise
@@ -189,3 +213,75 @@ async def render_pdf_async(
 ) -> bytes:
     """Render in the bounded pool of worker processes; 503 (ServiceUnavailable) when it is full."""
     return await render_pool().render(html, media_dir=media_dir, stylesheet=stylesheet)
+
+
+async def render_built_async(
+    builder: str, payload: str, *, media_dir: Path | None = None, stylesheet: str | None = None
+) -> bytes:
+    """Like :func:`render_pdf_async`, with the HTML built in the worker too, by `builder`
+    ("module:function", pure, called with `payload`): for documents whose HTML is itself costly
+    to build, which would otherwise hold the API process's GIL."""
+    return await render_pool().render_built(
+        builder, payload, media_dir=media_dir, stylesheet=stylesheet
+    )
+
+
+# --- Rendered documents kept for identical requests ----------------------------------------------
+
+
+class RenderedCache:
+    """The PDFs rendered last, by a key naming everything they show (the caller's: e.g. a hash
+    of the data and of the templates). An identical request is answered from here instead of a
+    render. Bounded by count and by bytes; the least recently used go first. Per process: a
+    replica or worker that has not rendered a document renders it once itself."""
+
+    def __init__(self, *, max_entries: int = 32, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: str, document: bytes) -> None:
+        if len(document) > self.max_bytes:
+            return
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._bytes -= len(previous)
+            self._entries[key] = document
+            self._bytes += len(document)
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_rendered = RenderedCache()
+
+
+def rendered_cache() -> RenderedCache:
+    return _rendered
+
+
+def template_digest(*names: str) -> str:
+    """SHA-256 of the named template files as they are on disk now (Jinja reloads a template
+    that changed, so a cached document must not outlive one)."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0" + (TEMPLATES_DIR / name).read_bytes() + b"\0")
+    return digest.hexdigest()

@@ -15,6 +15,7 @@ up their small grouped results, and :mod:`reports.ranking` shapes them.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,12 +23,10 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
-
 from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
-from reports import charts, rendering
 from reports import ranking as rules
+from reports import rendering, summary_document
 from reports import summary_queries as queries
 from reports.schemas import (
     ActionsOut,
@@ -56,28 +55,9 @@ from server.inspections.tables import Inspection
 from server.units.tables import Unit
 
 REPORT_ROLES = (Role.admin, Role.leader, Role.unit_head)
-SUMMARY_STYLESHEET = "summary.css"
 DEFAULT_PERIOD_DAYS = 90
 MAX_PERIOD_DAYS = 3 * 366
 CANCELLED = "cancelled"
-
-SEVERITIES = ("critical", "major", "minor")
-SEVERITY_LABELS = {"critical": "Nghiêm trọng", "major": "Lớn", "minor": "Nhỏ"}
-CATEGORY_LABELS = {
-    "discipline": "Kỷ luật, kỷ cương",
-    "facilities": "Cơ sở vật chất",
-    "transparency": "Công khai, minh bạch",
-    "dossier_handling": "Tiếp nhận, giải quyết hồ sơ",
-    "e_government": "Chính quyền điện tử",
-    "documents_archives": "Văn thư, lưu trữ",
-    "leadership": "Chỉ đạo, điều hành",
-}
-STATUS_LABELS = {
-    "in_progress": "Đang kiểm tra",
-    "submitted": "Đã nộp",
-    "signed": "Đã ký",
-    "closed": "Đã đóng",
-}
 
 
 # --- Scope and period ----------------------------------------------------------------------------
@@ -532,7 +512,7 @@ def _section_results(
 
 
 def _findings_out(rows: list[dict[str, Any]]) -> FindingsOut:
-    by_severity = {severity: 0 for severity in SEVERITIES}
+    by_severity = {severity: 0 for severity in summary_document.SEVERITIES}
     by_category: dict[str, int] = {}
     for row in rows:  # at most categories × severities aggregated rows
         by_severity[row["severity"]] = by_severity.get(row["severity"], 0) + row["count"]
@@ -560,8 +540,10 @@ async def summary_pdf(
     min_inspections: int = rules.DEFAULT_MIN_INSPECTIONS,
     now: datetime | None = None,
 ) -> bytes:
-    """The summary as an A4 PDF with SVG charts. Charts and HTML are built in a worker thread, the
-    PDF in the bounded render pool (WeasyPrint is CPU-bound), never on the event loop."""
+    """The summary as an A4 PDF with SVG charts. Charts, HTML and PDF are made in the bounded
+    pool of render processes (``summary_document``), never in this process or on its event
+    loop. A request whose document would be the same as one rendered lately (same figures, same
+    minute shown as the time it was made, same templates) gets that document again."""
     data = await summary(
         principal=principal,
         unit_id=unit_id,
@@ -570,86 +552,29 @@ async def summary_pdf(
         min_inspections=min_inspections,
         now=now,
     )
-    html = await anyio.to_thread.run_sync(summary_html, data)
-    return await rendering.render_pdf_async(html, stylesheet=SUMMARY_STYLESHEET)
-
-
-def summary_html(data: SummaryOut) -> str:
-    band_count = max(1, len([band for band in data.bands if band.min_score is not None]))
-    band_order = {
-        band.key: index for index, band in enumerate(data.bands) if band.min_score is not None
-    }
-
-    def color(band: str | None) -> str:
-        return charts.band_color(band_order.get(band) if band else None, band_count)
-
-    ranking_chart = charts.ranking_bar_chart(
-        [
-            charts.Bar(
-                label=f"{entry.rank}. {entry.unit.name_vi}",
-                value=entry.average_score,
-                color=color(entry.band),
-                caption=entry.band_label_vi or "",
-            )
-            for entry in data.ranking.ranked
-        ]
+    payload = data.model_dump_json()
+    key = _document_key(data)
+    cache = rendering.rendered_cache()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    pdf = await rendering.render_built_async(
+        SUMMARY_BUILDER, payload, stylesheet=summary_document.STYLESHEET
     )
-    section_rows = [data.section_results.overall, *data.section_results.rows]
-    heatmap_chart = charts.section_heatmap(
-        row_labels=[row.label for row in section_rows],
-        column_labels=[section.key for section in data.section_results.sections],
-        cells=[
-            [
-                charts.HeatCell(value=cell.average_score, color=color(cell.band))
-                for cell in row.cells
-            ]
-            for row in section_rows
-        ],
-        total_first=True,
-    )
-    bands_chart = charts.band_distribution_chart(
-        [
-            charts.Slice(
-                label=band.label_vi, count=band.count, share=band.share, color=color(band.key)
-            )
-            for band in data.bands
-        ]
-    )
-    zone = _zone(data)
-    return (
-        rendering.templates()
-        .get_template("summary.html")
-        .render(
-            data=data,
-            ranking_chart=ranking_chart,
-            heatmap_chart=heatmap_chart,
-            bands_chart=bands_chart,
-            generated_at=data.generated_at.astimezone(zone),
-            severity_labels=SEVERITY_LABELS,
-            category_labels=CATEGORY_LABELS,
-            status_labels=STATUS_LABELS,
-            severities=SEVERITIES,
-            number=_vi_number,
-            day=_vi_date,
-        )
-    )
+    cache.put(key, pdf)
+    return pdf
 
 
-def _zone(data: SummaryOut) -> ZoneInfo:
-    try:
-        return ZoneInfo(data.time_zone)
-    except (KeyError, ValueError):
-        return ZoneInfo("Asia/Ho_Chi_Minh")
+SUMMARY_BUILDER = "reports.summary_document:summary_html_from_json"
 
 
-def _vi_number(value: float | None, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def _vi_date(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
+def _document_key(data: SummaryOut) -> str:
+    """What the PDF shows: every figure, the minute it says it was made at (the document prints
+    hours and minutes, not seconds), and the templates."""
+    figures = data.model_dump_json(exclude={"generated_at"})
+    shown_at = data.generated_at.replace(second=0, microsecond=0).isoformat()
+    templates = rendering.template_digest(summary_document.TEMPLATE, summary_document.STYLESHEET)
+    return hashlib.sha256(f"{templates}\n{shown_at}\n{figures}".encode()).hexdigest()
 
 
 # --- Small conversions ---------------------------------------------------------------------------
