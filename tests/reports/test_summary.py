@@ -335,6 +335,34 @@ async def test_summary_figures_equal_an_independent_computation(
     assert sum(row["total"] for row in body["actions"]["by_responsible_unit"]) == actions["total"]
 
 
+async def test_the_section_rows_the_summary_adds_up_are_the_sections_of_the_score_json(
+    data: Data,
+) -> None:
+    """The section figures above come from rows, the independent computation from the score
+    JSON; here every scored inspection of the world: its rows are exactly its JSON's sections."""
+    scored = (
+        await Inspection.select(Inspection.id, Inspection.score)
+        .where(Inspection.score.is_not_null())
+        .output(load_json=True)
+    )
+    rows: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in await InspectionSectionScore.select():
+        rows[row["inspection_id"]].append(row)
+
+    assert len(scored) >= 8
+    for inspection in scored:
+        from_rows = [
+            (row["section_key"], row["score"], row["earned"], row["possible"])
+            for row in sorted(rows[inspection["id"]], key=lambda row: row["position"])
+        ]
+        from_json = [
+            (section["key"], section["score"], section["earned"], section["possible"])
+            for section in inspection["score"]["sections"]
+        ]
+        assert from_rows == from_json, inspection["id"]
+    assert set(rows) == {inspection["id"] for inspection in scored}
+
+
 async def test_the_d1_summary_has_every_kind_of_figure(
     client: httpx.AsyncClient, data: Data
 ) -> None:
