@@ -21,6 +21,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -230,42 +231,58 @@ async def render_built_async(
 
 
 class RenderedCache:
-    """The PDFs rendered last, by a key naming everything they show (the caller's: e.g. a hash
-    of the data and of the templates). An identical request is answered from here instead of a
-    render. Bounded by count and by bytes; the least recently used go first. Per process: a
-    replica or worker that has not rendered a document renders it once itself."""
+    """The PDFs rendered last, by a key naming everything they show but the time they were made
+    (the caller's: e.g. a hash of the figures and of the templates). A request for the same
+    document within `max_age_seconds` of its render is answered with it: the time it prints is
+    then a few minutes old, and still true (the figures have not changed since, or the key
+    would differ). Bounded by count and by bytes; the least recently used go first. Per process:
+    a replica or worker that has not rendered a document renders it once itself."""
 
-    def __init__(self, *, max_entries: int = 32, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        *,
+        max_entries: int = 32,
+        max_bytes: int = 64 * 1024 * 1024,
+        max_age_seconds: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self.max_age_seconds = max_age_seconds
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
         with self._lock:
             found = self._entries.get(key)
+            if found is not None and self._clock() - found[0] > self.max_age_seconds:
+                self._drop(key)
+                found = None
             if found is None:
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return found
+            return found[1]
 
     def put(self, key: str, document: bytes) -> None:
         if len(document) > self.max_bytes:
             return
         with self._lock:
-            previous = self._entries.pop(key, None)
-            if previous is not None:
-                self._bytes -= len(previous)
-            self._entries[key] = document
+            self._drop(key)
+            self._entries[key] = (self._clock(), document)
             self._bytes += len(document)
             while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped)
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        dropped = self._entries.pop(key, None)
+        if dropped is not None:
+            self._bytes -= len(dropped[1])
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -542,8 +542,8 @@ async def summary_pdf(
 ) -> bytes:
     """The summary as an A4 PDF with SVG charts. Charts, HTML and PDF are made in the bounded
     pool of render processes (``summary_document``), never in this process or on its event
-    loop. A request whose document would be the same as one rendered lately (same figures, same
-    minute shown as the time it was made, same templates) gets that document again."""
+    loop. A request whose figures are those of a document rendered in the last few minutes
+    (``rendering.RenderedCache``) gets that document, which says when it was made."""
     data = await summary(
         principal=principal,
         unit_id=unit_id,
@@ -569,12 +569,11 @@ SUMMARY_BUILDER = "reports.summary_document:summary_html_from_json"
 
 
 def _document_key(data: SummaryOut) -> str:
-    """What the PDF shows: every figure, the minute it says it was made at (the document prints
-    hours and minutes, not seconds), and the templates."""
+    """What the PDF shows but the time it was made: every figure (the overdue count included,
+    which moves with the time), and the templates."""
     figures = data.model_dump_json(exclude={"generated_at"})
-    shown_at = data.generated_at.replace(second=0, microsecond=0).isoformat()
     templates = rendering.template_digest(summary_document.TEMPLATE, summary_document.STYLESHEET)
-    return hashlib.sha256(f"{templates}\n{shown_at}\n{figures}".encode()).hexdigest()
+    return hashlib.sha256(f"{templates}\n{figures}".encode()).hexdigest()
 
 
 # --- Small conversions ---------------------------------------------------------------------------

@@ -36,3 +36,15 @@ def test_a_document_put_again_replaces_the_old_one_and_its_size() -> None:
     cache.put("b", b"z" * 8)
 
     assert cache.get("a") == b"y" * 2 and cache.get("b") == b"z" * 8
+
+
+def test_a_document_older_than_the_maximum_age_is_rendered_again() -> None:
+    now = [1000.0]
+    cache = RenderedCache(max_age_seconds=600, clock=lambda: now[0])
+    cache.put("a", b"A")
+
+    now[0] += 599
+    assert cache.get("a") == b"A"
+    now[0] += 2  # 601 seconds after it was rendered
+    assert cache.get("a") is None
+    assert len(cache) == 0
