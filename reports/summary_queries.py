@@ -13,9 +13,12 @@ two per unit at most), so a summary costs five queries and a ranking two, howeve
   (the score JSON's sections as rows, written when an inspection is scored), not from the JSON;
 - :func:`finding_groups` and :func:`action_groups`.
 
-Averages travel as a sum and a count, so that coarser averages (a section over the whole scope,
-a unit over its statuses) are the sum of sums over the sum of counts, the same mean as SQL's AVG
-over the same rows.
+Averages travel as a count and a sum *in hundredths*: scores are stored rounded to 2 decimals,
+so ``ROUND(score * 100)`` is a whole number and the sums are exact, whatever order the engine adds
+them in. A mean of floats is not: it moved in its last bits with the plan (PostgreSQL switching
+to a generic plan after five runs changed the order), and a mean that falls on a half hundredth
+(83.335) was then shown as 83.33 or 83.34 from one request to the next. Coarser averages (a
+section over the whole scope) are the sum of sums over the sum of counts.
 
 Plans. asyncpg prepares every statement, and after five runs PostgreSQL may keep a generic plan,
 made without the parameters' values. The subtree is therefore selected as a range of paths
@@ -57,14 +60,15 @@ class UnitGroup:
     unit_id: UUID
     inspections: int
     scored: int  # of those, with a total score
-    score_sum: float  # of their total scores
+    score_hundredths: int  # the sum of their total scores, in hundredths (exact)
 
 
 def unit_groups_query(counted: QueryString, current_from: date) -> QueryString:
     return QueryString(
         "SELECT CASE WHEN inspection.visit_date >= {} THEN 1 ELSE 0 END AS is_current, "
         "inspection.unit_id AS unit_id, COUNT(*) AS inspections, "
-        "COUNT(inspection.total_score) AS scored, SUM(inspection.total_score) AS score_sum "
+        "COUNT(inspection.total_score) AS scored, "
+        "SUM(ROUND(inspection.total_score * 100)) AS score_hundredths "
         "FROM inspection WHERE {} GROUP BY 1, inspection.unit_id",
         current_from,
         counted,
@@ -80,7 +84,7 @@ async def unit_groups(counted: QueryString, current_from: date) -> list[UnitGrou
             unit_id=_uuid(row["unit_id"]),
             inspections=int(row["inspections"]),
             scored=int(row["scored"] or 0),
-            score_sum=float(row["score_sum"] or 0.0),
+            score_hundredths=int(row["score_hundredths"] or 0),
         )
         for row in await _run(unit_groups_query(counted, current_from))
     ]
@@ -122,14 +126,15 @@ class SectionGroup:
     unit_id: UUID
     section_key: str
     scored: int  # inspections in which the section could be scored
-    score_sum: float
+    score_hundredths: int  # the sum of their section scores, in hundredths (exact)
 
 
 def section_groups_query(counted: QueryString) -> QueryString:
     table = InspectionSectionScore._meta.tablename
     return QueryString(
         f"SELECT inspection.unit_id AS unit_id, section.section_key AS section_key, "  # noqa: S608
-        "COUNT(section.score) AS scored, SUM(section.score) AS score_sum "
+        "COUNT(section.score) AS scored, "
+        "SUM(ROUND(section.score * 100)) AS score_hundredths "
         f"FROM inspection JOIN {table} AS section ON section.inspection_id = inspection.id "
         "WHERE {} GROUP BY inspection.unit_id, section.section_key",
         counted,
@@ -142,7 +147,7 @@ async def section_groups(counted: QueryString) -> list[SectionGroup]:
             unit_id=_uuid(row["unit_id"]),
             section_key=str(row["section_key"]),
             scored=int(row["scored"] or 0),
-            score_sum=float(row["score_sum"] or 0.0),
+            score_hundredths=int(row["score_hundredths"] or 0),
         )
         for row in await _run(section_groups_query(counted))
     ]
@@ -201,6 +206,11 @@ async def action_groups(counted: QueryString, now: datetime) -> list[dict[str, A
 
 async def _run(query: QueryString) -> list[dict[str, Any]]:
     return list(await Inspection.raw("{}", query))
+
+
+def mean(hundredths: int, count: int) -> float | None:
+    """The mean of `count` scores whose sum is `hundredths` hundredths."""
+    return hundredths / (count * 100) if count else None
 
 
 def _uuid(value: Any) -> UUID:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -185,8 +184,7 @@ async def _inspection_figures(
 
 def _mean(groups: list[queries.UnitGroup]) -> tuple[int, float | None]:
     scored = sum(group.scored for group in groups)
-    total = math.fsum(group.score_sum for group in groups)
-    return scored, (total / scored if scored else None)
+    return scored, queries.mean(sum(group.score_hundredths for group in groups), scored)
 
 
 def _unit_figures(groups: list[queries.UnitGroup]) -> list[rules.UnitFigures[UUID]]:
@@ -197,7 +195,7 @@ def _unit_figures(groups: list[queries.UnitGroup]) -> list[rules.UnitFigures[UUI
             name="",
             inspections=group.inspections,
             scored=group.scored,
-            average_score=group.score_sum / group.scored if group.scored else None,
+            average_score=queries.mean(group.score_hundredths, group.scored),
         )
         for group in groups
     ]
@@ -213,7 +211,7 @@ def _section_cells(
         rules.SectionCell(
             unit=group.unit_id,
             section_key=group.section_key,
-            average_score=group.score_sum / group.scored if group.scored else None,
+            average_score=queries.mean(group.score_hundredths, group.scored),
             inspections=group.scored,
         )
         for group in groups
@@ -224,12 +222,12 @@ def _section_cells(
     overall = []
     for key, key_groups in totals.items():
         scored = sum(group.scored for group in key_groups)
-        total = math.fsum(group.score_sum for group in key_groups)
+        hundredths = sum(group.score_hundredths for group in key_groups)
         overall.append(
             rules.SectionCell(
                 unit=None,
                 section_key=key,
-                average_score=total / scored if scored else None,
+                average_score=queries.mean(hundredths, scored),
                 inspections=scored,
             )
         )
