@@ -20,6 +20,7 @@ Rules, and the decisions behind them:
 
 from __future__ import annotations
 
+import bisect
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -84,14 +85,42 @@ def shown(score: float | None) -> float | None:
     return None if score is None else round(float(score), SCORE_DECIMALS)
 
 
-def band_for(score: float | None, bands: Sequence[Band]) -> Band | None:
+@dataclass(frozen=True)
+class BandScale:
+    """A checklist's bands with their thresholds sorted once, for the many look-ups of one report
+    (a band per ranked unit and per heatmap cell): each look-up is a bisection, not a sort."""
+
+    lowest_first: tuple[Band, ...]
+    thresholds: tuple[float, ...]  # of lowest_first, ascending
+
+    @classmethod
+    def of(cls, bands: Sequence[Band] | BandScale) -> BandScale:
+        if isinstance(bands, BandScale):
+            return bands
+        ordered = tuple(sorted(bands, key=lambda band: band.min_score))
+        return cls(ordered, tuple(band.min_score for band in ordered))
+
+    def _position(self, score: float | None) -> int | None:
+        """Index in `lowest_first` of the highest band the (rounded) score reaches, or 0."""
+        if score is None or not self.lowest_first:
+            return None
+        reached = bisect.bisect_right(self.thresholds, round(float(score), SCORE_DECIMALS))
+        return max(reached - 1, 0)
+
+    def band(self, score: float | None) -> Band | None:
+        """The highest band whose threshold the (rounded) score reaches; the lowest if none."""
+        position = self._position(score)
+        return None if position is None else self.lowest_first[position]
+
+    def order(self, score: float | None) -> int | None:
+        """0 for the best band, counting down to the lowest; None without a score."""
+        position = self._position(score)
+        return None if position is None else len(self.lowest_first) - 1 - position
+
+
+def band_for(score: float | None, bands: Sequence[Band] | BandScale) -> Band | None:
     """The highest band whose threshold the (rounded) score reaches; the lowest if none does."""
-    if score is None or not bands:
-        return None
-    value = round(float(score), SCORE_DECIMALS)
-    ordered = sorted(bands, key=lambda band: band.min_score)
-    reached = [band for band in ordered if value >= band.min_score]
-    return reached[-1] if reached else ordered[0]
+    return BandScale.of(bands).band(score)
 
 
 def _is_rankable(figures: UnitFigures[Key], min_inspections: int) -> bool:
@@ -122,10 +151,11 @@ def rank_units(
     previous: Sequence[UnitFigures[Key]] = (),
     *,
     min_inspections: int = DEFAULT_MIN_INSPECTIONS,
-    bands: Sequence[Band] = (),
+    bands: Sequence[Band] | BandScale = (),
 ) -> Ranking[Key]:
     if min_inspections < 1:
         raise ValueError("min_inspections must be at least 1")
+    scale = BandScale.of(bands)
     ranks = competition_ranks(current, min_inspections=min_inspections)
     previous_ranks = competition_ranks(previous, min_inspections=min_inspections)
     previous_by_unit = {
@@ -159,7 +189,7 @@ def rank_units(
                 inspections=entry.inspections,
                 scored=entry.scored,
                 average_score=average,
-                band=band_for(average, bands),
+                band=scale.band(average),
                 previous_rank=previous_rank,
                 rank_change=None if previous_rank is None else previous_rank - rank,
                 previous_average_score=previous_average,
@@ -279,12 +309,8 @@ class HeatmapRow(Generic[Key]):
     cells: list[HeatmapCell]
 
 
-def band_order(score: float | None, bands: Sequence[Band]) -> int | None:
-    band = band_for(score, bands)
-    if band is None:
-        return None
-    ordered = sorted(bands, key=lambda entry: -entry.min_score)
-    return ordered.index(band)
+def band_order(score: float | None, bands: Sequence[Band] | BandScale) -> int | None:
+    return BandScale.of(bands).order(score)
 
 
 def heatmap(
@@ -292,10 +318,11 @@ def heatmap(
     *,
     units: Sequence[tuple[Key, str]],
     section_keys: Sequence[str],
-    bands: Sequence[Band] = (),
+    bands: Sequence[Band] | BandScale = (),
 ) -> list[HeatmapRow[Key]]:
     """A full grid, rows in the given unit order, columns in the given section order; a missing
     (unit, section) is an empty cell, never a zero."""
+    scale = BandScale.of(bands)
     by_position = {(cell.unit, cell.section_key): cell for cell in cells}
     rows = []
     for unit, name in units:
@@ -308,7 +335,7 @@ def heatmap(
                     section_key=key,
                     average_score=average,
                     inspections=found.inspections if found else 0,
-                    band_order=band_order(average, bands),
+                    band_order=scale.order(average),
                 )
             )
         rows.append(HeatmapRow(unit=unit, name=name, cells=row_cells))

@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import threading
-from collections.abc import Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -50,6 +54,16 @@ def _render(html: str, *, images: Mapping[str, bytes] | None, stylesheet: str | 
     """Runs in a worker process, where WeasyPrint is loaded (the fork server preloads it)."""
     pdf_engine = importlib.import_module("reports.pdf_engine")
     return bytes(pdf_engine.render_pdf(html, images=images, stylesheet=stylesheet))
+
+
+def _render_built(
+    builder: str, payload: str, *, images: Mapping[str, bytes] | None, stylesheet: str | None
+) -> bytes:
+    """Runs in a worker process: build the HTML with `builder` ("module:function", a pure
+    function called with `payload`), then render it."""
+    module_name, _, function_name = builder.partition(":")
+    html = getattr(importlib.import_module(module_name), function_name)(payload)
+    return _render(html, images=images, stylesheet=stylesheet)
 
 
 # A render worker's exit status when the pool's owner is gone (nobody reads it: for a reader of ps).
@@ -130,10 +144,25 @@ class RenderPool:
     async def render(
         self, html: str, *, images: Mapping[str, bytes] | None, stylesheet: str | None
     ) -> bytes:
+        return await self._run(_render, html, images=images, stylesheet=stylesheet)
+
+    async def render_built(
+        self,
+        builder: str,
+        payload: str,
+        *,
+        images: Mapping[str, bytes] | None,
+        stylesheet: str | None,
+    ) -> bytes:
+        return await self._run(
+            _render_built, builder, payload, images=images, stylesheet=stylesheet
+        )
+
+    async def _run(self, function: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
         self._admit()
         try:
             executor = self._start()
-            future = executor.submit(_render, html, images=images, stylesheet=stylesheet)
+            future = executor.submit(function, *args, **kwargs)
         except BaseException:
             self._release()
             raise
@@ -194,3 +223,93 @@ async def render_pdf_async(
     ``images``: the evidence photos the HTML shows as ``evidence:<sha256>`` (sent along to the
     worker process, which reads no storage)."""
     return await render_pool().render(html, images=images, stylesheet=stylesheet)
+
+
+async def render_built_async(
+    builder: str,
+    payload: str,
+    *,
+    images: Mapping[str, bytes] | None = None,
+    stylesheet: str | None = None,
+) -> bytes:
+    """Like :func:`render_pdf_async`, with the HTML built in the worker too, by `builder`
+    ("module:function", pure, called with `payload`): for documents whose HTML is itself costly
+    to build, which would otherwise hold the API process's GIL."""
+    return await render_pool().render_built(builder, payload, images=images, stylesheet=stylesheet)
+
+
+# --- Rendered documents kept for identical requests ----------------------------------------------
+
+
+class RenderedCache:
+    """The PDFs rendered last, by a key naming everything they show but the time they were made
+    (the caller's: e.g. a hash of the figures and of the templates). A request for the same
+    document within `max_age_seconds` of its render is answered with it: the time it prints is
+    then a few minutes old, and still true (the figures have not changed since, or the key
+    would differ). Bounded by count and by bytes; the least recently used go first. Per process:
+    a replica or worker that has not rendered a document renders it once itself."""
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = 32,
+        max_bytes: int = 64 * 1024 * 1024,
+        max_age_seconds: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_age_seconds = max_age_seconds
+        self.hits = 0
+        self.misses = 0
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and self._clock() - found[0] > self.max_age_seconds:
+                self._drop(key)
+                found = None
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found[1]
+
+    def put(self, key: str, document: bytes) -> None:
+        if len(document) > self.max_bytes:
+            return
+        with self._lock:
+            self._drop(key)
+            self._entries[key] = (self._clock(), document)
+            self._bytes += len(document)
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        dropped = self._entries.pop(key, None)
+        if dropped is not None:
+            self._bytes -= len(dropped[1])
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_rendered = RenderedCache()
+
+
+def rendered_cache() -> RenderedCache:
+    return _rendered
+
+
+def template_digest(*names: str) -> str:
+    """SHA-256 of the named template files as they are on disk now (Jinja reloads a template
+    that changed, so a cached document must not outlive one)."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0" + (TEMPLATES_DIR / name).read_bytes() + b"\0")
+    return digest.hexdigest()

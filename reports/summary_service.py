@@ -6,29 +6,27 @@ secrecy-aware ``visible_clauses``, so a planned visit can never show up in a cou
 bands and sections come from the submitted ones. Findings and corrective actions are those of
 the counted inspections.
 
-Every figure is one SQL aggregation (GROUP BY with COUNT/AVG/SUM), never a Python loop over
-inspection rows; :mod:`reports.ranking` then shapes the small aggregated result. Per-section
-results live inside the ``score`` JSON, which the two engines unnest differently: that one query
-reads JSON through ``server.core.db.json_array_source``, the one place that branches on the engine.
+The figures come from a few SQL aggregations over rows (:mod:`reports.summary_queries`: one
+over the inspections of both periods, one each over section scores, findings and corrective
+actions), never from a Python loop over inspection rows nor from the score JSON; this module adds
+up their small grouped results, and :mod:`reports.ranking` shapes them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
-from piccolo.query.functions.aggregate import Avg, Count
-from piccolo.query.methods.select import Select
-from piccolo.querystring import QueryString
-
 from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
-from reports import charts, rendering
 from reports import ranking as rules
+from reports import rendering, summary_document
+from reports import summary_queries as queries
 from reports.schemas import (
     ActionsOut,
     ActionUnitOut,
@@ -47,39 +45,18 @@ from reports.schemas import (
     SummaryOut,
     UnitRef,
 )
-from server.actions.tables import CorrectiveAction
 from server.core import db
 from server.core.errors import InvalidInput, NotFound
 from server.core.scopes import Principal, Role, require_role
 from server.core.timeutil import require_sane_date
 from server.inspections import services as inspection_service
-from server.inspections.tables import Finding, Inspection
+from server.inspections.tables import Inspection
 from server.units.tables import Unit
 
 REPORT_ROLES = (Role.admin, Role.leader, Role.unit_head)
-SUMMARY_STYLESHEET = "summary.css"
 DEFAULT_PERIOD_DAYS = 90
 MAX_PERIOD_DAYS = 3 * 366
-VERIFIED = "verified"
 CANCELLED = "cancelled"
-
-SEVERITIES = ("critical", "major", "minor")
-SEVERITY_LABELS = {"critical": "Nghiêm trọng", "major": "Lớn", "minor": "Nhỏ"}
-CATEGORY_LABELS = {
-    "discipline": "Kỷ luật, kỷ cương",
-    "facilities": "Cơ sở vật chất",
-    "transparency": "Công khai, minh bạch",
-    "dossier_handling": "Tiếp nhận, giải quyết hồ sơ",
-    "e_government": "Chính quyền điện tử",
-    "documents_archives": "Văn thư, lưu trữ",
-    "leadership": "Chỉ đạo, điều hành",
-}
-STATUS_LABELS = {
-    "in_progress": "Đang kiểm tra",
-    "submitted": "Đã nộp",
-    "signed": "Đã ký",
-    "closed": "Đã đóng",
-}
 
 
 # --- Scope and period ----------------------------------------------------------------------------
@@ -147,7 +124,7 @@ async def counted_clauses(principal: Principal, scope_path: str, period: Period)
     """Where-clauses on `Inspection` for what a summary counts (see the module docstring)."""
     return [
         *await inspection_service.visible_clauses(principal),
-        Inspection.unit_path.like(f"{scope_path}%"),
+        db.path_prefix_range(Inspection.unit_path, scope_path),
         Inspection.started_at.is_not_null(),
         Inspection.status != CANCELLED,
         Inspection.visit_date >= period.start,
@@ -155,159 +132,114 @@ async def counted_clauses(principal: Principal, scope_path: str, period: Period)
     ]
 
 
-def _ids(clauses: list[Any]) -> Select:
-    return Inspection.select(Inspection.id).where(*clauses)
+# --- Figures from the aggregate queries (reports.summary_queries) --------------------------------
 
 
-# --- Aggregations (one SQL query each) -----------------------------------------------------------
+@dataclass(frozen=True)
+class InspectionFigures:
+    """Everything the inspection rows of one request say: the period's statuses, bands, score
+    and units, the previous period's units and score, and the checklist versions in use."""
+
+    statuses: dict[str, int]
+    bands: dict[str | None, int]
+    scored: int
+    average: float | None
+    previous_average: float | None
+    units: list[rules.UnitFigures[UUID]]
+    previous_units: list[rules.UnitFigures[UUID]]
+    versions: list[UUID]  # the most used first
 
 
-async def _status_counts(clauses: list[Any]) -> dict[str, int]:
-    rows = (
-        await Inspection.select(Inspection.status, Count(alias="count"))
-        .where(*clauses)
-        .group_by(Inspection.status)
-    )
-    return {row["status"]: int(row["count"]) for row in rows}
-
-
-async def _overall_score(clauses: list[Any]) -> tuple[int, float | None]:
-    rows = await Inspection.select(
-        Count(Inspection.total_score, alias="scored"),
-        Avg(Inspection.total_score, alias="average_score"),
-    ).where(*clauses)
-    row = rows[0] if rows else {"scored": 0, "average_score": None}
-    return int(row["scored"] or 0), _float(row["average_score"])
-
-
-async def _band_counts(clauses: list[Any]) -> dict[str | None, int]:
-    rows = (
-        await Inspection.select(Inspection.rating_band, Count(alias="count"))
-        .where(*clauses)
-        .group_by(Inspection.rating_band)
-    )
-    return {row["rating_band"]: int(row["count"]) for row in rows}
-
-
-async def _unit_figures(clauses: list[Any]) -> list[dict[str, Any]]:
-    rows = (
-        await Inspection.select(
-            Inspection.unit_id,
-            Count(alias="inspections"),
-            Count(Inspection.total_score, alias="scored"),
-            Avg(Inspection.total_score, alias="average_score"),
+async def _inspection_figures(
+    principal: Principal, scope: Scope, current: Period, previous: Period
+) -> InspectionFigures:
+    # The previous period ends the day before the current one starts, so one range covers both.
+    both = await counted_clauses(principal, scope.path, Period(previous.start, current.end))
+    groups = await queries.unit_groups(queries.where(both), current.start)
+    now = [group for group in groups if group.current]
+    before = [group for group in groups if not group.current]
+    counted = queries.where(await counted_clauses(principal, scope.path, current))
+    statuses: dict[str, int] = {}
+    bands: dict[str | None, int] = {}
+    versions: dict[UUID, int] = {}
+    for facet in await queries.facet_groups(counted):
+        statuses[facet.status] = statuses.get(facet.status, 0) + facet.inspections
+        bands[facet.rating_band] = bands.get(facet.rating_band, 0) + facet.inspections
+        versions[facet.checklist_version_id] = (
+            versions.get(facet.checklist_version_id, 0) + facet.inspections
         )
-        .where(*clauses)
-        .group_by(Inspection.unit_id)
+    scored, average = _mean(now)
+    _, previous_average = _mean(before)
+    return InspectionFigures(
+        statuses=statuses,
+        bands=bands,
+        scored=scored,
+        average=average,
+        previous_average=previous_average,
+        units=_unit_figures(now),
+        previous_units=_unit_figures(before),
+        versions=sorted(versions, key=lambda version: (-versions[version], str(version))),
     )
+
+
+def _mean(groups: list[queries.UnitGroup]) -> tuple[int, float | None]:
+    scored = sum(group.scored for group in groups)
+    return scored, queries.mean(sum(group.score_hundredths for group in groups), scored)
+
+
+def _unit_figures(groups: list[queries.UnitGroup]) -> list[rules.UnitFigures[UUID]]:
+    """Per unit (names are filled in later, once the units are read)."""
     return [
-        {
-            "unit_id": _uuid(row["unit_id"]),
-            "inspections": int(row["inspections"]),
-            "scored": int(row["scored"] or 0),
-            "average_score": _float(row["average_score"]),
-        }
-        for row in rows
+        rules.UnitFigures(
+            unit=group.unit_id,
+            name="",
+            inspections=group.inspections,
+            scored=group.scored,
+            average_score=queries.mean(group.score_hundredths, group.scored),
+        )
+        for group in groups
     ]
 
 
-async def _checklist_versions(clauses: list[Any]) -> list[UUID]:
-    """Checklist versions used in the period, the most used first."""
-    rows = (
-        await Inspection.select(Inspection.checklist_version_id, Count(alias="count"))
-        .where(*clauses)
-        .group_by(Inspection.checklist_version_id)
-    )
-    ordered = sorted(rows, key=lambda row: (-int(row["count"]), str(row["checklist_version_id"])))
-    return [_uuid(row["checklist_version_id"]) for row in ordered]
-
-
-# Per-section averages from the ``score`` JSON ({"sections": [{key, score, ...}]}). The only
-# engine-specific queries here: SQLite unnests JSON with ``json_each``, PostgreSQL with
-# ``json_array_elements``. Both average the section score (0-100) over the inspections in which
-# that section could be scored (a null section score is not a zero). Keyed by (engine, by unit).
-def _section_sql(*, by_unit: bool) -> str:
-    """Average section scores out of each inspection's score JSON, in SQL on either engine."""
-    section = db.json_array_source("inspection.score", "sections", "section")
-    unit_column = "inspection.unit_id" if by_unit else "NULL"
-    groups = [section.text("key")] if not by_unit else ["inspection.unit_id", section.text("key")]
-    # Only fixed identifiers (checked by json_array_source) are formatted in; values are bound.
-    return (
-        f"SELECT {unit_column} AS unit_id, {section.text('key')} AS section_key, "  # noqa: S608
-        f"AVG({section.number('score')}) AS average_score, "
-        f"COUNT({section.text('score')}) AS inspections "
-        f"FROM inspection {section.from_sql} "
-        "WHERE inspection.score IS NOT NULL AND inspection.id IN ({}) "
-        f"GROUP BY {', '.join(groups)}"
-    )
-
-
-async def _section_cells(clauses: list[Any], *, by_unit: bool) -> list[rules.SectionCell]:
-    rows = await Inspection.raw(_section_sql(by_unit=by_unit), _ids(clauses).querystrings[0])
-    return [
+def _section_cells(
+    groups: list[queries.SectionGroup],
+) -> tuple[list[rules.SectionCell], list[rules.SectionCell]]:
+    """Per (unit, section), and per section over the whole scope: the mean section score
+    (0-100) over the inspections in which the section could be scored (a section that could not
+    be scored is not a zero)."""
+    by_unit = [
         rules.SectionCell(
-            unit=_uuid(row["unit_id"]) if by_unit else None,
-            section_key=str(row["section_key"]),
-            average_score=_float(row["average_score"]),
-            inspections=int(row["inspections"] or 0),
+            unit=group.unit_id,
+            section_key=group.section_key,
+            average_score=queries.mean(group.score_hundredths, group.scored),
+            inspections=group.scored,
         )
-        for row in rows
-        if row["section_key"] is not None
+        for group in groups
     ]
+    totals: dict[str, list[queries.SectionGroup]] = {}
+    for group in groups:
+        totals.setdefault(group.section_key, []).append(group)
+    overall = []
+    for key, key_groups in totals.items():
+        scored = sum(group.scored for group in key_groups)
+        hundredths = sum(group.score_hundredths for group in key_groups)
+        overall.append(
+            rules.SectionCell(
+                unit=None,
+                section_key=key,
+                average_score=queries.mean(hundredths, scored),
+                inspections=scored,
+            )
+        )
+    return by_unit, overall
 
 
-async def _finding_counts(clauses: list[Any]) -> list[dict[str, Any]]:
-    rows = (
-        await Finding.select(Finding.category, Finding.severity, Count(alias="count"))
-        .where(Finding.inspection_id.is_in(_ids(clauses)))
-        .group_by(Finding.category, Finding.severity)
-    )
-    return [
-        {"category": row["category"], "severity": row["severity"], "count": int(row["count"])}
-        for row in rows
-    ]
-
-
-def _action_columns(now: datetime) -> list[Any]:
-    not_verified = f"{CorrectiveAction.status._meta.db_column_name} <> '{VERIFIED}'"
-    verified = f"{CorrectiveAction.status._meta.db_column_name} = '{VERIFIED}'"
-    return [
-        Count(alias="total"),
-        QueryString(f"SUM(CASE WHEN {not_verified} THEN 1 ELSE 0 END)", alias="open"),
-        QueryString(
-            f"SUM(CASE WHEN {not_verified} AND due_at < {{}} THEN 1 ELSE 0 END)",
-            now,
-            alias="overdue",
-        ),
-        QueryString(f"SUM(CASE WHEN {verified} THEN 1 ELSE 0 END)", alias="verified"),
-        QueryString(
-            f"SUM(CASE WHEN {verified} AND verified_at <= due_at THEN 1 ELSE 0 END)",
-            alias="verified_on_time",
-        ),
-    ]
-
-
-async def _action_figures(
-    clauses: list[Any], now: datetime
-) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """Totals and per responsible unit. 'On time' = verified at or before the due time."""
-    where = CorrectiveAction.inspection_id.is_in(_ids(clauses))
-    totals = await CorrectiveAction.select(*_action_columns(now)).where(where)
-    by_unit = (
-        await CorrectiveAction.select(CorrectiveAction.responsible_unit_id, *_action_columns(now))
-        .where(where)
-        .group_by(CorrectiveAction.responsible_unit_id)
-    )
-    return _action_row(totals[0] if totals else {}), [
-        {"unit_id": _uuid(row["responsible_unit_id"]), **_action_row(row)} for row in by_unit
-    ]
+def _action_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return _action_row({key: sum(row[key] for row in rows) for key in queries.ACTION_FIGURES})
 
 
 def _action_row(row: dict[str, Any]) -> dict[str, int]:
-    figures = {
-        key: int(row.get(key) or 0)
-        for key in ("total", "open", "overdue", "verified", "verified_on_time")
-    }
+    figures = {key: int(row.get(key) or 0) for key in queries.ACTION_FIGURES}
     figures["verified_late"] = figures["verified"] - figures["verified_on_time"]
     return figures
 
@@ -327,6 +259,7 @@ async def _units(unit_ids: set[UUID]) -> dict[UUID, UnitRef]:
 @dataclass(frozen=True)
 class Reference:
     bands: list[rules.Band]
+    scale: rules.BandScale  # the bands' thresholds, sorted once per report
     band_labels_en: dict[str, str]
     sections: dict[str, tuple[str, str]]  # key -> (vi, en)
     section_order: list[str]
@@ -339,17 +272,19 @@ async def _reference(version_ids: list[UUID]) -> Reference:
         await checklist_service.load_version_template(version_id) for version_id in version_ids
     ]
     if not templates:
-        return Reference([], {}, {}, [])
+        return Reference([], rules.BandScale.of([]), {}, {}, [])
     main = templates[0]
     sections: dict[str, tuple[str, str]] = {}
     for template in reversed(templates):
         for section in template.sections:
             sections[section.key] = (section.title.vi, section.title.en)
+    bands = [
+        rules.Band(key=band.key, label=band.label.vi, min_score=float(band.min_score))
+        for band in main.rating_bands
+    ]
     return Reference(
-        bands=[
-            rules.Band(key=band.key, label=band.label.vi, min_score=float(band.min_score))
-            for band in main.rating_bands
-        ],
+        bands=bands,
+        scale=rules.BandScale.of(bands),
         band_labels_en={band.key: band.label.en for band in main.rating_bands},
         sections=sections,
         section_order=[section.key for section in main.sections],
@@ -371,45 +306,39 @@ async def ranking(
     now = now or datetime.now(UTC)
     scope = await _scope(principal, unit_id)
     current, previous = resolve_period(period_from, period_to, today=_today(scope.time_zone, now))
-    clauses = await counted_clauses(principal, scope.path, current)
-    reference = await _reference(await _checklist_versions(clauses))
-    result, units = await _rank(principal, scope, current, previous, min_inspections, reference)
+    _require_min_inspections(min_inspections)
+    figures = await _inspection_figures(principal, scope, current, previous)
+    reference = await _reference(figures.versions)
+    units = await _units({entry.unit for entry in figures.units + figures.previous_units})
+    result = _rank(figures, units, min_inspections, reference)
     return _ranking_out(scope, current, previous, min_inspections, result, units, reference)
 
 
-async def _rank(
-    principal: Principal,
-    scope: Scope,
-    current: Period,
-    previous: Period,
-    min_inspections: int,
-    reference: Reference,
-) -> tuple[rules.Ranking[UUID], dict[UUID, UnitRef]]:
+def _require_min_inspections(min_inspections: int) -> None:
     if min_inspections < 1:
         raise InvalidInput("min_inspections must be at least 1.")
-    now_rows = await _unit_figures(await counted_clauses(principal, scope.path, current))
-    before_rows = await _unit_figures(await counted_clauses(principal, scope.path, previous))
-    units = await _units({row["unit_id"] for row in now_rows + before_rows})
 
-    def figures(rows: list[dict[str, Any]]) -> list[rules.UnitFigures[UUID]]:
+
+def _rank(
+    figures: InspectionFigures,
+    units: dict[UUID, UnitRef],
+    min_inspections: int,
+    reference: Reference,
+) -> rules.Ranking[UUID]:
+    def named(entries: list[rules.UnitFigures[UUID]]) -> list[rules.UnitFigures[UUID]]:
         return [
-            rules.UnitFigures(
-                unit=row["unit_id"],
-                name=units[row["unit_id"]].name_vi if row["unit_id"] in units else "",
-                inspections=row["inspections"],
-                scored=row["scored"],
-                average_score=row["average_score"],
+            dataclasses.replace(
+                entry, name=units[entry.unit].name_vi if entry.unit in units else ""
             )
-            for row in rows
+            for entry in entries
         ]
 
-    result = rules.rank_units(
-        figures(now_rows),
-        figures(before_rows),
+    return rules.rank_units(
+        named(figures.units),
+        named(figures.previous_units),
         min_inspections=min_inspections,
-        bands=reference.bands,
+        bands=reference.scale,
     )
-    return result, units
 
 
 def _ranking_out(
@@ -466,20 +395,22 @@ async def summary(
     now = now or datetime.now(UTC)
     scope = await _scope(principal, unit_id)
     current, previous = resolve_period(period_from, period_to, today=_today(scope.time_zone, now))
-    clauses = await counted_clauses(principal, scope.path, current)
-    previous_clauses = await counted_clauses(principal, scope.path, previous)
-    reference = await _reference(await _checklist_versions(clauses))
-
-    statuses = await _status_counts(clauses)
-    scored, average = await _overall_score(clauses)
-    _, previous_average = await _overall_score(previous_clauses)
-    bands = rules.band_distribution(await _band_counts(clauses), reference.bands)
-    result, units = await _rank(principal, scope, current, previous, min_inspections, reference)
-    unit_cells = await _section_cells(clauses, by_unit=True)
-    overall_cells = await _section_cells(clauses, by_unit=False)
-    findings = await _finding_counts(clauses)
-    action_totals, action_units = await _action_figures(clauses, now)
-    units |= await _units({row["unit_id"] for row in action_units} - set(units))
+    _require_min_inspections(min_inspections)
+    figures = await _inspection_figures(principal, scope, current, previous)
+    counted = queries.where(await counted_clauses(principal, scope.path, current))
+    unit_cells, overall_cells = _section_cells(await queries.section_groups(counted))
+    findings = await queries.finding_groups(counted)
+    action_units = await queries.action_groups(counted, now)
+    reference = await _reference(figures.versions)
+    units = await _units(
+        {entry.unit for entry in figures.units + figures.previous_units}
+        | {row["unit_id"] for row in action_units}
+    )
+    result = _rank(figures, units, min_inspections, reference)
+    statuses, scored, average = figures.statuses, figures.scored, figures.average
+    previous_average = figures.previous_average
+    bands = rules.band_distribution(figures.bands, reference.bands)
+    action_totals = _action_totals(action_units)
 
     ranking_out = _ranking_out(scope, current, previous, min_inspections, result, units, reference)
     return SummaryOut(
@@ -516,10 +447,7 @@ async def summary(
             **action_totals,
             by_responsible_unit=sorted(
                 (
-                    ActionUnitOut(
-                        unit=units[row["unit_id"]],
-                        **{key: value for key, value in row.items() if key != "unit_id"},
-                    )
+                    ActionUnitOut(unit=units[row["unit_id"]], **_action_row(row))
                     for row in action_units
                     if row["unit_id"] in units
                 ),
@@ -548,11 +476,11 @@ def _section_results(
     rows_units: list[tuple[UUID, str]] = [
         (unit_id, units[unit_id].name_vi) for unit_id in order if unit_id in seen_units
     ]
-    grid = rules.heatmap(unit_cells, units=rows_units, section_keys=keys, bands=reference.bands)
+    grid = rules.heatmap(unit_cells, units=rows_units, section_keys=keys, bands=reference.scale)
     (overall,) = rules.heatmap(
-        overall_cells, units=[(None, scope.unit.name_vi)], section_keys=keys, bands=reference.bands
+        overall_cells, units=[(None, scope.unit.name_vi)], section_keys=keys, bands=reference.scale
     )
-    band_keys = [band.key for band in sorted(reference.bands, key=lambda band: -band.min_score)]
+    band_keys = [band.key for band in reversed(reference.scale.lowest_first)]
 
     def cells(row: rules.HeatmapRow[Any]) -> list[HeatmapCellOut]:
         return [
@@ -582,7 +510,7 @@ def _section_results(
 
 
 def _findings_out(rows: list[dict[str, Any]]) -> FindingsOut:
-    by_severity = {severity: 0 for severity in SEVERITIES}
+    by_severity = {severity: 0 for severity in summary_document.SEVERITIES}
     by_category: dict[str, int] = {}
     for row in rows:  # at most categories × severities aggregated rows
         by_severity[row["severity"]] = by_severity.get(row["severity"], 0) + row["count"]
@@ -610,8 +538,10 @@ async def summary_pdf(
     min_inspections: int = rules.DEFAULT_MIN_INSPECTIONS,
     now: datetime | None = None,
 ) -> bytes:
-    """The summary as an A4 PDF with SVG charts. Charts and HTML are built in a worker thread, the
-    PDF in the bounded render pool (WeasyPrint is CPU-bound), never on the event loop."""
+    """The summary as an A4 PDF with SVG charts. Charts, HTML and PDF are made in the bounded
+    pool of render processes (``summary_document``), never in this process or on its event
+    loop. A request whose figures are those of a document rendered in the last few minutes
+    (``rendering.RenderedCache``) gets that document, which says when it was made."""
     data = await summary(
         principal=principal,
         unit_id=unit_id,
@@ -620,86 +550,28 @@ async def summary_pdf(
         min_inspections=min_inspections,
         now=now,
     )
-    html = await anyio.to_thread.run_sync(summary_html, data)
-    return await rendering.render_pdf_async(html, stylesheet=SUMMARY_STYLESHEET)
-
-
-def summary_html(data: SummaryOut) -> str:
-    band_count = max(1, len([band for band in data.bands if band.min_score is not None]))
-    band_order = {
-        band.key: index for index, band in enumerate(data.bands) if band.min_score is not None
-    }
-
-    def color(band: str | None) -> str:
-        return charts.band_color(band_order.get(band) if band else None, band_count)
-
-    ranking_chart = charts.ranking_bar_chart(
-        [
-            charts.Bar(
-                label=f"{entry.rank}. {entry.unit.name_vi}",
-                value=entry.average_score,
-                color=color(entry.band),
-                caption=entry.band_label_vi or "",
-            )
-            for entry in data.ranking.ranked
-        ]
+    payload = data.model_dump_json()
+    key = _document_key(data)
+    cache = rendering.rendered_cache()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    pdf = await rendering.render_built_async(
+        SUMMARY_BUILDER, payload, stylesheet=summary_document.STYLESHEET
     )
-    section_rows = [data.section_results.overall, *data.section_results.rows]
-    heatmap_chart = charts.section_heatmap(
-        row_labels=[row.label for row in section_rows],
-        column_labels=[section.key for section in data.section_results.sections],
-        cells=[
-            [
-                charts.HeatCell(value=cell.average_score, color=color(cell.band))
-                for cell in row.cells
-            ]
-            for row in section_rows
-        ],
-        total_first=True,
-    )
-    bands_chart = charts.band_distribution_chart(
-        [
-            charts.Slice(
-                label=band.label_vi, count=band.count, share=band.share, color=color(band.key)
-            )
-            for band in data.bands
-        ]
-    )
-    zone = _zone(data)
-    return (
-        rendering.templates()
-        .get_template("summary.html")
-        .render(
-            data=data,
-            ranking_chart=ranking_chart,
-            heatmap_chart=heatmap_chart,
-            bands_chart=bands_chart,
-            generated_at=data.generated_at.astimezone(zone),
-            severity_labels=SEVERITY_LABELS,
-            category_labels=CATEGORY_LABELS,
-            status_labels=STATUS_LABELS,
-            severities=SEVERITIES,
-            number=_vi_number,
-            day=_vi_date,
-        )
-    )
+    cache.put(key, pdf)
+    return pdf
 
 
-def _zone(data: SummaryOut) -> ZoneInfo:
-    try:
-        return ZoneInfo(data.time_zone)
-    except (KeyError, ValueError):
-        return ZoneInfo("Asia/Ho_Chi_Minh")
+SUMMARY_BUILDER = "reports.summary_document:summary_html_from_json"
 
 
-def _vi_number(value: float | None, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def _vi_date(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
+def _document_key(data: SummaryOut) -> str:
+    """What the PDF shows but the time it was made: every figure (the overdue count included,
+    which moves with the time), and the templates."""
+    figures = data.model_dump_json(exclude={"generated_at"})
+    templates = rendering.template_digest(summary_document.TEMPLATE, summary_document.STYLESHEET)
+    return hashlib.sha256(f"{templates}\n{figures}".encode()).hexdigest()
 
 
 # --- Small conversions ---------------------------------------------------------------------------
@@ -713,7 +585,3 @@ def _unit_ref(row: dict[str, Any]) -> UnitRef:
 
 def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)

@@ -643,36 +643,24 @@ def _is_unavailable_itself(error: BaseException) -> bool:
     return isinstance(error, TimeoutError | ConnectionError | socket.gaierror)
 
 
-@dataclass(frozen=True)
-class JsonArraySource:
-    """Rows of a JSON array column, for aggregating inside JSON documents in SQL.
+def path_prefix_range(column: Column, prefix: str) -> WhereRaw:
+    """Rows whose tree path in `column` starts with `prefix`, written as a range of paths:
+    ``prefix <= path < prefix'``, where ``prefix'`` is `prefix` with its last character moved one
+    up (``/a/b/`` -> ``/a/b0``). In code-point (byte) order the two are the same set of rows.
 
-    ``from_sql`` follows ``FROM <table>``; ``text(key)`` and ``number(key)`` read a member of each
-    element. PostgreSQL: ``json_array_elements`` (a lateral join); SQLite: ``json_each``.
-    """
-
-    from_sql: str
-    alias: str
-    postgres: bool
-
-    def text(self, key: str) -> str:
-        _safe_name(key)
-        if self.postgres:
-            return f"({self.alias} ->> '{key}')"
-        return f"json_extract({self.alias}.value, '$.{key}')"
-
-    def number(self, key: str) -> str:
-        return f"({self.text(key)})::double precision" if self.postgres else self.text(key)
-
-
-def json_array_source(column: str, key: str, alias: str) -> JsonArraySource:
-    for name in (column, key, alias):
-        _safe_name(name)
-    if is_postgres():
-        return JsonArraySource(
-            f"CROSS JOIN LATERAL json_array_elements({column} -> '{key}') AS {alias}", alias, True
-        )
-    return JsonArraySource(f", json_each({column}, '$.{key}') AS {alias}", alias, False)
+    Why not ``LIKE 'prefix%'``: PostgreSQL prepares every statement the app sends (asyncpg), and
+    after five runs may keep a generic plan, made without the parameters' values; an index cannot
+    answer ``LIKE $1`` then, since the pattern is unknown. A range answers from a btree index on
+    the path (e.g. ``inspection_report_scope``) with any values. PostgreSQL compares the paths
+    with ``COLLATE "C"`` (byte order, which the index is built with too): under a linguistic
+    collation a range of strings is not a prefix match. SQLite's default collation is already
+    byte order."""
+    if not prefix:
+        raise ValueError("a path prefix is never empty (the root's path is '/<id>/')")
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    name = column._meta.get_full_name(with_alias=False)
+    path = f'{name} COLLATE "C"' if is_postgres() else name
+    return WhereRaw(f"{path} >= {{}} AND {path} < {{}}", prefix, upper)
 
 
 def json_text_mentions(column: str, value: str) -> WhereRaw:

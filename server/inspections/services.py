@@ -54,6 +54,7 @@ from server.inspections.tables import (
     Finding,
     Inspection,
     InspectionMember,
+    InspectionSectionScore,
     Signature,
 )
 from server.units.tables import Unit
@@ -392,6 +393,40 @@ def _require_status(row: dict[str, Any], allowed: tuple[str, ...], doing: str) -
 async def _touch(inspection_id: UUID, now: datetime, **changes: Any) -> None:
     values: dict[Any, Any] = {"updated_at": now, **changes}
     await Inspection.update(values).where(Inspection.id == inspection_id)
+
+
+async def _record_score(
+    inspection_id: UUID, result: scoring.ScoreResult, now: datetime, **changes: Any
+) -> None:
+    """Store a score: the JSON, total and band on the inspection, and its sections as rows
+    (replacing any earlier ones), in the caller's write transaction. The one place a score is
+    written, so the rows the reports aggregate never disagree with the JSON the minutes print."""
+    await InspectionSectionScore.delete().where(
+        InspectionSectionScore.inspection_id == inspection_id
+    )
+    await db.insert_rows(
+        InspectionSectionScore,
+        [
+            {
+                "id": uuid4(),
+                "inspection_id": inspection_id,
+                "section_key": section.key,
+                "position": position,
+                "score": section.score,
+                "earned": section.earned,
+                "possible": section.possible,
+            }
+            for position, section in enumerate(result.sections)
+        ],
+    )
+    await _touch(
+        inspection_id,
+        now,
+        score=result.model_dump(mode="json"),
+        total_score=result.total,
+        rating_band=result.band,
+        **changes,
+    )
 
 
 def _device_clock_offset(
@@ -752,14 +787,12 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
                     created_at=received_at,
                 )
             )
-        await _touch(
+        await _record_score(
             data.inspection_id,
+            result,
             received_at,
             status=InspectionStatus.submitted.value,
             submitted_at=received_at,
-            score=result.model_dump(mode="json"),
-            total_score=result.total,
-            rating_band=result.band,
         )
         await audit_service.record(
             actor=audit_service.actor_of(principal),

@@ -4,11 +4,13 @@ from piccolo.columns import (
     Boolean,
     Date,
     DoublePrecision,
+    ForeignKey,
     Integer,
     Text,
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.table import Table
 
@@ -46,6 +48,22 @@ class Inspection(Table, tablename="inspection"):
     cancelled_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz(index=True)
+
+
+class InspectionSectionScore(Table, tablename="inspection_section_score"):
+    """One section's result in a scored inspection: the ``sections`` of ``Inspection.score`` as
+    rows, written in the same transaction as the score and replaced whenever it is (re)scored.
+    Reports aggregate them with a join, instead of unpacking every inspection's score JSON
+    (which stays as it is: the minutes and the API read it). One row per (inspection, section)
+    (a unique index); deleting the inspection deletes them."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    inspection_id = ForeignKey(references=Inspection, on_delete=OnDelete.cascade, null=False)
+    section_key = Varchar(length=100)
+    position = Integer()  # the section's place in its checklist, from 0
+    score = DoublePrecision(null=True, default=None)  # 0-100; None: nothing in it was scored
+    earned = DoublePrecision()
+    possible = DoublePrecision()
 
 
 class InspectionMember(Table, tablename="inspection_member"):
@@ -117,4 +135,12 @@ class Addendum(Table, tablename="inspection_addendum"):
     created_at = Timestamptz()
 
 
-TABLES = [Inspection, InspectionMember, Answer, Finding, Signature, Addendum]
+TABLES = [
+    Inspection,
+    InspectionSectionScore,
+    InspectionMember,
+    Answer,
+    Finding,
+    Signature,
+    Addendum,
+]

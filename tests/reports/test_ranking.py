@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from reports import charts
 from reports.ranking import (
     Band,
+    BandScale,
     SectionCell,
     UnitFigures,
     band_distribution,
@@ -170,6 +171,18 @@ def test_competition_ranks_of_nothing_is_empty() -> None:
 def test_band_of_a_score_uses_the_shown_value(score: float, band: str) -> None:
     found = band_for(score, BANDS)
     assert found is not None and found.key == band
+
+
+@given(st.floats(min_value=-10, max_value=110, allow_nan=False))
+def test_precomputed_band_scale_agrees_with_a_plain_search(score: float) -> None:
+    """The bisection over sorted thresholds gives the band a plain search over the bands gives."""
+    shown = round(score, 2)
+    reached = [band for band in BANDS if shown >= band.min_score]
+    expected = max(reached, key=lambda band: band.min_score) if reached else BANDS[-1]
+    scale = BandScale.of(list(reversed(BANDS)))  # in any order
+
+    assert scale.band(score) == expected
+    assert scale.order(score) == BANDS.index(expected)  # BANDS is best first
 
 
 def test_band_of_nothing_is_nothing() -> None:

@@ -18,10 +18,10 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from reports import summary_service
+from reports import rendering, summary_service
 from server.actions.tables import CorrectiveAction
 from server.core.scopes import Principal, Role
-from server.inspections.tables import Finding, Inspection
+from server.inspections.tables import Finding, Inspection, InspectionSectionScore
 from server.units.tables import Unit
 from tests.conftest import World, build_world, problem_detail
 from tests.reports.builders import (
@@ -54,6 +54,13 @@ async def copy_inspection(source_id: str, **changes: Any) -> str:
     )
     row.update(id=uuid.uuid4(), **changes)
     await Inspection.insert(Inspection(**row))
+    # And its section scores, as scoring writes them with the score.
+    sections = await InspectionSectionScore.select().where(
+        InspectionSectionScore.inspection_id == uuid.UUID(source_id)
+    )
+    for section in sections:
+        section.update(id=uuid.uuid4(), inspection_id=row["id"])
+        await InspectionSectionScore.insert(InspectionSectionScore(**section))
     return str(row["id"])
 
 
@@ -326,6 +333,34 @@ async def test_summary_figures_equal_an_independent_computation(
         expected["actions"]["verified"] - expected["actions"]["verified_on_time"]
     )
     assert sum(row["total"] for row in body["actions"]["by_responsible_unit"]) == actions["total"]
+
+
+async def test_the_section_rows_the_summary_adds_up_are_the_sections_of_the_score_json(
+    data: Data,
+) -> None:
+    """The section figures above come from rows, the independent computation from the score
+    JSON; here every scored inspection of the world: its rows are exactly its JSON's sections."""
+    scored = (
+        await Inspection.select(Inspection.id, Inspection.score)
+        .where(Inspection.score.is_not_null())
+        .output(load_json=True)
+    )
+    rows: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in await InspectionSectionScore.select():
+        rows[row["inspection_id"]].append(row)
+
+    assert len(scored) >= 8
+    for inspection in scored:
+        from_rows = [
+            (row["section_key"], row["score"], row["earned"], row["possible"])
+            for row in sorted(rows[inspection["id"]], key=lambda row: row["position"])
+        ]
+        from_json = [
+            (section["key"], section["score"], section["earned"], section["possible"])
+            for section in inspection["score"]["sections"]
+        ]
+        assert from_rows == from_json, inspection["id"]
+    assert set(rows) == {inspection["id"] for inspection in scored}
 
 
 async def test_the_d1_summary_has_every_kind_of_figure(
@@ -614,3 +649,28 @@ async def test_rendering_the_pdf_leaves_the_event_loop_free(data: Data) -> None:
         done = True
     assert pdf.startswith(b"%PDF-")
     assert longest < max(0.5, took / 3), (longest, took)
+
+
+async def test_an_identical_summary_pdf_is_not_rendered_again(data: Data) -> None:
+    """Same figures a few minutes later: the document rendered for the first request is the
+    answer to the second; other figures (here another ranking threshold) are rendered."""
+    leader = Principal(
+        user_id=data.world.users["leader_d1"],
+        username="leader_d1",
+        role=Role.leader,
+        home_unit_id=data.world.units["D1"],
+        home_unit_path=await unit_path("D1", data.world),
+    )
+    at = datetime.now(UTC)
+    request = {"principal": leader, "period_from": data.period[0], "period_to": data.period[1]}
+    cache = rendering.rendered_cache()
+
+    first = await summary_service.summary_pdf(**request, now=at)
+    hits = cache.hits
+    again = await summary_service.summary_pdf(**request, now=at + timedelta(minutes=3))
+    assert cache.hits == hits + 1
+    assert again == first
+
+    other = await summary_service.summary_pdf(**request, now=at, min_inspections=3)
+    assert cache.hits == hits + 1
+    assert other != first and other.startswith(b"%PDF-")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import asyncpg
@@ -105,5 +110,111 @@ async def test_migrations_build_a_fresh_postgres_database() -> None:
         migrate(url)
 
         assert await postgres_schema(url) == (columns, shape, applied)
+    finally:
+        await engines.drop(url)
+
+
+# --- The section scores' backfill ----------------------------------------------------------------
+
+# The last migration before section scores became rows, and two inspections scored before it.
+BEFORE_SECTION_ROWS = "2026-11-30T12:30:00:000000"
+SCORED = uuid.UUID("00000000-0000-4000-8000-000000000001")
+UNSCORED = uuid.UUID("00000000-0000-4000-8000-000000000002")
+OLD_SCORE = {
+    "total": 70.0,
+    "sections": [
+        {"key": "A", "earned": 14.0, "possible": 20.0, "score": 70.0},
+        {"key": "B", "earned": 0.0, "possible": 0.0, "score": None},
+        {"key": "C", "earned": 15.0, "possible": 15.0, "score": 100.0},
+    ],
+}
+EXPECTED_ROWS = [(SCORED, 0, "A", 70.0, 14.0, 20.0), (SCORED, 1, "B", None, 0.0, 0.0),
+                 (SCORED, 2, "C", 100.0, 15.0, 15.0)]  # fmt: skip
+
+
+def migrate_server_to(url: str, migration_id: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "server", migration_id],
+        env={**os.environ, **cli_env(url), "PICCOLO_CONF": "server.piccolo_conf"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"migrate failed:\n{result.stdout}\n{result.stderr}"
+
+
+INSERT_INSPECTION = (
+    "INSERT INTO inspection (id, unit_id, unit_path, checklist_version_id, status, visit_date, "
+    "team_head_id, flags, score, total_score) VALUES "
+)
+
+
+@pytest.mark.sqlite_only
+def test_section_scores_are_backfilled_from_inspections_scored_before_sqlite(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "upgraded.sqlite3"
+    url = f"sqlite:///{path}"
+    migrate_server_to(url, BEFORE_SECTION_ROWS)
+    with sqlite3.connect(path) as connection:
+        for inspection_id, score in ((SCORED, OLD_SCORE), (UNSCORED, None)):
+            connection.execute(
+                INSERT_INSPECTION + "(?, ?, '/u/', ?, 'submitted', '2026-11-01', ?, '[]', ?, ?)",
+                (
+                    str(inspection_id),
+                    str(uuid.uuid4()),
+                    str(uuid.uuid4()),
+                    str(uuid.uuid4()),
+                    None if score is None else json.dumps(score),
+                    None if score is None else score["total"],
+                ),
+            )
+
+    migrate(url)
+
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(
+            "SELECT inspection_id, position, section_key, score, earned, possible, id "
+            "FROM inspection_section_score ORDER BY position"
+        ).fetchall()
+    assert [(uuid.UUID(row[0]), *row[1:6]) for row in rows] == EXPECTED_ROWS
+    ids = [uuid.UUID(row[6]) for row in rows]  # real version-4 UUIDs, as Python makes them
+    assert len(set(ids)) == 3 and all(each.version == 4 for each in ids)
+
+
+@pytest.mark.postgres_only
+async def test_section_scores_are_backfilled_from_inspections_scored_before_postgres() -> None:
+    url = await engines.create()
+    try:
+        migrate_server_to(url, BEFORE_SECTION_ROWS)
+        connection = await asyncpg.connect(url, timeout=10)
+        try:
+            for inspection_id, score in ((SCORED, OLD_SCORE), (UNSCORED, None)):
+                await connection.execute(
+                    INSERT_INSPECTION
+                    + "($1, $2, '/u/', $3, 'submitted', '2026-11-01', $4, '[]', $5, $6)",
+                    inspection_id,
+                    uuid.uuid4(),
+                    uuid.uuid4(),
+                    uuid.uuid4(),
+                    None if score is None else json.dumps(score),
+                    None if score is None else score["total"],
+                )
+        finally:
+            await connection.close()
+
+        migrate(url)
+
+        connection = await asyncpg.connect(url, timeout=10)
+        try:
+            rows = await connection.fetch(
+                "SELECT inspection_id, position, section_key, score, earned, possible, id "
+                "FROM inspection_section_score ORDER BY position"
+            )
+        finally:
+            await connection.close()
+        assert [tuple(row.values())[:6] for row in rows] == EXPECTED_ROWS
+        assert len({row["id"] for row in rows}) == 3
     finally:
         await engines.drop(url)
