@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 FONT = "Spotcheck Serif, serif"
@@ -123,6 +124,24 @@ def ranking_bar_chart(
     return _svg(WIDTH, height, title, body)
 
 
+# Rows in one chart: an SVG is an image, which WeasyPrint never splits across pages, so a chart of
+# a whole province (two hundred units, 4,500 px) would run off its page and be cut. 36 rows of 22 px
+# and the axis fit an A4 page with the section's heading.
+ROWS_PER_CHART = 36
+
+
+def ranking_bar_charts(
+    bars: Sequence[Bar], *, rows_per_chart: int = ROWS_PER_CHART, **options: Any
+) -> list[str]:
+    """The ranking as charts of at most `rows_per_chart` bars each, in order: one per page."""
+    if not bars:
+        return [ranking_bar_chart(bars, **options)]
+    return [
+        ranking_bar_chart(bars[start : start + rows_per_chart], **options)
+        for start in range(0, len(bars), rows_per_chart)
+    ]
+
+
 @dataclass(frozen=True)
 class HeatCell:
     value: float | None
@@ -178,6 +197,31 @@ def section_heatmap(
             f'<line x1="0" y1="{y}" x2="{width}" y2="{y}" stroke="{TEXT_COLOR}" stroke-width="0.8"/>'
         )
     return _svg(width, height + 2, title, body)
+
+
+def section_heatmaps(
+    *,
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    cells: Sequence[Sequence[HeatCell]],
+    rows_per_chart: int = ROWS_PER_CHART,
+    total_first: bool = False,
+    **options: Any,
+) -> list[str]:
+    """The heatmap as charts of at most `rows_per_chart` rows each, every one with the section
+    headers; the whole scope's row (``total_first``) heads the first."""
+    if not row_labels:
+        return [section_heatmap(row_labels=row_labels, column_labels=column_labels, cells=cells)]
+    return [
+        section_heatmap(
+            row_labels=row_labels[start : start + rows_per_chart],
+            column_labels=column_labels,
+            cells=cells[start : start + rows_per_chart],
+            total_first=total_first and start == 0,
+            **options,
+        )
+        for start in range(0, len(row_labels), rows_per_chart)
+    ]
 
 
 @dataclass(frozen=True)

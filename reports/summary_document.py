@@ -49,7 +49,7 @@ def summary_html(data: SummaryOut) -> str:
     def color(band: str | None) -> str:
         return charts.band_color(band_order.get(band) if band else None, band_count)
 
-    ranking_chart = charts.ranking_bar_chart(
+    ranking_charts = charts.ranking_bar_charts(
         [
             charts.Bar(
                 label=f"{entry.rank}. {entry.unit.name_vi}",
@@ -61,7 +61,7 @@ def summary_html(data: SummaryOut) -> str:
         ]
     )
     section_rows = [data.section_results.overall, *data.section_results.rows]
-    heatmap_chart = charts.section_heatmap(
+    heatmap_charts = charts.section_heatmaps(
         row_labels=[row.label for row in section_rows],
         column_labels=[section.key for section in data.section_results.sections],
         cells=[
@@ -87,8 +87,8 @@ def summary_html(data: SummaryOut) -> str:
         .get_template(TEMPLATE)
         .render(
             data=data,
-            ranking_chart=ranking_chart,
-            heatmap_chart=heatmap_chart,
+            ranking_charts=ranking_charts,
+            heatmap_charts=heatmap_charts,
             bands_chart=bands_chart,
             generated_at=data.generated_at.astimezone(zone),
             severity_labels=SEVERITY_LABELS,

@@ -5,6 +5,8 @@ inspectors), secrecy of planned visits, and the summary PDF."""
 from __future__ import annotations
 
 import io
+import math
+import re
 import statistics
 import time
 import uuid
@@ -18,7 +20,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from reports import rendering, summary_service
+from reports import charts, rendering, summary_document, summary_service
 from server.actions.tables import CorrectiveAction
 from server.core.scopes import Principal, Role
 from server.inspections.tables import Finding, Inspection, InspectionSectionScore
@@ -674,3 +676,48 @@ async def test_an_identical_summary_pdf_is_not_rendered_again(data: Data) -> Non
     other = await summary_service.summary_pdf(**request, now=at, min_inspections=3)
     assert cache.hits == hits + 1
     assert other != first and other.startswith(b"%PDF-")
+
+
+async def test_a_province_sized_ranking_is_split_into_charts_that_fit_a_page(data: Data) -> None:
+    """An SVG chart is an image that WeasyPrint never splits across pages: one chart of ninety
+    units (2,000 px) would run off its A4 page and be cut. The ranking and the heatmap are cut
+    into charts of at most `charts.ROWS_PER_CHART` rows instead, every unit in one of them."""
+    leader = Principal(
+        user_id=data.world.users["leader_d1"],
+        username="leader_d1",
+        role=Role.leader,
+        home_unit_id=data.world.units["D1"],
+        home_unit_path=await unit_path("D1", data.world),
+    )
+    summary = await summary_service.summary(
+        principal=leader, period_from=data.period[0], period_to=data.period[1]
+    )
+    entry, row = summary.ranking.ranked[0], summary.section_results.rows[0]
+    many = 90
+    ranked = [
+        entry.model_copy(
+            update={
+                "rank": index + 1,
+                "unit": entry.unit.model_copy(update={"name_vi": f"Xã số {index + 1:03d}"}),
+            }
+        )
+        for index in range(many)
+    ]
+    rows = [row.model_copy(update={"label": f"Xã số {index + 1:03d}"}) for index in range(many)]
+    large = summary.model_copy(
+        update={
+            "ranking": summary.ranking.model_copy(update={"ranked": ranked}),
+            "section_results": summary.section_results.model_copy(update={"rows": rows}),
+        }
+    )
+
+    html = summary_document.summary_html(large)
+
+    heights = [int(height) for height in re.findall(r'<svg [^>]*?height="(\d+)"', html)]
+    page_height_px = 297 / 25.4 * 96  # the A4 page itself, margins not even taken off
+    assert len(heights) >= 2 + 2 * math.ceil(many / charts.ROWS_PER_CHART) - 1
+    assert max(heights) < page_height_px * 0.9, heights
+    for index in range(many):
+        label = f"Xã số {index + 1:03d}"
+        assert html.count(f"{index + 1}. {label}") == 1  # its ranking bar, once
+        assert html.count(f">{label}</text>") == 1  # its heatmap row, once
