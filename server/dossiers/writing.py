@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from openpyxl import Workbook
+
 from server.dossiers.mapping import ColumnSpec, Layout
 from server.dossiers.model import Channel, DossierRecord, DossierStatus, Moment
 from server.dossiers.parsing import STATUS_WORDS
@@ -112,8 +114,6 @@ def write_xlsx(
     title_lines: Iterable[str] = (),
 ) -> None:
     """An XLSX workbook written row by row (openpyxl's write-only mode)."""
-    from openpyxl import Workbook  # ~0.2 s to import; only the generator and tests write
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Hồ sơ")
     for line in title_lines:
