@@ -39,6 +39,13 @@ def test_a_count_finding_says_the_count_then_the_note() -> None:
     assert found.en == "3 cases of late arrival against the log — ông Bình đến lúc 8 giờ 20"
 
 
+def test_a_value_that_was_not_recorded_prints_as_an_ellipsis() -> None:
+    # A required item left unanswered fails and becomes a finding with nothing to observe.
+    item = load_template(COUNTED).item("A2")
+    assert finding_text(item, None).vi == "Có … trường hợp đi muộn"
+    assert observed_value(item, Answer(value=2), "en") == "2"
+
+
 def test_a_percent_finding_gives_the_share_with_its_numerator_and_denominator() -> None:
     source = edited(
         "        category: transparency\n        scoring: {target: 100, floor: 50}\n",
