@@ -97,7 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
         "scope": "II. SCOPE AND METHOD",
         "scope_text": "Inspection against the checklist “{checklist}” (version {version}): direct observation at the workplace, checking dossiers, logbooks and the electronic one-stop system, interviews with citizens; photographs taken as evidence.",
         "presence": "The inspection started {distance} m from the unit's registered location; the device clock differed from the server by {skew} seconds.",
-        "results": "III. FINDINGS BY SECTION",
+        "results": "III. RESULTS OF THE INSPECTION",
         "section_score": "Score: {earned}/{possible}",
         "not_scored": "Not scored",
         "total": "Total score: {total}/100; rating: {band}.",
