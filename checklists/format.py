@@ -14,6 +14,7 @@ alone is for data that was validated when it was published.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from datetime import date
 from enum import StrEnum
@@ -25,9 +26,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     Strict,
     ValidationInfo,
     field_validator,
+    model_serializer,
+    model_validator,
 )
 
 from checklists import expressions
@@ -291,6 +296,25 @@ class UnscoredItem(ItemBase):
     required: bool = False
 
 
+OBSERVED_PLACEHOLDER = "{observed}"
+# `{word}` with anything but `observed` inside is a mistake the author should hear about: it would
+# otherwise be printed as it is in the minutes.
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+# Items whose answer carries a value to print; a yes/no answer says no more than "failed".
+ANSWER_TYPES_WITH_OBSERVED_VALUE = frozenset(
+    {AnswerType.COUNT, AnswerType.PERCENT, AnswerType.CHOICE}
+)
+
+
+def _unknown_placeholders(text: LocalizedText) -> list[str]:
+    return [
+        placeholder
+        for language_text in (text.vi, text.en)
+        for placeholder in _PLACEHOLDER.findall(language_text)
+        if placeholder != OBSERVED_PLACEHOLDER
+    ]
+
+
 class ScoredItem(ItemBase):
     """Items that can pass, be partly met or fail; a failure becomes a finding."""
 
@@ -299,10 +323,56 @@ class ScoredItem(ItemBase):
     points: Points
     severity: Severity = Field(description="How serious a failure of this item is.")
     category: Category
+    finding: LocalizedText | None = Field(
+        default=None,
+        description=(
+            "What the minutes say when the item is not met, in the words of a finding "
+            "('{observed} cases of late arrival against the attendance log'). `{observed}` is "
+            "replaced by what was observed: a count item's count, a percent item's percentage "
+            "with its numerator and denominator, a choice item's chosen option. Without it, the "
+            "finding repeats the item's text."
+        ),
+    )
     default_action: LocalizedText | None = Field(
         default=None, description="Suggested corrective action for the finding a failure creates."
     )
     required: bool = True
+
+    @model_validator(mode="after")
+    def _finding_placeholders_are_known(self) -> ScoredItem:
+        if self.finding is None:
+            return self
+        unknown = _unknown_placeholders(self.finding)
+        if unknown:
+            raise ValueError(
+                f"finding: unknown placeholder {unknown[0]}; the only placeholder is "
+                f"{OBSERVED_PLACEHOLDER} (the observed value)"
+            )
+        in_vi = OBSERVED_PLACEHOLDER in self.finding.vi
+        in_en = OBSERVED_PLACEHOLDER in self.finding.en
+        if in_vi != in_en:
+            missing = "en" if in_vi else "vi"
+            raise ValueError(
+                f"finding: {OBSERVED_PLACEHOLDER} is in one language but not in {missing}; "
+                "both must say what was observed"
+            )
+        if in_vi and self.answer_type not in ANSWER_TYPES_WITH_OBSERVED_VALUE:
+            raise ValueError(
+                f"finding: a {self.answer_type} item has no observed value to put in "
+                f"{OBSERVED_PLACEHOLDER}; only count, percent and choice items do"
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_finding(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        # `finding` came after versions were published and hashed: leaving it out when absent
+        # keeps the canonical form, and so the content hash, of every template without one.
+        dumped: dict[str, Any] = handler(self)
+        if dumped.get("finding") is None:
+            dumped.pop("finding", None)
+        return dumped
 
 
 class YesNoNaItem(ScoredItem):

@@ -45,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "section_score": "Điểm: {earned}/{possible}",
         "not_scored": "Không chấm điểm",
         "total": "Tổng điểm: {total}/100; xếp loại: {band}.",
+        "failed_items": "Tiêu chí chưa đạt: {items} (chi tiết tại mục IV).",
         "critical": "Vi phạm nghiêm trọng: {items}.",
         "no_critical": "Không phát hiện vi phạm nghiêm trọng.",
         "evidence_ref": "chứng cứ",
@@ -96,10 +97,11 @@ LABELS: dict[str, dict[str, str]] = {
         "scope": "II. SCOPE AND METHOD",
         "scope_text": "Inspection against the checklist “{checklist}” (version {version}): direct observation at the workplace, checking dossiers, logbooks and the electronic one-stop system, interviews with citizens; photographs taken as evidence.",
         "presence": "The inspection started {distance} m from the unit's registered location; the device clock differed from the server by {skew} seconds.",
-        "results": "III. FINDINGS BY SECTION",
+        "results": "III. RESULTS OF THE INSPECTION",
         "section_score": "Score: {earned}/{possible}",
         "not_scored": "Not scored",
         "total": "Total score: {total}/100; rating: {band}.",
+        "failed_items": "Criteria not met: {items} (details in section IV).",
         "critical": "Critical violations: {items}.",
         "no_critical": "No critical violation was found.",
         "evidence_ref": "evidence",
@@ -266,7 +268,9 @@ def build(
         return f"E{evidence_order.index(sha) + 1}"
 
     answers = {answer["item_key"]: answer for answer in inspection["answers"]}
-    findings_by_section: dict[str, list[str]] = {}
+    # Section III names the items each section failed; section IV states each finding once, with
+    # what was observed and the evidence that shows it (the same text twice read as padding).
+    failed_by_section: dict[str, list[str]] = {}
     shortcomings = []
     for finding in inspection["findings"]:
         text = (
@@ -277,9 +281,11 @@ def build(
         refs = [reference(sha) for sha in finding["evidence"]]
         suffix = f" ({labels['evidence_ref']} {', '.join(refs)})" if refs else ""
         severity = SEVERITY_WORDS[language].get(finding["severity"], finding["severity"])
-        line = f"[{severity}] {text}{suffix}"
-        findings_by_section.setdefault(finding["section_key"] or "_manual", []).append(line)
-        shortcomings.append(line)
+        item_key = finding.get("item_key")
+        lead = f"{item_key}. " if item_key else ""
+        shortcomings.append(f"[{severity}] {lead}{text}{suffix}")
+        if item_key and finding.get("section_key"):
+            failed_by_section.setdefault(finding["section_key"], []).append(item_key)
     for answer in answers.values():
         for sha in answer["evidence"]:
             reference(sha)
@@ -295,19 +301,14 @@ def build(
             )
         else:
             score_text = labels["not_scored"]
+        failed = failed_by_section.get(section.key, [])
         sections.append(
             {
                 "title": f"{index}. {section.title.vi if vi else section.title.en}",
                 "score": score_text,
-                "findings": findings_by_section.get(section.key, []),
-            }
-        )
-    if findings_by_section.get("_manual"):
-        sections.append(
-            {
-                "title": f"{len(sections) + 1}. {'Phát hiện khác' if vi else 'Other findings'}",
-                "score": "",
-                "findings": findings_by_section["_manual"],
+                "failed_items": (
+                    labels["failed_items"].format(items=", ".join(failed)) if failed else ""
+                ),
             }
         )
 

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from checklists import findings as finding_wording
 from checklists import scoring
 from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
@@ -743,7 +744,8 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
                 extra={"missing_evidence": missing_evidence},
             )
         visit_day = aware(row["started_at"] or received_at).date()
-        result = scoring.score(template, _answers_for_scoring(answer_rows), inspected_on=visit_day)
+        answers = _answers_for_scoring(answer_rows)
+        result = scoring.score(template, answers, inspected_on=visit_day)
         blocking = []
         if result.missing_required:
             blocking.append("unanswered required items: " + ", ".join(result.missing_required))
@@ -765,6 +767,9 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
             )
         for finding in result.findings:
             answer = next((a for a in answer_rows if a["item_key"] == finding.item_key), None)
+            description = finding_wording.description(
+                template.item(finding.item_key), answers.get(finding.item_key)
+            )
             await Finding.insert(
                 Finding(
                     id=uuid4(),
@@ -775,8 +780,8 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
                     section_key=finding.section_key,
                     category=finding.category.value,
                     severity=finding.severity.value,
-                    description=finding.text.vi + (f" — {finding.note}" if finding.note else ""),
-                    description_en=finding.text.en,
+                    description=description.vi,
+                    description_en=description.en,
                     default_action=finding.default_action.model_dump()
                     if finding.default_action
                     else None,

@@ -180,3 +180,52 @@ def test_renderer_fetches_nothing_remote_or_outside_the_project(tmp_path: Path) 
         assert fetcher.fetch(font).read(4) == b"\x00\x01\x00\x00"
     finally:
         server.shutdown()
+
+
+def between(text: str, start: str, end: str) -> str:
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
+async def test_minutes_findings_carry_observed_values_and_appear_once(client, world: World) -> None:
+    note = "ông Trần Văn Bình đến lúc 8 giờ 20"
+    inspection_id = await run_to_signed(client, world, "C1", {"A2", "C1"}, notes={"A2": note})
+    leader = await world.login(client, "leader_d1")
+    detail = (await client.get(f"/api/v1/inspections/{inspection_id}", headers=leader)).json()
+    by_item = {finding["item_key"]: finding for finding in detail["findings"]}
+    # A count item's finding says the count, then the inspector's note, in both languages.
+    assert by_item["A2"]["description"] == (
+        "Có 99 trường hợp đi muộn, về sớm hoặc bỏ vị trí làm việc không có lý do "
+        f"(đối chiếu sổ/máy chấm công) — {note}"
+    )
+    assert by_item["A2"]["description_en"].startswith("99 cases of late arrival")
+
+    minutes = await client.get(f"/api/v1/inspections/{inspection_id}/minutes.pdf", headers=leader)
+    text = squash(pdf_text(minutes.content)[0])
+    results = between(text, "III. KẾT QUẢ KIỂM TRA", "IV. TỒN TẠI, HẠN CHẾ")
+    shortcomings = between(text, "IV. TỒN TẠI, HẠN CHẾ", "V. Ý KIẾN")
+    # Section III names the failed items; the findings are stated once, in section IV.
+    assert "Tiêu chí chưa đạt: A2 (chi tiết tại mục IV)" in results
+    assert "Tiêu chí chưa đạt: C1 (chi tiết tại mục IV)" in results
+    a2 = "Có 99 trường hợp đi muộn, về sớm hoặc bỏ vị trí làm việc không có lý do"
+    c1 = "Danh mục TTHC niêm yết mới đạt 0% (0/10) so với Quyết định công bố hiện hành"
+    for finding in (a2, c1):
+        assert text.count(finding) == 1, finding
+        assert shortcomings.count(finding) == 1, finding
+    assert f"A2. {a2}" in shortcomings
+    assert f"{note} (chứng cứ E" in shortcomings
+    # The requirement is no longer listed as a shortcoming.
+    assert "Không có trường hợp đi muộn" not in text
+
+    english = await client.get(
+        f"/api/v1/inspections/{inspection_id}/minutes.pdf?lang=en", headers=leader
+    )
+    text_en = squash(pdf_text(english.content)[0])
+    results_en = between(text_en, "III. RESULTS OF THE INSPECTION", "IV. SHORTCOMINGS")
+    shortcomings_en = between(text_en, "IV. SHORTCOMINGS", "V. OPINION")
+    assert "Criteria not met: A2 (details in section IV)" in results_en
+    a2_en = (
+        "99 cases of late arrival, early leave or unexplained absence against the attendance log"
+    )
+    assert text_en.count(a2_en) == 1
+    assert a2_en in shortcomings_en
+    assert "0% (0/10) of the current provincial announcement decision" in shortcomings_en
