@@ -176,31 +176,56 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-async def timed(call: Callable[[], Awaitable[int]]) -> tuple[float, int]:
-    started = time.perf_counter()
-    size = await call()
-    return (time.perf_counter() - started) * 1000, size
+# A measured call: how long it took (ms) and how many bytes it brought.
+Call = Callable[[], Awaitable[tuple[float, int]]]
 
 
-async def measure(
-    series: dict[str, Series], cases: list[tuple[str, Callable[[], Awaitable[int]]]], repeats: int
-) -> None:
+def clocked(work: Callable[[], Awaitable[int]]) -> Call:
+    async def call() -> tuple[float, int]:
+        started = time.perf_counter()
+        size = await work()
+        return (time.perf_counter() - started) * 1000, size
+
+    return call
+
+
+async def measure(series: dict[str, Series], cases: list[tuple[str, Call]], repeats: int) -> None:
     """Each case once fresh, then `repeats` rounds with the cases interleaved (so a change in the
     machine's load hits the project and its baseline alike)."""
     for name, call in cases:
-        elapsed, size = await timed(call)
+        elapsed, size = await call()
         series.setdefault(name, Series()).fresh_ms = elapsed
         series[name].size_bytes = size
     for _ in range(repeats):
         for name, call in cases:
-            elapsed, _size = await timed(call)
+            elapsed, _size = await call()
             series[name].repeats_ms.append(elapsed)
 
 
+class Session:
+    """A user's bearer token, renewed by logging in again (outside the timed part) well before it
+    expires: at province scale the run outlasts an access token."""
+
+    RENEW_AFTER_SECONDS = 300
+
+    def __init__(self, client: httpx.AsyncClient, username: str) -> None:
+        self.client, self.username = client, username
+        self._headers: dict[str, str] = {}
+        self._since = 0.0
+
+    async def headers(self) -> dict[str, str]:
+        if time.monotonic() - self._since > self.RENEW_AFTER_SECONDS:
+            self._headers = await login(self.client, self.username)
+            self._since = time.monotonic()
+        return self._headers
+
+
 def http_call(
-    client: httpx.AsyncClient, path: str, headers: dict[str, str], **params: Any
-) -> Callable[[], Awaitable[int]]:
-    async def call() -> int:
+    client: httpx.AsyncClient, path: str, who: Session | dict[str, str], **params: Any
+) -> Call:
+    async def call() -> tuple[float, int]:
+        headers = who if isinstance(who, dict) else await who.headers()
+        started = time.perf_counter()
         size = 0
         async with client.stream("GET", path, headers=headers, params=params) as response:
             if response.status_code != 200:
@@ -208,7 +233,7 @@ def http_call(
                 raise RuntimeError(f"GET {path} answered {response.status_code}: {body[:500]}")
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
-        return size
+        return (time.perf_counter() - started) * 1000, size
 
     return call
 
@@ -313,23 +338,23 @@ ACTIONS_CSV = """
 """
 
 
-def sql_call(connection: asyncpg.Connection, sql: str, *args: Any) -> Callable[[], Awaitable[int]]:
-    async def call() -> int:
+def sql_call(connection: asyncpg.Connection, sql: str, *args: Any) -> Call:
+    async def work() -> int:
         row = await connection.fetchrow(sql, *args)
         return len(json.dumps([row[key] for key in row.keys()], default=str))
 
-    return call
+    return clocked(work)
 
 
-def copy_call(connection: asyncpg.Connection, sql: str) -> Callable[[], Awaitable[int]]:
+def copy_call(connection: asyncpg.Connection, sql: str) -> Call:
     """`COPY (query) TO STDOUT CSV`: the rows of an export, formatted by PostgreSQL."""
 
-    async def call() -> int:
+    async def work() -> int:
         sink = io.BytesIO()
         await connection.copy_from_query(sql, output=sink, format="csv", header=True)
         return sink.tell()
 
-    return call
+    return clocked(work)
 
 
 # --- The run -------------------------------------------------------------------------------------
@@ -339,7 +364,7 @@ def copy_call(connection: asyncpg.Connection, sql: str) -> Callable[[], Awaitabl
 class Leader:
     label: str
     username: str
-    headers: dict[str, str]
+    session: Session
     scope_path: str
 
 
@@ -401,7 +426,7 @@ async def leaders(client: httpx.AsyncClient, connection: asyncpg.Connection) -> 
             "WHERE a.username = $1",
             username,
         )
-        found.append(Leader(label, username, await login(client, username), path))
+        found.append(Leader(label, username, Session(client, username), path))
     return found
 
 
@@ -424,12 +449,12 @@ async def measure_reports(
                     [
                         (
                             f"{prefix}.summary",
-                            http_call(client, "/api/v1/reports/summary", leader.headers, **period),
+                            http_call(client, "/api/v1/reports/summary", leader.session, **period),
                         ),
                         (f"{prefix}.summary.sql", sql_call(connection, SUMMARY_SQL, *args)),
                         (
                             f"{prefix}.ranking",
-                            http_call(client, "/api/v1/reports/ranking", leader.headers, **period),
+                            http_call(client, "/api/v1/reports/ranking", leader.session, **period),
                         ),
                         (f"{prefix}.ranking.sql", sql_call(connection, RANKING_SQL, *args[:4])),
                     ],
@@ -441,7 +466,7 @@ async def measure_reports(
                         (
                             f"{prefix}.summary.pdf",
                             http_call(
-                                client, "/api/v1/reports/summary.pdf", leader.headers, **period
+                                client, "/api/v1/reports/summary.pdf", leader.session, **period
                             ),
                         ),
                     ],
@@ -459,7 +484,7 @@ def export_cases(
     leader: Leader,
     start: date,
     end: date,
-) -> list[tuple[str, Callable[[], Awaitable[int]]]]:
+) -> list[tuple[str, Call]]:
     """Each export beside the COPY of the same rows: inspections, findings and actions over the
     whole period; answers (~1M rows over it) and the XLSX of findings over the last 90 days."""
     recent = end - timedelta(days=89)
@@ -474,7 +499,7 @@ def export_cases(
         params = {"period_from": first_day.isoformat(), "period_to": end.isoformat()}
         fill = {"path": leader.scope_path, "start": first_day, "end": end}
         name = f"{leader.label}.{label}"
-        cases.append((name, http_call(client, f"/api/v1/exports/{kind}", leader.headers, **params)))
+        cases.append((name, http_call(client, f"/api/v1/exports/{kind}", leader.session, **params)))
         cases.append((f"{name}.sql", copy_call(connection, sql.format(**fill))))
     return cases
 
@@ -511,9 +536,9 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
 
-    async def run(self, kind: str, call: Callable[[], Awaitable[int]]) -> None:
+    async def run(self, kind: str, call: Call) -> None:
         try:
-            elapsed, _ = await timed(call)
+            elapsed, _ = await call()
             self.latencies.setdefault(kind, []).append(elapsed)
         except (RuntimeError, httpx.HTTPError):
             self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -637,10 +662,10 @@ async def mixed_load(
                         path, kind = "/api/v1/reports/summary.pdf", "summary.pdf"
                     else:
                         path, kind = "/api/v1/exports/findings.csv", "findings.csv"
-                    await tally.run(kind, http_call(client, path, leader.headers, **params))
+                    await tally.run(kind, http_call(client, path, leader.session, **params))
                     sha = rng.choice(pool_photos)
                     await tally.run(
-                        "evidence", http_call(client, f"/api/v1/evidence/{sha}", leader.headers)
+                        "evidence", http_call(client, f"/api/v1/evidence/{sha}", leader.session)
                     )
 
             async def phone_loop(
@@ -663,7 +688,7 @@ async def mixed_load(
                                 raise RuntimeError(response.text[:300])
                             return len(data)
 
-                        await tally.run("evidence.upload", upload)
+                        await tally.run("evidence.upload", clocked(upload))
                         mine.append(sha)
                     now = datetime.now(UTC).isoformat()
                     body = {
@@ -691,7 +716,7 @@ async def mixed_load(
                             raise RuntimeError(response.text[:300])
                         return len(response.content)
 
-                    await tally.run("sync", sync)
+                    await tally.run("sync", clocked(sync))
                     if mine:  # the photo the answers now carry (older ones were replaced)
                         await tally.run(
                             "evidence", http_call(client, f"/api/v1/evidence/{mine[-1]}", headers)
