@@ -22,6 +22,17 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
 - dossiers: a 100,000-row dossier ledger read, parsed and validated from CSV and from XLSX, and
   every rule run over it, against the same files merely read (bench/dossiers.py).
   `python -m bench dossiers` runs it alone.
+- reports: leader reports at province scale on PostgreSQL: a database filled by the scale
+  generator (`python -m bench scale`: ~200 units, 20,000 signed inspections over two years,
+  ~1,040,000 answers, ~100,000 findings and corrective actions, the sealed audit chain), then
+  the summary, ranking, summary PDF and exports through `spotcheck serve` as the province's and a
+  district's leader, fresh and repeated (p50/p95), against one hand-written SQL query per figure
+  through asyncpg; and the API process's peak RSS after them and after a few minutes of mixed
+  load (bench/reports.py, bench/scale.py, bench/province.py). `python -m bench reports` runs it
+  alone; generating the database takes most of its time.
+
+`python -m bench scale [--units N] [--inspections N] [--seed N] [--until DATE]` only generates
+(into SPOTCHECK_DATABASE_URL, or a new PostgreSQL database whose URL it prints).
 """
 
 from __future__ import annotations
@@ -267,6 +278,10 @@ def main() -> int:
         "cpus": os.cpu_count(),
     }
     only = sys.argv[1:]
+    if only[:1] == ["scale"]:  # a generator, not a benchmark: it writes no result file
+        from bench.scale import main as scale
+
+        return scale(only[1:])
     results = []
     if not only or "app" in only:
         from bench.app_budget import bench_app
@@ -291,6 +306,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_outbox(Path(workdir)))
+    if not only or "reports" in only:
+        from bench.reports import bench_reports
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_reports(Path(workdir)))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for result in results:
         result.update(machine=machine, at=stamp)

@@ -151,7 +151,7 @@ def spotcheck_env(database_url: str, workdir: Path, port: int) -> dict[str, str]
 @contextmanager
 def process(
     command: list[str], env: dict[str, str], url: str, log: Path, cwd: Path = ROOT
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as output:
         running = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=output)
     try:
@@ -167,7 +167,7 @@ def process(
             if time.monotonic() > deadline:
                 raise SystemExit(f"{command[2:]} did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.1)
-        yield
+        yield running
     finally:
         running.terminate()
         try:
