@@ -103,6 +103,7 @@ def _route_handlers() -> list[Any]:
     from reports.controllers import MinutesController, VerifyController
     from reports.summary_controllers import ExportController, ReportController
     from server.actions.controllers import ActionController, FollowUpController
+    from server.dossiers.controllers import DossierLedgerController
     from server.evidence.controllers import EvidenceController
     from server.inspections.controllers import InspectionController
     from server.notifications.controllers import (
@@ -126,6 +127,7 @@ def _route_handlers() -> list[Any]:
         UnitNotificationTestController,
         MobileController,
         EvidenceController,
+        DossierLedgerController,
         AppFilesController,
         MinutesController,
         VerifyController,
