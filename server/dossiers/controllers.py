@@ -64,6 +64,9 @@ class DossierLedgerController(Controller):
         guards=[requires_role(*dossier_service.IMPORT_ROLES)],
         request_max_body_size=LEDGER_MAX_BYTES,
         responses={
+            400: problem_response(
+                "The body is not a valid multipart/form-data form with a `file` and a `layout`."
+            ),
             413: problem_response("The file is larger than the server accepts (64 MB)."),
             415: problem_response("The file is not a CSV or XLSX ledger."),
             422: problem_response(

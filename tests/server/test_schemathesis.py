@@ -81,6 +81,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "reassignAction": "the new unit must be an active unit in your part of the tree",
     "sendNotificationTest": "the unit must have a notification target",
     "publishChecklist": "the body must be a checklist that validates",
+    "importDossierLedger": "a shipped layout; a file that is a valid ledger in it; dates 2000-2100",
+    "listFlaggedDossiers": "both period ends or neither, the end not before the start",
+    "getDossierIndicators": "both period ends or neither, the end not before the start",
 }
 
 EXCLUDED_CHECKS = {
