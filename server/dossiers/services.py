@@ -58,6 +58,7 @@ from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
 from server.dossiers.workdays import shipped_calendar
 from server.units import services as unit_service
 from server.units.services import UnitFacts
+from server.units.tables import Unit
 
 IMPORT_ROLES: Final = (Role.admin, Role.leader)
 READ_ROLES: Final = (Role.admin, Role.leader, Role.unit_head)
@@ -319,11 +320,44 @@ async def import_ledger(
     problem (422, :class:`~server.dossiers.reading.LedgerInvalid`) and nothing written when any
     row is wrong. The period the file covers is ``period_start``–``period_end`` when given (an
     export of a quarter: backlog is judged at its end), else its first and last day received."""
+    unit = await unit_for_import(unit_id, principal)
+    return await import_for_unit(
+        unit,
+        path=path,
+        file_name=file_name,
+        file_format=file_format,
+        layout=layout,
+        actor=audit_service.actor_of(principal),
+        period_start=period_start,
+        period_end=period_end,
+    )
+
+
+async def unit_by_code(code: str) -> UnitFacts:
+    """The operator's (CLI, demo) way to name a unit; unscoped."""
+    row = await Unit.select(Unit.id).where(Unit.code == code).first()
+    unit = await unit_service.get_unit_unscoped(row["id"]) if row else None
+    if unit is None:
+        raise NotFound(f"No unit with code {code!r}.")
+    return unit
+
+
+async def import_for_unit(
+    unit: UnitFacts,
+    *,
+    path: Path,
+    file_name: str,
+    file_format: FileFormat,
+    layout: str,
+    actor: audit_service.Actor,
+    period_start: date | None = None,
+    period_end: date | None = None,
+) -> LedgerImportSummaryOut:
+    """The import itself, for a unit whose authorization was checked (or an operator's)."""
     if (period_start is None) != (period_end is None):
         raise InvalidInput("Give both period_start and period_end, or neither.")
     if period_start is not None and period_end is not None and period_end < period_start:
         raise InvalidInput("period_end is before period_start.")
-    unit = await unit_for_import(unit_id, principal)
     shipped_layout(layout)  # an unknown layout is refused before the file is read
     parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
     existing = await _import_by_hash(unit.id, parsed.report.sha256)
@@ -349,8 +383,8 @@ async def import_ledger(
         "unchanged_count": plan.unchanged,
         "period_start": period[0],
         "period_end": period[1],
-        "imported_by_id": principal.user_id,
-        "imported_by_label": principal.label,
+        "imported_by_id": actor.id,
+        "imported_by_label": actor.label,
         "imported_at": now,
     }
     # The summary is worked out before writing: a date the holiday calendar does not cover
@@ -367,7 +401,7 @@ async def import_ledger(
                 update=_UPSERTED,
             )
             await audit_service.record(
-                actor=audit_service.actor_of(principal),
+                actor=actor,
                 action="dossier_ledger.imported",
                 object_type="dossier_ledger_import",
                 object_id=import_id,
