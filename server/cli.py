@@ -227,6 +227,12 @@ def _demo(args: argparse.Namespace) -> int:
 
         for note in await load_demo_inspections(settings):
             print(f"demo: {note}")
+        from datetime import date
+
+        from server.demo.ledgers import load_demo_ledgers
+
+        for note in await load_demo_ledgers(date.today()):
+            print(f"demo: {note}")
         return 0
 
     status = _with_database(settings, work)
