@@ -22,6 +22,9 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
 - dossiers: a 100,000-row dossier ledger read, parsed and validated from CSV and from XLSX, and
   every rule run over it, against the same files merely read (bench/dossiers.py).
   `python -m bench dossiers` runs it alone.
+- dossier-import: the same 100,000 rows imported through the service on PostgreSQL (new, the
+  same file again, a later export with 1 % changed), against the file merely read and validated
+  (bench/dossier_import.py). `python -m bench dossier-import` runs it alone.
 """
 
 from __future__ import annotations
@@ -286,6 +289,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_dossiers(Path(workdir)))
+    if not only or "dossier-import" in only:
+        from bench.dossier_import import bench_dossier_import
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_dossier_import(Path(workdir)))
     if not only or "outbox" in only:
         from bench.outbox import bench_outbox
 

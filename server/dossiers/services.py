@@ -23,6 +23,7 @@ units in their part of the tree; a unit outside it is not found (404).
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -114,6 +115,15 @@ def spool_to_file(source: IO[bytes], suffix: str) -> Path:
     with tempfile.NamedTemporaryFile(prefix="ledger-", suffix=suffix, delete=False) as target:
         shutil.copyfileobj(source, target, 1024 * 1024)
     return Path(target.name)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file's bytes, as the reader's report gives it. Blocking."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -359,10 +369,12 @@ async def import_for_unit(
     if period_start is not None and period_end is not None and period_end < period_start:
         raise InvalidInput("period_end is before period_start.")
     shipped_layout(layout)  # an unknown layout is refused before the file is read
-    parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
-    existing = await _import_by_hash(unit.id, parsed.report.sha256)
+    # The same file again is found by its hash before it is parsed (a pass over its bytes is
+    # a small fraction of reading it).
+    existing = await _import_by_hash(unit.id, await anyio.to_thread.run_sync(file_sha256, path))
     if existing is not None:
         return await _summary_of(existing, unit, already_imported=True)
+    parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
     stored = await _stored_dossiers(unit)
     import_id, now = uuid4(), datetime.now(UTC)
     plan = _plan(parsed.records, stored, unit_id=unit.id, import_id=import_id, now=now)
