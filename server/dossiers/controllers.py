@@ -67,6 +67,9 @@ class DossierLedgerController(Controller):
             400: problem_response(
                 "The body is not a valid multipart/form-data form with a `file` and a `layout`."
             ),
+            409: problem_response(
+                "Another import for the unit finished while this one was read: send it again."
+            ),
             413: problem_response("The file is larger than the server accepts (64 MB)."),
             415: problem_response("The file is not a CSV or XLSX ledger."),
             422: problem_response(

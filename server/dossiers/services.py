@@ -38,7 +38,7 @@ import anyio.to_thread
 
 from server.core import db
 from server.core.audit import services as audit_service
-from server.core.errors import InvalidInput, NotFound, PermissionDenied, UnsupportedMedia
+from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UnsupportedMedia
 from server.core.pagination import Page
 from server.core.scopes import Principal, Role, require_role
 from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
@@ -375,6 +375,7 @@ async def import_for_unit(
     if existing is not None:
         return await _summary_of(existing, unit, already_imported=True)
     parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
+    latest_before = await _latest_import_id(unit.id)
     stored = await _stored_dossiers(unit)
     import_id, now = uuid4(), datetime.now(UTC)
     plan = _plan(parsed.records, stored, unit_id=unit.id, import_id=import_id, now=now)
@@ -404,6 +405,16 @@ async def import_for_unit(
     summary = await anyio.to_thread.run_sync(_summarise, plan.summary_records, period)
     try:
         async with db.write_transaction():
+            # The comparison above was made outside this transaction: if another import of this
+            # unit committed since, its changes would be overwritten without their history.
+            await db.lock_for_append(f"dossier_ledger.{unit.id.hex}")
+            if await _latest_import_id(unit.id) != latest_before:
+                if await _import_by_hash(unit.id, parsed.report.sha256) is not None:
+                    raise _SameFileMeanwhile
+                raise Conflict(
+                    f"Another ledger import for unit {unit.code} finished while this one was "
+                    "being read; nothing was saved. Send the file again."
+                )
             await db.insert_rows(DossierLedgerImport, [import_row])
             await db.insert_rows(DossierHistory, plan.history_rows)
             await db.insert_rows(
@@ -430,7 +441,7 @@ async def import_for_unit(
             )
     except Exception as error:
         # The same file, imported concurrently by someone else: answer with their import.
-        if db.is_unique_violation(error):
+        if isinstance(error, _SameFileMeanwhile) or db.is_unique_violation(error):
             existing = await _import_by_hash(unit.id, parsed.report.sha256)
             if existing is not None:
                 return await _summary_of(existing, unit, already_imported=True)
@@ -442,6 +453,21 @@ async def import_for_unit(
         flags=flags,
         indicators=indicators,
     )
+
+
+class _SameFileMeanwhile(Exception):
+    """Another request imported this very file while this one was reading it."""
+
+
+async def _latest_import_id(unit_id: UUID) -> UUID | None:
+    row = (
+        await DossierLedgerImport.select(DossierLedgerImport.id)
+        .where(DossierLedgerImport.unit_id == unit_id)
+        .order_by(DossierLedgerImport.imported_at, ascending=False)
+        .order_by(DossierLedgerImport.id, ascending=False)
+        .first()
+    )
+    return row["id"] if row else None
 
 
 async def _import_by_hash(unit_id: UUID, sha256: str) -> LedgerImportOut | None:

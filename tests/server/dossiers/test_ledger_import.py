@@ -8,12 +8,16 @@ import csv
 import dataclasses
 import io
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from server.core.audit.services import Actor
 from server.core.audit.tables import AuditEvent
+from server.core.errors import Conflict
+from server.dossiers import services as dossier_service
 from server.dossiers.generator import generate_ledger
 from server.dossiers.mapping import shipped_layout
 from server.dossiers.model import DossierRecord
@@ -294,3 +298,44 @@ async def test_a_file_that_is_not_a_ledger_is_refused_as_unsupported(
     assert (pdf.status_code, fake.status_code, layout.status_code) == (415, 415, 422)
     assert "form-06" in problem_detail(layout)
     assert await counts() == (0, 0, 0)
+
+
+async def test_an_import_that_another_overtook_while_reading_saves_nothing(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two different files for one unit at once: the one whose comparison was made before the
+    other committed is refused (409) instead of overwriting without history; the same file at
+    once answers with the import that won."""
+    unit = await dossier_service.unit_by_code("C1")
+    records = small_ledger(30)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_bytes(csv_bytes(records[:20]))
+    second.write_bytes(csv_bytes(records[10:]))
+    real = dossier_service._stored_dossiers
+    overtaking: list[Path] = [second]
+
+    async def overtaken(unit_facts: Any) -> Any:
+        if overtaking:  # the other import runs, and commits, while this one compares
+            await dossier_service.import_for_unit(
+                unit_facts, actor=ACTOR, **file_arguments(overtaking.pop())
+            )
+        return await real(unit_facts)
+
+    monkeypatch.setattr(dossier_service, "_stored_dossiers", overtaken)
+
+    with pytest.raises(Conflict, match="Send the file again"):
+        await dossier_service.import_for_unit(unit, actor=ACTOR, **file_arguments(first))
+
+    assert await DossierLedgerImport.count() == 1
+    assert await Dossier.count() == 20  # the second file's rows only
+    overtaking.append(first)
+    same = await dossier_service.import_for_unit(unit, actor=ACTOR, **file_arguments(first))
+    assert same.already_imported is True
+    assert await DossierLedgerImport.count() == 2
+
+
+ACTOR = Actor(id=None, label="test")
+
+
+def file_arguments(path: Path) -> dict[str, Any]:
+    return {"path": path, "file_name": path.name, "file_format": "csv", "layout": LAYOUT}
