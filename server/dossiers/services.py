@@ -373,7 +373,7 @@ async def import_for_unit(
     # a small fraction of reading it).
     existing = await _import_by_hash(unit.id, await anyio.to_thread.run_sync(file_sha256, path))
     if existing is not None:
-        return await _summary_of(existing, unit, already_imported=True)
+        return await _summary_of(existing)
     parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
     latest_before = await _latest_import_id(unit.id)
     stored = await _stored_dossiers(unit)
@@ -402,7 +402,7 @@ async def import_for_unit(
     }
     # The summary is worked out before writing: a date the holiday calendar does not cover
     # refuses the import (422) instead of storing a ledger whose flags cannot be computed.
-    summary = await anyio.to_thread.run_sync(_summarise, plan.summary_records, period)
+    flags, indicators = await anyio.to_thread.run_sync(_summarise, plan.summary_records, period)
     try:
         async with db.write_transaction():
             # The comparison above was made outside this transaction: if another import of this
@@ -415,7 +415,20 @@ async def import_for_unit(
                     f"Another ledger import for unit {unit.code} finished while this one was "
                     "being read; nothing was saved. Send the file again."
                 )
-            await db.insert_rows(DossierLedgerImport, [import_row])
+            await db.insert_rows(
+                DossierLedgerImport,
+                [
+                    {
+                        **import_row,
+                        "summary": {
+                            "flags": flags.model_dump(mode="json"),
+                            "indicators": indicators.model_dump(mode="json")
+                            if indicators
+                            else None,
+                        },
+                    }
+                ],
+            )
             await db.insert_rows(DossierHistory, plan.history_rows)
             await db.insert_rows(
                 Dossier,
@@ -444,9 +457,8 @@ async def import_for_unit(
         if isinstance(error, _SameFileMeanwhile) or db.is_unique_violation(error):
             existing = await _import_by_hash(unit.id, parsed.report.sha256)
             if existing is not None:
-                return await _summary_of(existing, unit, already_imported=True)
+                return await _summary_of(existing)
         raise
-    flags, indicators = summary
     return LedgerImportSummaryOut(
         ledger_import=LedgerImportOut.model_validate(import_row),
         already_imported=False,
@@ -536,17 +548,18 @@ def _summarise(
     return flags, _indicators_out(indicators)
 
 
-async def _summary_of(
-    ledger_import: LedgerImportOut, unit: UnitFacts, *, already_imported: bool
-) -> LedgerImportSummaryOut:
-    records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
-    period = (ledger_import.period_start, ledger_import.period_end)
-    flags, indicators = await anyio.to_thread.run_sync(_summarise, records, period)
+async def _summary_of(ledger_import: LedgerImportOut) -> LedgerImportSummaryOut:
+    """An import as it was answered when it was made (its summary is kept with it, so sending
+    the same file again costs a hash, not a recomputation over the unit's dossiers)."""
+    row = (
+        await DossierLedgerImport.select(DossierLedgerImport.summary)
+        .where(DossierLedgerImport.id == ledger_import.id)
+        .first()
+        .output(load_json=True)
+    )
+    assert row is not None
     return LedgerImportSummaryOut(
-        ledger_import=ledger_import,
-        already_imported=already_imported,
-        flags=flags,
-        indicators=indicators,
+        ledger_import=ledger_import, already_imported=True, **row["summary"]
     )
 
 

@@ -33,6 +33,9 @@ class DossierLedgerImport(Table, tablename="dossier_ledger_import"):
     imported_by_id = UUID(null=True, default=None)
     imported_by_label = Varchar(length=200)
     imported_at = Timestamptz(index=True)
+    # The answer the import was given (flag counts and the period's indicators as they were
+    # then), a cache: the same file sent again answers with it without recomputing.
+    summary = JSON(default={})
 
 
 class Dossier(Table, tablename="dossier"):

@@ -47,6 +47,7 @@ IMPORT_COLUMNS: Columns = [
     ("imported_by_id", UUID, NULL),
     ("imported_by_label", Varchar, {"length": 200, "default": ""}),
     ("imported_at", Timestamptz, {"default": TimestamptzNow(), "index": True}),
+    ("summary", JSON, {"default": "{}"}),
 ]
 
 DOSSIER_COLUMNS: Columns = [

@@ -187,6 +187,8 @@ async def test_the_same_file_again_answers_with_its_first_import(
     assert second.status_code == 200, second.text
     assert second.json()["already_imported"] is True
     assert second.json()["ledger_import"] == first.json()["ledger_import"]
+    assert second.json()["flags"] == first.json()["flags"]
+    assert second.json()["indicators"] == first.json()["indicators"]
     assert await counts() == (1, 60, 0)
     events = await AuditEvent.count().where(AuditEvent.action == "dossier_ledger.imported")
     assert events == 1
