@@ -30,6 +30,9 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
   through asyncpg; and the API process's peak RSS after them and after a few minutes of mixed
   load (bench/reports.py, bench/scale.py, bench/province.py). `python -m bench reports` runs it
   alone; generating the database takes most of its time.
+- dossier-import: the same 100,000 rows imported through the service on PostgreSQL (new, the
+  same file again, a later export with 1 % changed), against the file merely read and validated
+  (bench/dossier_import.py). `python -m bench dossier-import` runs it alone.
 
 `python -m bench scale [--units N] [--inspections N] [--seed N] [--until DATE]` only generates
 (into SPOTCHECK_DATABASE_URL, or a new PostgreSQL database whose URL it prints).
@@ -301,6 +304,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_dossiers(Path(workdir)))
+    if not only or "dossier-import" in only:
+        from bench.dossier_import import bench_dossier_import
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_dossier_import(Path(workdir)))
     if not only or "outbox" in only:
         from bench.outbox import bench_outbox
 

@@ -54,6 +54,10 @@ TAGS = [
     Tag(name="actions", description="Corrective actions and their history"),
     Tag(name="notifications", description="The notification outbox and test messages (admin)"),
     Tag(name="evidence", description="Evidence files (photos, signatures) for screens"),
+    Tag(
+        name="dossier-ledgers",
+        description="A unit's one-stop dossier ledger: imports, flagged dossiers, indicators",
+    ),
     Tag(name="mobile", description="The phone's bootstrap, sync and evidence upload"),
     Tag(name="reports", description="Minutes, summaries, rankings, exports and verification"),
     Tag(name="ops", description="Health and version"),
@@ -103,6 +107,7 @@ def _route_handlers() -> list[Any]:
     from reports.controllers import MinutesController, VerifyController
     from reports.summary_controllers import ExportController, ReportController
     from server.actions.controllers import ActionController, FollowUpController
+    from server.dossiers.controllers import DossierLedgerController
     from server.evidence.controllers import EvidenceController
     from server.inspections.controllers import InspectionController
     from server.notifications.controllers import (
@@ -126,6 +131,7 @@ def _route_handlers() -> list[Any]:
         UnitNotificationTestController,
         MobileController,
         EvidenceController,
+        DossierLedgerController,
         AppFilesController,
         MinutesController,
         VerifyController,

@@ -1,4 +1,4 @@
-"""`spotcheck`: serve, migrate, demo, users, audit, checklists."""
+"""`spotcheck`: serve, migrate, demo, users, audit, checklists, dossiers."""
 
 from __future__ import annotations
 
@@ -103,6 +103,21 @@ def _parser() -> argparse.ArgumentParser:
     publish = checklists.add_parser("publish", help="publish a checklist YAML file as a version")
     publish.add_argument("files", nargs="+")
     publish.set_defaults(handler=_checklists_publish)
+
+    dossiers = commands.add_parser("dossiers", help="dossier ledgers").add_subparsers()
+    ledger = dossiers.add_parser(
+        "import", help="import a unit's dossier ledger (CSV or XLSX; docs/dossier-ledgers.md)"
+    )
+    ledger.add_argument("file")
+    ledger.add_argument("--unit", required=True, help="the unit's code")
+    ledger.add_argument(
+        "--layout", required=True, help="a shipped layout: form-06, one-stop-export"
+    )
+    ledger.add_argument(
+        "--period-start", help="yyyy-mm-dd (with --period-end; default: the file's)"
+    )
+    ledger.add_argument("--period-end", help="yyyy-mm-dd")
+    ledger.set_defaults(handler=_dossiers_import)
     return parser
 
 
@@ -211,6 +226,12 @@ def _demo(args: argparse.Namespace) -> int:
         from server.demo.inspections import load_demo_inspections
 
         for note in await load_demo_inspections(settings):
+            print(f"demo: {note}")
+        from datetime import date
+
+        from server.demo.ledgers import load_demo_ledgers
+
+        for note in await load_demo_ledgers(date.today()):
             print(f"demo: {note}")
         return 0
 
@@ -410,6 +431,50 @@ def _checklists_publish(args: argparse.Namespace) -> int:
                 print(f"spotcheck: {path}: {error}", file=sys.stderr)
                 status = 1
         return status
+
+    return _with_database(settings, work)
+
+
+def _dossiers_import(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from datetime import date
+
+    from server.core.audit.services import Actor
+    from server.core.errors import DomainError
+    from server.dossiers import services as dossier_service
+    from server.dossiers.reading import LedgerInvalid
+
+    path = Path(args.file)
+    try:
+        with path.open("rb") as file:
+            head = file.read(8)
+    except OSError as error:
+        print(f"spotcheck: {error}", file=sys.stderr)
+        return 1
+
+    async def work() -> int:
+        try:
+            file_format = dossier_service.file_format_of(path.name, None, head)
+            summary = await dossier_service.import_for_unit(
+                await dossier_service.unit_by_code(args.unit),
+                path=path,
+                file_name=path.name,
+                file_format=file_format,
+                layout=args.layout,
+                actor=Actor(id=None, label="cli"),
+                period_start=date.fromisoformat(args.period_start) if args.period_start else None,
+                period_end=date.fromisoformat(args.period_end) if args.period_end else None,
+            )
+        except LedgerInvalid as error:
+            for issue in error.report.issues:
+                print(f"{path}: {issue}", file=sys.stderr)
+            print(f"spotcheck: {error.detail.split(' First:')[0]}", file=sys.stderr)
+            return 1
+        except (DomainError, ValueError) as error:
+            print(f"spotcheck: {getattr(error, 'detail', error)}", file=sys.stderr)
+            return 1
+        print(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return 0
 
     return _with_database(settings, work)
 

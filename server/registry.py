@@ -15,6 +15,7 @@ from reports import tables as report_tables
 from server.actions import tables as action_tables
 from server.auth import tables as auth_tables
 from server.core.audit import tables as audit_tables
+from server.dossiers import tables as dossier_tables
 from server.evidence import tables as evidence_tables
 from server.inspections import tables as inspection_tables
 from server.notifications import tables as notification_tables
@@ -35,6 +36,7 @@ _MODULES = [
     action_tables,
     notification_tables,
     report_tables,
+    dossier_tables,
 ]
 
 

@@ -37,6 +37,12 @@ from server.inspections.tables import Inspection
 from server.notifications.tables import OutboxMessage
 from tests.conftest import World, build_world, empty_all_tables
 from tests.helpers import photo_bytes, publish_shipped_checklist, run_to_signed, upload_evidence
+from tests.server.dossiers.test_ledger_import import csv_bytes, small_ledger
+
+
+def ledger_csv() -> bytes:
+    return csv_bytes(small_ledger(20))
+
 
 RELATIONS = ("own", "child", "sibling", "parent", "other")
 RELATION_UNITS = {"own": "C1", "child": "C1-SC", "sibling": "C2", "parent": "D1", "other": "C3"}
@@ -69,6 +75,8 @@ class Call:
     url: str
     json: Any = None
     content: bytes | None = None
+    files: dict[str, Any] | None = None  # a multipart form's files, with `data` its fields
+    data: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,35 @@ TABLE: dict[tuple[str, str], Entry] = {
         },
         team=DENIED,
     ),
+    # --- Dossier ledgers (admin or a leader above imports; scoped reads, not inspectors) ---
+    ("POST", "/api/v1/units/{unit_id:uuid}/dossier-ledgers"): Entry(
+        # An unknown layout is refused after the authorization checks; nothing is written.
+        call=lambda o: Call(
+            f"/api/v1/units/{o.unit_id}/dossier-ledgers",
+            files={"file": ("ledger.csv", b"a,b\n", "text/csv")},
+            data={"layout": "no-such-layout"},
+        ),
+        by_role={
+            "admin": ((INVALID, "Unknown column layout"), HIDDEN, HIDDEN, INVALID, HIDDEN),
+            "leader": ((DENIED, "below their own"), HIDDEN, HIDDEN, INVALID, HIDDEN),
+            "unit_head": ROLE_REFUSED,
+            "inspector": ROLE_REFUSED,
+        },
+        team=DENIED,
+    ),
+    **{
+        ("GET", f"/api/v1/units/{{unit_id:uuid}}/dossier-ledgers{tail}"): Entry(
+            call=lambda o, tail=tail: Call(f"/api/v1/units/{o.unit_id}/dossier-ledgers{tail}"),
+            by_role={
+                "admin": SCOPED_READ,
+                "leader": SCOPED_READ,
+                "unit_head": SCOPED_READ,
+                "inspector": ROLE_REFUSED,
+            },
+            team=DENIED,
+        )
+        for tail in ("", "/flagged", "/indicators")
+    },
     # --- Users (the object: the unit head of C1) ---
     ("GET", "/api/v1/users/{user_id:uuid}"): Entry(
         call=lambda o: Call(f"/api/v1/users/{o.user_id}"),
@@ -449,6 +486,13 @@ async def matrix(client: httpx.AsyncClient) -> Matrix:
         .first()
     )
     assert plan is not None and message is not None
+    ledger = await client.post(
+        f"/api/v1/units/{world.units['C1']}/dossier-ledgers",
+        headers=await world.login(client, "leader_d1"),
+        files={"file": ("ledger.csv", ledger_csv(), "text/csv")},
+        data={"layout": "one-stop-export"},
+    )
+    assert ledger.status_code == 200, ledger.text
     objects = Objects(
         unit_id=world.units["C1"],
         user_id=world.users["head_c1"],
@@ -484,6 +528,8 @@ async def test_route_answers_each_role_and_place_as_the_matrix_says(
         call.url,
         json=call.json,
         content=call.content,
+        files=call.files,
+        data=call.data,
         headers=matrix.headers[role, relation],
     )
     status, phrase = expected if isinstance(expected, tuple) else (expected, None)

@@ -4,12 +4,15 @@ database (called in this process: see the `spotcheck` fixture)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from server.core.audit.tables import AuditEvent
+from server.demo.ledgers import DEMO_LEDGERS, LEDGER_IMPORTER, last_full_quarter
+from server.dossiers.generator import generate_ledger
 from server.units.tables import Unit
 from server.users.tables import AppUser
 from tests.conftest import Spotcheck, World
@@ -46,6 +49,7 @@ async def test_demo_loads_once_and_its_logins_work(
     assert await AppUser.count() == len(logins)
     assert await Unit.count() == units
     assert await AuditEvent.count() == events  # a re-run adds nothing, not even log noise
+    await the_demo_ledgers_are_there_with_their_planted_cases_flagged(client)
 
     names = " | ".join(row["name_vi"] for row in await Unit.select(Unit.name_vi))
     for place in DEMO_PLACES:
@@ -128,3 +132,35 @@ async def test_users_create_refuses_bad_input(
     assert result.returncode == 2
     assert message in result.stderr
     assert await AppUser.count() == users_before
+
+
+async def the_demo_ledgers_are_there_with_their_planted_cases_flagged(client: Client) -> None:
+    """Both communes' generated quarter is stored, and every planted case the stored records can
+    show (the fee rules need a procedure catalogue, which is not there yet) is flagged."""
+    period = last_full_quarter(date.today())
+    login = await client.post(
+        "/api/v1/auth/login",
+        json={"username": LEDGER_IMPORTER, "password": "leader-demo-2026", "device_name": "cli"},
+    )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    for unit_code, seed, count in DEMO_LEDGERS:
+        unit = await Unit.select(Unit.id).where(Unit.code == unit_code).first()
+        assert unit is not None
+        base = f"/api/v1/units/{unit['id']}/dossier-ledgers"
+        (ledger_import,) = (await client.get(base, headers=headers)).json()
+        assert ledger_import["row_count"] == count
+        assert ledger_import["period_end"] == period[1].isoformat()
+        flagged = await client.get(f"{base}/flagged", headers=headers, params={"limit": 500})
+        codes = {row["dossier_code"] for row in flagged.json()}
+        assert int(flagged.headers["X-Total-Count"]) == len(codes)  # one page holds them all
+        ledger = generate_ledger(
+            seed, unit_code=unit_code, period_start=period[0], period_end=period[1], count=count
+        )
+        planted = {
+            code
+            for code, rules in ledger.planted.items()
+            if not rules <= {"fee_differs", "fee_not_due"}
+        }
+        kinds = {ledger.planted_kinds[code] for code in planted}
+        assert {"late_no_apology_returned", "no_result_file", "resolved_before_received"} <= kinds
+        assert planted <= codes

@@ -25,6 +25,7 @@ from server.app import PUBLIC_PATHS
 from server.core.errors import NotAuthenticated, PermissionDenied
 from server.core.guards import RoleGuard, requires_role
 from server.core.scopes import Principal, Role
+from server.dossiers import services as dossier_service
 from server.notifications import services as notification_service
 from server.plans import services as plan_service
 from server.units import services as unit_service
@@ -36,6 +37,10 @@ LEADER_OR_ADMIN = (Role.leader, Role.admin)
 
 # operation id → the roles its guard lets through, in the order of the service's require_role.
 GUARDED: dict[str, tuple[Role, ...]] = {
+    "importDossierLedger": (Role.admin, Role.leader),
+    "listDossierLedgerImports": (Role.admin, Role.leader, Role.unit_head),
+    "listFlaggedDossiers": (Role.admin, Role.leader, Role.unit_head),
+    "getDossierIndicators": (Role.admin, Role.leader, Role.unit_head),
     "createUnit": ADMIN,
     "updateUnit": ADMIN,
     "deleteUnit": ADMIN,
@@ -122,6 +127,29 @@ def principal(role: Role) -> Principal:
 
 # operation id → the service call behind the route.
 SERVICE_CALLS: dict[str, Callable[[Principal], Awaitable[Any]]] = {
+    "importDossierLedger": lambda p: dossier_service.import_ledger(
+        unit_id=uuid4(),
+        path=UNREAD,
+        file_name="x.csv",
+        file_format="csv",
+        layout="form-06",
+        principal=p,
+    ),
+    "listDossierLedgerImports": lambda p: dossier_service.list_imports(
+        unit_id=uuid4(), principal=p, limit=1, offset=0
+    ),
+    "listFlaggedDossiers": lambda p: dossier_service.list_flagged(
+        unit_id=uuid4(),
+        principal=p,
+        period_start=None,
+        period_end=None,
+        rule=None,
+        limit=1,
+        offset=0,
+    ),
+    "getDossierIndicators": lambda p: dossier_service.period_indicators_for(
+        unit_id=uuid4(), principal=p, period_start=None, period_end=None
+    ),
     "createUnit": lambda p: unit_service.create_unit(data=UNREAD, principal=p),
     "updateUnit": lambda p: unit_service.update_unit(unit_id=uuid4(), data=UNREAD, principal=p),
     "deleteUnit": lambda p: unit_service.delete_unit(unit_id=uuid4(), principal=p),

@@ -536,6 +536,58 @@ export interface paths {
         patch: operations["updateUnit"];
         trace?: never;
     };
+    "/api/v1/units/{unit_id}/dossier-ledgers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListImports */
+        get: operations["listDossierLedgerImports"];
+        put?: never;
+        /** ImportLedger */
+        post: operations["importDossierLedger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/units/{unit_id}/dossier-ledgers/flagged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListFlagged */
+        get: operations["listFlaggedDossiers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/units/{unit_id}/dossier-ledgers/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Indicators */
+        get: operations["getDossierIndicators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/units/{unit_id}/notification-test": {
         parameters: {
             query?: never;
@@ -1094,6 +1146,41 @@ export interface components {
             cells: components["schemas"]["FindingCountOut"][];
             total: number;
         };
+        /** FlagCountsOut */
+        FlagCountsOut: {
+            by_rule: {
+                [key: string]: number;
+            };
+            by_severity: {
+                [key: string]: number;
+            };
+            dossiers: number;
+            flagged_dossiers: number;
+        };
+        /** FlagOut */
+        FlagOut: {
+            detail: string;
+            legal_basis: string | null;
+            rule: string;
+            severity: string;
+        };
+        /** FlaggedDossierOut */
+        FlaggedDossierOut: {
+            /** Format: date */
+            appointed_return: string;
+            channel: string | null;
+            dossier_code: string;
+            flags: components["schemas"]["FlagOut"][];
+            /** Format: uuid */
+            import_id: string;
+            procedure_code: string | null;
+            procedure_name: string | null;
+            /** Format: date */
+            received: string;
+            resolved: string | null;
+            returned: string | null;
+            status: string | null;
+        };
         /** FollowUpIn */
         FollowUpIn: {
             member_ids?: string[];
@@ -1128,6 +1215,20 @@ export interface components {
             label: string;
             /** @description null for the row of the whole scope */
             unit: components["schemas"]["UnitRef"] | null;
+        };
+        /** IndicatorsOut */
+        IndicatorsOut: {
+            backlog: number;
+            dossiers: number;
+            flagged: components["schemas"]["ShareOut"];
+            on_time: components["schemas"]["ShareOut"];
+            online: components["schemas"]["ShareOut"];
+            online_payment: components["schemas"]["ShareOut"];
+            pending_at_end: number;
+            /** Format: date */
+            period_end: string;
+            /** Format: date */
+            period_start: string;
         };
         /** InspectionCounts */
         InspectionCounts: {
@@ -1226,6 +1327,44 @@ export interface components {
          * @enum {string}
          */
         Language: "vi" | "en";
+        /** LedgerImportOut */
+        LedgerImportOut: {
+            created_count: number;
+            file_format: string;
+            file_name: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            imported_at: string;
+            imported_by_label: string;
+            layout: string;
+            period_end: string | null;
+            period_start: string | null;
+            row_count: number;
+            sha256: string;
+            unchanged_count: number;
+            /** Format: uuid */
+            unit_id: string;
+            updated_count: number;
+        };
+        /** LedgerImportSummaryOut */
+        LedgerImportSummaryOut: {
+            already_imported: boolean;
+            flags: components["schemas"]["FlagCountsOut"];
+            indicators: components["schemas"]["IndicatorsOut"] | null;
+            ledger_import: components["schemas"]["LedgerImportOut"];
+        };
+        /** LedgerUploadIn */
+        LedgerUploadIn: {
+            /** Format: binary */
+            file: string;
+            /** @description A shipped column layout: form-06, one-stop-export */
+            layout: string;
+            /** @description The period's last day */
+            period_end?: string | null;
+            /** @description The period the file covers (both or neither; default: its days) */
+            period_start?: string | null;
+        };
         /**
          * LeftOutReason
          * @enum {string}
@@ -1485,6 +1624,12 @@ export interface components {
             overall: components["schemas"]["HeatmapRowOut"];
             rows: components["schemas"]["HeatmapRowOut"][];
             sections: components["schemas"]["SectionOut"][];
+        };
+        /** ShareOut */
+        ShareOut: {
+            denominator: number;
+            numerator: number;
+            value: number | null;
         };
         /** SignatureOut */
         SignatureOut: {
@@ -4781,6 +4926,386 @@ export interface operations {
             };
             /** @description The body is larger than the server accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The input breaks a rule: `detail` says which, and `invalid_params` lists the refused fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An error on the server's side (logged): reload to see what was saved, then retry. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is briefly unreachable: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listDossierLedgerImports: {
+        parameters: {
+            query?: {
+                /** @description Rows per page (1–500, default 200) */
+                limit?: number;
+                /** @description Rows to skip (default 0) */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    /** @description How many rows match the filters in all pages together */
+                    "X-Total-Count"?: unknown;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerImportOut"][];
+                };
+            };
+            /** @description No valid access token (missing, expired or revoked, or the account was deactivated): log in again or refresh the token. */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="spotcheck"` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Your role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Nothing with that id (or name) in your part of the unit tree. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The input breaks a rule: `detail` says which, and `invalid_params` lists the refused fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An error on the server's side (logged): reload to see what was saved, then retry. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is briefly unreachable: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    importDossierLedger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["LedgerUploadIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerImportSummaryOut"];
+                };
+            };
+            /** @description The body is not a valid multipart/form-data form with a `file` and a `layout`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No valid access token (missing, expired or revoked, or the account was deactivated): log in again or refresh the token. */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="spotcheck"` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Your role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Nothing with that id (or name) in your part of the unit tree. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Another import for the unit finished while this one was read: send it again. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The file is larger than the server accepts (64 MB). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The file is not a CSV or XLSX ledger. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The ledger was refused and nothing was saved: `issues` lists every problem (line, column, header, value and what is accepted), `issue_count` their total. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An error on the server's side (logged): reload to see what was saved, then retry. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is briefly unreachable: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listFlaggedDossiers: {
+        parameters: {
+            query?: {
+                period_start?: string | null;
+                period_end?: string | null;
+                rule?: string | null;
+                /** @description Rows per page (1–500, default 200) */
+                limit?: number;
+                /** @description Rows to skip (default 0) */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    /** @description How many rows match the filters in all pages together */
+                    "X-Total-Count"?: unknown;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlaggedDossierOut"][];
+                };
+            };
+            /** @description No valid access token (missing, expired or revoked, or the account was deactivated): log in again or refresh the token. */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="spotcheck"` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Your role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Nothing with that id (or name) in your part of the unit tree. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The input breaks a rule: `detail` says which, and `invalid_params` lists the refused fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An error on the server's side (logged): reload to see what was saved, then retry. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is briefly unreachable: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getDossierIndicators: {
+        parameters: {
+            query?: {
+                period_start?: string | null;
+                period_end?: string | null;
+            };
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorsOut"];
+                };
+            };
+            /** @description No valid access token (missing, expired or revoked, or the account was deactivated): log in again or refresh the token. */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="spotcheck"` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Your role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The unit is not yours to see, or has no ledger yet. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,688 @@
+"""Importing a unit's dossier ledger and reading what it adds up to.
+
+**An import** reads the whole file first (in a worker thread: parsing 100,000 rows takes seconds
+of CPU, which must not stall the event loop), so every problem is reported at once and nothing is
+written unless the file is valid. It then compares each record with the unit's stored dossier of
+the same code and writes, in one short write transaction: the import row, every new or changed
+dossier (one multi-row upsert on (unit_id, dossier_code) through ``db.insert_rows``), a history
+row with the previous values of every changed one, and the audit event. Unchanged dossiers are
+not touched, and dossiers missing from a later file are kept (an export may cover a shorter
+period). On SQLite this is the "validate first, then one IMMEDIATE transaction" the database
+needs; on PostgreSQL the same single transaction with multi-row inserts.
+
+**Idempotent by (unit, SHA-256 of the file's bytes).** The same file again answers with the first
+import and writes nothing; a unique index makes two concurrent uploads of it store one import.
+
+**Flags are not stored.** The rules are pure, so flags and indicators are recomputed from the
+stored records whenever they are read.
+
+**Who.** An admin imports for any unit in their tree, a leader for units strictly below their home
+unit (nobody judges their own unit's work). Admins, leaders and unit heads read the results of
+units in their part of the tree; a unit outside it is not found (404).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any, Final
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import anyio.to_thread
+
+from server.core import db
+from server.core.audit import services as audit_service
+from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UnsupportedMedia
+from server.core.pagination import Page
+from server.core.scopes import Principal, Role, require_role
+from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
+from server.dossiers.mapping import shipped_layout
+from server.dossiers.model import Channel, DossierRecord, DossierStatus, Moment
+from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
+from server.dossiers.rules import RuleContext, check_ledger
+from server.dossiers.schemas import (
+    FlagCountsOut,
+    FlaggedDossierOut,
+    FlagOut,
+    IndicatorsOut,
+    LedgerImportOut,
+    LedgerImportSummaryOut,
+    ShareOut,
+)
+from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
+from server.dossiers.workdays import shipped_calendar
+from server.units import services as unit_service
+from server.units.services import UnitFacts
+from server.units.tables import Unit
+
+IMPORT_ROLES: Final = (Role.admin, Role.leader)
+READ_ROLES: Final = (Role.admin, Role.leader, Role.unit_head)
+MOMENT_FIELDS: Final = ("received", "appointed_return", "transferred", "resolved", "returned")
+LIST_FIELDS: Final = ("apology_slips", "new_appointed_returns")
+PLAIN_FIELDS: Final = (
+    "procedure_code",
+    "procedure_name",
+    "handling_agency",
+    "component_files",
+    "result_file_present",
+    "fee",
+    "paid_online",
+    "supplement_requests",
+)
+# Content types a browser or client may send for each format; octet-stream is what many send
+# for a file they do not know. The bytes decide in the end (an XLSX is a zip).
+CONTENT_TYPES: Final[dict[str, FileFormat]] = {
+    "text/csv": "csv",
+    "text/plain": "csv",
+    "application/csv": "csv",
+    "application/vnd.ms-excel": "csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+ZIP_MAGIC: Final = b"PK\x03\x04"
+
+
+# --- the file ------------------------------------------------------------------------------------
+
+
+def file_format_of(file_name: str, content_type: str | None, head: bytes) -> FileFormat:
+    """The ledger's format from its name and first bytes; 415 for anything else."""
+    suffix = Path(file_name).suffix.lower()
+    by_name: FileFormat | None = {".csv": "csv", ".xlsx": "xlsx"}.get(suffix)  # type: ignore[assignment]
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media and media != "application/octet-stream" and media not in CONTENT_TYPES:
+        raise UnsupportedMedia(
+            f"A ledger is sent as CSV or XLSX; the file's content type {media!r} is neither."
+        )
+    if by_name is None:
+        raise UnsupportedMedia(f"A ledger file is named *.csv or *.xlsx; {file_name!r} is neither.")
+    if (by_name == "xlsx") != head.startswith(ZIP_MAGIC):
+        raise UnsupportedMedia(
+            f"{file_name!r} is named as {by_name.upper()} but its bytes are not "
+            + ("an XLSX workbook." if by_name == "xlsx" else "text (it looks like a workbook).")
+        )
+    return by_name
+
+
+def spool_to_file(source: IO[bytes], suffix: str) -> Path:
+    """Copy an upload to a temporary file (calamine reads XLSX from a path); the caller deletes
+    it. Blocking: call it from a worker thread."""
+    with tempfile.NamedTemporaryFile(prefix="ledger-", suffix=suffix, delete=False) as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)
+    return Path(target.name)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file's bytes, as the reader's report gives it. Blocking."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Parsed:
+    records: list[DossierRecord]
+    report: LedgerReport
+
+
+def _parse(path: Path, file_format: FileFormat, layout_key: str) -> _Parsed:
+    reading = read_ledger(path, file_format=file_format, layout=shipped_layout(layout_key))
+    records = list(reading)
+    reading.report.raise_if_invalid()
+    return _Parsed(records, reading.report)
+
+
+# --- records and rows ----------------------------------------------------------------------------
+
+
+def _moment_json(moment: Moment) -> dict[str, Any]:
+    return {"day": moment.day.isoformat(), "at": moment.at.isoformat() if moment.at else None}
+
+
+def _moment_from_json(value: dict[str, Any]) -> Moment:
+    at = value.get("at")
+    return Moment(date.fromisoformat(value["day"]), datetime.fromisoformat(at) if at else None)
+
+
+def _moment_from_columns(day: date | None, at: datetime | None, zone: ZoneInfo) -> Moment | None:
+    if day is None:
+        return None
+    return Moment(day, at.astimezone(zone) if at is not None else None)
+
+
+def record_values(record: DossierRecord) -> dict[str, Any]:
+    """The record's canonical fields as columns (moments as a date and a UTC instant)."""
+    values: dict[str, Any] = {name: getattr(record, name) for name in PLAIN_FIELDS}
+    for name in MOMENT_FIELDS:
+        moment: Moment | None = getattr(record, name)
+        values[f"{name}_day"] = moment.day if moment else None
+        values[f"{name}_at"] = moment.at.astimezone(UTC) if moment and moment.at else None
+    for name in LIST_FIELDS:
+        values[name] = [_moment_json(moment) for moment in getattr(record, name)]
+    values["channel"] = record.channel.value if record.channel else None
+    values["status"] = record.status.value if record.status else None
+    return values
+
+
+def record_json(record: DossierRecord) -> dict[str, Any]:
+    """The record as JSON, for a history row."""
+    values = {name: getattr(record, name) for name in PLAIN_FIELDS}
+    values["dossier_code"] = record.dossier_code
+    for name in MOMENT_FIELDS:
+        moment = getattr(record, name)
+        values[name] = _moment_json(moment) if moment else None
+    for name in LIST_FIELDS:
+        values[name] = [_moment_json(moment) for moment in getattr(record, name)]
+    values["channel"] = record.channel.value if record.channel else None
+    values["status"] = record.status.value if record.status else None
+    return values
+
+
+def record_from_row(row: dict[str, Any], zone: ZoneInfo) -> DossierRecord:
+    """A stored dossier back into its canonical record; a time is shown in the unit's zone, and
+    the stored local day is kept as it was given."""
+    moments = {
+        name: _moment_from_columns(row[f"{name}_day"], row[f"{name}_at"], zone)
+        for name in MOMENT_FIELDS
+    }
+    return DossierRecord(
+        dossier_code=row["dossier_code"],
+        received=moments["received"],  # type: ignore[arg-type]  # never null
+        appointed_return=moments["appointed_return"],  # type: ignore[arg-type]
+        transferred=moments["transferred"],
+        resolved=moments["resolved"],
+        returned=moments["returned"],
+        channel=Channel(row["channel"]) if row["channel"] else None,
+        status=DossierStatus(row["status"]) if row["status"] else None,
+        apology_slips=tuple(_moment_from_json(value) for value in row["apology_slips"] or []),
+        new_appointed_returns=tuple(
+            _moment_from_json(value) for value in row["new_appointed_returns"] or []
+        ),
+        **{name: row[name] for name in PLAIN_FIELDS},
+    )
+
+
+@dataclass(frozen=True)
+class _Stored:
+    id: UUID
+    import_id: UUID
+    record: DossierRecord
+
+
+async def _stored_dossiers(unit: UnitFacts) -> dict[str, _Stored]:
+    rows = await Dossier.select().where(Dossier.unit_id == unit.id).output(load_json=True)
+    zone = ZoneInfo(unit.time_zone)
+    return {
+        row["dossier_code"]: _Stored(row["id"], row["import_id"], record_from_row(row, zone))
+        for row in rows
+    }
+
+
+# --- who may do what -----------------------------------------------------------------------------
+
+
+async def _unit_for(unit_id: UUID, principal: Principal, roles: tuple[Role, ...]) -> UnitFacts:
+    require_role(principal, *roles)
+    unit = await unit_service.get_unit_unscoped(unit_id)
+    if unit is None or not principal.can_see_unit_path(unit.path):
+        raise NotFound(f"No unit {unit_id} in your part of the unit tree.")
+    return unit
+
+
+async def unit_for_import(unit_id: UUID, principal: Principal) -> UnitFacts:
+    unit = await _unit_for(unit_id, principal, IMPORT_ROLES)
+    if principal.role is Role.leader and not principal.is_strictly_above(unit.path):
+        raise PermissionDenied("A leader imports ledgers only for units below their own home unit.")
+    return unit
+
+
+# --- importing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What an import will write, worked out before the write transaction."""
+
+    dossier_rows: list[dict[str, Any]]
+    history_rows: list[dict[str, Any]]
+    created: int
+    updated: int
+    unchanged: int
+    summary_records: list[DossierRecord]
+
+
+def _plan(
+    records: list[DossierRecord],
+    stored: dict[str, _Stored],
+    *,
+    unit_id: UUID,
+    import_id: UUID,
+    now: datetime,
+) -> _Plan:
+    dossier_rows: list[dict[str, Any]] = []
+    history_rows: list[dict[str, Any]] = []
+    created = updated = unchanged = 0
+    for record in records:
+        before = stored.get(record.dossier_code)
+        if before is not None and before.record == record:
+            unchanged += 1
+            continue
+        if before is None:
+            created += 1
+        else:
+            updated += 1
+            history_rows.append(
+                {
+                    "id": uuid4(),
+                    "dossier_id": before.id,
+                    "unit_id": unit_id,
+                    "dossier_code": record.dossier_code,
+                    "previous": record_json(before.record),
+                    "previous_import_id": before.import_id,
+                    "replaced_by_import_id": import_id,
+                    "replaced_at": now,
+                }
+            )
+        dossier_rows.append(
+            {
+                "id": uuid4(),  # kept only by a new row: the upsert leaves an existing id alone
+                "unit_id": unit_id,
+                "dossier_code": record.dossier_code,
+                "import_id": import_id,
+                "updated_at": now,
+                **record_values(record),
+            }
+        )
+    merged = {code: entry.record for code, entry in stored.items()}
+    merged.update((record.dossier_code, record) for record in records)
+    return _Plan(dossier_rows, history_rows, created, updated, unchanged, list(merged.values()))
+
+
+_IMPORT_COLUMNS: Final = [
+    getattr(DossierLedgerImport, name) for name in LedgerImportOut.model_fields
+]
+_UPSERTED: Final = [
+    column
+    for column in Dossier._meta.columns
+    if column._meta.name not in ("id", "unit_id", "dossier_code")
+]
+
+
+async def import_ledger(
+    *,
+    unit_id: UUID,
+    path: Path,
+    file_name: str,
+    file_format: FileFormat,
+    layout: str,
+    principal: Principal,
+    period_start: date | None = None,
+    period_end: date | None = None,
+) -> LedgerImportSummaryOut:
+    """Import the ledger file at ``path`` for a unit (see the module's notes). Refused with every
+    problem (422, :class:`~server.dossiers.reading.LedgerInvalid`) and nothing written when any
+    row is wrong. The period the file covers is ``period_start``–``period_end`` when given (an
+    export of a quarter: backlog is judged at its end), else its first and last day received."""
+    unit = await unit_for_import(unit_id, principal)
+    return await import_for_unit(
+        unit,
+        path=path,
+        file_name=file_name,
+        file_format=file_format,
+        layout=layout,
+        actor=audit_service.actor_of(principal),
+        period_start=period_start,
+        period_end=period_end,
+    )
+
+
+async def unit_by_code(code: str) -> UnitFacts:
+    """The operator's (CLI, demo) way to name a unit; unscoped."""
+    row = await Unit.select(Unit.id).where(Unit.code == code).first()
+    unit = await unit_service.get_unit_unscoped(row["id"]) if row else None
+    if unit is None:
+        raise NotFound(f"No unit with code {code!r}.")
+    return unit
+
+
+async def import_for_unit(
+    unit: UnitFacts,
+    *,
+    path: Path,
+    file_name: str,
+    file_format: FileFormat,
+    layout: str,
+    actor: audit_service.Actor,
+    period_start: date | None = None,
+    period_end: date | None = None,
+) -> LedgerImportSummaryOut:
+    """The import itself, for a unit whose authorization was checked (or an operator's)."""
+    if (period_start is None) != (period_end is None):
+        raise InvalidInput("Give both period_start and period_end, or neither.")
+    if period_start is not None and period_end is not None and period_end < period_start:
+        raise InvalidInput("period_end is before period_start.")
+    shipped_layout(layout)  # an unknown layout is refused before the file is read
+    # The same file again is found by its hash before it is parsed (a pass over its bytes is
+    # a small fraction of reading it).
+    existing = await _import_by_hash(unit.id, await anyio.to_thread.run_sync(file_sha256, path))
+    if existing is not None:
+        return await _summary_of(existing)
+    parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
+    latest_before = await _latest_import_id(unit.id)
+    stored = await _stored_dossiers(unit)
+    import_id, now = uuid4(), datetime.now(UTC)
+    plan = _plan(parsed.records, stored, unit_id=unit.id, import_id=import_id, now=now)
+    received = [record.received.day for record in parsed.records]
+    period: tuple[date | None, date | None] = (period_start, period_end)
+    if period_start is None and received:
+        period = (min(received), max(received))
+    import_row = {
+        "id": import_id,
+        "unit_id": unit.id,
+        "layout": layout,
+        "file_format": file_format,
+        "sha256": parsed.report.sha256,
+        "file_name": file_name[:255],
+        "row_count": parsed.report.records,
+        "created_count": plan.created,
+        "updated_count": plan.updated,
+        "unchanged_count": plan.unchanged,
+        "period_start": period[0],
+        "period_end": period[1],
+        "imported_by_id": actor.id,
+        "imported_by_label": actor.label,
+        "imported_at": now,
+    }
+    # The summary is worked out before writing: a date the holiday calendar does not cover
+    # refuses the import (422) instead of storing a ledger whose flags cannot be computed.
+    flags, indicators = await anyio.to_thread.run_sync(_summarise, plan.summary_records, period)
+    try:
+        async with db.write_transaction():
+            # The comparison above was made outside this transaction: if another import of this
+            # unit committed since, its changes would be overwritten without their history.
+            await db.lock_for_append(f"dossier_ledger.{unit.id.hex}")
+            if await _latest_import_id(unit.id) != latest_before:
+                if await _import_by_hash(unit.id, parsed.report.sha256) is not None:
+                    raise _SameFileMeanwhile
+                raise Conflict(
+                    f"Another ledger import for unit {unit.code} finished while this one was "
+                    "being read; nothing was saved. Send the file again."
+                )
+            await db.insert_rows(
+                DossierLedgerImport,
+                [
+                    {
+                        **import_row,
+                        "summary": {
+                            "flags": flags.model_dump(mode="json"),
+                            "indicators": indicators.model_dump(mode="json")
+                            if indicators
+                            else None,
+                        },
+                    }
+                ],
+            )
+            await db.insert_rows(DossierHistory, plan.history_rows)
+            await db.insert_rows(
+                Dossier,
+                plan.dossier_rows,
+                conflict_target=(Dossier.unit_id, Dossier.dossier_code),
+                update=_UPSERTED,
+            )
+            await audit_service.record(
+                actor=actor,
+                action="dossier_ledger.imported",
+                object_type="dossier_ledger_import",
+                object_id=import_id,
+                summary={
+                    "unit_id": str(unit.id),
+                    "layout": layout,
+                    "file_name": import_row["file_name"],
+                    "sha256": parsed.report.sha256,
+                    "rows": parsed.report.records,
+                    "created": plan.created,
+                    "updated": plan.updated,
+                    "unchanged": plan.unchanged,
+                },
+            )
+    except Exception as error:
+        # The same file, imported concurrently by someone else: answer with their import.
+        if isinstance(error, _SameFileMeanwhile) or db.is_unique_violation(error):
+            existing = await _import_by_hash(unit.id, parsed.report.sha256)
+            if existing is not None:
+                return await _summary_of(existing)
+        raise
+    return LedgerImportSummaryOut(
+        ledger_import=LedgerImportOut.model_validate(import_row),
+        already_imported=False,
+        flags=flags,
+        indicators=indicators,
+    )
+
+
+class _SameFileMeanwhile(Exception):
+    """Another request imported this very file while this one was reading it."""
+
+
+async def _latest_import_id(unit_id: UUID) -> UUID | None:
+    row = (
+        await DossierLedgerImport.select(DossierLedgerImport.id)
+        .where(DossierLedgerImport.unit_id == unit_id)
+        .order_by(DossierLedgerImport.imported_at, ascending=False)
+        .order_by(DossierLedgerImport.id, ascending=False)
+        .first()
+    )
+    return row["id"] if row else None
+
+
+async def _import_by_hash(unit_id: UUID, sha256: str) -> LedgerImportOut | None:
+    row = (
+        await DossierLedgerImport.select(*_IMPORT_COLUMNS)
+        .where(DossierLedgerImport.unit_id == unit_id, DossierLedgerImport.sha256 == sha256)
+        .first()
+    )
+    return LedgerImportOut.model_validate(row) if row else None
+
+
+# --- what a ledger adds up to --------------------------------------------------------------------
+
+
+def _context(period_end: date | None) -> RuleContext:
+    return RuleContext(shipped_calendar(), period_end=period_end)
+
+
+def _in_period(
+    records: Iterable[DossierRecord], period: tuple[date | None, date | None]
+) -> list[DossierRecord]:
+    start, end = period
+    return [
+        record
+        for record in records
+        if (start is None or start <= record.received.day)
+        and (end is None or record.received.day <= end)
+    ]
+
+
+def _share(share: Share) -> ShareOut:
+    return ShareOut(numerator=share.numerator, denominator=share.denominator, value=share.value)
+
+
+def _indicators_out(indicators: PeriodIndicators) -> IndicatorsOut:
+    return IndicatorsOut(
+        period_start=indicators.period_start,
+        period_end=indicators.period_end,
+        dossiers=indicators.dossiers,
+        online=_share(indicators.online),
+        online_payment=_share(indicators.online_payment),
+        on_time=_share(indicators.on_time),
+        backlog=indicators.backlog,
+        pending_at_end=indicators.pending_at_end,
+        flagged=_share(indicators.flagged),
+    )
+
+
+def _summarise(
+    records: list[DossierRecord], period: tuple[date | None, date | None]
+) -> tuple[FlagCountsOut, IndicatorsOut | None]:
+    """Flags of the dossiers received in the period (judged at its end) and its indicators."""
+    check = check_ledger(_in_period(records, period), _context(period[1]))
+    flags = FlagCountsOut(
+        dossiers=check.totals.dossiers,
+        flagged_dossiers=check.totals.flagged_dossiers,
+        by_rule=dict(check.totals.by_rule),
+        by_severity=dict(check.totals.by_severity),
+    )
+    start, end = period
+    if start is None or end is None:
+        return flags, None
+    indicators = period_indicators(
+        records, period_start=start, period_end=end, context=_context(end)
+    )
+    return flags, _indicators_out(indicators)
+
+
+async def _summary_of(ledger_import: LedgerImportOut) -> LedgerImportSummaryOut:
+    """An import as it was answered when it was made (its summary is kept with it, so sending
+    the same file again costs a hash, not a recomputation over the unit's dossiers)."""
+    row = (
+        await DossierLedgerImport.select(DossierLedgerImport.summary)
+        .where(DossierLedgerImport.id == ledger_import.id)
+        .first()
+        .output(load_json=True)
+    )
+    assert row is not None
+    return LedgerImportSummaryOut(
+        ledger_import=ledger_import, already_imported=True, **row["summary"]
+    )
+
+
+async def list_imports(
+    *, unit_id: UUID, principal: Principal, limit: int, offset: int
+) -> Page[LedgerImportOut]:
+    unit = await _unit_for(unit_id, principal, READ_ROLES)
+    where = DossierLedgerImport.unit_id == unit.id
+    total = await DossierLedgerImport.count().where(where)
+    query = (
+        DossierLedgerImport.select(*_IMPORT_COLUMNS)
+        .where(where)
+        .order_by(DossierLedgerImport.imported_at, ascending=False)
+        .order_by(DossierLedgerImport.id)
+        .limit(limit)
+    )
+    if offset:
+        query = query.offset(offset)
+    return Page([LedgerImportOut(**row) for row in await query], total)
+
+
+async def _period_or_latest(
+    unit: UnitFacts, period_start: date | None, period_end: date | None
+) -> tuple[date, date] | None:
+    """The period asked for, or the latest import's; None when the unit has no ledger."""
+    if (period_start is None) != (period_end is None):
+        raise InvalidInput("Give both period_start and period_end, or neither (the latest import).")
+    if period_start is not None and period_end is not None:
+        if period_end < period_start:
+            raise InvalidInput("period_end is before period_start.")
+        return period_start, period_end
+    latest = (
+        await DossierLedgerImport.select(
+            DossierLedgerImport.period_start, DossierLedgerImport.period_end
+        )
+        .where(DossierLedgerImport.unit_id == unit.id)
+        .order_by(DossierLedgerImport.imported_at, ascending=False)
+        .first()
+    )
+    if latest is None or latest["period_start"] is None:
+        return None
+    return latest["period_start"], latest["period_end"]
+
+
+async def period_indicators_for(
+    *, unit_id: UUID, principal: Principal, period_start: date | None, period_end: date | None
+) -> IndicatorsOut:
+    unit = await _unit_for(unit_id, principal, READ_ROLES)
+    period = await _period_or_latest(unit, period_start, period_end)
+    if period is None:
+        raise NotFound(f"Unit {unit.code} has no dossier ledger yet: import one first.")
+    records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+
+    def compute() -> IndicatorsOut:
+        start, end = period
+        return _indicators_out(
+            period_indicators(records, period_start=start, period_end=end, context=_context(end))
+        )
+
+    return await anyio.to_thread.run_sync(compute)
+
+
+async def list_flagged(
+    *,
+    unit_id: UUID,
+    principal: Principal,
+    period_start: date | None,
+    period_end: date | None,
+    rule: str | None,
+    limit: int,
+    offset: int,
+) -> Page[FlaggedDossierOut]:
+    """The unit's flagged dossiers received in the period (default: the latest import's), judged
+    at the period's end, by dossier code."""
+    unit = await _unit_for(unit_id, principal, READ_ROLES)
+    period = await _period_or_latest(unit, period_start, period_end)
+    if period is None:
+        return Page([], 0)
+    stored = await _stored_dossiers(unit)
+
+    def compute() -> list[FlaggedDossierOut]:
+        records = _in_period((entry.record for entry in stored.values()), period)
+        check = check_ledger(records, _context(period[1]))
+        out = []
+        for code in sorted(check.flags):
+            flags = [flag for flag in check.flags[code] if rule is None or flag.rule == rule]
+            if not flags:
+                continue
+            record = stored[code].record
+            out.append(
+                FlaggedDossierOut(
+                    dossier_code=code,
+                    procedure_code=record.procedure_code,
+                    procedure_name=record.procedure_name,
+                    channel=record.channel.value if record.channel else None,
+                    status=record.status.value if record.status else None,
+                    received=record.received.day,
+                    appointed_return=record.appointed_return.day,
+                    resolved=record.resolved.day if record.resolved else None,
+                    returned=record.returned.day if record.returned else None,
+                    import_id=stored[code].import_id,
+                    flags=[
+                        FlagOut(
+                            rule=flag.rule,
+                            severity=flag.severity.value,
+                            detail=flag.detail,
+                            legal_basis=flag.legal_basis,
+                        )
+                        for flag in flags
+                    ],
+                )
+            )
+        return out
+
+    flagged = await anyio.to_thread.run_sync(compute)
+    return Page(flagged[offset : offset + limit], len(flagged))
+
+
+async def dossier_history(*, unit_id: UUID, dossier_code: str) -> list[dict[str, Any]]:
+    """The previous values of one dossier, oldest first (for tests and the CLI; unscoped)."""
+    return list(
+        await DossierHistory.select()
+        .where(DossierHistory.unit_id == unit_id, DossierHistory.dossier_code == dossier_code)
+        .order_by(DossierHistory.replaced_at)
+        .output(load_json=True)
+    )
