@@ -593,6 +593,14 @@ def is_unique_violation(error: BaseException) -> bool:
     return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error).upper()
 
 
+def is_text_the_database_refuses(error: BaseException) -> bool:
+    """True when PostgreSQL refused a text value it cannot store: the NUL character (U+0000),
+    which its text types do not hold, or a character its encoding lacks. SQLite stores both."""
+    return isinstance(
+        error, asyncpg.CharacterNotInRepertoireError | asyncpg.UntranslatableCharacterError
+    )
+
+
 # Server-side signs that PostgreSQL is restarting, shutting down or refusing connections for now.
 _UNAVAILABLE_POSTGRES = (
     asyncpg.CannotConnectNowError,  # 57P03: "the database system is starting up"

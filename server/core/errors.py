@@ -224,6 +224,10 @@ INTERNAL_DETAIL = (
     "logged. Reload to see what was saved, then try again, and tell an administrator if it keeps "
     "happening."
 )
+NUL_IN_TEXT = (
+    "A text in the request contains the NUL character (\\u0000), which cannot be stored. Remove "
+    "it and send the request again; nothing was saved."
+)
 UNAVAILABLE_DETAIL = (
     "The database cannot be reached for a moment (it may be restarting). Try again in "
     f"{DATABASE_RETRY_AFTER_SECONDS} seconds."
@@ -249,6 +253,10 @@ def handle_unexpected(request: Request[Any, Any, Any], error: Exception) -> Resp
             detail="This conflicts with a record written at the same moment (a code, name or "
             "version that must be unique). Nothing was saved; reload and try again.",
         )
+    if db.is_text_the_database_refuses(error):
+        # Input, not a bug: a text with a NUL character (\u0000) reached a query. The statement
+        # failed, so its transaction was rolled back and nothing was written.
+        return problem(request, status=400, detail=NUL_IN_TEXT)
     # Two decode failures that escape the framework's own (msgspec raises them as they are):
     # malformed input, never a bug, and nothing has been written yet when a body is decoded.
     if isinstance(error, RecursionError):

@@ -12,7 +12,15 @@ import pytest
 
 from server.core import errors
 from server.units import services as unit_service
-from tests.conftest import ROOT, World, build_world, empty_all_tables, problem_detail
+from tests.conftest import (
+    ROOT,
+    World,
+    build_world,
+    empty_all_tables,
+    engine_name,
+    problem_detail,
+)
+from tests.server.test_units import new_unit
 
 DOCS = ROOT / "docs" / "errors.md"
 
@@ -211,3 +219,28 @@ def test_every_problem_type_is_documented_with_its_status_and_title() -> None:
         status: (errors.problem_type(status), title)
         for status, (_kind, title) in errors.PROBLEM_KINDS.items()
     }
+
+
+async def test_a_nul_character_in_a_text_is_refused_on_postgres_and_never_a_500(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """PostgreSQL's text types cannot hold U+0000 (found by the schemathesis run: a login with a
+    NUL in the user name was a 500). It is the client's input, so a 400 saying so, with nothing
+    written; SQLite stores the character, so there the requests go on as for any other text."""
+    login = await client.post(
+        "/api/v1/auth/login",
+        json={"username": "ad\u0000min", "password": "x", "device_name": "fuzzer"},
+    )
+    admin = await world.login(client, "admin")
+    created = await client.post(
+        "/api/v1/units", json=new_unit(world, name_vi="Một\u0000cửa"), headers=admin
+    )
+    if engine_name() == "postgres":
+        for response in (login, created):
+            assert response.status_code == 400, response.text
+            assert "NUL character" in problem_detail(response)
+        listed = await client.get("/api/v1/units", headers=admin)
+        assert "C1-NEW" not in {unit["code"] for unit in listed.json()}
+    else:
+        assert login.status_code == 401, login.text
+        assert created.status_code == 201, created.text
