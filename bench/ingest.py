@@ -271,27 +271,33 @@ async def set_up_phones(base_url: str) -> list[Phone]:
             started = await client.post(
                 "/mobile/v1/sync",
                 headers={"Authorization": f"Bearer {token}"},
-                json={
-                    "device_id": f"bench-{index}",
-                    "sent_at": datetime.now(UTC).isoformat(),
-                    "ops": [
-                        {
-                            "op_id": str(uuid.uuid4()),
-                            "type": "start",
-                            "payload": {
-                                "inspection_id": inspection_id,
-                                "device_time": datetime.now(UTC).isoformat(),
-                                "latitude": unit["latitude"],
-                                "longitude": unit["longitude"],
-                            },
-                        }
-                    ],
-                },
+                json=start_batch(f"bench-{index}", inspection_id, unit),
             )
             started.raise_for_status()
             assert started.json()["results"][0]["status"] == "applied", started.text
             phones.append(Phone(token=token, inspection_id=inspection_id))
         return phones
+
+
+def start_batch(device_id: str, inspection_id: str, unit: dict[str, Any]) -> dict[str, Any]:
+    """A sync batch with one op: start `inspection_id` standing at `unit`'s location."""
+    now = datetime.now(UTC).isoformat()
+    return {
+        "device_id": device_id,
+        "sent_at": now,
+        "ops": [
+            {
+                "op_id": str(uuid.uuid4()),
+                "type": "start",
+                "payload": {
+                    "inspection_id": inspection_id,
+                    "device_time": now,
+                    "latitude": unit["latitude"],
+                    "longitude": unit["longitude"],
+                },
+            }
+        ],
+    }
 
 
 async def drive(

@@ -63,7 +63,15 @@ import asyncpg
 import httpx
 from PIL import Image
 
-from bench.ingest import create_database, drop_database, free_port, process, spotcheck_env
+from bench.ingest import (
+    answer_payloads,
+    create_database,
+    drop_database,
+    free_port,
+    process,
+    spotcheck_env,
+    start_batch,
+)
 from bench.province import PASSWORD
 from bench.scale import process_cpu
 
@@ -601,22 +609,7 @@ async def set_up_phones(
         started = await client.post(
             "/mobile/v1/sync",
             headers=headers,
-            json={
-                "device_id": f"bench-{inspector['username']}",
-                "sent_at": now.isoformat(),
-                "ops": [
-                    {
-                        "op_id": str(uuid.uuid4()),
-                        "type": "start",
-                        "payload": {
-                            "inspection_id": inspection_id,
-                            "device_time": datetime.now(UTC).isoformat(),
-                            "latitude": commune["latitude"],
-                            "longitude": commune["longitude"],
-                        },
-                    }
-                ],
-            },
+            json=start_batch(f"bench-{inspector['username']}", inspection_id, commune),
         )
         started.raise_for_status()
         phones.append((headers, inspection_id, []))
@@ -626,7 +619,6 @@ async def set_up_phones(
 async def mixed_load(
     base_url: str, database_url: str, pid: int, start: date, end: date
 ) -> dict[str, Any]:
-    from bench.ingest import answer_payloads
 
     tally = Tally()
     samples: list[float] = []
