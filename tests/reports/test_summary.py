@@ -621,15 +621,20 @@ async def test_summary_pdf_is_vietnamese_with_its_charts(
     assert elapsed < 30
 
 
-async def test_rendering_the_pdf_leaves_the_event_loop_free(data: Data) -> None:
-    """While the PDF renders, other requests are served: the loop never stalls for long."""
-    leader = Principal(
+async def district_leader(data: Data) -> Principal:
+    """D1's leader, for the tests that call the summary service directly."""
+    return Principal(
         user_id=data.world.users["leader_d1"],
         username="leader_d1",
         role=Role.leader,
         home_unit_id=data.world.units["D1"],
         home_unit_path=await unit_path("D1", data.world),
     )
+
+
+async def test_rendering_the_pdf_leaves_the_event_loop_free(data: Data) -> None:
+    """While the PDF renders, other requests are served: the loop never stalls for long."""
+    leader = await district_leader(data)
     longest = 0.0
     done = False
 
@@ -656,13 +661,7 @@ async def test_rendering_the_pdf_leaves_the_event_loop_free(data: Data) -> None:
 async def test_an_identical_summary_pdf_is_not_rendered_again(data: Data) -> None:
     """Same figures a few minutes later: the document rendered for the first request is the
     answer to the second; other figures (here another ranking threshold) are rendered."""
-    leader = Principal(
-        user_id=data.world.users["leader_d1"],
-        username="leader_d1",
-        role=Role.leader,
-        home_unit_id=data.world.units["D1"],
-        home_unit_path=await unit_path("D1", data.world),
-    )
+    leader = await district_leader(data)
     at = datetime.now(UTC)
     request = {"principal": leader, "period_from": data.period[0], "period_to": data.period[1]}
     cache = rendering.rendered_cache()
@@ -682,13 +681,7 @@ async def test_a_province_sized_ranking_is_split_into_charts_that_fit_a_page(dat
     """An SVG chart is an image that WeasyPrint never splits across pages: one chart of ninety
     units (2,000 px) would run off its A4 page and be cut. The ranking and the heatmap are cut
     into charts of at most `charts.ROWS_PER_CHART` rows instead, every unit in one of them."""
-    leader = Principal(
-        user_id=data.world.users["leader_d1"],
-        username="leader_d1",
-        role=Role.leader,
-        home_unit_id=data.world.units["D1"],
-        home_unit_path=await unit_path("D1", data.world),
-    )
+    leader = await district_leader(data)
     summary = await summary_service.summary(
         principal=leader, period_from=data.period[0], period_to=data.period[1]
     )
