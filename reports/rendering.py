@@ -29,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from server.core.errors import ServiceUnavailable
@@ -110,6 +111,7 @@ class RenderPool:
         self._executor: Executor | None = None
         self._in_flight = 0
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
 
     @property
     def in_flight(self) -> int:
@@ -126,6 +128,22 @@ class RenderPool:
                 max_workers=self.workers, mp_context=context, initializer=_exit_with_owner
             )
         return self._executor
+
+    def _submit(
+        self,
+        function: Callable[..., bytes],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        submitted: list[Future[bytes]],
+    ) -> tuple[Executor, Future[bytes]]:
+        with self._starting:
+            executor = self._start()
+        future = executor.submit(function, *args, **kwargs)
+        # Counted until the render is done (or, if it never started, cancelled), not until
+        # this request gives up: a render that a worker has begun occupies it to the end.
+        future.add_done_callback(self._release)
+        submitted.append(future)
+        return executor, future
 
     def _admit(self) -> None:
         with self._lock:
@@ -160,15 +178,17 @@ class RenderPool:
 
     async def _run(self, function: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
         self._admit()
+        submitted: list[Future[bytes]] = []
         try:
-            executor = self._start()
-            future = executor.submit(function, *args, **kwargs)
+            # In a thread: the first submit starts the fork server, which imports WeasyPrint
+            # before it forks a worker, and the caller waits for it (about a second).
+            executor, future = await anyio.to_thread.run_sync(
+                self._submit, function, args, kwargs, submitted
+            )
         except BaseException:
-            self._release()
+            if not submitted:  # else the render's own completion releases its place
+                self._release()
             raise
-        # Counted until the render is done (or, if it never started, cancelled), not until
-        # this request gives up: a render that a worker has begun occupies it to the end.
-        future.add_done_callback(self._release)
         try:
             return await asyncio.wrap_future(future)
         except BrokenProcessPool as error:
