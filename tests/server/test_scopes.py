@@ -17,13 +17,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from server import registry
 from server.auth import tokens
 from server.auth.tables import RefreshToken
-from server.core import db
 from server.core.settings import Settings
 from server.users.tables import AppUser
-from tests.conftest import WORLD_USERS, World, build_world
+from tests.conftest import WORLD_USERS, World, build_world, empty_all_tables
 from tests.conftest import test_password_hash as shared_password_hash
 
 Client = AsyncTestClient[Litestar]
@@ -32,20 +30,11 @@ ALL_UNITS = {"P", "P-DEPT", "D1", "C1", "C1-SC", "C2", "D2", "C3"}
 ALL_USERS = set(ROLES)
 
 
-async def empty_tables() -> None:
-    names = [table._meta.tablename for table in registry.all_tables()]
-    if db.is_postgres():
-        await db.engine().run_ddl(f"TRUNCATE {', '.join(names)}")
-    else:
-        for name in names:
-            await db.engine().run_ddl(f"DELETE FROM {name}")
-
-
 @pytest.fixture(scope="module")
 async def scoped_world(client: Client) -> World:
     """Built once for this module, since every test here only reads (a fresh world per test
     would cost more than the whole table)."""
-    await empty_tables()
+    await empty_all_tables()
     world = await build_world()
     now = datetime.now(UTC)
     user_id = uuid4()
