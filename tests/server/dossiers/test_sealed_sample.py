@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from pypdf import PdfReader
 
 from server.core.audit.services import Actor
 from server.dossiers import sample as sample_algorithm
@@ -529,3 +530,14 @@ async def test_submit_turns_each_mismatched_dossier_into_a_finding_that_says_wha
     ).json()
     titles = " ".join(a["title_en"] for a in actions)
     assert f"Review dossier {resolved}" in titles and f"Review dossier {others[0]}" in titles
+
+    # The minutes say how much of the sample was checked, and state the findings once.
+    minutes = await client.get(f"/api/v1/inspections/{inspection_id}/minutes.pdf", headers=leader)
+    assert minutes.status_code == 200
+    text = " ".join(
+        " ".join(
+            page.extract_text() or "" for page in PdfReader(io.BytesIO(minutes.content)).pages
+        ).split()
+    )
+    assert "đã đối chiếu 3/6 hồ sơ giấy với hệ thống một cửa điện tử; 2 hồ sơ không khớp" in text
+    assert text.count(f"Hồ sơ {resolved}") == 1
