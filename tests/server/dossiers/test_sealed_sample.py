@@ -289,6 +289,12 @@ async def test_nobody_of_the_unit_sees_anything_of_the_sample_before_or_after_th
     assert checked[0]["status"] == "applied", checked
     # Before the visit is over (started, checked, not submitted): nothing on the unit's side.
     await unit_side_sees_nothing()
+    # The check's photo is the team's and the leaders' above the unit.
+    for name in ("inspector", "leader_d1"):
+        shown = await client.get(
+            f"/api/v1/evidence/{photo}", headers=await login(client, world, name)
+        )
+        assert shown.status_code == 200, name
 
     # After submit the unit reads the finding the mismatch made, but still not the sample.
     await submit_inspection(client, world, inspection_id)
