@@ -11,6 +11,8 @@ import {
   formatPercent,
   importableUnits,
   issuesToShow,
+  ledgerPresetPeriod,
+  ledgerPresets,
   shareText,
   uploadResult,
   type FlaggedDossier,
@@ -19,7 +21,7 @@ import {
   type LedgerIssue,
   type LedgerRule,
 } from "../src/screens/dossiers/model";
-import { FlaggedDossierCard, ImportResult, IndicatorFigures, IssueList, LedgerActions } from "../src/screens/dossiers/views";
+import { acceptedText, FlaggedDossierCard, ImportResult, IndicatorFigures, IssueList, LedgerActions } from "../src/screens/dossiers/views";
 
 type Node = VNode<Record<string, unknown>> | string | number | boolean | null | undefined | Node[];
 
@@ -141,6 +143,9 @@ describe("a refused ledger", () => {
     expect(textOf(rows[0])).toBe(
       "Dòng 5, cột F (Ngày tiếp nhận) · giá trị «31/02/2026»not a date: expected dd/MM/yyyy, dd/MM/yyyy HH:mm, an ISO date or an Excel serial",
     );
+    // with the layouts' field kinds, what the cell accepts is said in Vietnamese too
+    const kinded = byTestId(expand(IssueList({ refusal: result.refusal, kinds: { received: "moment" } }) as Node), "ledger-issue");
+    expect(textOf(kinded[0])).toContain("Chấp nhận: ngày dd/MM/yyyy, có thể kèm giờ HH:mm");
     expect(rows[49].props["data-line"]).toBe(54);
     expect(textOf(byTestId(tree, "ledger-issues-more"))).toContain("… và 180 lỗi khác");
     expect(textOf(tree)).toContain("230 lỗi");
@@ -158,6 +163,9 @@ describe("a refused ledger", () => {
     const missing: LedgerIssue = { ...issue(1), line: null, column: null, column_number: null, value: null, header: null, message: "no header row names Mã hồ sơ" };
     const tree = expand(IssueList({ refusal: { detail: "x", issues: [missing], issueCount: 1 } }) as Node);
     expect(textOf(byTestId(tree, "ledger-issue"))).toBe("Cả tệpno header row names Mã hồ sơ");
+    expect(acceptedText(missing, { received: "moment" })).toBeNull();
+    expect(acceptedText({ ...issue(3), field: "dossier_code" }, { dossier_code: "text" })).toBeNull();
+    expect(acceptedText({ ...issue(3), field: "fee", value: "1,5" }, { fee: "money" })).toContain("1.500.000");
   });
 
   it("is not mistaken for another problem, which keeps the server's detail", () => {
@@ -291,5 +299,17 @@ describe("who is offered the import", () => {
     expect(importableUnits(units, { role: "unit_head", home_unit_id: "commune" })).toEqual([]);
     // the leader's own unit's ledger is read, not imported: no button there
     expect(findAll(expand(LedgerActions({ role: "leader", unitId: "district", importable: false }) as Node), (_props, type) => type === "a")).toHaveLength(0);
+  });
+});
+
+describe("the ledger's period", () => {
+  it("offers the latest import's period beside the overview's presets, when the import has one", () => {
+    const latest = SUMMARY.ledger_import;
+    expect(ledgerPresets(latest)).toEqual(["quarter", "previousQuarter", "last90", "year", "latestImport", "custom"]);
+    expect(ledgerPresets({ ...latest, period_start: null, period_end: null })).not.toContain("latestImport");
+    expect(ledgerPresets(undefined)).not.toContain("latestImport");
+    expect(ledgerPresetPeriod("latestImport", "2026-11-30", latest)).toEqual({ from: "2026-07-01", to: "2026-09-30" });
+    expect(ledgerPresetPeriod("last90", "2026-11-30", latest)).toEqual({ from: "2026-09-02", to: "2026-11-30" });
+    expect(ledgerPresetPeriod("custom", "2026-11-30", latest)).toBeNull();
   });
 });

@@ -87,6 +87,7 @@ class FlaggedDossierOut(BaseModel):
 
 class LayoutColumnOut(BaseModel):
     field: str  # the canonical field (docs/dossier-ledgers.md, "The canonical record")
+    kind: str  # what its cells hold: text, moment, moments, count, flag, money, channel, status
     required: bool
     headers: list[str]  # any of these names, matched ignoring case, diacritics and punctuation
 

@@ -246,6 +246,7 @@ def shipped_layouts() -> list[LedgerLayoutOut]:
                 columns=[
                     LayoutColumnOut(
                         field=column.field,
+                        kind=FIELDS[column.field].kind,
                         required=FIELDS[column.field].required,
                         headers=list(column.headers),
                     )

@@ -183,6 +183,7 @@ def test_a_leader_imports_a_ledger_and_its_unit_head_reads_it(
     expect(issue).to_have_attribute("data-line", str(bad_line))
     expect(issue).to_contain_text(f"Dòng {bad_line}, cột {bad_column} ({bad_header})")
     expect(issue).to_contain_text("«31/02/2026»")
+    expect(issue).to_contain_text("Chấp nhận: ngày dd/MM/yyyy")
     checked(page, shot, axe_check, "refused-with-line-and-column")
     assert live_server.api("GET", imports_path, token=admin).headers["x-total-count"] == "0"
 
@@ -225,6 +226,13 @@ def test_a_leader_imports_a_ledger_and_its_unit_head_reads_it(
     for index in range(flags_per_card.count()):
         expect(flags_per_card.nth(index).locator(f'[data-rule="{first_rule}"]')).to_have_count(1)
     shot(page, "filtered-by-rule")
+    # The smallest phone the app is made for, and a desk: nothing runs off the side.
+    for width, height in ((360, 640), (1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        expect(page.get_by_test_id("flagged-dossier").first).to_be_visible()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        shot(page, f"ledger-view-{width}px")
+    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/app/units/{unit_id}")
     page.get_by_role("link", name="Xem sổ hồ sơ").click()
     expect(page).to_have_url(f"{live_server.url}/app/units/{unit_id}/dossiers")

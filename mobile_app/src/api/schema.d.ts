@@ -1365,6 +1365,7 @@ export interface components {
         LayoutColumnOut: {
             field: string;
             headers: string[];
+            kind: string;
             required: boolean;
         };
         /** LedgerImportOut */

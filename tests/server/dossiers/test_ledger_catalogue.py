@@ -26,10 +26,14 @@ async def test_the_layouts_list_each_shipped_layout_with_its_names_and_expected_
     # form 06 has no channel column: the screen must not promise one
     assert "channel" not in columns
     assert columns["received"]["required"] is True
+    assert columns["received"]["kind"] == "moment"
     assert columns["received"]["headers"][0] == "Nhận hồ sơ"
     assert columns["returned"]["required"] is False
     export = layouts["one-stop-export"]
     assert {column["field"] for column in export["columns"]} == set(FIELDS)
+    assert {column["field"]: column["kind"] for column in export["columns"]} == {
+        field: spec.kind for field, spec in FIELDS.items()
+    }
     assert [column["headers"] for column in export["columns"]] == [
         list(column.headers) for column in shipped_layout("one-stop-export").columns
     ]

@@ -7,17 +7,20 @@ import type { Me } from "../../api/types";
 import { formatDateTime, lang, t, type MessageKey } from "../../i18n";
 import { useLang } from "../../ui/hooks";
 import { DEFAULT_TIME_ZONE, ErrorNote, Loading, problemText, query, unitName, useApi, useUnits } from "../leader/common";
-import { PERIOD_PRESETS, presetPeriod, todayIn, type Period, type PeriodPreset } from "../leader/logic";
+import { todayIn, type Period } from "../leader/logic";
 import {
   defaultLedgerPeriod,
   FLAGGED_PAGE,
   formatCount,
   importableUnits,
+  ledgerPresetPeriod,
+  ledgerPresets,
   pageCount,
   ruleTitle,
   type FlaggedDossier,
   type Indicators,
   type LedgerImport,
+  type LedgerPreset,
   type LedgerRule,
 } from "./model";
 import { FlaggedDossierCard, IndicatorFigures, LedgerActions } from "./views";
@@ -47,12 +50,14 @@ function PeriodForm({
   preset,
   period,
   today,
+  latest,
   onChange,
 }: {
-  preset: PeriodPreset;
+  preset: LedgerPreset;
   period: Period;
   today: string;
-  onChange: (preset: PeriodPreset, period: Period) => void;
+  latest: LedgerImport | undefined;
+  onChange: (preset: LedgerPreset, period: Period) => void;
 }) {
   const setDate = (part: "from" | "to", value: string) => {
     if (value) onChange("custom", { ...period, [part]: value });
@@ -65,13 +70,13 @@ function PeriodForm({
           data-testid="ledger-period-preset"
           value={preset}
           onChange={(event) => {
-            const value = (event.target as HTMLSelectElement).value as PeriodPreset;
-            onChange(value, value === "custom" ? period : presetPeriod(value, today));
+            const value = (event.target as HTMLSelectElement).value as LedgerPreset;
+            onChange(value, ledgerPresetPeriod(value, today, latest) ?? period);
           }}
         >
-          {PERIOD_PRESETS.map((key) => (
+          {ledgerPresets(latest).map((key) => (
             <option key={key} value={key}>
-              {t(`period_${key}` as MessageKey)}
+              {key === "latestImport" ? t("ledgerPeriodLatestImport") : t(`period_${key}` as MessageKey)}
             </option>
           ))}
         </select>
@@ -130,7 +135,7 @@ export function LedgerScreen({ unitId, me }: { unitId: string; me: Me }) {
   const ownUnit = unitId === me.home_unit_id ? { name_vi: me.home_unit_name_vi, name_en: me.home_unit_name_en } : null;
   const timeZone = unit?.time_zone ?? DEFAULT_TIME_ZONE;
   const today = todayIn(timeZone);
-  const [preset, setPreset] = useState<PeriodPreset>("last90");
+  const [preset, setPreset] = useState<LedgerPreset>("last90");
   const [period, setPeriod] = useState<Period>(() => defaultLedgerPeriod(timeZone));
   const [rule, setRule] = useState("");
   const [page, setPage] = useState(0);
@@ -161,6 +166,7 @@ export function LedgerScreen({ unitId, me }: { unitId: string; me: Me }) {
             preset={preset}
             period={period}
             today={today}
+            latest={imports.items?.[0]}
             onChange={(nextPreset, nextPeriod) => {
               setPreset(nextPreset);
               setPeriod(nextPeriod);

@@ -3,7 +3,7 @@
 import type { components } from "../../api/schema";
 import type { Me } from "../../api/types";
 import { lang, type Lang } from "../../i18n";
-import { presetPeriod, todayIn, type Period } from "../leader/logic";
+import { PERIOD_PRESETS, presetPeriod, todayIn, type Period, type PeriodPreset } from "../leader/logic";
 
 type S = components["schemas"];
 export type LedgerImport = S["LedgerImportOut"];
@@ -56,6 +56,13 @@ export function uploadResult(status: number, body: unknown): UploadResult {
   return { kind: "problem", status, detail };
 }
 
+/** Each canonical field's kind (moment, count, …), from the layouts list. */
+export function fieldKinds(layouts: LedgerLayout[] | undefined): Record<string, string> {
+  const kinds: Record<string, string> = {};
+  for (const layout of layouts ?? []) for (const column of layout.columns) kinds[column.field] = column.kind;
+  return kinds;
+}
+
 /** The issues to list and how many more there are (of all the file had, not only those sent). */
 export function issuesToShow(refusal: LedgerRefusal, limit = ISSUES_SHOWN): { shown: LedgerIssue[]; more: number } {
   const shown = refusal.issues.slice(0, limit);
@@ -98,6 +105,25 @@ export function importableUnits<U extends { id: string; active: boolean }>(units
 /** The ledger view's default period: the last 90 days on the unit's calendar. */
 export function defaultLedgerPeriod(timeZone: string, now: Date = new Date()): Period {
   return presetPeriod("last90", todayIn(timeZone, now));
+}
+
+/** The ledger's period choices: the overview's, and the period of the unit's latest import
+ * (a quarter's export is often not the last 90 days). */
+export type LedgerPreset = PeriodPreset | "latestImport";
+
+export function ledgerPresets(latest: LedgerImport | undefined): LedgerPreset[] {
+  const presets: LedgerPreset[] = PERIOD_PRESETS.filter((preset) => preset !== "custom");
+  if (latest?.period_start && latest.period_end) presets.push("latestImport");
+  return [...presets, "custom"];
+}
+
+/** The dates a preset stands for; null for "custom" or a latest import without a period. */
+export function ledgerPresetPeriod(preset: LedgerPreset, today: string, latest: LedgerImport | undefined): Period | null {
+  if (preset === "custom") return null;
+  if (preset === "latestImport") {
+    return latest?.period_start && latest.period_end ? { from: latest.period_start, to: latest.period_end } : null;
+  }
+  return presetPeriod(preset, today);
 }
 
 /** A rule's name in the current language, or its code when this app does not know it. */

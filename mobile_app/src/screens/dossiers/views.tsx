@@ -1,7 +1,7 @@
 // What the ledger screens show, as components without state (tested by rendering them in
 // tests/dossiers.test.ts): a refused file's issues, an import's result, the indicators, a
 // flagged dossier, and the ledger's actions by role.
-import { formatDate, formatDateTime, DEFAULT_TIME_ZONE, t } from "../../i18n";
+import { formatDate, formatDateTime, DEFAULT_TIME_ZONE, t, type MessageKey } from "../../i18n";
 import { Link } from "../../ui/Link";
 import {
   canImport,
@@ -27,9 +27,26 @@ function issuePlace(issue: LedgerIssue): string {
   return issue.header ? `${t("ledgerIssueFile")} (${issue.header})` : t("ledgerIssueFile");
 }
 
+const ACCEPTS: Record<string, MessageKey> = {
+  moment: "ledgerAccepts_moment",
+  moments: "ledgerAccepts_moments",
+  count: "ledgerAccepts_count",
+  flag: "ledgerAccepts_flag",
+  money: "ledgerAccepts_money",
+  channel: "ledgerAccepts_channel",
+  status: "ledgerAccepts_status",
+};
+
+/** What a cell of the issue's field accepts, in the reader's language (the server words its
+ * messages in English); null for text fields and for issues that are not about a cell. */
+export function acceptedText(issue: LedgerIssue, kinds: Record<string, string>): string | null {
+  const key = issue.field && issue.value !== null ? ACCEPTS[kinds[issue.field] ?? ""] : undefined;
+  return key ? t(key) : null;
+}
+
 /** A refused file: every issue with its line, column, header, value and what is accepted (the
- * first 50), then how many more. */
-export function IssueList({ refusal }: { refusal: LedgerRefusal }) {
+ * first 50), then how many more. `kinds` maps each field to its kind (from the layouts list). */
+export function IssueList({ refusal, kinds = {} }: { refusal: LedgerRefusal; kinds?: Record<string, string> }) {
   const { shown, more } = issuesToShow(refusal);
   return (
     <div class="card ledger-refused" role="alert" data-testid="ledger-refused" data-count={refusal.issueCount}>
@@ -40,6 +57,7 @@ export function IssueList({ refusal }: { refusal: LedgerRefusal }) {
             <strong>{issuePlace(issue)}</strong>
             {issue.value ? <span class="ledger-issue-value"> · {t("ledgerIssueValue", { value: issue.value })}</span> : null}
             <span class="ledger-issue-message">{issue.message}</span>
+            {acceptedText(issue, kinds) ? <span class="ledger-issue-accepts small muted">{acceptedText(issue, kinds)}</span> : null}
           </li>
         ))}
       </ol>
