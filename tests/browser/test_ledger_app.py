@@ -187,10 +187,19 @@ def test_a_leader_imports_a_ledger_and_its_unit_head_reads_it(
     checked(page, shot, axe_check, "refused-with-line-and-column")
     assert live_server.api("GET", imports_path, token=admin).headers["x-total-count"] == "0"
 
-    # The fixed file imports, with its counts.
+    # The fixed file imports, with its counts; on a slow uplink the upload shows its progress.
     choose_file(page, "so-ho-so-cat-thanh.csv", good)
     expect(page.get_by_test_id("ledger-refused")).to_have_count(0)
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("Network.enable")
+    slow = {"offline": False, "latency": 0, "downloadThroughput": -1}
+    devtools.send("Network.emulateNetworkConditions", {**slow, "uploadThroughput": len(good) / 3})
     page.get_by_test_id("ledger-upload").click()
+    progress = page.get_by_test_id("ledger-progress")
+    expect(progress).to_contain_text("Đang tải lên…")
+    expect(page.get_by_test_id("ledger-upload")).to_be_disabled()
+    shot(page, "uploading")
+    devtools.send("Network.emulateNetworkConditions", {**slow, "uploadThroughput": -1})
     result = page.get_by_test_id("ledger-result")
     expect(result).to_have_attribute("data-already", "false", timeout=60_000)
     expect(page.get_by_test_id("ledger-rows")).to_have_text(str(DOSSIERS))
