@@ -8,6 +8,7 @@ import { setLang } from "../src/i18n";
 import {
   canImport,
   defaultLedgerPeriod,
+  fileTooLarge,
   formatPercent,
   importableUnits,
   issuesToShow,
@@ -166,6 +167,11 @@ describe("a refused ledger", () => {
     expect(acceptedText(missing, { received: "moment" })).toBeNull();
     expect(acceptedText({ ...issue(3), field: "dossier_code" }, { dossier_code: "text" })).toBeNull();
     expect(acceptedText({ ...issue(3), field: "fee", value: "1,5" }, { fee: "money" })).toContain("1.500.000");
+  });
+
+  it("is not sent at all when larger than the server accepts", () => {
+    expect(fileTooLarge(64 * 1024 * 1024)).toBeNull();
+    expect(fileTooLarge(70 * 1024 * 1024 + 1, "vi")).toEqual({ size: "71", limit: "64" });
   });
 
   it("is not mistaken for another problem, which keeps the server's detail", () => {

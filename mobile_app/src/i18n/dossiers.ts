@@ -28,6 +28,7 @@ export const vi = {
   ledgerNetworkCut:
     "Mất kết nối khi đang gửi tệp. Máy chủ chỉ lưu khi nhận đủ và hợp lệ cả tệp, nên chưa có gì bị lưu dở; hãy gửi lại khi có mạng.",
   ledgerChooseFile: "Hãy chọn tệp sổ hồ sơ.",
+  ledgerTooLarge: "Tệp nặng {size} MB, quá giới hạn {limit} MB máy chủ nhận; hãy xuất từng kỳ ngắn hơn.",
   ledgerRefused: "Tệp bị từ chối, không dòng nào được lưu: {count} lỗi. Sửa tệp rồi gửi lại.",
   ledgerIssueWhere: "Dòng {line}, cột {column}",
   ledgerIssueLine: "Dòng {line}",
@@ -108,6 +109,7 @@ export const en: Record<keyof typeof vi, string> = {
   ledgerNetworkCut:
     "The connection was lost while sending the file. The server saves a ledger only when it has received all of it and all of it is valid, so nothing was half saved; send it again when you are online.",
   ledgerChooseFile: "Choose a ledger file.",
+  ledgerTooLarge: "The file is {size} MB, over the {limit} MB the server accepts; export a shorter period at a time.",
   ledgerRefused: "The file was refused and no row was saved: {count} problem(s). Correct the file and send it again.",
   ledgerIssueWhere: "Line {line}, column {column}",
   ledgerIssueLine: "Line {line}",

@@ -7,7 +7,7 @@ import { uploadForm } from "../../api/upload";
 import { lang, t } from "../../i18n";
 import { Offline } from "../../sync/auth";
 import { ErrorNote, Loading, problemText, unitOptions, useApi, useUnits } from "../leader/common";
-import { fieldKinds, formatPercent, importableUnits, uploadResult, type LedgerLayout, type UploadResult } from "./model";
+import { fieldKinds, fileTooLarge, formatPercent, importableUnits, uploadResult, type LedgerLayout, type UploadResult } from "./model";
 import { ImportResult, IssueList } from "./views";
 
 const DEFAULT_LAYOUT = "one-stop-export";
@@ -56,6 +56,8 @@ export function ImportScreen({ me }: { me: Me }) {
     forget();
     if (!chosenUnit) return;
     if (!file) return setFormError(t("ledgerChooseFile"));
+    const tooLarge = fileTooLarge(file.size);
+    if (tooLarge) return setFormError(t("ledgerTooLarge", tooLarge));
     if (Boolean(period.from) !== Boolean(period.to)) return setFormError(t("ledgerPeriodBoth"));
     const form = new FormData();
     form.append("layout", layoutId);

@@ -18,6 +18,9 @@ export type Role = Me["role"];
 /** How many of a refused file's issues the screen lists; the rest are counted. */
 export const ISSUES_SHOWN = 50;
 export const FLAGGED_PAGE = 20;
+/** The server's limit on a ledger upload (server/dossiers/controllers.py, LEDGER_MAX_BYTES): a
+ * larger file is refused before it is sent, not after minutes of uploading. */
+export const LEDGER_MAX_BYTES = 64 * 1024 * 1024;
 
 /** One problem of a refused ledger, as the server's 422 `issues` gives it. */
 export interface LedgerIssue {
@@ -61,6 +64,13 @@ export function fieldKinds(layouts: LedgerLayout[] | undefined): Record<string, 
   const kinds: Record<string, string> = {};
   for (const layout of layouts ?? []) for (const column of layout.columns) kinds[column.field] = column.kind;
   return kinds;
+}
+
+/** Why a file cannot be sent (larger than the server accepts), or null. */
+export function fileTooLarge(size: number, language: Lang = lang()): { size: string; limit: string } | null {
+  if (size <= LEDGER_MAX_BYTES) return null;
+  const megabytes = (bytes: number) => formatCount(Math.ceil(bytes / (1024 * 1024)), language);
+  return { size: megabytes(size), limit: megabytes(LEDGER_MAX_BYTES) };
 }
 
 /** The issues to list and how many more there are (of all the file had, not only those sent). */
