@@ -107,7 +107,10 @@ def _route_handlers() -> list[Any]:
     from reports.controllers import MinutesController, VerifyController
     from reports.summary_controllers import ExportController, ReportController
     from server.actions.controllers import ActionController, FollowUpController
-    from server.dossiers.controllers import DossierLedgerController
+    from server.dossiers.controllers import (
+        DossierLedgerCatalogueController,
+        DossierLedgerController,
+    )
     from server.evidence.controllers import EvidenceController
     from server.inspections.controllers import InspectionController
     from server.notifications.controllers import (
@@ -132,6 +135,7 @@ def _route_handlers() -> list[Any]:
         MobileController,
         EvidenceController,
         DossierLedgerController,
+        DossierLedgerCatalogueController,
         AppFilesController,
         MinutesController,
         VerifyController,

@@ -29,6 +29,14 @@ const AREAS: Partial<Record<Role, () => Promise<AreaModule>>> = {
   admin: () => import("./screens/admin"),
 };
 
+// The dossier-ledger screens: a chunk of their own, for the roles that read a unit's ledger.
+const loadDossiers = () => import("./screens/dossiers");
+const DOSSIER_ROLES: ReadonlySet<Role> = new Set(["leader", "admin", "unit_head"]);
+
+function isDossierPath(path: string): boolean {
+  return path === "/dossiers" || path.startsWith("/dossiers/") || match("/units/:id/dossiers", path) !== null;
+}
+
 /** Where each role lands at /app/. */
 export const HOME: Record<Role, string> = {
   inspector: "/",
@@ -48,12 +56,13 @@ function NotFound() {
   );
 }
 
-function Area({ role, path }: { role: Role; path: string }) {
+function Area({ role, path, load }: { role: Role; path: string; load?: () => Promise<AreaModule> }) {
   const [module, setModule] = useState<AreaModule | null>(null);
+  const loader = load ?? AREAS[role];
   useEffect(() => {
-    void AREAS[role]?.().then((loaded) => setModule(() => loaded));
-  }, [role]);
-  if (!AREAS[role]) return <NotFound />;
+    void loader?.().then((loaded) => setModule(() => loaded));
+  }, [role, loader]);
+  if (!loader) return <NotFound />;
   if (!module) return <p role="status">{t("loading")}</p>;
   return module.route(path) ?? <NotFound />;
 }
@@ -66,6 +75,9 @@ function route(path: string, role: Role) {
     return <Area role={role} path={HOME[role]} />;
   }
   if (path === "/sync") return <SyncScreen />;
+  if (isDossierPath(path)) {
+    return DOSSIER_ROLES.has(role) ? <Area key="dossiers" role={role} path={path} load={loadDossiers} /> : <NotFound />;
+  }
   if (path === "/actions") return <ActionsListScreen />;
   if (path === "/reviews") return <ActionsListScreen title="navReviews" only="submitted" />;
   if ((params = match("/actions/:id", path))) return <ActionDetailScreen id={params.id} />;

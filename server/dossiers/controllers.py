@@ -26,7 +26,7 @@ from server.core.pagination import (
     Offset,
     page_response,
 )
-from server.core.scopes import Principal
+from server.core.scopes import Principal, Role
 from server.dossiers import services as dossier_service
 from server.dossiers.mapping import SHIPPED_LAYOUTS
 from server.dossiers.schemas import (
@@ -34,6 +34,8 @@ from server.dossiers.schemas import (
     IndicatorsOut,
     LedgerImportOut,
     LedgerImportSummaryOut,
+    LedgerLayoutOut,
+    LedgerRuleOut,
 )
 
 # A quarter of a big district's one-stop shop is 100,000 rows: about 21 MB as CSV, 7.5 MB as XLSX.
@@ -179,3 +181,23 @@ class DossierLedgerController(Controller):
         return await dossier_service.period_indicators_for(
             unit_id=unit_id, principal=principal, period_start=period_start, period_end=period_end
         )
+
+
+class DossierLedgerCatalogueController(Controller):
+    """What the import and ledger screens name: the shipped layouts and rules (read-only data,
+    the same for everyone signed in)."""
+
+    tags = ["dossier-ledgers"]
+    guards = [requires_role(*Role)]
+
+    @get("/api/v1/dossier-ledger-layouts", operation_id="listDossierLedgerLayouts")
+    async def layouts(self) -> list[LedgerLayoutOut]:
+        """The shipped column layouts (`layout` of an upload): id, name in vi and en, and for
+        each canonical field whether it is required and the headers it is found under."""
+        return dossier_service.shipped_layouts()
+
+    @get("/api/v1/dossier-ledger-rules", operation_id="listDossierLedgerRules")
+    async def rules(self) -> list[LedgerRuleOut]:
+        """The rules run over every dossier (the `rule` of a flag): severity, title in vi and
+        en, and the legal bases with the dates they apply from and until."""
+        return dossier_service.ledger_rules()

@@ -86,6 +86,7 @@ class LayoutIn(BaseModel):
 
     layout: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     title: str
+    title_en: str = ""  # the layout's name for an English screen (default: the title)
     description: str = ""
     time_zone: str = str(PROVINCE_TIME_ZONE)
     header_search_rows: int = Field(default=10, ge=1, le=50)
@@ -112,6 +113,8 @@ class Layout:
     header_search_rows: int
     sheet: str | None
     columns: tuple[ColumnSpec, ...]
+    title_en: str = ""
+    description: str = ""
 
     @property
     def required_columns(self) -> tuple[ColumnSpec, ...]:
@@ -160,6 +163,8 @@ def parse_layout(text: str, source: str = "<layout>") -> Layout:
         header_search_rows=model.header_search_rows,
         sheet=model.sheet,
         columns=tuple(columns),
+        title_en=model.title_en or model.title,
+        description=model.description,
     )
 
 

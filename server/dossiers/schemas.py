@@ -226,3 +226,37 @@ class SampleVerifyOut(BaseModel):
         description="Redrawing gives the stored sample and the document's digest"
     )
     size: int
+
+
+class LayoutColumnOut(BaseModel):
+    field: str  # the canonical field (docs/dossier-ledgers.md, "The canonical record")
+    kind: str  # what its cells hold: text, moment, moments, count, flag, money, channel, status
+    required: bool
+    headers: list[str]  # any of these names, matched ignoring case, diacritics and punctuation
+
+
+class LedgerLayoutOut(BaseModel):
+    """A shipped column layout, as the import screen lists it."""
+
+    id: str
+    name_vi: str
+    name_en: str
+    description: str
+    columns: list[LayoutColumnOut]
+
+
+class LegalBasisOut(BaseModel):
+    text: str
+    verified: bool  # false: taken from secondary sources, not yet read in the gazette
+    valid_from: date | None
+    valid_until: date | None
+
+
+class LedgerRuleOut(BaseModel):
+    """A rule run over every dossier: its names in words and what it rests on."""
+
+    rule: str
+    severity: str
+    title_vi: str
+    title_en: str
+    legal_bases: list[LegalBasisOut]

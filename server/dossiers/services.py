@@ -42,17 +42,21 @@ from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from server.core.pagination import Page
 from server.core.scopes import Principal, Role, require_role
 from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
-from server.dossiers.mapping import shipped_layout
-from server.dossiers.model import Channel, DossierRecord, DossierStatus, Moment
+from server.dossiers.mapping import SHIPPED_LAYOUTS, shipped_layout
+from server.dossiers.model import FIELDS, Channel, DossierRecord, DossierStatus, Moment
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
-from server.dossiers.rules import RuleContext, check_ledger
+from server.dossiers.rules import RuleContext, check_ledger, rule_catalogue
 from server.dossiers.schemas import (
     FlagCountsOut,
     FlaggedDossierOut,
     FlagOut,
     IndicatorsOut,
+    LayoutColumnOut,
     LedgerImportOut,
     LedgerImportSummaryOut,
+    LedgerLayoutOut,
+    LedgerRuleOut,
+    LegalBasisOut,
     ShareOut,
 )
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
@@ -223,6 +227,56 @@ async def _stored_dossiers(unit: UnitFacts) -> dict[str, _Stored]:
         row["dossier_code"]: _Stored(row["id"], row["import_id"], record_from_row(row, zone))
         for row in rows
     }
+
+
+# --- the shipped layouts and rules, for the import and ledger screens ----------------------------
+
+
+def shipped_layouts() -> list[LedgerLayoutOut]:
+    """The column layouts an upload may name, with the headers each field is found under."""
+    out = []
+    for key in SHIPPED_LAYOUTS:
+        layout = shipped_layout(key)
+        out.append(
+            LedgerLayoutOut(
+                id=layout.key,
+                name_vi=layout.title,
+                name_en=layout.title_en,
+                description=layout.description,
+                columns=[
+                    LayoutColumnOut(
+                        field=column.field,
+                        kind=FIELDS[column.field].kind,
+                        required=FIELDS[column.field].required,
+                        headers=list(column.headers),
+                    )
+                    for column in layout.columns
+                ],
+            )
+        )
+    return out
+
+
+def ledger_rules() -> list[LedgerRuleOut]:
+    """The rules run over every dossier, in their order, with their names and legal bases."""
+    return [
+        LedgerRuleOut(
+            rule=info.code,
+            severity=info.severity.value,
+            title_vi=info.title_vi,
+            title_en=info.title_en,
+            legal_bases=[
+                LegalBasisOut(
+                    text=basis.text,
+                    verified=basis.verified,
+                    valid_from=basis.valid_from,
+                    valid_until=basis.valid_until,
+                )
+                for basis in info.legal_bases
+            ],
+        )
+        for info in rule_catalogue().values()
+    ]
 
 
 # --- who may do what -----------------------------------------------------------------------------

@@ -175,6 +175,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dossier-ledger-layouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Layouts */
+        get: operations["listDossierLedgerLayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dossier-ledger-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rules */
+        get: operations["listDossierLedgerRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/evidence/{sha256}": {
         parameters: {
             query?: never;
@@ -1404,6 +1438,13 @@ export interface components {
          * @enum {string}
          */
         Language: "vi" | "en";
+        /** LayoutColumnOut */
+        LayoutColumnOut: {
+            field: string;
+            headers: string[];
+            kind: string;
+            required: boolean;
+        };
         /** LedgerImportOut */
         LedgerImportOut: {
             created_count: number;
@@ -1431,6 +1472,22 @@ export interface components {
             indicators: components["schemas"]["IndicatorsOut"] | null;
             ledger_import: components["schemas"]["LedgerImportOut"];
         };
+        /** LedgerLayoutOut */
+        LedgerLayoutOut: {
+            columns: components["schemas"]["LayoutColumnOut"][];
+            description: string;
+            id: string;
+            name_en: string;
+            name_vi: string;
+        };
+        /** LedgerRuleOut */
+        LedgerRuleOut: {
+            legal_bases: components["schemas"]["LegalBasisOut"][];
+            rule: string;
+            severity: string;
+            title_en: string;
+            title_vi: string;
+        };
         /** LedgerUploadIn */
         LedgerUploadIn: {
             /** Format: binary */
@@ -1447,6 +1504,13 @@ export interface components {
          * @enum {string}
          */
         LeftOutReason: "planner_works_there" | "team_member_works_there" | "inactive";
+        /** LegalBasisOut */
+        LegalBasisOut: {
+            text: string;
+            valid_from: string | null;
+            valid_until: string | null;
+            verified: boolean;
+        };
         /** LoginIn */
         LoginIn: {
             /** @default unnamed device */
@@ -2961,6 +3025,126 @@ export interface operations {
             };
             /** @description Nothing with that id (or name) in your part of the unit tree. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An error on the server's side (logged): reload to see what was saved, then retry. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is briefly unreachable: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listDossierLedgerLayouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerLayoutOut"][];
+                };
+            };
+            /** @description No valid access token (missing, expired or revoked, or the account was deactivated): log in again or refresh the token. */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="spotcheck"` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Your role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An error on the server's side (logged): reload to see what was saved, then retry. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is briefly unreachable: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listDossierLedgerRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerRuleOut"][];
+                };
+            };
+            /** @description No valid access token (missing, expired or revoked, or the account was deactivated): log in again or refresh the token. */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="spotcheck"` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Your role may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -144,6 +144,19 @@ async function refresh(db: AppDB, stale: Session): Promise<Session> {
   });
 }
 
+/** The access token to send now, refreshed first when it is (about to be) expired or when
+ * `force` (the server just said 401); for requests that cannot go through fetch (an upload
+ * that reports its progress). Throws Offline, SessionExpired. */
+export async function accessToken(db: AppDB, force = false): Promise<string> {
+  let session = await getKV(db, "session");
+  if (!session) throw new SessionExpired("logged out");
+  if (session.expired) throw new SessionExpired("expired");
+  if (force || Date.parse(session.accessExpiresAt) - Date.now() < REFRESH_MARGIN_MS) {
+    session = await refresh(db, session);
+  }
+  return session.accessToken;
+}
+
 /** fetch with the access token, refreshing it first when it is (about to be) expired and once
  * more when the server says 401. Throws Offline, SessionExpired; returns every other answer. */
 export async function authorizedFetch(

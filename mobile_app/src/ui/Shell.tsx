@@ -123,18 +123,23 @@ type Role = Me["role"];
 
 const NAV: Record<Role, Array<[string, MessageKey]>> = {
   inspector: [["/", "navAssignments"]],
-  unit_head: [["/actions", "navActions"]],
+  unit_head: [
+    ["/actions", "navActions"],
+    ["/dossiers", "navDossiers"],
+  ],
   leader: [
     ["/dashboard", "navDashboard"],
     ["/plans", "navPlans"],
     ["/reviews", "navReviews"],
     ["/actions", "navActions"],
+    ["/dossiers", "navDossiers"],
   ],
   admin: [
     ["/admin/units", "navUnits"],
     ["/admin/users", "navUsers"],
     ["/admin/notifications", "navNotifications"],
     ["/admin/checklists", "navChecklists"],
+    ["/dossiers", "navDossiers"],
   ],
 };
 

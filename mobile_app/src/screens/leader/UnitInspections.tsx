@@ -55,6 +55,9 @@ export function UnitInspectionsScreen({ id }: { id: string }) {
         <Link class="button button-small" to={dashboard}>
           {t("unitDashboard")}
         </Link>
+        <Link class="button button-small" to={`/units/${id}/dossiers`}>
+          {t("ledgerOpen")}
+        </Link>
       </div>
       <ErrorNote text={error} />
       {rows === null && !error ? <Loading /> : null}
