@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class LedgerImportOut(BaseModel):
@@ -83,3 +84,23 @@ class FlaggedDossierOut(BaseModel):
     returned: date | None
     import_id: UUID
     flags: list[FlagOut]
+
+
+class PrefillSourceOut(BaseModel):
+    """Where a pre-filled value comes from: the unit's stored dossier ledger, over a period."""
+
+    kind: Literal["dossier_ledger"] = "dossier_ledger"
+    period_from: date
+    period_to: date
+    dossiers: int = Field(description="Dossiers received in the period")
+    as_of: datetime = Field(description="When the unit's latest ledger import was made")
+
+
+class PrefillValueOut(BaseModel):
+    """A checklist item's value from the ledger: `value` for a count item, `numerator` and
+    `denominator` for a percent item."""
+
+    value: int | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+    source: PrefillSourceOut

@@ -44,6 +44,7 @@ from server.core.scopes import Principal, Role, require_role
 from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
 from server.dossiers.mapping import shipped_layout
 from server.dossiers.model import Channel, DossierRecord, DossierStatus, Moment
+from server.dossiers.prefill import LedgerPrefill, compute_measures, prefill_period
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
 from server.dossiers.rules import RuleContext, check_ledger
 from server.dossiers.schemas import (
@@ -53,6 +54,8 @@ from server.dossiers.schemas import (
     IndicatorsOut,
     LedgerImportOut,
     LedgerImportSummaryOut,
+    PrefillSourceOut,
+    PrefillValueOut,
     ShareOut,
 )
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
@@ -686,3 +689,67 @@ async def dossier_history(*, unit_id: UUID, dossier_code: str) -> list[dict[str,
         .order_by(DossierHistory.replaced_at)
         .output(load_json=True)
     )
+
+
+# --- pre-filled checklist items (issue 14, item 4) ----------------------------------------------
+
+
+# (unit, latest import, period, measures) → what the ledger says. A new import changes the key,
+# so an entry is never stale; it only spares a phone's repeated bootstraps the recomputation.
+_PREFILL_CACHE: Final[dict[tuple[Any, ...], dict[str, PrefillValueOut] | None]] = {}
+_PREFILL_CACHE_SIZE: Final = 64
+
+
+async def ledger_prefill(
+    *, unit_id: UUID, visit_date: date, measures: dict[str, str]
+) -> dict[str, PrefillValueOut] | None:
+    """The values the unit's stored ledger gives the checklist items ``measures`` maps (item key
+    → measure) for the period before ``visit_date`` (:func:`prefill.prefill_period`), each with
+    its source; None when no stored dossier was received in the period. Unscoped: the caller has
+    checked that the principal may see the inspection it is for."""
+    if not measures:
+        return None
+    period_from, period_to = prefill_period(visit_date)
+    latest = (
+        await DossierLedgerImport.select(DossierLedgerImport.id, DossierLedgerImport.imported_at)
+        .where(DossierLedgerImport.unit_id == unit_id)
+        .order_by(DossierLedgerImport.imported_at, ascending=False)
+        .first()
+    )
+    if latest is None:
+        return None
+    key = (unit_id, latest["id"], period_from, period_to, tuple(sorted(measures.items())))
+    if key in _PREFILL_CACHE:
+        return _PREFILL_CACHE[key]
+    unit = await unit_service.get_unit_unscoped(unit_id)
+    if unit is None:
+        return None
+    records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+
+    def compute() -> LedgerPrefill | None:
+        return compute_measures(
+            records,
+            measures.values(),
+            period_from=period_from,
+            period_to=period_to,
+            context=_context(period_to),
+        )
+
+    computed = await anyio.to_thread.run_sync(compute)
+    result: dict[str, PrefillValueOut] | None = None
+    if computed is not None:
+        source = PrefillSourceOut(
+            period_from=computed.period_from,
+            period_to=computed.period_to,
+            dossiers=computed.dossiers,
+            as_of=latest["imported_at"],
+        )
+        result = {
+            item_key: PrefillValueOut(**computed.values[measure].as_answer(), source=source)
+            for item_key, measure in measures.items()
+            if measure in computed.values
+        }
+    if len(_PREFILL_CACHE) >= _PREFILL_CACHE_SIZE:
+        _PREFILL_CACHE.pop(next(iter(_PREFILL_CACHE)))
+    _PREFILL_CACHE[key] = result
+    return result
