@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from checklists.schemas import ChecklistVersionOut
 from server.core.timeutil import SaneDatetime
+from server.dossiers.schemas import PrefillValueOut
 from server.inspections.schemas import InspectionOut, InspectionSummary
 from server.users.schemas import MeOut
 
@@ -60,10 +61,21 @@ class SyncOut(BaseModel):
     cursor: str = Field(description="Pass to GET /mobile/v1/changes to fetch what changed since")
 
 
+class AssignmentOut(InspectionSummary):
+    prefill: dict[str, PrefillValueOut] | None = Field(
+        default=None,
+        description=(
+            "What the inspected unit's dossier ledger says for the checklist's pre-filled items "
+            "(item key → value with its source), for the 90 days before the visit; null when the "
+            "unit has no ledger rows in that period. An item the ledger cannot answer is absent."
+        ),
+    )
+
+
 class BootstrapOut(BaseModel):
     me: MeOut
     server_time: datetime
-    assignments: list[InspectionSummary]
+    assignments: list[AssignmentOut]
     checklist_versions: list[ChecklistVersionOut]
     sync_cursor: str
 

@@ -6,8 +6,8 @@ set ``checklists.format.DOSSIER_LEDGER_MEASURES``). Each measure is computed her
 predicates as the ledger's flags and indicators (``rules.py``, ``indicators.py``), so the
 checklist, the flagged list and the indicators never disagree about a dossier.
 
-**The period** is :func:`prefill_period`: the 90 days that end the day before the visit, as local
-calendar days of the unit (the dossiers' days are stored as the ledger gave them, in the unit's
+**The period** is :func:`prefill_period`: the 90 days that end the day before the visit (cut short
+at the last day the unit's imported ledgers cover), as local calendar days of the unit (the dossiers' days are stored as the ledger gave them, in the unit's
 time zone, so a dossier received at 23:30 on the last day is in, one at 00:30 on the visit day
 is out). The domain brief names no period for an unannounced visit; the template's section D
 asks for "the last 30–90 days", and 90 days is a quarter, the period the one-stop system's
@@ -53,11 +53,20 @@ from server.dossiers.rules import (
 PREFILL_PERIOD_DAYS: Final = 90
 
 
-def prefill_period(visit_date: date) -> tuple[date, date]:
+def prefill_period(
+    visit_date: date, *, ledger_covers_until: date | None = None
+) -> tuple[date, date] | None:
     """The ledger period a visit's pre-filled items describe: the 90 local days ending the day
-    before the visit (both ends included). The visit date is the unit's local date."""
+    before the visit (both ends included; the visit date is the unit's local date), cut short at
+    the last day the unit's imported ledgers cover, when that is earlier: a ledger exported weeks
+    before the visit knows nothing of the weeks after, and a dossier it shows as pending may have
+    been resolved since, so its figures are stated for the days it covers. None when the ledger
+    ends before the period starts."""
     period_to = visit_date - timedelta(days=1)
-    return period_to - timedelta(days=PREFILL_PERIOD_DAYS - 1), period_to
+    period_from = period_to - timedelta(days=PREFILL_PERIOD_DAYS - 1)
+    if ledger_covers_until is not None and ledger_covers_until < period_to:
+        period_to = ledger_covers_until
+    return (period_from, period_to) if period_from <= period_to else None
 
 
 @dataclass(frozen=True, slots=True)

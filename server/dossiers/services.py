@@ -24,6 +24,7 @@ units in their part of the tree; a unit outside it is not found (404).
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -59,10 +60,12 @@ from server.dossiers.schemas import (
     ShareOut,
 )
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
-from server.dossiers.workdays import shipped_calendar
+from server.dossiers.workdays import CalendarNotCovered, shipped_calendar
 from server.units import services as unit_service
 from server.units.services import UnitFacts
 from server.units.tables import Unit
+
+log = logging.getLogger(__name__)
 
 IMPORT_ROLES: Final = (Role.admin, Role.leader)
 READ_ROLES: Final = (Role.admin, Role.leader, Role.unit_head)
@@ -709,15 +712,17 @@ async def ledger_prefill(
     checked that the principal may see the inspection it is for."""
     if not measures:
         return None
-    period_from, period_to = prefill_period(visit_date)
-    latest = (
-        await DossierLedgerImport.select(DossierLedgerImport.id, DossierLedgerImport.imported_at)
-        .where(DossierLedgerImport.unit_id == unit_id)
-        .order_by(DossierLedgerImport.imported_at, ascending=False)
-        .first()
-    )
-    if latest is None:
+    imports = await DossierLedgerImport.select(
+        DossierLedgerImport.id, DossierLedgerImport.imported_at, DossierLedgerImport.period_end
+    ).where(DossierLedgerImport.unit_id == unit_id)
+    if not imports:
         return None
+    latest = max(imports, key=lambda row: (row["imported_at"], str(row["id"])))
+    covered = [row["period_end"] for row in imports if row["period_end"] is not None]
+    period = prefill_period(visit_date, ledger_covers_until=max(covered) if covered else None)
+    if period is None:
+        return None
+    period_from, period_to = period
     key = (unit_id, latest["id"], period_from, period_to, tuple(sorted(measures.items())))
     if key in _PREFILL_CACHE:
         return _PREFILL_CACHE[key]
@@ -727,13 +732,19 @@ async def ledger_prefill(
     records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
 
     def compute() -> LedgerPrefill | None:
-        return compute_measures(
-            records,
-            measures.values(),
-            period_from=period_from,
-            period_to=period_to,
-            context=_context(period_to),
-        )
+        try:
+            return compute_measures(
+                records,
+                measures.values(),
+                period_from=period_from,
+                period_to=period_to,
+                context=_context(period_to),
+            )
+        except CalendarNotCovered:
+            # A visit beyond the holiday calendar's years: no values rather than guessed ones
+            # (the import of such a ledger is refused for the same reason).
+            log.warning("no ledger values for unit %s: %s", unit_id, period_to, exc_info=True)
+            return None
 
     computed = await anyio.to_thread.run_sync(compute)
     result: dict[str, PrefillValueOut] | None = None

@@ -34,10 +34,35 @@ def test_the_measures_are_the_checklist_formats_measures() -> None:
     assert set(MEASURES) == set(DOSSIER_LEDGER_MEASURES)
 
 
+def period_before(visit: date) -> tuple[date, date]:
+    period = prefill_period(visit)
+    assert period is not None
+    return period
+
+
 def test_the_period_is_the_90_days_before_the_visit() -> None:
     assert prefill_period(date(2026, 11, 30)) == (date(2026, 9, 1), date(2026, 11, 29))
-    start, end = prefill_period(date(2024, 3, 1))  # across a leap day
+    start, end = period_before(date(2024, 3, 1))  # across a leap day
     assert (end - start).days + 1 == 90 and end == date(2024, 2, 29)
+
+
+def test_the_period_stops_where_the_imported_ledger_stops() -> None:
+    visit = date(2026, 11, 30)
+    assert prefill_period(visit, ledger_covers_until=date(2026, 9, 30)) == (
+        date(2026, 9, 1),
+        date(2026, 9, 30),
+    )
+    # A ledger that reaches the visit day or beyond does not stretch the period.
+    assert prefill_period(visit, ledger_covers_until=visit) == (
+        date(2026, 9, 1),
+        date(2026, 11, 29),
+    )
+    # One that ends the day before the period starts says nothing about it.
+    assert prefill_period(visit, ledger_covers_until=date(2026, 8, 31)) is None
+    assert prefill_period(visit, ledger_covers_until=date(2026, 9, 1)) == (
+        date(2026, 9, 1),
+        date(2026, 9, 1),
+    )
 
 
 def test_a_ledger_with_no_dossier_received_in_the_period_gives_nothing() -> None:
@@ -59,7 +84,7 @@ def test_unknown_measures_are_refused() -> None:
 
 def test_the_period_edges_count_the_first_and_last_day_and_nothing_beyond() -> None:
     visit = date(2024, 4, 1)
-    first, last = prefill_period(visit)
+    first, last = period_before(visit)
     records = [
         dossier(dossier_code="first", received=Moment(first), channel=Channel.online),
         dossier(dossier_code="last", received=Moment(last), channel=Channel.online),
@@ -79,7 +104,7 @@ def test_the_period_edges_count_the_first_and_last_day_and_nothing_beyond() -> N
 def test_days_are_the_units_local_days_not_utc_days() -> None:
     # 17:30 UTC on 31 March is 00:30 on 1 April in Hà Nội: the visit day, outside the period;
     # 16:30 UTC is 23:30 on 31 March, the period's last day, inside it.
-    first, last = prefill_period(date(2024, 4, 1))
+    first, last = period_before(date(2024, 4, 1))
     inside = Moment.of(datetime(2024, 3, 31, 16, 30, tzinfo=UTC))
     outside = Moment.of(datetime(2024, 3, 31, 17, 30, tzinfo=UTC))
     assert (inside.day, outside.day) == (date(2024, 3, 31), date(2024, 4, 1))
@@ -287,7 +312,7 @@ def independent(ledger: list[DossierRecord], start: date, end: date) -> dict[str
 def test_prefill_equals_an_independent_computation_from_the_ledger(
     ledger: list[DossierRecord], visit_offset: int
 ) -> None:
-    start, end = prefill_period(START + timedelta(days=visit_offset))
+    start, end = period_before(START + timedelta(days=visit_offset))
     result = compute_measures(
         ledger, list(MEASURES), period_from=start, period_to=end, context=CONTEXT
     )
