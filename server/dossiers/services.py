@@ -43,9 +43,14 @@ from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from server.core.pagination import Page
 from server.core.scopes import Principal, Role, require_role
 from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
-from server.dossiers.mapping import shipped_layout
+from server.dossiers.mapping import SHIPPED_LAYOUTS, shipped_layout
 from server.dossiers.model import Channel, DossierRecord, DossierStatus, Moment
-from server.dossiers.prefill import LedgerPrefill, compute_measures, prefill_period
+from server.dossiers.prefill import (
+    LedgerPrefill,
+    compute_measures,
+    measures_the_ledger_answers,
+    prefill_period,
+)
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
 from server.dossiers.rules import RuleContext, check_ledger
 from server.dossiers.schemas import (
@@ -713,7 +718,10 @@ async def ledger_prefill(
     if not measures:
         return None
     imports = await DossierLedgerImport.select(
-        DossierLedgerImport.id, DossierLedgerImport.imported_at, DossierLedgerImport.period_end
+        DossierLedgerImport.id,
+        DossierLedgerImport.imported_at,
+        DossierLedgerImport.period_end,
+        DossierLedgerImport.layout,
     ).where(DossierLedgerImport.unit_id == unit_id)
     if not imports:
         return None
@@ -729,13 +737,21 @@ async def ledger_prefill(
     unit = await unit_service.get_unit_unscoped(unit_id)
     if unit is None:
         return None
+    # What the layouts the unit's files were read with can say (form 06 has no slip columns).
+    mapped = frozenset(
+        column.field
+        for layout in {row["layout"] for row in imports}
+        if layout in SHIPPED_LAYOUTS
+        for column in shipped_layout(layout).columns
+    )
+    answerable = measures_the_ledger_answers(measures, mapped)
     records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
 
     def compute() -> LedgerPrefill | None:
         try:
             return compute_measures(
                 records,
-                measures.values(),
+                answerable.values(),
                 period_from=period_from,
                 period_to=period_to,
                 context=_context(period_to),
@@ -757,7 +773,7 @@ async def ledger_prefill(
         )
         result = {
             item_key: PrefillValueOut(**computed.values[measure].as_answer(), source=source)
-            for item_key, measure in measures.items()
+            for item_key, measure in answerable.items()
             if measure in computed.values
         }
     if len(_PREFILL_CACHE) >= _PREFILL_CACHE_SIZE:

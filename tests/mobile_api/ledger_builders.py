@@ -107,15 +107,16 @@ async def import_ledger(
     unit: str,
     records: list[DossierRecord],
     period: tuple[date, date] | None = None,
+    layout: str = "one-stop-export",
 ) -> dict[str, Any]:
     text = io.StringIO(newline="")
-    write_csv(shipped_layout("one-stop-export"), records, text)
+    write_csv(shipped_layout(layout), records, text)
     leader = await world.login(client, "leader_d1")
     response = await client.post(
         f"/api/v1/units/{world.units[unit]}/dossier-ledgers",
         headers=leader,
         files={"file": ("ledger.csv", text.getvalue().encode(), "text/csv")},
-        data={"layout": "one-stop-export"}
+        data={"layout": layout}
         | (
             {"period_start": period[0].isoformat(), "period_end": period[1].isoformat()}
             if period

@@ -77,6 +77,21 @@ async def test_the_period_stops_at_the_last_day_the_imported_ledger_covers(
     assert boot["assignments"][0]["prefill"]["D7"]["value"] == 1
 
 
+async def test_a_form_06_ledger_fills_only_what_its_columns_can_tell(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    # Form 06 has dates, but no channel, files, fees or apology slips: only the late share and
+    # the backlog can be told from it (an empty slip list there means "no column", not "no slip").
+    _, visit = await planned_visit(client, world)
+    await import_ledger(client, world, "C1", ledger_before(visit), layout="form-06")
+    inspector = await world.login(client, "inspector")
+    boot = (await client.get("/mobile/v1/bootstrap", headers=inspector)).json()
+    prefill = boot["assignments"][0]["prefill"]
+    assert sorted(prefill) == ["D5", "D7"]
+    assert (prefill["D5"]["numerator"], prefill["D5"]["denominator"]) == (1, 3)
+    assert prefill["D7"]["value"] == 1
+
+
 async def test_a_ledger_that_does_not_reach_the_visit_period_gives_null(
     client: httpx.AsyncClient, world: World
 ) -> None:

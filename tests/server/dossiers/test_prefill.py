@@ -11,8 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checklists.format import DOSSIER_LEDGER_MEASURES
+from server.dossiers.mapping import shipped_layout
 from server.dossiers.model import Channel, DossierRecord, DossierStatus, Moment
-from server.dossiers.prefill import MEASURES, MeasureValue, compute_measures, prefill_period
+from server.dossiers.prefill import (
+    MEASURES,
+    MeasureValue,
+    compute_measures,
+    measures_the_ledger_answers,
+    prefill_period,
+)
 from server.dossiers.rules import RuleContext
 from server.dossiers.workdays import shipped_calendar
 from tests.server.dossiers.builders import at, day, dossier
@@ -62,6 +69,20 @@ def test_the_period_stops_where_the_imported_ledger_stops() -> None:
     assert prefill_period(visit, ledger_covers_until=date(2026, 9, 1)) == (
         date(2026, 9, 1),
         date(2026, 9, 1),
+    )
+
+
+def test_the_apology_count_needs_a_layout_with_slip_columns() -> None:
+    template_measures = {"D5": "resolved_late_share", "D6": "late_without_proper_apology"}
+
+    def mapped(*layouts: str) -> frozenset[str]:
+        return frozenset(c.field for key in layouts for c in shipped_layout(key).columns)
+
+    assert measures_the_ledger_answers(template_measures, mapped("form-06")) == {
+        "D5": "resolved_late_share"
+    }
+    assert measures_the_ledger_answers(template_measures, mapped("form-06", "one-stop-export")) == (
+        template_measures
     )
 
 
