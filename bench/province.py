@@ -661,6 +661,8 @@ def scored_inspection_rows(
                 "received_at": answer.received_at,
                 "author_id": head.id,
                 "op_id": op_id,
+                "source": None,
+                "ledger": None,
             },
         )
         rows.event(

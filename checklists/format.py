@@ -306,6 +306,62 @@ ANSWER_TYPES_WITH_OBSERVED_VALUE = frozenset(
 )
 
 
+class MeasureKind(StrEnum):
+    """What a measure gives: a share (numerator and denominator, for percent items) or a count."""
+
+    SHARE = "share"
+    COUNT = "count"
+
+
+# The closed set of measures a checklist item may take from the inspected unit's dossier ledger
+# (`prefill: {source: dossier_ledger, measure: …}`), and what each gives. They are computed by
+# `server.dossiers.prefill` from the same rule results as the ledger's flags; a test keeps the two
+# lists equal. Definitions: docs/dossier-ledgers.md, "Pre-filled checklist items".
+DOSSIER_LEDGER_MEASURES: dict[str, MeasureKind] = {
+    "online_share": MeasureKind.SHARE,
+    "online_payment_share": MeasureKind.SHARE,
+    "online_with_component_files_share": MeasureKind.SHARE,
+    "resolved_with_result_file_share": MeasureKind.SHARE,
+    "resolved_late_share": MeasureKind.SHARE,
+    "late_without_proper_apology": MeasureKind.COUNT,
+    "backlog": MeasureKind.COUNT,
+}
+# The answer type each kind of measure can fill.
+MEASURE_ANSWER_TYPES: dict[MeasureKind, AnswerType] = {
+    MeasureKind.SHARE: AnswerType.PERCENT,
+    MeasureKind.COUNT: AnswerType.COUNT,
+}
+
+
+class PrefillSource(StrEnum):
+    DOSSIER_LEDGER = "dossier_ledger"
+
+
+class Prefill(FormatModel):
+    """Where an item's value comes from before the inspector answers it: a measure over the
+    inspected unit's dossier ledger for the period before the visit. The inspector sees it with
+    its source and takes it in one tap, or answers otherwise with a note."""
+
+    source: PrefillSource = Field(description="Only `dossier_ledger` for now.")
+    measure: str = Field(
+        description="One of: " + ", ".join(sorted(DOSSIER_LEDGER_MEASURES)),
+    )
+
+    @field_validator("measure")
+    @classmethod
+    def _known_measure(cls, measure: str) -> str:
+        if measure not in DOSSIER_LEDGER_MEASURES:
+            raise ValueError(
+                f"unknown measure {measure!r}; the dossier ledger gives "
+                + ", ".join(sorted(DOSSIER_LEDGER_MEASURES))
+            )
+        return measure
+
+    @property
+    def kind(self) -> MeasureKind:
+        return DOSSIER_LEDGER_MEASURES[self.measure]
+
+
 def _unknown_placeholders(text: LocalizedText) -> list[str]:
     return [
         placeholder
@@ -336,7 +392,27 @@ class ScoredItem(ItemBase):
     default_action: LocalizedText | None = Field(
         default=None, description="Suggested corrective action for the finding a failure creates."
     )
+    prefill: Prefill | None = Field(
+        default=None,
+        description=(
+            "A value offered from data before the inspector answers: "
+            "`{source: dossier_ledger, measure: …}`. A share measure fits a percent item, a "
+            "count measure a count item."
+        ),
+    )
     required: bool = True
+
+    @model_validator(mode="after")
+    def _prefill_fits_the_answer_type(self) -> ScoredItem:
+        if self.prefill is None:
+            return self
+        wanted = MEASURE_ANSWER_TYPES[self.prefill.kind]
+        if self.answer_type != wanted:
+            raise ValueError(
+                f"prefill: the measure {self.prefill.measure!r} gives a {self.prefill.kind}, "
+                f"which fills a {wanted} item, not a {self.answer_type} item"
+            )
+        return self
 
     @model_validator(mode="after")
     def _finding_placeholders_are_known(self) -> ScoredItem:
@@ -369,9 +445,11 @@ class ScoredItem(ItemBase):
     ) -> dict[str, Any]:
         # `finding` came after versions were published and hashed: leaving it out when absent
         # keeps the canonical form, and so the content hash, of every template without one.
+        # `prefill` likewise.
         dumped: dict[str, Any] = handler(self)
-        if dumped.get("finding") is None:
-            dumped.pop("finding", None)
+        for optional in ("finding", "prefill"):
+            if dumped.get(optional) is None:
+                dumped.pop(optional, None)
         return dumped
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from checklists.schemas import ChecklistVersionOut
 from server.core.timeutil import SaneDatetime
-from server.dossiers.schemas import DossierCheckOut, SampledDossier
+from server.dossiers.schemas import DossierCheckOut, PrefillValueOut, SampledDossier
 from server.inspections.schemas import InspectionOut, InspectionSummary
 from server.users.schemas import MeOut
 
@@ -73,6 +73,14 @@ class AssignmentOut(InspectionSummary):
     dossier_checks: list[DossierCheckOut] = Field(
         default_factory=list,
         description="The checks of sampled dossiers recorded so far (by any team member)",
+    )
+    prefill: dict[str, PrefillValueOut] | None = Field(
+        default=None,
+        description=(
+            "What the inspected unit's dossier ledger says for the checklist's pre-filled items "
+            "(item key → value with its source), for the 90 days before the visit; null when the "
+            "unit has no ledger rows in that period. An item the ledger cannot answer is absent."
+        ),
     )
 
 

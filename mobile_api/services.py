@@ -49,8 +49,17 @@ from server.core.errors import DomainError, InvalidInput, ServiceUnavailable
 from server.core.scopes import Principal
 from server.core.timeutil import is_sane_instant
 from server.dossiers import samples as sample_service
+from server.dossiers.schemas import DossierCheckOut, SampledDossier
 from server.inspections import services as inspection_service
-from server.inspections.schemas import AnswerIn, FindingIn, SignIn, StartIn, SubmitIn
+from server.inspections.schemas import (
+    AnswerIn,
+    FindingIn,
+    InspectionStatus,
+    InspectionSummary,
+    SignIn,
+    StartIn,
+    SubmitIn,
+)
 from server.users import services as user_service
 
 log = logging.getLogger(__name__)
@@ -106,6 +115,21 @@ async def _submit(
     payload: SubmitIn, principal: Principal, now: datetime, op_id: UUID, clock_offset: timedelta
 ) -> dict[str, Any]:
     return await inspection_service.submit(payload, principal=principal, received_at=now)
+
+
+def _submit_with_ledger(ledger: inspection_service.LedgerPrefill) -> OpHandler:
+    async def handler(
+        payload: SubmitIn,
+        principal: Principal,
+        now: datetime,
+        op_id: UUID,
+        clock_offset: timedelta,
+    ) -> dict[str, Any]:
+        return await inspection_service.submit(
+            payload, principal=principal, received_at=now, ledger=ledger
+        )
+
+    return handler
 
 
 HANDLERS: dict[OpType, tuple[type[BaseModel], OpHandler]] = {
@@ -292,6 +316,12 @@ async def _apply_one(
             payload = model.model_validate(op.payload)
         except ValidationError as error:
             raise InvalidInput(_describe_validation(error)) from error
+        if isinstance(payload, SubmitIn) and handler is _submit:
+            # The ledger's values are recomputed from every dossier of the unit: before the
+            # write transaction, not while holding it.
+            handler = _submit_with_ledger(
+                await inspection_service.ledger_prefill_for(payload.inspection_id)
+            )
         async with db.write_transaction():
             # Claim the op id first: a concurrent copy of this op blocks here, then fails on the
             # primary key and is answered as a duplicate below.
@@ -428,15 +458,42 @@ async def bootstrap(*, principal: Principal) -> BootstrapOut:
         me=me,
         server_time=now,
         assignments=[
-            AssignmentOut(
-                **a.model_dump(),
-                dossier_sample=samples.get(a.id),
-                dossier_checks=checks.get(a.id, []),
+            await _assignment(
+                summary,
+                dossier_sample=samples.get(summary.id),
+                dossier_checks=checks.get(summary.id, []),
             )
-            for a in open_assignments
+            for summary in open_assignments
         ],
         checklist_versions=versions,
         sync_cursor=encode_cursor(now),
+    )
+
+
+# Only an inspection still to be answered needs the ledger's values.
+_PREFILLED_STATUSES = frozenset({InspectionStatus.planned, InspectionStatus.in_progress})
+
+
+async def _assignment(
+    summary: InspectionSummary,
+    *,
+    dossier_sample: list[SampledDossier] | None,
+    dossier_checks: list[DossierCheckOut],
+) -> AssignmentOut:
+    """An assignment as the phone gets it: the inspection, its sealed dossier sample and the checks
+    recorded so far, and what the unit's dossier ledger says for its pre-filled items (the
+    assignment is the principal's own, so they may see it)."""
+    prefill = None
+    if summary.status in _PREFILLED_STATUSES:
+        template = await checklist_service.load_version_template(summary.checklist_version_id)
+        prefill = await inspection_service.ledger_prefill(
+            template, unit_id=summary.unit.id, visit_date=summary.visit_date
+        )
+    return AssignmentOut(
+        **summary.model_dump(),
+        dossier_sample=dossier_sample,
+        dossier_checks=dossier_checks,
+        prefill=prefill,
     )
 
 

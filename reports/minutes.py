@@ -50,6 +50,11 @@ LABELS: dict[str, dict[str, str]] = {
         "critical": "Vi phạm nghiêm trọng: {items}.",
         "no_critical": "Không phát hiện vi phạm nghiêm trọng.",
         "evidence_ref": "chứng cứ",
+        "ledger_taken": "theo sổ theo dõi hồ sơ",
+        "ledger_override": "sổ theo dõi hồ sơ: {ledger}, kiểm tra thực tế: {answer}",
+        "ledger_line": "Số liệu lấy từ sổ theo dõi hồ sơ của đơn vị (từ ngày {period_from} đến ngày {period_to}, {dossiers} hồ sơ): {items}.",
+        "ledger_items_taken": "mục {items} theo sổ",
+        "ledger_item_override": "mục {item} sổ: {ledger}, kiểm tra thực tế: {answer}",
         "shortcomings": "IV. TỒN TẠI, HẠN CHẾ",
         "no_shortcomings": "Không có tồn tại, hạn chế.",
         "opinion": "V. Ý KIẾN CỦA ĐƠN VỊ ĐƯỢC KIỂM TRA",
@@ -107,6 +112,11 @@ LABELS: dict[str, dict[str, str]] = {
         "critical": "Critical violations: {items}.",
         "no_critical": "No critical violation was found.",
         "evidence_ref": "evidence",
+        "ledger_taken": "per the dossier ledger",
+        "ledger_override": "dossier ledger: {ledger}, checked on site: {answer}",
+        "ledger_line": "Figures from the unit's dossier ledger ({period_from} to {period_to}, {dossiers} dossiers): {items}.",
+        "ledger_items_taken": "items {items} as the ledger says",
+        "ledger_item_override": "item {item} ledger: {ledger}, checked on site: {answer}",
         "shortcomings": "IV. SHORTCOMINGS",
         "no_shortcomings": "No shortcomings.",
         "opinion": "V. OPINION OF THE INSPECTED UNIT",
@@ -210,6 +220,8 @@ class MinutesContent:
     evidence: list[EvidenceEntry]
     is_draft: bool
     dossier_sample_text: str | None = None  # the sealed dossier sample's line, when there is one
+    # Which figures came from the unit's dossier ledger (section III); None when none did.
+    ledger_line: str | None = None
     content_sha256: str = ""
     verify_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -222,6 +234,10 @@ def content_digest(content: MinutesContent) -> str:
         for key, value in content.__dict__.items()
         if key not in ("content_sha256", "verify_url", "labels", "extra")
     }
+    if content.ledger_line is None:
+        # Absent rather than null, so minutes without ledger figures keep the digest they had
+        # before the line existed.
+        del document["ledger_line"]
     document["evidence"] = [entry.__dict__ for entry in content.evidence]
     if document["dossier_sample_text"] is None:
         # Minutes of inspections without a sample hash as they did before the line existed.
@@ -292,7 +308,9 @@ def build(
         severity = SEVERITY_WORDS[language].get(finding["severity"], finding["severity"])
         item_key = finding.get("item_key")
         lead = f"{item_key}. " if item_key else ""
-        shortcomings.append(f"[{severity}] {lead}{text}{suffix}")
+        ledger = _ledger_phrase(answers.get(item_key) if item_key else None, labels)
+        ledger_part = f" ({ledger})" if ledger else ""
+        shortcomings.append(f"[{severity}] {lead}{text}{ledger_part}{suffix}")
         if item_key and finding.get("section_key"):
             failed_by_section.setdefault(finding["section_key"], []).append(item_key)
     for answer in answers.values():
@@ -465,6 +483,7 @@ def build(
         ],
         evidence=evidence,
         is_draft=inspection["status"] not in ("signed", "closed"),
+        ledger_line=_ledger_line(answers, labels),
     )
     content.content_sha256 = content_digest(content)
     content.verify_url = f"{base_url.rstrip('/')}/verify/{content.content_sha256}"
@@ -472,6 +491,62 @@ def build(
 
 
 MAX_CITED_BASES = 3
+
+
+def _ledger_value(fields: dict[str, Any] | None) -> str:
+    fields = fields or {}
+    if fields.get("value") is not None:
+        return str(fields["value"])
+    return f"{fields.get('numerator', '…')}/{fields.get('denominator', '…')}"
+
+
+def _ledger_phrase(answer: dict[str, Any] | None, labels: dict[str, str]) -> str | None:
+    """How a finding's figure relates to the dossier ledger: "theo sổ theo dõi hồ sơ", or the
+    ledger's figure beside the one checked on site."""
+    ledger = (answer or {}).get("ledger")
+    if not ledger:
+        return None
+    if ledger["status"] == "override":
+        return labels["ledger_override"].format(
+            ledger=_ledger_value(ledger), answer=_ledger_value(answer and answer["value"])
+        )
+    return labels["ledger_taken"]
+
+
+def _ledger_line(answers: dict[str, dict[str, Any]], labels: dict[str, str]) -> str | None:
+    judged = sorted(
+        ((key, answer) for key, answer in answers.items() if answer.get("ledger")),
+        key=lambda pair: _item_order(pair[0]),
+    )
+    if not judged:
+        return None
+    ledger = judged[0][1]["ledger"]
+    taken = [key for key, answer in judged if answer["ledger"]["status"] != "override"]
+    parts = [labels["ledger_items_taken"].format(items=", ".join(taken))] if taken else []
+    parts += [
+        labels["ledger_item_override"].format(
+            item=key,
+            ledger=_ledger_value(answer["ledger"]),
+            answer=_ledger_value(answer["value"]),
+        )
+        for key, answer in judged
+        if answer["ledger"]["status"] == "override"
+    ]
+    day_format = "%d/%m/%Y"
+    return labels["ledger_line"].format(
+        period_from=date.fromisoformat(str(ledger["period_from"])).strftime(day_format),
+        period_to=date.fromisoformat(str(ledger["period_to"])).strftime(day_format),
+        dossiers=ledger["dossiers"],
+        items="; ".join(parts),
+    )
+
+
+def _item_order(key: str) -> tuple[str, int, str]:
+    match = re.match(r"([A-Za-z]+)(\d*)(.*)", key)
+    if not match:
+        return (key, 0, "")
+    letters, digits, rest = match.groups()
+    return (letters, int(digits or 0), rest)
 
 
 def _bases(

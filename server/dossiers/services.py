@@ -24,6 +24,7 @@ units in their part of the tree; a unit outside it is not found (404).
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -44,6 +45,12 @@ from server.core.scopes import Principal, Role, require_role
 from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
 from server.dossiers.mapping import SHIPPED_LAYOUTS, shipped_layout
 from server.dossiers.model import FIELDS, Channel, DossierRecord, DossierStatus, Moment
+from server.dossiers.prefill import (
+    LedgerPrefill,
+    compute_measures,
+    measures_the_ledger_answers,
+    prefill_period,
+)
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
 from server.dossiers.rules import RuleContext, check_ledger, rule_catalogue
 from server.dossiers.schemas import (
@@ -57,13 +64,17 @@ from server.dossiers.schemas import (
     LedgerLayoutOut,
     LedgerRuleOut,
     LegalBasisOut,
+    PrefillSourceOut,
+    PrefillValueOut,
     ShareOut,
 )
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
-from server.dossiers.workdays import shipped_calendar
+from server.dossiers.workdays import CalendarNotCovered, shipped_calendar
 from server.units import services as unit_service
 from server.units.services import UnitFacts
 from server.units.tables import Unit
+
+log = logging.getLogger(__name__)
 
 IMPORT_ROLES: Final = (Role.admin, Role.leader)
 READ_ROLES: Final = (Role.admin, Role.leader, Role.unit_head)
@@ -740,3 +751,86 @@ async def dossier_history(*, unit_id: UUID, dossier_code: str) -> list[dict[str,
         .order_by(DossierHistory.replaced_at)
         .output(load_json=True)
     )
+
+
+# --- pre-filled checklist items (issue 14, item 4) ----------------------------------------------
+
+
+# (unit, latest import, period, measures) → what the ledger says. A new import changes the key,
+# so an entry is never stale; it only spares a phone's repeated bootstraps the recomputation.
+_PREFILL_CACHE: Final[dict[tuple[Any, ...], dict[str, PrefillValueOut] | None]] = {}
+_PREFILL_CACHE_SIZE: Final = 64
+
+
+async def ledger_prefill(
+    *, unit_id: UUID, visit_date: date, measures: dict[str, str]
+) -> dict[str, PrefillValueOut] | None:
+    """The values the unit's stored ledger gives the checklist items ``measures`` maps (item key
+    → measure) for the period before ``visit_date`` (:func:`prefill.prefill_period`), each with
+    its source; None when no stored dossier was received in the period. Unscoped: the caller has
+    checked that the principal may see the inspection it is for."""
+    if not measures:
+        return None
+    imports = await DossierLedgerImport.select(
+        DossierLedgerImport.id,
+        DossierLedgerImport.imported_at,
+        DossierLedgerImport.period_end,
+        DossierLedgerImport.layout,
+    ).where(DossierLedgerImport.unit_id == unit_id)
+    if not imports:
+        return None
+    latest = max(imports, key=lambda row: (row["imported_at"], str(row["id"])))
+    covered = [row["period_end"] for row in imports if row["period_end"] is not None]
+    period = prefill_period(visit_date, ledger_covers_until=max(covered) if covered else None)
+    if period is None:
+        return None
+    period_from, period_to = period
+    key = (unit_id, latest["id"], period_from, period_to, tuple(sorted(measures.items())))
+    if key in _PREFILL_CACHE:
+        return _PREFILL_CACHE[key]
+    unit = await unit_service.get_unit_unscoped(unit_id)
+    if unit is None:
+        return None
+    # What the layouts the unit's files were read with can say (form 06 has no slip columns).
+    mapped = frozenset(
+        column.field
+        for layout in {row["layout"] for row in imports}
+        if layout in SHIPPED_LAYOUTS
+        for column in shipped_layout(layout).columns
+    )
+    answerable = measures_the_ledger_answers(measures, mapped)
+    records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+
+    def compute() -> LedgerPrefill | None:
+        try:
+            return compute_measures(
+                records,
+                answerable.values(),
+                period_from=period_from,
+                period_to=period_to,
+                context=_context(period_to),
+            )
+        except CalendarNotCovered:
+            # A visit beyond the holiday calendar's years: no values rather than guessed ones
+            # (the import of such a ledger is refused for the same reason).
+            log.warning("no ledger values for unit %s: %s", unit_id, period_to, exc_info=True)
+            return None
+
+    computed = await anyio.to_thread.run_sync(compute)
+    result: dict[str, PrefillValueOut] | None = None
+    if computed is not None:
+        source = PrefillSourceOut(
+            period_from=computed.period_from,
+            period_to=computed.period_to,
+            dossiers=computed.dossiers,
+            as_of=latest["imported_at"],
+        )
+        result = {
+            item_key: PrefillValueOut(**computed.values[measure].as_answer(), source=source)
+            for item_key, measure in answerable.items()
+            if measure in computed.values
+        }
+    if len(_PREFILL_CACHE) >= _PREFILL_CACHE_SIZE:
+        _PREFILL_CACHE.pop(next(iter(_PREFILL_CACHE)))
+    _PREFILL_CACHE[key] = result
+    return result

@@ -41,6 +41,31 @@ class StartIn(BaseModel):
         return self
 
 
+class AnswerSource(StrEnum):
+    dossier_ledger = "dossier_ledger"
+
+
+class LedgerStatus(StrEnum):
+    """How an answer to a pre-filled item compares with the ledger, judged at submit."""
+
+    taken = "taken"  # the inspector took the ledger's value (and it is still the ledger's)
+    matches = "matches"  # typed by hand, equal to the ledger's value
+    override = "override"  # differs from the ledger's value; a note says why
+
+
+class AnswerLedgerOut(BaseModel):
+    """What the ledger said for an answered item at submit, and how the answer compares."""
+
+    status: LedgerStatus
+    value: int | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+    period_from: date
+    period_to: date
+    dossiers: int
+    as_of: datetime
+
+
 class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -52,6 +77,14 @@ class AnswerIn(BaseModel):
     note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
     evidence: list[Sha256] = Field(default_factory=list, max_length=20)
     device_time: SaneDatetime
+    source: AnswerSource | None = Field(
+        default=None,
+        description=(
+            "`dossier_ledger` when the inspector took the value the ledger pre-filled. A claim: "
+            "at submit the server recomputes the ledger's value and marks the answer as taken "
+            "from it only when they are equal; a different value needs a note."
+        ),
+    )
 
 
 class FindingCategory(StrEnum):
@@ -149,6 +182,10 @@ class AnswerOut(BaseModel):
     device_time: datetime
     received_at: datetime
     author_id: UUID
+    source: AnswerSource | None = None
+    ledger: AnswerLedgerOut | None = Field(
+        default=None, description="Set at submit for items the dossier ledger pre-fills"
+    )
 
 
 class FindingOut(BaseModel):

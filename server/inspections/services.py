@@ -20,7 +20,7 @@ from uuid import UUID, uuid4
 from checklists import findings as finding_wording
 from checklists import scoring
 from checklists import services as checklist_service
-from checklists.format import ChecklistTemplate
+from checklists.format import ChecklistTemplate, ScoredItem
 from server.core import db
 from server.core.audit import services as audit_service
 from server.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -28,6 +28,8 @@ from server.core.geo import distance_m
 from server.core.pagination import Page, paged
 from server.core.scopes import Principal, Role
 from server.core.timeutil import aware, require_sane_date
+from server.dossiers import services as dossier_service
+from server.dossiers.schemas import PrefillValueOut
 from server.evidence import services as evidence_service
 from server.inspections import events
 from server.inspections.events import InspectionSigned, InspectionStarted, InspectionSubmitted
@@ -35,12 +37,14 @@ from server.inspections.schemas import (
     AddendumIn,
     AddendumOut,
     AnswerIn,
+    AnswerLedgerOut,
     AnswerOut,
     FindingIn,
     FindingOut,
     InspectionOut,
     InspectionStatus,
     InspectionSummary,
+    LedgerStatus,
     MemberOut,
     SignatureOut,
     SignIn,
@@ -659,6 +663,8 @@ async def record_answers(
                         "received_at": received_at,
                         "author_id": principal.user_id,
                         "op_id": winner.op_id,
+                        "source": winner.data.source.value if winner.data.source else None,
+                        "ledger": None,
                     }
                     for winner in winners.values()
                 ],
@@ -681,6 +687,8 @@ _ANSWER_CONTENT = [
     Answer.received_at,
     Answer.author_id,
     Answer.op_id,
+    Answer.source,
+    Answer.ledger,
 ]
 
 
@@ -746,12 +754,126 @@ async def add_finding(
     return {"finding_id": str(data.finding_id)}
 
 
-async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime) -> dict[str, Any]:
+# --- values from the dossier ledger ---------------------------------------------------------------
 
+
+LedgerPrefill = dict[str, PrefillValueOut] | None
+
+
+async def ledger_prefill(
+    template: ChecklistTemplate, *, unit_id: UUID, visit_date: date
+) -> LedgerPrefill:
+    """What the unit's dossier ledger says for the template's pre-filled items, for the period
+    before the visit (None: no ledger for that period). The caller has checked who is asking."""
+    measures = {
+        item.key: item.prefill.measure
+        for _section, item in template.items()
+        if isinstance(item, ScoredItem) and item.prefill is not None
+    }
+    return await dossier_service.ledger_prefill(
+        unit_id=unit_id, visit_date=visit_date, measures=measures
+    )
+
+
+async def ledger_prefill_for(inspection_id: UUID) -> LedgerPrefill:
+    """:func:`ledger_prefill` for an inspection, worked out before a submit's transaction (it
+    reads every dossier of the unit); unscoped, so only pass the result on to :func:`submit`,
+    which checks the principal."""
+    row = (
+        await Inspection.select(
+            Inspection.unit_id, Inspection.visit_date, Inspection.checklist_version_id
+        )
+        .where(Inspection.id == inspection_id)
+        .first()
+    )
+    if row is None:
+        return None
+    template = await checklist_service.load_version_template(row["checklist_version_id"])
+    return await ledger_prefill(template, unit_id=row["unit_id"], visit_date=row["visit_date"])
+
+
+def _ledger_value_text(value: dict[str, Any] | PrefillValueOut) -> str:
+    fields = value if isinstance(value, dict) else value.model_dump()
+    if fields.get("value") is not None:
+        return str(fields["value"])
+    return f"{fields.get('numerator')}/{fields.get('denominator')}"
+
+
+def _judge_against_ledger(
+    answer_rows: list[dict[str, Any]], result: scoring.ScoreResult, prefill: LedgerPrefill
+) -> tuple[dict[str, AnswerLedgerOut], list[str]]:
+    """Each answer to a pre-filled item against the ledger's value recomputed now: taken (the
+    phone said so and it is equal), matches (equal, typed by hand) or an override, which needs a
+    note. Hidden and unanswered items are not judged. Returns the judgements and, for each
+    override without a note, what to tell the inspector."""
+    if not prefill:
+        return {}, []
+    outcomes = {item.key: item.outcome for item in result.items}
+    judged: dict[str, AnswerLedgerOut] = {}
+    unexplained = []
+    for row in answer_rows:
+        key = row["item_key"]
+        ledger = prefill.get(key)
+        if ledger is None or outcomes.get(key) in (
+            scoring.Outcome.HIDDEN,
+            scoring.Outcome.UNANSWERED,
+        ):
+            continue
+        stored = row["value"] or {}
+        if ledger.value is not None:
+            equal = stored.get("value") == ledger.value
+        else:
+            equal = (stored.get("numerator"), stored.get("denominator")) == (
+                ledger.numerator,
+                ledger.denominator,
+            )
+        if equal:
+            status = LedgerStatus.taken if row["source"] else LedgerStatus.matches
+        else:
+            status = LedgerStatus.override
+            if not (row["note"] or "").strip():
+                unexplained.append(
+                    f"{key} (the ledger says {_ledger_value_text(ledger)}, "
+                    f"the answer is {_ledger_value_text(stored)})"
+                )
+        judged[key] = AnswerLedgerOut(
+            status=status,
+            value=ledger.value,
+            numerator=ledger.numerator,
+            denominator=ledger.denominator,
+            period_from=ledger.source.period_from,
+            period_to=ledger.source.period_to,
+            dossiers=ledger.source.dossiers,
+            as_of=ledger.source.as_of,
+        )
+    return judged, unexplained
+
+
+class _NotGiven:
+    pass
+
+
+NOT_GIVEN = _NotGiven()
+
+
+async def submit(
+    data: SubmitIn,
+    *,
+    principal: Principal,
+    received_at: datetime,
+    ledger: LedgerPrefill | _NotGiven = NOT_GIVEN,
+) -> dict[str, Any]:
+    """Score, judge the answers to pre-filled items against the dossier ledger, turn failures
+    into findings. ``ledger`` is :func:`ledger_prefill_for` worked out before the caller's
+    transaction; when not given it is worked out here (the demo, tests)."""
     async with db.write_transaction():
         row = await _team_row(data.inspection_id, principal)
         _require_status(row, EDITABLE, "submit")
         template = await checklist_service.load_version_template(row["checklist_version_id"])
+        if isinstance(ledger, _NotGiven):
+            ledger = await ledger_prefill(
+                template, unit_id=row["unit_id"], visit_date=row["visit_date"]
+            )
         answer_rows = (
             await Answer.select()
             .where(Answer.inspection_id == data.inspection_id)
@@ -792,13 +914,24 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
                     for v in result.evidence_violations
                 )
             )
+        judged, unexplained = _judge_against_ledger(answer_rows, result, ledger)
+        if unexplained:
+            blocking.append(
+                "answers that differ from the dossier ledger need a note saying why: "
+                + ", ".join(unexplained)
+            )
         if blocking:
             raise Conflict(
                 "Cannot submit: " + "; ".join(blocking) + ".",
                 extra={
                     "missing_required": result.missing_required,
                     "evidence_violations": [v.model_dump() for v in result.evidence_violations],
+                    "ledger_overrides_without_note": unexplained,
                 },
+            )
+        for item_key, judgement in judged.items():
+            await Answer.update({Answer.ledger: judgement.model_dump(mode="json")}).where(
+                Answer.inspection_id == data.inspection_id, Answer.item_key == item_key
             )
         for finding in result.findings:
             answer = next((a for a in answer_rows if a["item_key"] == finding.item_key), None)

@@ -88,6 +88,12 @@ class Answer(Table, tablename="inspection_answer"):
     received_at = Timestamptz()
     author_id = UUID()
     op_id = UUID(null=True, default=None)
+    # "dossier_ledger" when the phone says the value was taken from the ledger's pre-fill (a
+    # claim: the server judges it at submit and writes what it found in ``ledger``).
+    source = Varchar(length=30, null=True, default=None)
+    # Written at submit for an item the ledger pre-fills: the ledger's value and source, and
+    # ``status``: "taken" (claimed and equal), "matches" (equal, typed by hand) or "override".
+    ledger = JSON(null=True, default=None)
 
 
 class Finding(Table, tablename="finding"):

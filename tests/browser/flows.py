@@ -171,7 +171,9 @@ def answer_checklist(
                 add_photos(page, item.key, files)
                 answering.photo_items[item.key] = len(files)
             note_rule = item.evidence.note.value
-            if note_rule == "always" or (note_rule == "on_fail" and fail) or fail:
+            # A value other than the one the unit's dossier ledger offers needs a note too.
+            differs = card.get_by_test_id(f"prefill-{item.key}").count() > 0
+            if note_rule == "always" or (note_rule == "on_fail" and fail) or fail or differs:
                 text = f"Ghi nhận tại chỗ về {item.key}: thấy trực tiếp tại quầy."
                 write_note(page, item.key, text)
                 answering.notes[item.key] = text

@@ -520,3 +520,69 @@ def test_a_date_shaped_value_that_is_no_date_is_reported_where_it_is() -> None:
         issues = validate_text(text, "dates.yaml")
         assert any("is not a valid date or time" in issue.message for issue in issues), issues
         assert any(issue.line == line for issue in issues), issues
+
+
+# --- prefill from the dossier ledger ----------------------------------------------------------
+
+
+def test_a_percent_item_may_take_a_share_and_a_count_item_a_count_from_the_ledger() -> None:
+    source = edited(
+        "        scoring: {target: 100, floor: 50}\n",
+        "        scoring: {target: 100, floor: 50}\n"
+        "        prefill: {source: dossier_ledger, measure: online_share}\n",
+    )
+    source = edited(
+        "        scoring: {full_at: 0, zero_at: 3}\n",
+        "        scoring: {full_at: 0, zero_at: 3}\n"
+        "        prefill: {source: dossier_ledger, measure: backlog}\n",
+        source,
+    )
+    template = load_template(source, "demo.yaml")
+    assert template.item("B1").prefill.measure == "online_share"  # type: ignore[union-attr]
+    assert template.item("A2").prefill.measure == "backlog"  # type: ignore[union-attr]
+
+
+def test_an_unknown_measure_is_refused_with_the_known_ones() -> None:
+    line = "        prefill: {source: dossier_ledger, measure: late_share}"
+    source = edited(
+        "        scoring: {target: 100, floor: 50}\n",
+        "        scoring: {target: 100, floor: 50}\n" + line + "\n",
+    )
+    issue = only_issue(source)
+    assert "unknown measure 'late_share'" in issue.message
+    assert "resolved_late_share" in issue.message
+    assert issue.line == line_of(source, "measure: late_share")
+
+
+def test_a_measure_whose_kind_does_not_fit_the_answer_type_is_refused() -> None:
+    # A share on a count item.
+    source = edited(
+        "        scoring: {full_at: 0, zero_at: 3}\n",
+        "        scoring: {full_at: 0, zero_at: 3}\n"
+        "        prefill: {source: dossier_ledger, measure: online_share}\n",
+    )
+    issue = only_issue(source)
+    assert "gives a share, which fills a percent item, not a count item" in issue.message
+    # A count on a yes/no item.
+    source = edited(
+        "        legal_basis: [ct-26-2016]\n",
+        "        legal_basis: [ct-26-2016]\n        prefill: {source: dossier_ledger, measure: backlog}\n",
+    )
+    assert "fills a count item, not a yes_no item" in only_issue(source).message
+
+
+def test_an_unknown_prefill_source_is_refused() -> None:
+    source = edited(
+        "        scoring: {target: 100, floor: 50}\n",
+        "        scoring: {target: 100, floor: 50}\n"
+        "        prefill: {source: spreadsheet, measure: online_share}\n",
+    )
+    assert "dossier_ledger" in only_issue(source).message
+
+
+def test_an_unscored_item_cannot_take_a_prefill() -> None:
+    source = edited(
+        "        text: {vi: Ghi chú, en: Notes}\n",
+        "        text: {vi: Ghi chú, en: Notes}\n        prefill: {source: dossier_ledger, measure: backlog}\n",
+    )
+    assert "prefill" in only_issue(source).message + only_issue(source).path

@@ -9,6 +9,7 @@ import http.server
 import io
 import os
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,14 @@ from pypdf import PdfReader
 
 from reports.pdf_engine import ASSETS_DIR, ProjectOnlyFetcher, RefusedFetch, render_pdf
 from tests.conftest import World, problem_detail
-from tests.helpers import run_to_signed
+from tests.helpers import now_iso, op, publish_shipped_checklist, run_to_signed, sync
+from tests.mobile_api.ledger_builders import (
+    EXPECTED,
+    answers_for,
+    import_ledger,
+    ledger_before,
+    planned_visit,
+)
 
 # The header is two columns: text extraction reads the left one (parent body, issuer, number)
 # before the right one (national name, motto, place and date).
@@ -229,3 +237,45 @@ async def test_minutes_findings_carry_observed_values_and_appear_once(client, wo
     assert text_en.count(a2_en) == 1
     assert a2_en in shortcomings_en
     assert "0% (0/10) of the current provincial announcement decision" in shortcomings_en
+
+
+async def test_minutes_say_which_figures_came_from_the_dossier_ledger(client, world: World) -> None:
+    inspection_id, visit = await planned_visit(client, world)
+    await import_ledger(client, world, "C1", ledger_before(visit))
+    _, template = await publish_shipped_checklist()
+    inspector = await world.login(client, "inspector")
+    ops = await answers_for(
+        client,
+        world,
+        template,
+        inspection_id,
+        # Every value the ledger offers taken, but E1's.
+        {key: value | {"source": "dossier_ledger"} for key, value in EXPECTED.items()}
+        | {"E1": {"numerator": 3, "denominator": 5, "note": "Một hồ sơ nộp qua cổng dịch vụ công"}},
+    )
+    submit = op("submit", inspection_id=inspection_id, device_time=now_iso())
+    results = await sync(client, inspector, [*ops, submit])
+    assert results[-1]["status"] == "applied", results[-1]
+    leader = await world.login(client, "leader_d1")
+    period = f"từ ngày {visit - timedelta(days=90):%d/%m/%Y} đến ngày {visit - timedelta(days=1):%d/%m/%Y}"
+
+    minutes = await client.get(f"/api/v1/inspections/{inspection_id}/minutes.pdf", headers=leader)
+    text = squash(pdf_text(minutes.content)[0])
+    results_part = between(text, "III. KẾT QUẢ KIỂM TRA", "IV. TỒN TẠI, HẠN CHẾ")
+    shortcomings = between(text, "IV. TỒN TẠI, HẠN CHẾ", "V. Ý KIẾN")
+    assert (
+        f"Số liệu lấy từ sổ theo dõi hồ sơ của đơn vị ({period}, 5 hồ sơ): "
+        "mục D2, D3, D5, D6, D7 theo sổ; mục E1 sổ: 2/5, kiểm tra thực tế: 3/5." in results_part
+    )
+    assert "33,33% (1/3) (theo sổ theo dõi hồ sơ)" in shortcomings
+    assert "(sổ theo dõi hồ sơ: 2/5, kiểm tra thực tế: 3/5)" in shortcomings
+
+    english = await client.get(
+        f"/api/v1/inspections/{inspection_id}/minutes.pdf?lang=en", headers=leader
+    )
+    text_en = squash(pdf_text(english.content)[0])
+    assert (
+        "items D2, D3, D5, D6, D7 as the ledger says; item E1 ledger: 2/5, checked on site: 3/5."
+        in text_en
+    )
+    assert "(per the dossier ledger)" in text_en

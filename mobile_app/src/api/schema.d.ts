@@ -944,6 +944,20 @@ export interface components {
             id: string;
             text: string;
         };
+        /** AnswerLedgerOut */
+        AnswerLedgerOut: {
+            /** Format: date-time */
+            as_of: string;
+            denominator?: number | null;
+            dossiers: number;
+            numerator?: number | null;
+            /** Format: date */
+            period_from: string;
+            /** Format: date */
+            period_to: string;
+            status: components["schemas"]["LedgerStatus"];
+            value?: number | null;
+        };
         /** AnswerOut */
         AnswerOut: {
             /** Format: uuid */
@@ -952,11 +966,19 @@ export interface components {
             device_time: string;
             evidence: string[];
             item_key: string;
+            /** @description Set at submit for items the dossier ledger pre-fills */
+            ledger?: components["schemas"]["AnswerLedgerOut"] | null;
             note: string | null;
             /** Format: date-time */
             received_at: string;
+            source?: components["schemas"]["AnswerSource"] | null;
             value: unknown;
         };
+        /**
+         * AnswerSource
+         * @enum {string}
+         */
+        AnswerSource: "dossier_ledger";
         /** AssignmentOut */
         AssignmentOut: {
             /** Format: uuid */
@@ -970,6 +992,10 @@ export interface components {
             /** Format: uuid */
             id: string;
             plan_id: string | null;
+            /** @description What the inspected unit's dossier ledger says for the checklist's pre-filled items (item key → value with its source), for the 90 days before the visit; null when the unit has no ledger rows in that period. An item the ledger cannot answer is absent. */
+            prefill?: {
+                [key: string]: components["schemas"]["PrefillValueOut"];
+            } | null;
             rating_band: string | null;
             signed_at: string | null;
             started_at: string | null;
@@ -1488,6 +1514,12 @@ export interface components {
             title_en: string;
             title_vi: string;
         };
+        /**
+         * LedgerStatus
+         * @description How an answer to a pre-filled item compares with the ledger, judged at submit.
+         * @enum {string}
+         */
+        LedgerStatus: "taken" | "matches" | "override";
         /** LedgerUploadIn */
         LedgerUploadIn: {
             /** Format: binary */
@@ -1686,6 +1718,32 @@ export interface components {
             visit_date: string;
             /** @description Draw weight, from the sealed plan document; null when listed */
             weight?: number | null;
+        };
+        /** PrefillSourceOut */
+        PrefillSourceOut: {
+            /**
+             * Format: date-time
+             * @description When the unit's latest ledger import was made
+             */
+            as_of: string;
+            /** @description Dossiers received in the period */
+            dossiers: number;
+            /**
+             * @default dossier_ledger
+             * @constant
+             */
+            kind: "dossier_ledger";
+            /** Format: date */
+            period_from: string;
+            /** Format: date */
+            period_to: string;
+        };
+        /** PrefillValueOut */
+        PrefillValueOut: {
+            denominator?: number | null;
+            numerator?: number | null;
+            source: components["schemas"]["PrefillSourceOut"];
+            value?: number | null;
         };
         /** ProblemDetails */
         ProblemDetails: {

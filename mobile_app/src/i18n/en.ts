@@ -161,6 +161,13 @@ export const en: Record<keyof typeof vi, string> = {
   evidenceProblem_photo_missing: "photos needed",
   evidenceProblem_too_many_photos: "too many photos",
   evidenceProblem_note_missing: "a note is needed",
+  prefillFrom: "From the dossier ledger: {figure}",
+  prefillDossiers: "dossiers",
+  prefillTake: "Use this figure",
+  prefillTaken: "Taken from the dossier ledger",
+  prefillDiffers: "Differs from the dossier ledger: note why",
+  prefillAsOf: "Ledger imported {time}",
+  evidenceProblem_ledger_note_missing: "differs from the dossier ledger: a note is needed",
 
   signTitle: "Sign the minutes",
   signButton: "Sign the minutes",

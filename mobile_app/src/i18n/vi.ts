@@ -159,6 +159,13 @@ export const vi = {
   evidenceProblem_photo_missing: "cần thêm ảnh",
   evidenceProblem_too_many_photos: "quá nhiều ảnh",
   evidenceProblem_note_missing: "cần ghi chú",
+  prefillFrom: "Từ sổ theo dõi hồ sơ: {figure}",
+  prefillDossiers: "hồ sơ",
+  prefillTake: "Lấy số liệu này",
+  prefillTaken: "Đã lấy theo sổ theo dõi hồ sơ",
+  prefillDiffers: "Khác số liệu sổ theo dõi hồ sơ: ghi chú lý do",
+  prefillAsOf: "Sổ nhập lúc {time}",
+  evidenceProblem_ledger_note_missing: "khác sổ theo dõi hồ sơ, cần ghi chú lý do",
 
   signTitle: "Ký biên bản",
   signButton: "Ký biên bản",

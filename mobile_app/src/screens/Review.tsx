@@ -1,4 +1,5 @@
 import { formatDateTime, formatNumber, pick, t, type MessageKey } from "../i18n";
+import { ledgerNoteProblems, prefillOf } from "../rules/prefill";
 import { contentOf, preview } from "../rules/preview";
 import { appDB } from "../store/db";
 import { recordSubmit } from "../store/record";
@@ -18,8 +19,13 @@ export function ReviewScreen({ id }: { id: string }) {
   const textOf = new Map(content.sections.flatMap((section) => section.items.map((item) => [item.key, pick(item.text)])));
   const rejectedItems = Object.entries(view.rejected).filter(([subject]) => subject.startsWith("item:"));
   const itemLink = (key: string) => `/inspections/${id}/sections/${sectionOf.get(key)}#item-${key}`;
-  const ready =
-    result.missingRequired.length === 0 && result.evidenceProblems.length === 0 && rejectedItems.length === 0;
+  // Answers that differ from the dossier ledger without a note hold the submit back, as on the
+  // server.
+  const evidenceProblems = [
+    ...result.evidenceProblems,
+    ...ledgerNoteProblems(prefillOf(view.inspection), view.answers, result.visible),
+  ];
+  const ready = result.missingRequired.length === 0 && evidenceProblems.length === 0 && rejectedItems.length === 0;
   return (
     <>
       <InspectionHeader view={view} />
@@ -54,11 +60,11 @@ export function ReviewScreen({ id }: { id: string }) {
           </ul>
         </section>
       ) : null}
-      {result.evidenceProblems.length > 0 ? (
+      {evidenceProblems.length > 0 ? (
         <section class="card" aria-labelledby="evidence-title" data-testid="evidence-problems">
-          <h3 id="evidence-title">{t("reviewEvidence", { count: result.evidenceProblems.length })}</h3>
+          <h3 id="evidence-title">{t("reviewEvidence", { count: evidenceProblems.length })}</h3>
           <ul>
-            {result.evidenceProblems.map((entry) => (
+            {evidenceProblems.map((entry) => (
               <li key={`${entry.itemKey}-${entry.kind}`}>
                 <Link to={itemLink(entry.itemKey)}>
                   {entry.itemKey}: {t(`evidenceProblem_${entry.kind}` as MessageKey)}

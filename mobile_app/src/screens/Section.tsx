@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { pick, t, type MessageKey } from "../i18n";
+import { formatDateTime, pick, t, type MessageKey } from "../i18n";
 import {
   answerProblem,
   contentOf,
@@ -7,6 +7,14 @@ import {
   type ChecklistItem,
   type Preview,
 } from "../rules/preview";
+import type { PrefillValue } from "../api/types";
+import {
+  differsFromLedger,
+  ledgerAnswer,
+  ledgerFigure,
+  prefillOf,
+  sameAsLedger,
+} from "../rules/prefill";
 import { appDB } from "../store/db";
 import type { InspectionView, ViewAnswer } from "../store/inspection";
 import { keepImage, updateAnswer, type AnswerFields } from "../store/record";
@@ -265,7 +273,17 @@ function AnswerControl({ item, answer, save, disabled, setProblem }: ControlProp
       );
     }
     case "percent":
-      return <PercentControl item={item} answer={answer} save={save} disabled={disabled} setProblem={setProblem} />;
+      // Keyed by the saved value, so a value saved elsewhere (taken from the ledger) shows.
+      return (
+        <PercentControl
+          key={`${answer.numerator}/${answer.denominator}`}
+          item={item}
+          answer={answer}
+          save={save}
+          disabled={disabled}
+          setProblem={setProblem}
+        />
+      );
     case "number":
       return (
         <label class="field">
@@ -332,6 +350,47 @@ function AnswerControl({ item, answer, save, disabled, setProblem }: ControlProp
   }
 }
 
+/** The ledger's value for a pre-filled item, with its source, and the tap that takes it. */
+function LedgerPrefill({
+  itemKey,
+  prefill,
+  answer,
+  timeZone,
+  save,
+  disabled,
+}: {
+  itemKey: string;
+  prefill: PrefillValue;
+  answer: ViewAnswer;
+  timeZone: string;
+  save: (change: Change) => void;
+  disabled: boolean;
+}) {
+  const taken = answer.source === "dossier_ledger" && sameAsLedger(answer, prefill);
+  return (
+    <div class="prefill" data-testid={`prefill-${itemKey}`} data-taken={taken ? "yes" : "no"}>
+      <p class="small">
+        <strong>{t("prefillFrom", { figure: ledgerFigure(prefill, t("prefillDossiers")) })}</strong>
+        <br />
+        <span class="muted">{t("prefillAsOf", { time: formatDateTime(prefill.source.as_of, timeZone) })}</span>
+      </p>
+      {taken ? (
+        <p class="ok small">{t("prefillTaken")}</p>
+      ) : (
+        <button
+          type="button"
+          class="button button-small"
+          disabled={disabled}
+          data-testid={`prefill-take-${itemKey}`}
+          onClick={() => save({ ...ledgerAnswer(prefill), source: "dossier_ledger" })}
+        >
+          {t("prefillTake")}
+        </button>
+      )}
+    </div>
+  );
+}
+
 function ItemCard({
   view,
   item,
@@ -347,7 +406,14 @@ function ItemCard({
   const [problem, setProblem] = useState<string | null>(null);
   const [noteOpen, setNoteOpen] = useState(Boolean(answer.note));
   const outcome = result.outcome[item.key] ?? "unanswered";
-  const evidenceProblems = result.evidenceProblems.filter((entry) => entry.itemKey === item.key);
+  const prefill = prefillOf(view.inspection)[item.key];
+  // Another value than the ledger's needs a note saying why (the server refuses the submit
+  // without one).
+  const differs = differsFromLedger(answer, prefill);
+  const evidenceProblems = [
+    ...result.evidenceProblems.filter((entry) => entry.itemKey === item.key),
+    ...(differs && !answer.note?.trim() ? [{ itemKey: item.key, kind: "ledger_note_missing" as const }] : []),
+  ];
   const photoRule = item.evidence?.photo ?? "none";
   const noteRule = item.evidence?.note ?? "none";
   const maxPhotos = item.evidence?.max_photos ?? 10;
@@ -394,6 +460,16 @@ function ItemCard({
           <summary>{t("guidance")}</summary>
           <p>{pick(item.guidance)}</p>
         </details>
+      ) : null}
+      {prefill ? (
+        <LedgerPrefill
+          itemKey={item.key}
+          prefill={prefill}
+          answer={answer}
+          timeZone={view.inspection.unit.time_zone}
+          save={save}
+          disabled={disabled}
+        />
       ) : null}
       <AnswerControl item={item} answer={answer} save={save} disabled={disabled} setProblem={setProblem} />
       {problem ? (
@@ -442,9 +518,15 @@ function ItemCard({
         </div>
       ) : null}
       <div class="note">
-        {noteOpen || noteRule !== "none" ? (
+        {noteOpen || noteRule !== "none" || differs ? (
           <label class="field">
-            <span>{noteRule !== "none" ? `${t("note")} — ${t("noteRequired")}` : t("note")}</span>
+            <span>
+              {differs
+                ? `${t("note")} — ${t("prefillDiffers")}`
+                : noteRule !== "none"
+                  ? `${t("note")} — ${t("noteRequired")}`
+                  : t("note")}
+            </span>
             <DraftInput
               multiline
               rows={2}

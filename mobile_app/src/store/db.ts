@@ -4,6 +4,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type {
   ActionDetailOut,
   ActionOut,
+  AssignmentOut,
   ChecklistVersionOut,
   FindingCategory,
   FindingSeverity,
@@ -26,9 +27,19 @@ export interface LocalAnswer {
   denominator: number | null;
   note: string | null;
   evidence: string[];
+  /** "dossier_ledger" when the value was taken from the ledger's pre-fill (absent: typed). */
+  source?: AnswerSource | null;
   deviceTime: string;
   opId: string;
 }
+
+export type AnswerSource = "dossier_ledger";
+
+/** An assignment as the phone keeps it: the server's summary or detail, with the dossier
+ * ledger's pre-filled values the bootstrap gave (kept when a detail replaces the summary). */
+export type StoredInspection = (InspectionSummary | InspectionOut) & {
+  prefill?: AssignmentOut["prefill"];
+};
 
 export interface LocalFinding {
   findingId: string;
@@ -125,7 +136,7 @@ interface KeyValues {
 
 export interface SpotcheckDB extends DBSchema {
   kv: { key: keyof KeyValues; value: KeyValues[keyof KeyValues] };
-  inspections: { key: string; value: InspectionSummary | InspectionOut };
+  inspections: { key: string; value: StoredInspection };
   checklists: { key: string; value: ChecklistVersionOut };
   answers: {
     key: [string, string];

@@ -6,7 +6,15 @@ import type {
   InspectionSummary,
   SignerRole,
 } from "../api/types";
-import type { AppDB, LocalFinding, LocalProgress, LocalSignature, QueuedOp } from "./db";
+import type {
+  AnswerSource,
+  AppDB,
+  LocalFinding,
+  LocalProgress,
+  LocalSignature,
+  QueuedOp,
+  StoredInspection,
+} from "./db";
 
 export interface ViewAnswer {
   value: string | number | null;
@@ -14,6 +22,8 @@ export interface ViewAnswer {
   denominator: number | null;
   note: string | null;
   evidence: string[];
+  /** "dossier_ledger" when the value was taken from the ledger's pre-fill. */
+  source?: AnswerSource | null;
   local: boolean;
 }
 
@@ -37,7 +47,7 @@ export function windowEnded(inspection: InspectionSummary, now: Date = new Date(
 }
 
 export interface InspectionView {
-  inspection: InspectionSummary | InspectionOut;
+  inspection: StoredInspection;
   checklist: ChecklistVersionOut | undefined;
   answers: Record<string, ViewAnswer>;
   findings: LocalFinding[];
@@ -70,6 +80,7 @@ function serverAnswers(inspection: InspectionSummary | InspectionOut): Record<st
       denominator: stored.denominator ?? null,
       note: answer.note,
       evidence: answer.evidence,
+      source: answer.source ?? null,
       local: false,
     };
   }
@@ -106,6 +117,7 @@ export async function loadInspection(db: AppDB, id: string): Promise<InspectionV
       denominator: answer.denominator,
       note: answer.note,
       evidence: answer.evidence,
+      source: answer.source ?? null,
       local: true,
     };
   }

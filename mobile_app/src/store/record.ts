@@ -4,6 +4,7 @@ import type { IDBPTransaction } from "idb";
 import type { FindingCategory, FindingSeverity, OpType, SignerRole } from "../api/types";
 import { preparePhoto, sha256Hex } from "../photo";
 import type {
+  AnswerSource,
   AppDB,
   LocalAnswer,
   LocalFinding,
@@ -66,6 +67,8 @@ export interface AnswerChange {
   denominator: number | null;
   note: string | null;
   evidence: string[];
+  /** "dossier_ledger" when the value is the ledger's pre-filled one, taken by the inspector. */
+  source?: AnswerSource | null;
 }
 
 /** What an answer holds, without where it belongs. */
@@ -87,12 +90,14 @@ async function putAnswer(tx: AnswersTx, change: AnswerChange): Promise<LocalAnsw
       note,
       evidence: change.evidence,
       device_time: deviceTime,
+      // Only when taken from the ledger, so other answers' ops keep the payload they had.
+      ...(change.source ? { source: change.source } : {}),
     },
     change.inspectionId,
     `item:${change.itemKey}`,
     change.evidence,
   );
-  const answer: LocalAnswer = { ...change, note, deviceTime, opId: op.opId };
+  const answer: LocalAnswer = { ...change, note, source: change.source ?? null, deviceTime, opId: op.opId };
   await supersedeRejected(tx.objectStore("ops"), change.inspectionId, `item:${change.itemKey}`);
   await tx.objectStore("answers").put(answer);
   await tx.objectStore("ops").put(op);
@@ -109,8 +114,15 @@ export async function recordAnswer(db: AppDB, change: AnswerChange): Promise<Loc
 
 /** Only the answer's own fields (a screen's answer also says where it came from). */
 function fieldsOf(answer: AnswerFields): AnswerFields {
-  const { value, numerator, denominator, note, evidence } = answer;
-  return { value, numerator, denominator, note, evidence };
+  const { value, numerator, denominator, note, evidence, source } = answer;
+  return { value, numerator, denominator, note, evidence, source: source ?? null };
+}
+
+/** A change to the value that does not say where it came from was typed: it is no longer the
+ * ledger's value, even if it happens to be equal (the server then says "matches"). */
+function withSource(delta: Partial<AnswerFields>): Partial<AnswerFields> {
+  const touchesValue = "value" in delta || "numerator" in delta || "denominator" in delta;
+  return touchesValue && !("source" in delta) ? { ...delta, source: null } : delta;
 }
 
 export type AnswerUpdate = { answer: LocalAnswer; problem: null } | { answer: null; problem: string };
@@ -130,7 +142,7 @@ export async function updateAnswer(
   const tx = db.transaction(["answers", "ops"], "readwrite");
   const stored = await tx.objectStore("answers").get([where.inspectionId, where.itemKey]);
   const current = fieldsOf(stored ?? base);
-  const next = fieldsOf({ ...current, ...change(current) });
+  const next = fieldsOf({ ...current, ...withSource(change(current)) });
   const problem = check(next);
   const answer = problem === null ? await putAnswer(tx, { ...where, ...next }) : null;
   await tx.done;

@@ -59,7 +59,11 @@ export async function pullChanges(db: AppDB): Promise<InspectionOut[]> {
   const tx = db.transaction(["inspections", "checklists"], "readwrite");
   let unknownVersion = false;
   for (const inspection of data.inspections) {
-    await tx.objectStore("inspections").put(inspection);
+    // The ledger's pre-filled values come with the bootstrap only: a detail keeps them.
+    const known = await tx.objectStore("inspections").get(inspection.id);
+    await tx.objectStore("inspections").put(
+      known?.prefill !== undefined ? { ...inspection, prefill: known.prefill } : inspection,
+    );
     if (!(await tx.objectStore("checklists").get(inspection.checklist_version_id))) {
       unknownVersion = true;
     }
