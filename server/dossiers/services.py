@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -56,7 +56,7 @@ from server.dossiers.schemas import (
     ShareOut,
 )
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
-from server.dossiers.workdays import shipped_calendar
+from server.dossiers.workdays import CalendarNotCovered, shipped_calendar
 from server.units import services as unit_service
 from server.units.services import UnitFacts
 from server.units.tables import Unit
@@ -514,7 +514,7 @@ def _share(share: Share) -> ShareOut:
     return ShareOut(numerator=share.numerator, denominator=share.denominator, value=share.value)
 
 
-def _indicators_out(indicators: PeriodIndicators) -> IndicatorsOut:
+def indicators_out(indicators: PeriodIndicators) -> IndicatorsOut:
     return IndicatorsOut(
         period_start=indicators.period_start,
         period_end=indicators.period_end,
@@ -545,7 +545,7 @@ def _summarise(
     indicators = period_indicators(
         records, period_start=start, period_end=end, context=_context(end)
     )
-    return flags, _indicators_out(indicators)
+    return flags, indicators_out(indicators)
 
 
 async def _summary_of(ledger_import: LedgerImportOut) -> LedgerImportSummaryOut:
@@ -615,11 +615,99 @@ async def period_indicators_for(
 
     def compute() -> IndicatorsOut:
         start, end = period
-        return _indicators_out(
+        return indicators_out(
             period_indicators(records, period_start=start, period_end=end, context=_context(end))
         )
 
     return await anyio.to_thread.run_sync(compute)
+
+
+@dataclass(frozen=True)
+class UnitPeriods:
+    """A unit's indicators for each period asked for; ``None`` for a period the holiday calendar
+    does not cover (its flags and deadlines cannot be judged)."""
+
+    unit_id: UUID
+    periods: tuple[PeriodIndicators | None, ...]
+
+
+async def indicators_by_unit(
+    units: Sequence[UnitFacts], periods: Sequence[tuple[date, date]]
+) -> list[UnitPeriods]:
+    """The indicators of each of ``units`` for each period, for units whose scope the caller
+    checked (a summary, a draw). One query reads only the dossiers that can count in one of the
+    periods (received or resolved in one, or possibly pending at the end of one); one pass per
+    unit over them, in a worker thread. Units with no such dossier are left out."""
+    if not units or not periods:
+        return []
+    first = min(start for start, _ in periods)
+    last = max(end for _, end in periods)
+    by_id = {unit.id: unit for unit in units}
+    rows = (
+        await Dossier.select()
+        .where(
+            Dossier.unit_id.is_in(sorted(by_id, key=str)),
+            ((Dossier.received_day >= first) & (Dossier.received_day <= last))
+            | ((Dossier.resolved_day >= first) & (Dossier.resolved_day <= last))
+            | (
+                (Dossier.received_day <= last)
+                & ((Dossier.resolved_day.is_null()) | (Dossier.resolved_day >= first))
+                & ((Dossier.returned_day.is_null()) | (Dossier.returned_day >= first))
+            ),
+        )
+        .output(load_json=True)
+    )
+
+    def compute() -> list[UnitPeriods]:
+        records: dict[UUID, list[DossierRecord]] = {}
+        zones: dict[UUID, ZoneInfo] = {}
+        for row in rows:
+            unit_id = row["unit_id"] if isinstance(row["unit_id"], UUID) else UUID(row["unit_id"])
+            if unit_id not in zones:
+                zones[unit_id] = ZoneInfo(by_id[unit_id].time_zone)
+            records.setdefault(unit_id, []).append(record_from_row(row, zones[unit_id]))
+        result = []
+        for unit in units:
+            if unit.id not in records:
+                continue
+            found: list[PeriodIndicators | None] = []
+            for start, end in periods:
+                try:
+                    found.append(
+                        period_indicators(
+                            records[unit.id],
+                            period_start=start,
+                            period_end=end,
+                            context=_context(end),
+                        )
+                    )
+                except CalendarNotCovered:
+                    found.append(None)
+            result.append(UnitPeriods(unit.id, tuple(found)))
+        return result
+
+    return await anyio.to_thread.run_sync(compute)
+
+
+async def draw_facts(
+    unit_ids: list[UUID], *, period_start: date, period_end: date
+) -> dict[UUID, dict[str, int]]:
+    """What the draw's dossier terms use (``server.plans.draw.DossierRiskInputs``), per unit
+    with dossiers that count in the period; registered with the plans in the app factory."""
+    units = await unit_service.units_unscoped(unit_ids)
+    facts = {}
+    for entry in await indicators_by_unit(units, [(period_start, period_end)]):
+        (indicators,) = entry.periods
+        if indicators is None:
+            continue
+        facts[entry.unit_id] = {
+            "dossiers": indicators.dossiers,
+            "flagged": indicators.flagged.numerator,
+            "resolved": indicators.on_time.denominator,
+            "resolved_on_time": indicators.on_time.numerator,
+            "backlog": indicators.backlog,
+        }
+    return facts
 
 
 async def list_flagged(
