@@ -121,9 +121,8 @@ def _dossier_reasons(inputs: RiskInputsV2, terms: WeightTerms) -> list[Reason]:
                 Reason(
                     "late_dossiers",
                     terms.late_dossiers,
-                    f"Chỉ {vi} hồ sơ giải quyết đúng hạn ({facts.resolved_on_time}/"
-                    f"{facts.resolved})",
-                    f"Only {en} of dossiers resolved on time ({facts.resolved_on_time} of "
+                    f"{vi} hồ sơ giải quyết đúng hạn ({facts.resolved_on_time}/{facts.resolved})",
+                    f"{en} of dossiers resolved on time ({facts.resolved_on_time} of "
                     f"{facts.resolved})",
                 )
             )

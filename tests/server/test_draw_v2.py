@@ -116,7 +116,7 @@ def test_reasons_say_the_share_flagged_and_the_backlog_in_both_languages() -> No
     assert reasons["flagged_dossiers"].vi == "12% hồ sơ bị gắn cờ (12/100)"
     assert reasons["flagged_dossiers"].en == "12% of dossiers flagged (12 of 100)"
     assert reasons["backlog"].vi == "Tồn đọng 7 hồ sơ quá hạn"
-    assert reasons["late_dossiers"].vi == "Chỉ 90% hồ sơ giải quyết đúng hạn (81/90)"
+    assert reasons["late_dossiers"].vi == "90% hồ sơ giải quyết đúng hạn (81/90)"
     neutral = RiskInputsV2(unit_id=str(uuid.UUID(int=2)), dossiers=None)
     words = weight_reasons(neutral, draw.risk_weight_terms(neutral, DRAW_ALGORITHM_V2))
     assert sum("trung tính" in reason.vi for reason in words) == 3

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { components } from "../../api/schema";
 import { apiSend } from "../../api/client";
-import { formatDateTime, t, type MessageKey } from "../../i18n";
+import { formatDate, formatDateTime, t, type MessageKey } from "../../i18n";
 import { navigate } from "../../ui/router";
 import { CandidatesList, readCandidate, type CandidateRow } from "./Candidates";
 import { DEFAULT_TIME_ZONE, ErrorNote, labelOr, Loading, problemText, unitName, unitOptions, useApi, useMe, useUnits, type UnitOut } from "./common";
@@ -24,6 +24,9 @@ interface DrawPreviewOut {
   can_draw: boolean;
   problem: string | null;
   computed_at: string;
+  algorithm?: string;
+  /** With draw.dossier_indicators: the days the dossier terms cover. */
+  dossier_period?: { period_start: string; period_end: string } | null;
   candidates: unknown[];
   left_out: Array<{ unit_id: string; code: string; name_vi: string; name_en: string; kind: string; reasons: string[] }>;
 }
@@ -93,6 +96,7 @@ function PlanForm({
   const [mode, setMode] = useState<"drawn" | "listed">("drawn");
   const [k, setK] = useState(1);
   const [kinds, setKinds] = useState<string[]>([...DRAW_KINDS]);
+  const [dossiers, setDossiers] = useState(false);
   const [targetIds, setTargetIds] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -108,7 +112,7 @@ function PlanForm({
   const teams = headId ? [{ head_id: headId, member_ids: members }] : [];
   const preview = useDrawPreview(
     mode === "drawn" && headId && windowIso && k >= 1 && kinds.length
-      ? { scope_unit_id: scopeId, window_start: windowIso.start, window_end: windowIso.end, teams, draw: { k, candidate_kinds: kinds } }
+      ? { scope_unit_id: scopeId, window_start: windowIso.start, window_end: windowIso.end, teams, draw: { k, candidate_kinds: kinds, dossier_indicators: dossiers } }
       : null,
   );
   const scopeUnits = subtree(units, scopeId);
@@ -133,7 +137,7 @@ function PlanForm({
           window_end: windowIso.end,
           assignment_visibility: visibility,
           teams,
-          ...(mode === "drawn" ? { draw: { k, candidate_kinds: kinds } } : { targets: targetIds.map((unit_id) => ({ unit_id })) }),
+          ...(mode === "drawn" ? { draw: { k, candidate_kinds: kinds, dossier_indicators: dossiers } } : { targets: targetIds.map((unit_id) => ({ unit_id })) }),
         };
         setBusy(true);
         try {
@@ -290,6 +294,15 @@ function PlanForm({
                 </label>
               ))}
             </fieldset>
+            <label class="check">
+              <input
+                type="checkbox"
+                data-testid="plan-dossier-indicators"
+                checked={dossiers}
+                onChange={(event) => setDossiers((event.target as HTMLInputElement).checked)}
+              />
+              <span>{t("planDossierIndicators")}</span>
+            </label>
             <DrawPreview preview={preview} headChosen={headId !== ""} units={units} timeZone={timeZone} />
           </>
         ) : (
@@ -373,6 +386,7 @@ function DrawPreview({ preview, headChosen, units, timeZone }: { preview: Previe
       inputs: entry.inputs,
       weight: entry.weight,
       terms: entry.terms,
+      dossier: entry.dossier,
       chance: entry.chance,
       drawnOrder: null,
     }));
@@ -389,6 +403,11 @@ function DrawPreview({ preview, headChosen, units, timeZone }: { preview: Previe
           {!data.can_draw && data.problem ? (
             <p class="error" data-testid="preview-problem">
               {data.problem}
+            </p>
+          ) : null}
+          {data.dossier_period ? (
+            <p class="small muted" data-testid="preview-dossier-period">
+              {t("previewDossierPeriod", { from: formatDate(data.dossier_period.period_start), to: formatDate(data.dossier_period.period_end) })}
             </p>
           ) : null}
           <CandidatesList rows={rows} label={t("previewTitle")} testid="preview-candidates" />
