@@ -311,3 +311,47 @@ async def test_a_province_table_runs_over_pages_with_every_unit_and_signed_chang
     for n in range(204):
         assert f"Xã số {n:03d}" in text
     assert sum("Bị gắn cờ" in page.extract_text() for page in pages) >= 3  # header repeated
+
+
+async def test_a_new_import_shows_at_once_although_figures_are_kept_between_requests(
+    data: Data,
+) -> None:
+    """The indicators of a unit are kept per latest import: asking again costs no pass over the
+    dossiers, and a new import of the unit is seen by the next summary."""
+
+    async def c3_row() -> dict[str, Any]:
+        response = await data.sessions.client.get(
+            "/api/v1/reports/summary",
+            headers=await data.sessions("leader_p"),
+            params={
+                "period_from": CURRENT[0].isoformat(),
+                "period_to": CURRENT[1].isoformat(),
+                "unit_id": str(data.world.units["D2"]),
+            },
+        )
+        assert response.status_code == 200, response.text
+        (row,) = response.json()["dossier_indicators"]["units"]
+        return row
+
+    before = await c3_row()
+    assert before["previous"] is None
+    calls = 0
+    original = dossier_service._compute_indicators
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await original(*args, **kwargs)
+
+    dossier_service._compute_indicators = counted  # type: ignore[assignment]
+    try:
+        assert await c3_row() == before
+        assert calls == 0  # kept from the first request
+        await store_ledger(data.world, "C3", 5, PREVIOUS)
+        after = await c3_row()
+        assert calls == 1
+    finally:
+        dossier_service._compute_indicators = original  # type: ignore[assignment]
+    records = await stored_records(data.world.units["C3"])
+    assert shown(after["previous"]) == by_hand(records, PREVIOUS)
+    assert shown(after["current"]) == by_hand(records, CURRENT)
