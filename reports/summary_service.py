@@ -9,7 +9,9 @@ the counted inspections.
 The figures come from a few SQL aggregations over rows (:mod:`reports.summary_queries`: one
 over the inspections of both periods, one each over section scores, findings and corrective
 actions), never from a Python loop over inspection rows nor from the score JSON; this module adds
-up their small grouped results, and :mod:`reports.ranking` shapes them.
+up their small grouped results, and :mod:`reports.ranking` shapes them. The dossier indicators
+(``dossier_indicators``) are the exception: the flagged share needs the pure rules over every
+dossier, so the dossiers service makes one pass per unit over its stored ledger.
 """
 
 from __future__ import annotations
@@ -470,7 +472,8 @@ async def _dossier_indicators(
     scope: Scope, current: Period, previous: Period
 ) -> DossierIndicatorsOut | None:
     """Every unit of the scope with ledger data: one query and one pass per unit over its
-    dossiers (``dossier_service.indicators_by_unit``), never a request per unit."""
+    dossiers, or the figures kept since its latest import (``dossier_service.indicators_by_unit``),
+    never a request per unit."""
     units = await unit_service.units_below(scope.path)
     found = await dossier_service.indicators_by_unit(
         units, [(current.start, current.end), (previous.start, previous.end)]
@@ -508,24 +511,16 @@ def _unit_indicators(
     current: dossier_indicators.PeriodIndicators | None,
     previous: dossier_indicators.PeriodIndicators | None,
 ) -> UnitIndicatorsOut:
-    def with_data(
-        period: dossier_indicators.PeriodIndicators | None,
-    ) -> dossier_indicators.PeriodIndicators | None:
-        if period is None:
-            return None
-        counts = period.dossiers + period.on_time.denominator + period.pending_at_end
-        return period if counts else None
-
-    now, before = with_data(current), with_data(previous)
+    # The dossiers service gives None for a period in which nothing counts.
     difference = None
-    if now is not None and before is not None:
+    if current is not None and previous is not None:
         difference = IndicatorChangeOut(
-            **dataclasses.asdict(dossier_indicators.change(now, before))
+            **dataclasses.asdict(dossier_indicators.change(current, previous))
         )
     return UnitIndicatorsOut(
         unit=unit,
-        current=indicators_out(now) if now else None,
-        previous=indicators_out(before) if before else None,
+        current=indicators_out(current) if current else None,
+        previous=indicators_out(previous) if previous else None,
         change=difference,
     )
 
