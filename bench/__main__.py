@@ -33,6 +33,9 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
 - dossier-import: the same 100,000 rows imported through the service on PostgreSQL (new, the
   same file again, a later export with 1 % changed), against the file merely read and validated
   (bench/dossier_import.py). `python -m bench dossier-import` runs it alone.
+- dossier-indicators: the summary's dossier indicators for 204 communes with 3,000 dossiers
+  each over two quarters on PostgreSQL, first and again, against the same dossiers merely read
+  (bench/dossier_indicators.py). `python -m bench dossier-indicators` runs it alone.
 
 `python -m bench scale [--units N] [--inspections N] [--seed N] [--until DATE]` only generates
 (into SPOTCHECK_DATABASE_URL, or a new PostgreSQL database whose URL it prints).
@@ -309,6 +312,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_dossier_import(Path(workdir)))
+    if not only or "dossier-indicators" in only:
+        from bench.dossier_indicators import bench_dossier_indicators
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_dossier_indicators(Path(workdir)))
     if not only or "outbox" in only:
         from bench.outbox import bench_outbox
 

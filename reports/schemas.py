@@ -9,6 +9,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from server.dossiers.schemas import IndicatorsOut
+
 
 class UnitRef(BaseModel):
     id: UUID
@@ -128,6 +130,36 @@ class ActionsOut(ActionFigures):
     by_responsible_unit: list[ActionUnitOut]
 
 
+class IndicatorChangeOut(BaseModel):
+    """From the previous period to this one: shares in percentage points (rounded to 0.1; null
+    when either period has nothing to divide by), the backlog in dossiers."""
+
+    online_points: float | None
+    online_payment_points: float | None
+    on_time_points: float | None
+    flagged_points: float | None
+    backlog: int
+
+
+class UnitIndicatorsOut(BaseModel):
+    unit: UnitRef | None = Field(description="Null for the scope's totals")
+    current: IndicatorsOut | None = Field(
+        description="Null when the unit has no dossier that counts in the period"
+    )
+    previous: IndicatorsOut | None = Field(description="The previous period of the same length")
+    change: IndicatorChangeOut | None = Field(description="Null unless both periods have data")
+
+
+class DossierIndicatorsOut(BaseModel):
+    """Dossier indicators from the units' stored ledgers (docs/dossier-ledgers.md, "Indicators"),
+    for the summary's period and the one before it, by the day a dossier was received."""
+
+    units: list[UnitIndicatorsOut] = Field(description="Units with ledger data, by name")
+    totals: UnitIndicatorsOut = Field(
+        description="The scope's totals: numerators and denominators added over the units"
+    )
+
+
 class SummaryOut(BaseModel):
     scope_unit: UnitRef
     period: PeriodOut
@@ -143,6 +175,12 @@ class SummaryOut(BaseModel):
     section_results: SectionResultsOut
     findings: FindingsOut
     actions: ActionsOut
+    dossier_indicators: DossierIndicatorsOut | None = Field(
+        default=None,
+        description="Online, online payment, on-time and flagged shares and the backlog per unit "
+        "with a dossier ledger, with the change from the previous period; null when no unit of "
+        "the scope has ledger data for either period",
+    )
 
 
 class ExportKind(StrEnum):

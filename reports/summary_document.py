@@ -97,6 +97,9 @@ def summary_html(data: SummaryOut) -> str:
             severities=SEVERITIES,
             number=_vi_number,
             day=_vi_date,
+            percent=_vi_percent,
+            points=_vi_points,
+            signed=_signed,
         )
     )
 
@@ -112,6 +115,26 @@ def _vi_number(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "–"
     return f"{value:.{digits}f}".replace(".", ",")
+
+
+def _vi_percent(share: float | None) -> str:
+    return "–" if share is None else _vi_number(share * 100) + " %"
+
+
+def _vi_points(points: float | None) -> str:
+    """A change in percentage points with its sign and unit: "+2,5 điểm", "−3,2 điểm"."""
+    if points is None:
+        return "–"
+    return _signed(points, _vi_number(abs(points))) + " điểm"
+
+
+def _signed(value: float, shown: str | None = None) -> str:
+    shown = shown if shown is not None else str(abs(value))
+    if value > 0:
+        return f"+{shown}"
+    if value < 0:
+        return f"−{shown}"  # the minus sign, as in the ranking's changes
+    return f"±{shown}"
 
 
 def _vi_date(value: date) -> str:

@@ -9,7 +9,9 @@ the counted inspections.
 The figures come from a few SQL aggregations over rows (:mod:`reports.summary_queries`: one
 over the inspections of both periods, one each over section scores, findings and corrective
 actions), never from a Python loop over inspection rows nor from the score JSON; this module adds
-up their small grouped results, and :mod:`reports.ranking` shapes them.
+up their small grouped results, and :mod:`reports.ranking` shapes them. The dossier indicators
+(``dossier_indicators``) are the exception: the flagged share needs the pure rules over every
+dossier, so the dossiers service makes one pass per unit over its stored ledger.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from reports.schemas import (
     ActionsOut,
     ActionUnitOut,
     BandOut,
+    DossierIndicatorsOut,
     FindingCountOut,
     FindingsOut,
     HeatmapCellOut,
     HeatmapRowOut,
+    IndicatorChangeOut,
     InspectionCounts,
     InsufficientUnitOut,
     PeriodOut,
@@ -43,14 +47,19 @@ from reports.schemas import (
     SectionOut,
     SectionResultsOut,
     SummaryOut,
+    UnitIndicatorsOut,
     UnitRef,
 )
 from server.core import db
 from server.core.errors import InvalidInput, NotFound
 from server.core.scopes import Principal, Role, require_role
 from server.core.timeutil import require_sane_date
+from server.dossiers import indicators as dossier_indicators
+from server.dossiers import services as dossier_service
+from server.dossiers.services import indicators_out
 from server.inspections import services as inspection_service
 from server.inspections.tables import Inspection
+from server.units import services as unit_service
 from server.units.tables import Unit
 
 REPORT_ROLES = (Role.admin, Role.leader, Role.unit_head)
@@ -413,6 +422,7 @@ async def summary(
     action_totals = _action_totals(action_units)
 
     ranking_out = _ranking_out(scope, current, previous, min_inspections, result, units, reference)
+    indicators = await _dossier_indicators(scope, current, previous)
     return SummaryOut(
         scope_unit=scope.unit,
         period=current.out,
@@ -454,6 +464,64 @@ async def summary(
                 key=lambda entry: (-entry.overdue, -entry.open, entry.unit.name_vi),
             ),
         ),
+        dossier_indicators=indicators,
+    )
+
+
+async def _dossier_indicators(
+    scope: Scope, current: Period, previous: Period
+) -> DossierIndicatorsOut | None:
+    """Every unit of the scope with ledger data: one query and one pass per unit over its
+    dossiers, or the figures kept since its latest import (``dossier_service.indicators_by_unit``),
+    never a request per unit."""
+    units = await unit_service.units_below(scope.path)
+    found = await dossier_service.indicators_by_unit(
+        units, [(current.start, current.end), (previous.start, previous.end)]
+    )
+    if not found:
+        return None
+    refs = {
+        unit.id: UnitRef(id=unit.id, code=unit.code, name_vi=unit.name_vi, name_en=unit.name_en)
+        for unit in units
+    }
+    rows = [
+        _unit_indicators(refs[entry.unit_id], *entry.periods)
+        for entry in sorted(
+            found, key=lambda entry: (refs[entry.unit_id].name_vi, refs[entry.unit_id].code)
+        )
+    ]
+    now_parts = [entry.periods[0] for entry in found if entry.periods[0] is not None]
+    before_parts = [entry.periods[1] for entry in found if entry.periods[1] is not None]
+    totals = _unit_indicators(
+        None,
+        dossier_indicators.combine(now_parts, period_start=current.start, period_end=current.end)
+        if now_parts
+        else None,
+        dossier_indicators.combine(
+            before_parts, period_start=previous.start, period_end=previous.end
+        )
+        if before_parts
+        else None,
+    )
+    return DossierIndicatorsOut(units=rows, totals=totals)
+
+
+def _unit_indicators(
+    unit: UnitRef | None,
+    current: dossier_indicators.PeriodIndicators | None,
+    previous: dossier_indicators.PeriodIndicators | None,
+) -> UnitIndicatorsOut:
+    # The dossiers service gives None for a period in which nothing counts.
+    difference = None
+    if current is not None and previous is not None:
+        difference = IndicatorChangeOut(
+            **dataclasses.asdict(dossier_indicators.change(current, previous))
+        )
+    return UnitIndicatorsOut(
+        unit=unit,
+        current=indicators_out(current) if current else None,
+        previous=indicators_out(previous) if previous else None,
+        change=difference,
     )
 
 

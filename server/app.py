@@ -154,6 +154,7 @@ def wire_packages(settings: Settings) -> None:
     from server.actions.schemas import OfflineTransitionIn
     from server.auth import services as auth_service
     from server.dossiers import samples as sample_service
+    from server.dossiers import services as dossier_service
     from server.dossiers.schemas import DossierCheckIn
     from server.evidence import services as evidence_service
     from server.inspections import events
@@ -194,6 +195,8 @@ def wire_packages(settings: Settings) -> None:
     follow_ups.on_follow_up_scheduled(action_service.link_open_actions_to_follow_up)
     # Open and overdue actions weigh in the draw of the next visits.
     plan_service.register_risk_facts(action_service.risk_facts)
+    # With draw.dossier_indicators, the units' ledgers weigh in too (draw algorithm v2).
+    plan_service.register_dossier_facts(dossier_service.draw_facts)
     evidence_service.register_visibility_check(action_service.evidence_visible)
     # What reacts to an inspection's lifecycle, in order, inside the event's transaction.
     events.subscribe(InspectionStarted, action_service.on_inspection_started)

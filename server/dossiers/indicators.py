@@ -92,3 +92,64 @@ def period_indicators(
         pending_at_end=pending,
         flagged=Share(flagged, dossiers),
     )
+
+
+def combine(
+    parts: Iterable[PeriodIndicators], *, period_start: date, period_end: date
+) -> PeriodIndicators:
+    """Several units' indicators of one period as one: numerators and denominators added (a
+    pooled share, so a unit with 3,000 dossiers weighs more than one with 30), counts added."""
+    totals = [0] * 11
+    for part in parts:
+        values = (
+            part.dossiers,
+            part.online.numerator,
+            part.online.denominator,
+            part.online_payment.numerator,
+            part.online_payment.denominator,
+            part.on_time.numerator,
+            part.on_time.denominator,
+            part.backlog,
+            part.pending_at_end,
+            part.flagged.numerator,
+            part.flagged.denominator,
+        )
+        totals = [total + value for total, value in zip(totals, values, strict=True)]
+    return PeriodIndicators(
+        period_start=period_start,
+        period_end=period_end,
+        dossiers=totals[0],
+        online=Share(totals[1], totals[2]),
+        online_payment=Share(totals[3], totals[4]),
+        on_time=Share(totals[5], totals[6]),
+        backlog=totals[7],
+        pending_at_end=totals[8],
+        flagged=Share(totals[9], totals[10]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorChange:
+    """From one period to the next: shares in percentage points (rounded to 0.1), the backlog
+    in dossiers; ``None`` where either period has nothing to divide by."""
+
+    online_points: float | None
+    online_payment_points: float | None
+    on_time_points: float | None
+    flagged_points: float | None
+    backlog: int
+
+
+def change(current: PeriodIndicators, previous: PeriodIndicators) -> IndicatorChange:
+    def points(now: Share, before: Share) -> float | None:
+        if now.value is None or before.value is None:
+            return None
+        return round((now.value - before.value) * 100, 1)
+
+    return IndicatorChange(
+        online_points=points(current.online, previous.online),
+        online_payment_points=points(current.online_payment, previous.online_payment),
+        on_time_points=points(current.on_time, previous.on_time),
+        flagged_points=points(current.flagged, previous.flagged),
+        backlog=current.backlog - previous.backlog,
+    )

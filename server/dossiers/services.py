@@ -27,7 +27,8 @@ import hashlib
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -42,6 +43,7 @@ from server.core.audit import services as audit_service
 from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UnsupportedMedia
 from server.core.pagination import Page
 from server.core.scopes import Principal, Role, require_role
+from server.core.timeutil import aware
 from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
 from server.dossiers.mapping import SHIPPED_LAYOUTS, shipped_layout
 from server.dossiers.model import FIELDS, Channel, DossierRecord, DossierStatus, Moment
@@ -579,7 +581,7 @@ def _share(share: Share) -> ShareOut:
     return ShareOut(numerator=share.numerator, denominator=share.denominator, value=share.value)
 
 
-def _indicators_out(indicators: PeriodIndicators) -> IndicatorsOut:
+def indicators_out(indicators: PeriodIndicators) -> IndicatorsOut:
     return IndicatorsOut(
         period_start=indicators.period_start,
         period_end=indicators.period_end,
@@ -610,7 +612,7 @@ def _summarise(
     indicators = period_indicators(
         records, period_start=start, period_end=end, context=_context(end)
     )
-    return flags, _indicators_out(indicators)
+    return flags, indicators_out(indicators)
 
 
 async def _summary_of(ledger_import: LedgerImportOut) -> LedgerImportSummaryOut:
@@ -680,11 +682,156 @@ async def period_indicators_for(
 
     def compute() -> IndicatorsOut:
         start, end = period
-        return _indicators_out(
+        return indicators_out(
             period_indicators(records, period_start=start, period_end=end, context=_context(end))
         )
 
     return await anyio.to_thread.run_sync(compute)
+
+
+@dataclass(frozen=True)
+class UnitPeriods:
+    """A unit's indicators for each period asked for; ``None`` for a period the holiday calendar
+    does not cover (its flags and deadlines cannot be judged), or in which nothing counts."""
+
+    unit_id: UUID
+    periods: tuple[PeriodIndicators | None, ...]
+
+
+# (unit, its latest import, period start, period end) -> the unit's indicators then (None: the
+# calendar does not cover the period, or nothing counts in it). A unit's dossiers change only
+# through an import, which adds a new latest import, so an entry never goes stale; the rules and
+# the calendar change only with the code. An optimisation only: another process (replica) just
+# computes its own. Bounded, oldest out first.
+_CACHE_SIZE: Final = 8192
+_indicator_cache: OrderedDict[tuple[UUID, UUID, date, date], PeriodIndicators | None] = (
+    OrderedDict()
+)
+
+
+def _counts_anything(indicators: PeriodIndicators) -> bool:
+    return bool(indicators.dossiers or indicators.on_time.denominator or indicators.pending_at_end)
+
+
+async def _latest_imports(unit_ids: list[UUID]) -> dict[UUID, UUID]:
+    """Each unit's latest import (units without a ledger are absent): one query."""
+    rows = await DossierLedgerImport.select(
+        DossierLedgerImport.unit_id, DossierLedgerImport.id, DossierLedgerImport.imported_at
+    ).where(DossierLedgerImport.unit_id.is_in(unit_ids))
+    latest: dict[UUID, tuple[datetime, str, UUID]] = {}
+    for row in rows:
+        unit_id, import_id = _as_uuid(row["unit_id"]), _as_uuid(row["id"])
+        candidate = (aware(row["imported_at"]), str(import_id), import_id)
+        if unit_id not in latest or candidate[:2] > latest[unit_id][:2]:
+            latest[unit_id] = candidate
+    return {unit_id: entry[2] for unit_id, entry in latest.items()}
+
+
+def _as_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+async def indicators_by_unit(
+    units: Sequence[UnitFacts], periods: Sequence[tuple[date, date]]
+) -> list[UnitPeriods]:
+    """The indicators of each of ``units`` for each period, for units whose scope the caller
+    checked (a summary, a draw). Units without a ledger cost nothing. For the others not yet in
+    the cache, one query reads only the dossiers that can count in one of the periods (received
+    or resolved in one, or possibly pending at the end of one), then one pass per unit over
+    them, in a worker thread. Units in which nothing counts in any period are left out."""
+    if not units or not periods:
+        return []
+    latest = await _latest_imports([unit.id for unit in units])
+    with_ledger = [unit for unit in units if unit.id in latest]
+    keys = {
+        unit.id: [(unit.id, latest[unit.id], start, end) for start, end in periods]
+        for unit in with_ledger
+    }
+    # Read what the cache has before awaiting anything: another request may evict it meanwhile.
+    cached = {
+        unit.id: tuple(_indicator_cache[key] for key in keys[unit.id])
+        for unit in with_ledger
+        if all(key in _indicator_cache for key in keys[unit.id])
+    }
+    missing = [unit for unit in with_ledger if unit.id not in cached]
+    computed = await _compute_indicators(missing, periods) if missing else {}
+    result = []
+    for unit in with_ledger:
+        shown = cached[unit.id] if unit.id in cached else tuple(computed[unit.id])
+        for key, value in zip(keys[unit.id], shown, strict=True):
+            _indicator_cache[key] = value
+            _indicator_cache.move_to_end(key)
+        if any(entry is not None for entry in shown):
+            result.append(UnitPeriods(unit.id, shown))
+    while len(_indicator_cache) > _CACHE_SIZE:
+        _indicator_cache.popitem(last=False)
+    return result
+
+
+async def _compute_indicators(
+    units: Sequence[UnitFacts], periods: Sequence[tuple[date, date]]
+) -> dict[UUID, list[PeriodIndicators | None]]:
+    first = min(start for start, _ in periods)
+    last = max(end for _, end in periods)
+    by_id = {unit.id: unit for unit in units}
+    rows = (
+        await Dossier.select()
+        .where(
+            Dossier.unit_id.is_in(sorted(by_id, key=str)),
+            ((Dossier.received_day >= first) & (Dossier.received_day <= last))
+            | ((Dossier.resolved_day >= first) & (Dossier.resolved_day <= last))
+            | (
+                (Dossier.received_day <= last)
+                & ((Dossier.resolved_day.is_null()) | (Dossier.resolved_day >= first))
+                & ((Dossier.returned_day.is_null()) | (Dossier.returned_day >= first))
+            ),
+        )
+        .output(load_json=True)
+    )
+
+    def compute() -> dict[UUID, list[PeriodIndicators | None]]:
+        records: dict[UUID, list[DossierRecord]] = {unit_id: [] for unit_id in by_id}
+        zones = {unit_id: ZoneInfo(unit.time_zone) for unit_id, unit in by_id.items()}
+        for row in rows:
+            unit_id = _as_uuid(row["unit_id"])
+            records[unit_id].append(record_from_row(row, zones[unit_id]))
+        result: dict[UUID, list[PeriodIndicators | None]] = {}
+        for unit_id, unit_records in records.items():
+            found: list[PeriodIndicators | None] = []
+            for start, end in periods:
+                try:
+                    indicators = period_indicators(
+                        unit_records, period_start=start, period_end=end, context=_context(end)
+                    )
+                except CalendarNotCovered:
+                    found.append(None)
+                else:
+                    found.append(indicators if _counts_anything(indicators) else None)
+            result[unit_id] = found
+        return result
+
+    return await anyio.to_thread.run_sync(compute)
+
+
+async def draw_facts(
+    unit_ids: list[UUID], *, period_start: date, period_end: date
+) -> dict[UUID, dict[str, int]]:
+    """What the draw's dossier terms use (``server.plans.draw.DossierRiskInputs``), per unit
+    with dossiers that count in the period; registered with the plans in the app factory."""
+    units = await unit_service.units_unscoped(unit_ids)
+    facts = {}
+    for entry in await indicators_by_unit(units, [(period_start, period_end)]):
+        (indicators,) = entry.periods
+        if indicators is None:
+            continue
+        facts[entry.unit_id] = {
+            "dossiers": indicators.dossiers,
+            "flagged": indicators.flagged.numerator,
+            "resolved": indicators.on_time.denominator,
+            "resolved_on_time": indicators.on_time.numerator,
+            "backlog": indicators.backlog,
+        }
+    return facts
 
 
 async def list_flagged(

@@ -30,6 +30,29 @@ Arithmetic is ``Decimal`` in an explicit local context (never the caller's threa
 removes binary noise such as 72.35 → 72.3499999…), the time term is rounded to 4 decimals
 (half-even), and the weight therefore is an exact number with 4 decimals.
 
+Dossier terms (``DRAW_ALGORITHM_V2``, ``draw.dossier_indicators: true``)
+-----------------------------------------------------------------------
+A plan drawn with the dossier indicators uses algorithm v2: the v1 weight above plus three
+terms from the unit's dossier ledger over the 90 days before the window's first day (the
+period is sealed in the document's ``draw.dossier_period``; ``DossierRiskInputs`` holds the
+counts, all integers)::
+
+    w2 = w
+      + flagged term     min(10 × flagged / dossiers, 3)                    0 … 3
+                         (30 % or more of the period's dossiers flagged → 3)
+      + late term        min(5 × (resolved − resolved_on_time) / resolved, 2) 0 … 2
+                         (on time 60 % or less → 2)
+      + backlog term     min(20 × backlog / max(dossiers, 100), 2)          0 … 2
+                         (0.2 per overdue pending dossier per 100 received, counted over at
+                         least 100 dossiers so a small unit is not judged on a handful;
+                         10 or more per 100 → 2)
+
+so ``1 ≤ w2 ≤ 26``. A unit with no dossier that counts in the period (no ledger imported)
+gets the **neutral** values 1 (as if 10 % flagged), 0.5 (as if 90 % on time) and 0.4 (as if 2
+overdue per 100): not having a ledger neither spares a unit nor marks it. With dossiers but
+none received (or none resolved) in the period, the flagged (or late) term is neutral alone.
+Each term is rounded to 4 decimals (half-even). v1 plans are recomputed with v1, unchanged.
+
 The draw (``draw_units``)
 -------------------------
 Efraimidis–Spirakis weighted sampling without replacement (A-ES, 2006): every candidate gets
@@ -69,11 +92,13 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from server.core import canonical
 
 DRAW_ALGORITHM: Final = "spotcheck-draw-v1:efraimidis-spirakis:hmac-sha256"
+DRAW_ALGORITHM_V2: Final = "spotcheck-draw-v2:efraimidis-spirakis:hmac-sha256:dossier-indicators"
+DRAW_ALGORITHMS: Final = (DRAW_ALGORITHM, DRAW_ALGORITHM_V2)
 
 # Significant digits of u and of the keys. 50 digits keep distinct 256-bit HMAC outputs apart far
 # beyond any realistic number of candidates, and stay fast (a few microseconds per candidate).
@@ -93,6 +118,17 @@ _CRITICAL_FINDING_TERM: Final = Decimal(1)
 _CRITICAL_FINDINGS_CAP: Final = 5
 _DAYS_PER_POINT: Final = Decimal(365)
 _DAYS_SINCE_VISIT_CAP: Final = 730
+# v2: the dossier terms (module docstring).
+_FLAGGED_SLOPE: Final = Decimal(10)
+_FLAGGED_CAP: Final = Decimal(3)
+_FLAGGED_NEUTRAL: Final = Decimal(1)
+_LATE_SLOPE: Final = Decimal(5)
+_LATE_CAP: Final = Decimal(2)
+_LATE_NEUTRAL: Final = Decimal("0.5")
+_BACKLOG_SLOPE: Final = Decimal(20)
+_BACKLOG_CAP: Final = Decimal(2)
+_BACKLOG_NEUTRAL: Final = Decimal("0.4")
+_BACKLOG_MIN_DOSSIERS: Final = 100
 
 # An explicit context: the thread's decimal context belongs to whoever called us and may have
 # been changed (precision, rounding, traps); the draw must not depend on it.
@@ -100,6 +136,24 @@ _WEIGHT_CONTEXT: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
 _KEY_CONTEXT: Final = Context(prec=KEY_PRECISION, rounding=ROUND_HALF_EVEN)
 # u is built from a 256-bit integer (78 digits): divide exactly enough, then round to KEY_PRECISION.
 _UNIFORM_DENOMINATOR: Final = 2**256 + 1
+
+
+class DossierRiskInputs(BaseModel):
+    """A unit's dossier counts over the draw's dossier period (v2 only); all go into the plan."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dossiers: int = Field(ge=0, description="Dossiers received in the period")
+    flagged: int = Field(ge=0, description="Of those, dossiers with at least one flag")
+    resolved: int = Field(ge=0, description="Dossiers resolved in the period")
+    resolved_on_time: int = Field(ge=0, description="Of those, by their original appointed date")
+    backlog: int = Field(ge=0, description="Pending and overdue at the period's end")
+
+    @model_validator(mode="after")
+    def _parts_within_wholes(self) -> DossierRiskInputs:
+        if self.flagged > self.dossiers or self.resolved_on_time > self.resolved:
+            raise ValueError("flagged must not exceed dossiers, nor resolved_on_time resolved")
+        return self
 
 
 class RiskInputs(BaseModel):
@@ -127,6 +181,21 @@ class RiskInputs(BaseModel):
     def _canonical_uuid(cls, value: str) -> str:
         # The HMAC message contains the id: "ABC…" and "abc…" must not give different draws.
         return canonical_unit_id(value)
+
+
+class RiskInputsV2(RiskInputs):
+    """A candidate of a v2 draw: the v1 inputs and the unit's dossier counts (a separate model,
+    so that v1 plan documents keep exactly the keys they always had)."""
+
+    dossiers: DossierRiskInputs | None = Field(
+        description="Null when the unit has no ledger data for the period (neutral terms)."
+    )
+
+
+def candidate_model(algorithm: str) -> type[RiskInputs]:
+    """How a sealed document's candidates of this algorithm are read."""
+    require_known_algorithm(algorithm)
+    return RiskInputsV2 if algorithm == DRAW_ALGORITHM_V2 else RiskInputs
 
 
 class CandidateDraw(BaseModel):
@@ -197,20 +266,58 @@ class WeightTerms(BaseModel):
     overdue_actions: Decimal
     critical_findings: Decimal
     time_since_visit: Decimal = Field(description="One point per year; 2 when never visited")
+    flagged_dossiers: Decimal | None = Field(default=None, description="v2 only")
+    late_dossiers: Decimal | None = Field(default=None, description="v2 only")
+    backlog: Decimal | None = Field(default=None, description="v2 only")
     weight: Decimal
 
 
-def risk_weight(inputs: RiskInputs) -> float:
+def risk_weight(inputs: RiskInputs, algorithm: str = DRAW_ALGORITHM) -> float:
     """The weight of a candidate (formula in the module docstring), exact to 4 decimals."""
-    return float(_risk_weight_decimal(inputs))
+    return float(_risk_weight_decimal(inputs, algorithm))
 
 
-def _risk_weight_decimal(inputs: RiskInputs) -> Decimal:
-    return risk_weight_terms(inputs).weight
+def _risk_weight_decimal(inputs: RiskInputs, algorithm: str = DRAW_ALGORITHM) -> Decimal:
+    return risk_weight_terms(inputs, algorithm).weight
 
 
-def risk_weight_terms(inputs: RiskInputs) -> WeightTerms:
+def require_known_algorithm(algorithm: str) -> None:
+    if algorithm not in DRAW_ALGORITHMS:
+        raise ValueError(f"Unknown draw algorithm {algorithm!r}.")
+
+
+def dossier_terms(facts: DossierRiskInputs | None) -> tuple[Decimal, Decimal, Decimal]:
+    """The v2 terms (flagged, late, backlog) of a unit's dossier counts; neutral for None."""
+    ctx = _WEIGHT_CONTEXT
+    if facts is None:
+        return _FLAGGED_NEUTRAL, _LATE_NEUTRAL, _BACKLOG_NEUTRAL
+
+    def capped(slope: Decimal, part: int, whole: int, cap: Decimal) -> Decimal:
+        value = ctx.divide(ctx.multiply(slope, Decimal(part)), Decimal(whole))
+        return min(value, cap).quantize(_WEIGHT_QUANTUM, context=ctx)
+
+    flagged = (
+        capped(_FLAGGED_SLOPE, facts.flagged, facts.dossiers, _FLAGGED_CAP)
+        if facts.dossiers
+        else _FLAGGED_NEUTRAL
+    )
+    late = (
+        capped(_LATE_SLOPE, facts.resolved - facts.resolved_on_time, facts.resolved, _LATE_CAP)
+        if facts.resolved
+        else _LATE_NEUTRAL
+    )
+    backlog = capped(
+        _BACKLOG_SLOPE,
+        facts.backlog,
+        max(facts.dossiers, _BACKLOG_MIN_DOSSIERS),
+        _BACKLOG_CAP,
+    )
+    return flagged, late, backlog
+
+
+def risk_weight_terms(inputs: RiskInputs, algorithm: str = DRAW_ALGORITHM) -> WeightTerms:
     """Each term of the weight and the weight itself (the draw's own arithmetic)."""
+    require_known_algorithm(algorithm)
     ctx = _WEIGHT_CONTEXT
     if inputs.last_score is None:
         score_term = _NEVER_SCORED_TERM
@@ -232,11 +339,19 @@ def risk_weight_terms(inputs: RiskInputs) -> WeightTerms:
     critical_term = _CRITICAL_FINDING_TERM * min(
         inputs.critical_findings_12m, _CRITICAL_FINDINGS_CAP
     )
-    terms = (_BASE_WEIGHT, score_term, open_term, overdue_term, critical_term, time_term)
+    terms = [_BASE_WEIGHT, score_term, open_term, overdue_term, critical_term, time_term]
+    extra: dict[str, Decimal] = {}
+    if algorithm == DRAW_ALGORITHM_V2:
+        if not isinstance(inputs, RiskInputsV2):
+            raise ValueError("A v2 draw needs each candidate's dossier counts (RiskInputsV2).")
+        flagged, late, backlog = dossier_terms(inputs.dossiers)
+        terms += [flagged, late, backlog]
+        extra = {"flagged_dossiers": flagged, "late_dossiers": late, "backlog": backlog}
     total = Decimal(0)
     for term in terms:
         total = ctx.add(total, term)
     return WeightTerms(
+        **extra,
         base=_BASE_WEIGHT,
         score=score_term,
         open_actions=open_term,
@@ -261,12 +376,19 @@ def _key_for(uniform: Decimal, weight: Decimal) -> Decimal:
     return ctx.exp(ctx.divide(ctx.ln(uniform), weight))
 
 
-def draw_units(candidates: list[RiskInputs], k: int, nonce: str, plan_salt: str) -> DrawResult:
+def draw_units(
+    candidates: list[RiskInputs],
+    k: int,
+    nonce: str,
+    plan_salt: str,
+    algorithm: str = DRAW_ALGORITHM,
+) -> DrawResult:
     """Draw ``k`` distinct units, weighted by risk, reproducibly from ``nonce`` and ``plan_salt``.
 
     Raises ValueError when ``k`` is not between 1 and the number of candidates, when a unit is
-    listed twice, or when the nonce is empty.
+    listed twice, when the nonce is empty, or when the algorithm is unknown.
     """
+    require_known_algorithm(algorithm)
     if not nonce:
         raise ValueError("The draw needs a non-empty nonce.")
     if k <= 0:
@@ -283,7 +405,7 @@ def draw_units(candidates: list[RiskInputs], k: int, nonce: str, plan_salt: str)
 
     drawn: list[CandidateDraw] = []
     for candidate in ordered:
-        weight = _risk_weight_decimal(candidate)
+        weight = _risk_weight_decimal(candidate, algorithm)
         uniform = _uniform_for(candidate.unit_id, nonce=nonce, plan_salt=plan_salt)
         drawn.append(
             CandidateDraw(
@@ -298,6 +420,7 @@ def draw_units(candidates: list[RiskInputs], k: int, nonce: str, plan_salt: str)
     # because Decimal comparison is exact.
     by_key = sorted(drawn, key=lambda entry: (-entry.key, entry.unit_id))
     return DrawResult(
+        algorithm=algorithm,
         plan_salt=plan_salt,
         k=k,
         selected_unit_ids=tuple(entry.unit_id for entry in by_key[:k]),
@@ -330,6 +453,7 @@ def verify(
     k: int,
     plan_salt: str,
     expected_selection: Iterable[str],
+    algorithm: str = DRAW_ALGORITHM,
 ) -> VerifyResult:
     """Recompute the commitment and the draw of a revealed plan and compare them.
 
@@ -344,7 +468,7 @@ def verify(
     )
 
     try:
-        draw = draw_units(candidates, k, nonce, plan_salt)
+        draw = draw_units(candidates, k, nonce, plan_salt, algorithm)
     except ValueError as error:
         return VerifyResult(
             hash_matches=hash_matches,

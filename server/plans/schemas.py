@@ -40,6 +40,12 @@ class DrawIn(BaseModel):
         default_factory=lambda: ["commune", "ward", "town", "service_center"],
         description="Unit kinds in the scope subtree that may be drawn",
     )
+    dossier_indicators: bool = Field(
+        default=False,
+        description="Add the units' dossier indicators (flagged share, late share, backlog over "
+        "the 90 days before the window) to the weights: draw algorithm v2 "
+        "(server/plans/draw.py, docs/dossier-ledgers.md)",
+    )
 
 
 class PlanIn(BaseModel):
@@ -82,6 +88,37 @@ class WeightTermsOut(BaseModel):
     overdue_actions: float = Field(description="0.5 per overdue action, at most 10 counted")
     critical_findings: float = Field(description="1 per critical finding in 12 months, at most 5")
     time_since_visit: float = Field(description="1 per year since the last visit, at most 2")
+    flagged_dossiers: float | None = Field(
+        default=None, description="v2: min(10 × flagged share, 3); neutral 1 without a ledger"
+    )
+    late_dossiers: float | None = Field(
+        default=None,
+        description="v2: min(5 × (1 − on-time share), 2); neutral 0.5 without a ledger",
+    )
+    backlog: float | None = Field(
+        default=None,
+        description="v2: 0.2 per overdue pending dossier per 100 received (at least 100 "
+        "counted), at most 2; neutral 0.4 without a ledger",
+    )
+
+
+class DossierRiskOut(BaseModel):
+    """A unit's dossier counts over the draw's dossier period (v2)."""
+
+    dossiers: int = Field(description="Received in the period")
+    flagged: int
+    resolved: int = Field(description="Resolved in the period")
+    resolved_on_time: int
+    backlog: int = Field(description="Pending and overdue at the period's end")
+
+
+class ReasonOut(BaseModel):
+    """One term of the weight in words."""
+
+    code: str = Field(description="The term: score, open_actions, …, flagged_dossiers, backlog")
+    term: float
+    vi: str
+    en: str
 
 
 class RiskOut(BaseModel):
@@ -92,7 +129,14 @@ class RiskOut(BaseModel):
     overdue_actions: int
     critical_findings_12m: int
     days_since_last_visit: int | None = Field(description="Null when never visited")
+    dossiers: DossierRiskOut | None = Field(
+        default=None,
+        description="v2 draws: the dossier counts (null: no ledger data, neutral terms)",
+    )
     terms: WeightTermsOut
+    reasons: list[ReasonOut] = Field(
+        default_factory=list, description="Each term above zero in words, vi and en"
+    )
 
 
 class PlanTargetOut(BaseModel):
@@ -182,7 +226,8 @@ class DrawCandidateOut(BaseModel):
     name_en: str
     kind: str
     weight: float = Field(
-        description="Between 1 and 19; a unit of weight 6 is six times as "
+        description="Between 1 and 19 (26 with dossier indicators); a unit of weight 6 is six "
+        "times as "
         "likely to be drawn first as one of weight 1"
     )
     chance_first: float = Field(
@@ -210,9 +255,18 @@ class DrawLeftOutOut(BaseModel):
     )
 
 
+class DossierPeriodOut(BaseModel):
+    period_start: date
+    period_end: date
+
+
 class DrawPreviewOut(BaseModel):
     k: int
     candidate_kinds: list[str]
+    algorithm: str = Field(description="The draw algorithm the weights are computed with")
+    dossier_period: DossierPeriodOut | None = Field(
+        default=None, description="With dossier_indicators: the period the dossier terms cover"
+    )
     candidate_count: int
     can_draw: bool = Field(description="Whether a plan with these inputs can be drawn now")
     problem: str | None = Field(description="Why not, as POST /api/v1/plans would answer")

@@ -8,7 +8,7 @@ can recompute both the draw and the hash.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -27,7 +27,9 @@ from server.inspections import services as inspection_service
 from server.notifications import services as notification_service
 from server.notifications.services import Recipient
 from server.plans import draw
+from server.plans import reasons as weight_reasons
 from server.plans.schemas import (
+    DossierPeriodOut,
     DrawCandidateOut,
     DrawLeftOutOut,
     DrawPreviewIn,
@@ -36,6 +38,7 @@ from server.plans.schemas import (
     PlanIn,
     PlanOut,
     PlanTargetOut,
+    ReasonOut,
     RevealOut,
     RiskOut,
     TeamIn,
@@ -59,13 +62,36 @@ class RiskFactSource(Protocol):
     ) -> dict[UUID, dict[str, int]]: ...
 
 
+class DossierFactSource(Protocol):
+    """A unit's dossier counts over a period, by the names of ``draw.DossierRiskInputs``
+    fields, for units with ledger data that counts in it (the dossiers package)."""
+
+    async def __call__(
+        self, unit_ids: list[UUID], *, period_start: date, period_end: date
+    ) -> dict[UUID, dict[str, int]]: ...
+
+
 # Registered in the app factory, so plans need not import the packages that keep the facts.
 _risk_fact_sources: list[RiskFactSource] = []
+_dossier_fact_sources: list[DossierFactSource] = []
+
+# The dossier terms of a v2 draw cover the days before the window's first day (local date).
+DOSSIER_PERIOD_DAYS = 90
 
 
 def register_risk_facts(source: RiskFactSource) -> None:
     if source not in _risk_fact_sources:
         _risk_fact_sources.append(source)
+
+
+def register_dossier_facts(source: DossierFactSource) -> None:
+    if source not in _dossier_fact_sources:
+        _dossier_fact_sources.append(source)
+
+
+def dossier_period(first_day: date) -> tuple[date, date]:
+    """The 90 days before the window's first day, in the scope's time zone."""
+    return first_day - timedelta(days=DOSSIER_PERIOD_DAYS), first_day - timedelta(days=1)
 
 
 async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
@@ -87,12 +113,15 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
         targets = await _listed_targets(data, scope_facts.path, first_day, last_day)
     else:
         assert data.draw is not None
-        pool = await _draw_pool(scope_facts.path, data.draw.candidate_kinds, teams, principal)
+        period = dossier_period(first_day) if data.draw.dossier_indicators else None
+        pool = await _draw_pool(
+            scope_facts.path, data.draw.candidate_kinds, teams, principal, period
+        )
         candidates = pool.candidates
         shortfall = _draw_shortfall(data.draw.k, pool, data.draw.candidate_kinds)
         if shortfall:
             raise InvalidInput(shortfall)
-        result = draw.draw_units(candidates, data.draw.k, nonce, str(plan_id))
+        result = draw.draw_units(candidates, data.draw.k, nonce, str(plan_id), pool.algorithm)
         targets = [(UUID(unit_id), first_day) for unit_id in result.selected_unit_ids]
         draw_section = {
             "algorithm": result.algorithm,
@@ -101,6 +130,11 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
             "candidate_kinds": sorted(data.draw.candidate_kinds),
             "candidates": [candidate.model_dump(mode="json") for candidate in candidates],
         }
+        if period is not None:
+            draw_section["dossier_period"] = {
+                "start": period[0].isoformat(),
+                "end": period[1].isoformat(),
+            }
     await _refuse_team_homed_in_targets(teams, targets)
     await _refuse_creator_homed_in_targets(principal, [unit_id for unit_id, _ in targets])
     samples = None
@@ -281,6 +315,7 @@ class DrawPool:
     candidates: list[draw.RiskInputs]
     units: dict[UUID, dict[str, Any]]
     left_out: list[LeftOut]
+    algorithm: str = draw.DRAW_ALGORITHM
 
     @property
     def left_out_for_people(self) -> int:
@@ -288,7 +323,11 @@ class DrawPool:
 
 
 async def _draw_pool(
-    scope_path: str, kinds: list[str], teams: list[list[UUID]], creator: Principal
+    scope_path: str,
+    kinds: list[str],
+    teams: list[list[UUID]],
+    creator: Principal,
+    dossier_period: tuple[date, date] | None = None,
 ) -> DrawPool:
     """The units that may be drawn, and those left out because they are inactive or the planning
     leader or a team member works in them (or below them). Leaving those out before the draw,
@@ -321,11 +360,33 @@ async def _draw_pool(
     for source in _risk_fact_sources:
         for unit_id, counts in (await source(unit_ids, now=now)).items():
             risk.setdefault(unit_id, {}).update(counts)
+    units = {row["id"]: row for row in rows}
+    if dossier_period is None:
+        candidates = [
+            draw.RiskInputs(unit_id=str(unit_id), **risk.get(unit_id, {})) for unit_id in unit_ids
+        ]
+        return DrawPool(candidates=candidates, units=units, left_out=left_out)
+    # v2: each unit's dossier counts over the period (None, the neutral terms, without any).
+    dossiers: dict[UUID, dict[str, int]] = {}
+    for dossier_source in _dossier_fact_sources:
+        dossiers.update(
+            await dossier_source(
+                unit_ids, period_start=dossier_period[0], period_end=dossier_period[1]
+            )
+        )
     candidates = [
-        draw.RiskInputs(unit_id=str(unit_id), **risk.get(unit_id, {})) for unit_id in unit_ids
+        draw.RiskInputsV2(
+            unit_id=str(unit_id),
+            dossiers=draw.DossierRiskInputs(**dossiers[unit_id]) if unit_id in dossiers else None,
+            **risk.get(unit_id, {}),
+        )
+        for unit_id in unit_ids
     ]
     return DrawPool(
-        candidates=candidates, units={row["id"]: row for row in rows}, left_out=left_out
+        candidates=candidates,
+        units=units,
+        left_out=left_out,
+        algorithm=draw.DRAW_ALGORITHM_V2,
     )
 
 
@@ -340,11 +401,15 @@ def _draw_shortfall(k: int, pool: DrawPool, kinds: list[str]) -> str | None:
     )
 
 
-def _risk_out(inputs: draw.RiskInputs) -> RiskOut:
-    terms = draw.risk_weight_terms(inputs)
+def _risk_out(inputs: draw.RiskInputs, algorithm: str = draw.DRAW_ALGORITHM) -> RiskOut:
+    terms = draw.risk_weight_terms(inputs, algorithm)
     return RiskOut(
         **inputs.model_dump(exclude={"unit_id"}),
         terms=WeightTermsOut(**terms.model_dump(exclude={"weight"})),
+        reasons=[
+            ReasonOut(code=reason.code, term=float(reason.term), vi=reason.vi, en=reason.en)
+            for reason in weight_reasons.weight_reasons(inputs, terms)
+        ],
     )
 
 
@@ -357,8 +422,13 @@ async def preview_draw(*, data: DrawPreviewIn, principal: Principal) -> DrawPrev
     assert scope_facts is not None
     teams = await _check_teams(data.teams)
     now = datetime.now(UTC)
-    pool = await _draw_pool(scope_facts.path, data.draw.candidate_kinds, teams, principal)
-    weights = {candidate.unit_id: draw.risk_weight(candidate) for candidate in pool.candidates}
+    first_day = data.window_start.astimezone(ZoneInfo(scope_facts.time_zone)).date()
+    period = dossier_period(first_day) if data.draw.dossier_indicators else None
+    pool = await _draw_pool(scope_facts.path, data.draw.candidate_kinds, teams, principal, period)
+    weights = {
+        candidate.unit_id: draw.risk_weight(candidate, pool.algorithm)
+        for candidate in pool.candidates
+    }
     total_weight = sum(weights.values())
     candidates = []
     for candidate in pool.candidates:
@@ -372,7 +442,7 @@ async def preview_draw(*, data: DrawPreviewIn, principal: Principal) -> DrawPrev
                 kind=unit["kind"],
                 weight=weights[candidate.unit_id],
                 chance_first=round(weights[candidate.unit_id] / total_weight, 4),
-                risk=_risk_out(candidate),
+                risk=_risk_out(candidate, pool.algorithm),
             )
         )
     candidates.sort(key=lambda entry: (-entry.weight, entry.code))
@@ -380,6 +450,10 @@ async def preview_draw(*, data: DrawPreviewIn, principal: Principal) -> DrawPrev
     return DrawPreviewOut(
         k=data.draw.k,
         candidate_kinds=sorted(data.draw.candidate_kinds),
+        algorithm=pool.algorithm,
+        dossier_period=DossierPeriodOut(period_start=period[0], period_end=period[1])
+        if period
+        else None,
         candidate_count=len(candidates),
         can_draw=problem is None,
         problem=problem,
@@ -471,7 +545,7 @@ async def _to_out(row: dict[str, Any]) -> PlanOut:
     inspections = await inspection_service.plan_inspections(row["id"])
     # A drawn plan's weights come from the inputs sealed in its document, never from today's
     # facts: they are the numbers the draw used.
-    sealed = _sealed_inputs(row["document"])
+    algorithm, sealed = _sealed_inputs(row["document"])
     targets = []
     for item in inspections:
         inputs = sealed.get(str(item.unit_id))
@@ -481,8 +555,8 @@ async def _to_out(row: dict[str, Any]) -> PlanOut:
                 inspection_id=item.inspection_id,
                 visit_date=item.visit_date,
                 status=item.status,
-                weight=draw.risk_weight(inputs) if inputs else None,
-                risk=_risk_out(inputs) if inputs else None,
+                weight=draw.risk_weight(inputs, algorithm) if inputs else None,
+                risk=_risk_out(inputs, algorithm) if inputs else None,
             )
         )
     section = (row["document"] or {}).get("dossier_sample")
@@ -499,17 +573,20 @@ async def _to_out(row: dict[str, Any]) -> PlanOut:
     )
 
 
-def _sealed_inputs(document: dict[str, Any] | None) -> dict[str, draw.RiskInputs]:
-    """The draw inputs sealed in a plan document, by unit id (none for a listed plan). A document
-    that no longer parses (tampered with in the database) shows no weights; verify says why."""
+def _sealed_inputs(document: dict[str, Any] | None) -> tuple[str, dict[str, draw.RiskInputs]]:
+    """The draw algorithm and inputs sealed in a plan document, by unit id (none for a listed
+    plan). A document that no longer parses (tampered with in the database) shows no weights;
+    verify says why."""
     section = (document or {}).get("draw") or {}
+    algorithm = section.get("algorithm", draw.DRAW_ALGORITHM)
     try:
-        return {
+        model = draw.candidate_model(algorithm)
+        return algorithm, {
             candidate.unit_id: candidate
-            for candidate in (draw.RiskInputs(**entry) for entry in section.get("candidates", []))
+            for candidate in (model(**entry) for entry in section.get("candidates", []))
         }
-    except (ValidationError, TypeError):
-        return {}
+    except (ValidationError, TypeError, ValueError):
+        return draw.DRAW_ALGORITHM, {}
 
 
 async def list_plans(*, principal: Principal) -> list[PlanOut]:
@@ -587,20 +664,28 @@ async def verify(*, plan_id: UUID, principal: Principal) -> VerifyOut:
     draw_matches: bool | None = None
     selection: list[str] | None = None
     listed_targets = [target["unit_id"] for target in document.get("targets", [])]
+    draw_problem = None
     if document.get("draw"):
         section = document["draw"]
-        candidates = [draw.RiskInputs(**candidate) for candidate in section["candidates"]]
-        result = draw.verify(
-            document,
-            nonce,
-            expected,
-            candidates,
-            section["k"],
-            section["plan_salt"],
-            listed_targets,
-        )
-        draw_matches = result.draw_matches
-        selection = list(result.recomputed_selection or [])
+        algorithm = section.get("algorithm", draw.DRAW_ALGORITHM)
+        try:
+            model = draw.candidate_model(algorithm)
+            candidates = [model(**candidate) for candidate in section["candidates"]]
+        except (ValidationError, TypeError, ValueError) as error:
+            draw_matches, draw_problem = False, f"its draw inputs cannot be read ({error})"
+        else:
+            result = draw.verify(
+                document,
+                nonce,
+                expected,
+                candidates,
+                section["k"],
+                section["plan_salt"],
+                listed_targets,
+                algorithm,
+            )
+            draw_matches = result.draw_matches
+            selection = list(result.recomputed_selection or [])
     actual_targets = sorted(
         str(item.unit_id) for item in await inspection_service.plan_inspections(plan_id)
     )
@@ -622,7 +707,9 @@ async def verify(*, plan_id: UUID, principal: Principal) -> VerifyOut:
     problems = []
     if not hash_matches:
         problems.append("the plan document or its commitment differs from what was published")
-    if draw_matches is False:
+    if draw_problem is not None:
+        problems.append(draw_problem)
+    elif draw_matches is False:
         problems.append("recomputing the draw gives other units")
     if not inspections_match:
         problems.append("the plan's inspections are not the units the plan names")

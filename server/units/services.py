@@ -103,6 +103,20 @@ async def get_unit_unscoped(unit_id: UUID) -> UnitFacts | None:
     return await db.select_one(UnitFacts, Unit, Unit.id == unit_id)
 
 
+async def units_unscoped(unit_ids: list[UUID]) -> list[UnitFacts]:
+    """Unscoped facts of several units (those that exist), for services that checked scope."""
+    if not unit_ids:
+        return []
+    return await db.select_all(UnitFacts, Unit, Unit.id.is_in(unit_ids), order_by=Unit.path)
+
+
+async def units_below(path: str) -> list[UnitFacts]:
+    """The unit at ``path`` and every unit below it, unscoped, in path order."""
+    return await db.select_all(
+        UnitFacts, Unit, db.path_prefix_range(Unit.path, path), order_by=Unit.path
+    )
+
+
 def _check_time_zone(value: str) -> None:
     try:
         ZoneInfo(value)

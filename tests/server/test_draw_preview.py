@@ -116,10 +116,15 @@ async def test_preview_lists_candidates_weights_and_left_out_units(
         risk = candidate["risk"]
         inputs = draw.RiskInputs(
             unit_id=candidate["unit_id"],
-            **{key: value for key, value in risk.items() if key != "terms"},
+            **{
+                key: value
+                for key, value in risk.items()
+                if key not in ("terms", "reasons", "dossiers")
+            },
         )
         assert candidate["weight"] == draw.risk_weight(inputs)
-        parts = sum(Decimal(str(value)) for value in risk["terms"].values())
+        assert risk["dossiers"] is None  # a v1 draw: no dossier terms
+        parts = sum(Decimal(str(value)) for value in risk["terms"].values() if value is not None)
         assert parts.quantize(Decimal("0.0001")) == Decimal(str(candidate["weight"]))
     assert by_code["C1-SC"]["weight"] == 6.0  # never inspected: 1 + 3 + 2
     assert by_code["C1-SC"]["risk"]["terms"]["score"] == 3.0
@@ -136,7 +141,11 @@ async def test_preview_lists_candidates_weights_and_left_out_units(
     assert {c["unit_id"]: c for c in document["draw"]["candidates"]} == {
         c["unit_id"]: {
             "unit_id": c["unit_id"],
-            **{key: value for key, value in c["risk"].items() if key != "terms"},
+            **{
+                key: value
+                for key, value in c["risk"].items()
+                if key not in ("terms", "reasons", "dossiers")
+            },
         }
         for c in result["candidates"]
     }

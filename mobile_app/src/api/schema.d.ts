@@ -1129,6 +1129,31 @@ export interface components {
             /** Format: date-time */
             received_at: string;
         };
+        /** DossierIndicatorsOut */
+        DossierIndicatorsOut: {
+            /** @description The scope's totals: numerators and denominators added over the units */
+            totals: components["schemas"]["UnitIndicatorsOut"];
+            /** @description Units with ledger data, by name */
+            units: components["schemas"]["UnitIndicatorsOut"][];
+        };
+        /** DossierPeriodOut */
+        DossierPeriodOut: {
+            /** Format: date */
+            period_end: string;
+            /** Format: date */
+            period_start: string;
+        };
+        /** DossierRiskOut */
+        DossierRiskOut: {
+            /** @description Pending and overdue at the period's end */
+            backlog: number;
+            /** @description Received in the period */
+            dossiers: number;
+            flagged: number;
+            /** @description Resolved in the period */
+            resolved: number;
+            resolved_on_time: number;
+        };
         /** DossierSampleIn */
         DossierSampleIn: {
             /**
@@ -1165,13 +1190,18 @@ export interface components {
             risk: components["schemas"]["RiskOut"];
             /** Format: uuid */
             unit_id: string;
-            /** @description Between 1 and 19; a unit of weight 6 is six times as likely to be drawn first as one of weight 1 */
+            /** @description Between 1 and 19 (26 with dossier indicators); a unit of weight 6 is six times as likely to be drawn first as one of weight 1 */
             weight: number;
         };
         /** DrawIn */
         DrawIn: {
             /** @description Unit kinds in the scope subtree that may be drawn */
             candidate_kinds?: string[];
+            /**
+             * @description Add the units' dossier indicators (flagged share, late share, backlog over the 90 days before the window) to the weights: draw algorithm v2 (server/plans/draw.py, docs/dossier-ledgers.md)
+             * @default false
+             */
+            dossier_indicators: boolean;
             /** @description How many units to draw */
             k: number;
         };
@@ -1209,6 +1239,8 @@ export interface components {
         };
         /** DrawPreviewOut */
         DrawPreviewOut: {
+            /** @description The draw algorithm the weights are computed with */
+            algorithm: string;
             /** @description Whether a plan with these inputs can be drawn now */
             can_draw: boolean;
             candidate_count: number;
@@ -1220,6 +1252,8 @@ export interface components {
              * @description The risk facts are as of now; the real draw reads them again when sealing
              */
             computed_at: string;
+            /** @description With dossier_indicators: the period the dossier terms cover */
+            dossier_period?: components["schemas"]["DossierPeriodOut"] | null;
             k: number;
             left_out: components["schemas"]["DrawLeftOutOut"][];
             /** @description Why not, as POST /api/v1/plans would answer */
@@ -1352,6 +1386,14 @@ export interface components {
             label: string;
             /** @description null for the row of the whole scope */
             unit: components["schemas"]["UnitRef"] | null;
+        };
+        /** IndicatorChangeOut */
+        IndicatorChangeOut: {
+            backlog: number;
+            flagged_points: number | null;
+            on_time_points: number | null;
+            online_payment_points: number | null;
+            online_points: number | null;
         };
         /** IndicatorsOut */
         IndicatorsOut: {
@@ -1794,6 +1836,14 @@ export interface components {
             ranked: components["schemas"]["RankedUnitOut"][];
             scope_unit: components["schemas"]["UnitRef"];
         };
+        /** ReasonOut */
+        ReasonOut: {
+            /** @description The term: score, open_actions, …, flagged_dossiers, backlog */
+            code: string;
+            en: string;
+            term: number;
+            vi: string;
+        };
         /** ReassignIn */
         ReassignIn: {
             comment?: string | null;
@@ -1818,10 +1868,14 @@ export interface components {
             critical_findings_12m: number;
             /** @description Null when never visited */
             days_since_last_visit: number | null;
+            /** @description v2 draws: the dossier counts (null: no ledger data, neutral terms) */
+            dossiers?: components["schemas"]["DossierRiskOut"] | null;
             /** @description Total score of the last inspection; null: never */
             last_score: number | null;
             open_actions: number;
             overdue_actions: number;
+            /** @description Each term above zero in words, vi and en */
+            reasons?: components["schemas"]["ReasonOut"][];
             terms: components["schemas"]["WeightTermsOut"];
         };
         /**
@@ -1900,6 +1954,8 @@ export interface components {
             actions: components["schemas"]["ActionsOut"];
             average_score: number | null;
             bands: components["schemas"]["BandOut"][];
+            /** @description Online, online payment, on-time and flagged shares and the backlog per unit with a dossier ledger, with the change from the previous period; null when no unit of the scope has ledger data for either period */
+            dossier_indicators?: components["schemas"]["DossierIndicatorsOut"] | null;
             findings: components["schemas"]["FindingsOut"];
             /** Format: date-time */
             generated_at: string;
@@ -2031,6 +2087,17 @@ export interface components {
             parent_id?: string | null;
             /** @default Asia/Ho_Chi_Minh */
             time_zone: string;
+        };
+        /** UnitIndicatorsOut */
+        UnitIndicatorsOut: {
+            /** @description Null unless both periods have data */
+            change: components["schemas"]["IndicatorChangeOut"] | null;
+            /** @description Null when the unit has no dossier that counts in the period */
+            current: components["schemas"]["IndicatorsOut"] | null;
+            /** @description The previous period of the same length */
+            previous: components["schemas"]["IndicatorsOut"] | null;
+            /** @description Null for the scope's totals */
+            unit: components["schemas"]["UnitRef"] | null;
         };
         /**
          * UnitKind
@@ -2165,9 +2232,15 @@ export interface components {
         };
         /** WeightTermsOut */
         WeightTermsOut: {
+            /** @description v2: 0.2 per overdue pending dossier per 100 received (at least 100 counted), at most 2; neutral 0.4 without a ledger */
+            backlog?: number | null;
             base: number;
             /** @description 1 per critical finding in 12 months, at most 5 */
             critical_findings: number;
+            /** @description v2: min(10 × flagged share, 3); neutral 1 without a ledger */
+            flagged_dossiers?: number | null;
+            /** @description v2: min(5 × (1 − on-time share), 2); neutral 0.5 without a ledger */
+            late_dossiers?: number | null;
             /** @description 0.2 per open corrective action, at most 10 counted */
             open_actions: number;
             /** @description 0.5 per overdue action, at most 10 counted */

@@ -1,9 +1,29 @@
 // The draw's candidates: each unit's weight and what it comes from (last score, open and
-// overdue actions, critical findings in 12 months, days since the last visit), before sealing
-// (the server's preview) and after (the sealed plan document).
-import { formatNumber, t } from "../../i18n";
+// overdue actions, critical findings in 12 months, days since the last visit, and with the
+// dossier indicators (draw v2) the flagged share, the late share and the backlog), before
+// sealing (the server's preview) and after (the sealed plan document).
+import { formatNumber, pick, t } from "../../i18n";
 import { Bar } from "./charts";
-import { barFractions, firstDrawChances, riskWeight, type RiskInputs, type WeightTerms } from "./logic";
+import {
+  barFractions,
+  dossierTerms,
+  firstDrawChances,
+  riskWeight,
+  type DossierFacts,
+  type DossierTerms,
+  type RiskInputs,
+  type WeightTerms,
+} from "./logic";
+
+/** A v2 candidate's dossier part: its counts (null: no ledger data), terms and reasons. */
+export interface DossierPart {
+  facts: DossierFacts | null;
+  terms: DossierTerms;
+  /** The server's words for each dossier term ({code, vi, en}); empty when it sent none. */
+  reasons: Array<{ code: string; term: number; vi: string; en: string }>;
+}
+
+const DOSSIER_CODES = ["flagged_dossiers", "late_dossiers", "backlog"];
 
 export interface CandidateRow {
   unitId: string;
@@ -12,6 +32,8 @@ export interface CandidateRow {
   weight: number;
   /** What the weight comes from: the server's terms when it sent them, else the same formula. */
   terms: WeightTerms;
+  /** Draw v2 only: the dossier counts, terms and reasons. */
+  dossier?: DossierPart | null;
   /** The chance of being drawn first, when the server said (else weight / sum of weights). */
   chance: number | null;
   /** 1 for the first unit drawn…; null when not drawn or not drawn yet. */
@@ -36,7 +58,72 @@ export interface ReadCandidate {
   inputs: RiskInputs;
   weight: number;
   terms: WeightTerms;
+  dossier: DossierPart | null;
   chance: number | null;
+}
+
+function readFacts(value: unknown): DossierFacts | null {
+  const facts = asObject(value);
+  if (!facts) return null;
+  const number = (key: string) => asNumber(facts[key]) ?? 0;
+  return {
+    dossiers: number("dossiers"),
+    flagged: number("flagged"),
+    resolved: number("resolved"),
+    resolved_on_time: number("resolved_on_time"),
+    backlog: number("backlog"),
+  };
+}
+
+/** The dossier part of a v2 candidate (its entry has a `dossiers` key, null or counts); null
+ * for a v1 candidate. */
+function readDossierPart(source: Loose): DossierPart | null {
+  if (!("dossiers" in source)) return null;
+  const facts = readFacts(source.dossiers);
+  const computed = dossierTerms(facts);
+  const sent = asObject(source.terms);
+  const terms = {
+    flagged: asNumber(sent?.flagged_dossiers) ?? computed.flagged,
+    late: asNumber(sent?.late_dossiers) ?? computed.late,
+    backlog: asNumber(sent?.backlog) ?? computed.backlog,
+  };
+  const reasons = (Array.isArray(source.reasons) ? source.reasons : [])
+    .map(asObject)
+    .filter((reason): reason is Loose => reason !== null && DOSSIER_CODES.includes(String(reason.code)))
+    .map((reason) => ({ code: String(reason.code), term: asNumber(reason.term) ?? 0, vi: String(reason.vi ?? ""), en: String(reason.en ?? "") }));
+  return { facts, terms, reasons };
+}
+
+/** The dossier terms in words: the server's when it sent them, else from the counts. */
+export function dossierReasons(part: DossierPart): Array<{ code: string; text: string }> {
+  const value = (term: number) => `+${formatNumber(term, 4)}`;
+  if (part.reasons.length) {
+    return part.reasons.map((reason) => ({ code: reason.code, text: `${pick(reason)}: ${value(reason.term)}` }));
+  }
+  const facts = part.facts;
+  if (facts === null) {
+    return [{ code: "neutral", text: t("termDossiersNeutral", { value: value(part.terms.flagged + part.terms.late + part.terms.backlog) }) }];
+  }
+  const share = (count: number, total: number) => formatNumber((100 * count) / total, 1);
+  const found: Array<{ code: string; text: string }> = [];
+  if (part.terms.flagged > 0) {
+    found.push({
+      code: "flagged_dossiers",
+      text: facts.dossiers
+        ? t("termFlagged", { share: share(facts.flagged, facts.dossiers), count: facts.flagged, total: facts.dossiers, value: value(part.terms.flagged) })
+        : t("termNothingReceived", { value: value(part.terms.flagged) }),
+    });
+  }
+  if (part.terms.late > 0) {
+    found.push({
+      code: "late_dossiers",
+      text: facts.resolved
+        ? t("termLate", { share: share(facts.resolved_on_time, facts.resolved), count: facts.resolved_on_time, total: facts.resolved, value: value(part.terms.late) })
+        : t("termNothingReceived", { value: value(part.terms.late) }),
+    });
+  }
+  if (part.terms.backlog > 0) found.push({ code: "backlog", text: t("termBacklog", { count: facts.backlog, value: value(part.terms.backlog) }) });
+  return found;
 }
 
 /** A candidate as the server writes it: in the preview (`unit_id`, names, `weight`,
@@ -56,7 +143,9 @@ export function readCandidate(raw: unknown): ReadCandidate | null {
     days_since_last_visit: asNumber(source.days_since_last_visit),
   };
   const computed = riskWeight(inputs);
-  const weight = asNumber(entry.weight) ?? computed.weight;
+  const dossier = readDossierPart(source);
+  const dossierSum = dossier ? Math.round((dossier.terms.flagged + dossier.terms.late + dossier.terms.backlog) * 10_000) : 0;
+  const weight = asNumber(entry.weight) ?? (Math.round(computed.weight * 10_000) + dossierSum) / 10_000;
   const sent = asObject(source.terms);
   const terms: WeightTerms = sent
     ? {
@@ -70,7 +159,7 @@ export function readCandidate(raw: unknown): ReadCandidate | null {
       }
     : { ...computed, weight };
   const names = typeof entry.name_vi === "string" ? { name_vi: entry.name_vi, name_en: String(entry.name_en ?? entry.name_vi) } : null;
-  return { unitId, names, inputs, weight, terms, chance: asNumber(entry.chance_first) };
+  return { unitId, names, inputs, weight, terms, dossier, chance: asNumber(entry.chance_first) };
 }
 
 function term(value: number): string {
@@ -84,9 +173,11 @@ export function CandidatesList({ rows, label, testid }: { rows: CandidateRow[]; 
   );
   const shares = firstDrawChances(sorted.map((row) => row.weight));
   const fractions = barFractions(sorted.map((row) => row.weight));
+  const withDossiers = rows.some((row) => row.dossier);
   return (
     <>
       <p class="small muted">{t("weightFormula")}</p>
+      {withDossiers ? <p class="small muted">{t("weightFormulaDossiers")}</p> : null}
       <ul class="candidates" aria-label={label} data-testid={testid}>
         {sorted.map((row, index) => {
           const terms = row.terms;
@@ -125,6 +216,13 @@ export function CandidatesList({ rows, label, testid }: { rows: CandidateRow[]; 
                     ? t("termNeverVisited", { value: term(terms.time) })
                     : t("termDays", { count: inputs.days_since_last_visit, value: term(terms.time) })}
                 </li>
+                {row.dossier
+                  ? dossierReasons(row.dossier).map((reason) => (
+                      <li key={reason.code} data-testid="dossier-reason" data-code={reason.code}>
+                        {reason.text}
+                      </li>
+                    ))
+                  : null}
               </ul>
             </li>
           );

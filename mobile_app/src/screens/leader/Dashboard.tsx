@@ -5,6 +5,7 @@ import type { components } from "../../api/schema";
 import { formatDate, formatDateTime, formatNumber, lang, t, type MessageKey } from "../../i18n";
 import { Link } from "../../ui/Link";
 import { Bar, Legend, StackedBar } from "./charts";
+import { INDICATOR_COLUMNS, indicatorCells, type UnitIndicators } from "./indicators";
 import {
   DEFAULT_TIME_ZONE,
   ErrorNote,
@@ -252,6 +253,7 @@ function SummaryView({ summary, params }: { summary: SummaryOut; params: string 
         <ActionsCard summary={summary} />
       </div>
       <HeatmapCard summary={summary} />
+      {summary.dossier_indicators ? <IndicatorsCard section={summary.dossier_indicators} /> : null}
       <FilesCard params={params} />
     </>
   );
@@ -526,6 +528,62 @@ function HeatmapCard({ summary }: { summary: SummaryOut }) {
           <p class="muted small">{t("heatmapHint")}</p>
         </>
       )}
+    </section>
+  );
+}
+
+function IndicatorCells({ row }: { row: UnitIndicators }) {
+  return (
+    <>
+      {indicatorCells(row).map((cell) => (
+        <td key={cell.column} data-testid="indicator-cell" data-column={cell.column} data-value={cell.value ?? ""}>
+          {cell.text}
+          {cell.change ? (
+            <span class="indicator-change" data-testid="indicator-change" data-value={cell.change.value}>
+              <span aria-hidden="true">{cell.change.shown}</span>
+              <span class="visually-hidden">{cell.change.said}</span>
+            </span>
+          ) : null}
+        </td>
+      ))}
+    </>
+  );
+}
+
+function IndicatorsCard({ section }: { section: NonNullable<SummaryOut["dossier_indicators"]> }) {
+  return (
+    <section class="card" aria-labelledby="indicators-title" data-testid="dossier-indicators">
+      <h2 id="indicators-title">{t("indicatorsTitle")}</h2>
+      <div class="scroll-x" role="region" tabIndex={0} aria-label={t("indicatorsTable")}>
+        <table class="table leader-table indicators-table">
+          <caption class="visually-hidden">{t("indicatorsTable")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("colUnit")}</th>
+              {INDICATOR_COLUMNS.map((column) => (
+                <th key={column} scope="col">
+                  {t(`ind_${column}` as MessageKey)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {section.units.map((row) => (
+              <tr key={row.unit?.id} data-testid="indicator-row" data-unit={row.unit?.id}>
+                <th scope="row">{row.unit ? unitName(row.unit) : ""}</th>
+                <IndicatorCells row={row} />
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr data-testid="indicator-row" data-unit="total">
+              <th scope="row">{t("indicatorsTotal")}</th>
+              <IndicatorCells row={section.totals} />
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+      <p class="muted small">{t("indicatorsHint")}</p>
     </section>
   );
 }

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { components } from "../../api/schema";
 import { apiSend } from "../../api/client";
-import { formatDateTime, t, type MessageKey } from "../../i18n";
+import { formatDate, formatDateTime, t, type MessageKey } from "../../i18n";
 import { navigate } from "../../ui/router";
 import { CandidatesList, readCandidate, type CandidateRow } from "./Candidates";
 import { DEFAULT_TIME_ZONE, ErrorNote, labelOr, Loading, problemText, unitName, unitOptions, useApi, useMe, useUnits, type UnitOut } from "./common";
@@ -25,6 +25,9 @@ interface DrawPreviewOut {
   can_draw: boolean;
   problem: string | null;
   computed_at: string;
+  algorithm?: string;
+  /** With draw.dossier_indicators: the days the dossier terms cover. */
+  dossier_period?: { period_start: string; period_end: string } | null;
   candidates: unknown[];
   left_out: Array<{ unit_id: string; code: string; name_vi: string; name_en: string; kind: string; reasons: string[] }>;
 }
@@ -94,6 +97,7 @@ function PlanForm({
   const [mode, setMode] = useState<"drawn" | "listed">("drawn");
   const [k, setK] = useState(1);
   const [kinds, setKinds] = useState<string[]>([...DRAW_KINDS]);
+  const [dossiers, setDossiers] = useState(false);
   const [targetIds, setTargetIds] = useState<string[]>([]);
   const [sample, setSample] = useState(() => defaultSampleChoice(timeZone));
   const [error, setError] = useState<string | null>(null);
@@ -110,7 +114,7 @@ function PlanForm({
   const teams = headId ? [{ head_id: headId, member_ids: members }] : [];
   const preview = useDrawPreview(
     mode === "drawn" && headId && windowIso && k >= 1 && kinds.length
-      ? { scope_unit_id: scopeId, window_start: windowIso.start, window_end: windowIso.end, teams, draw: { k, candidate_kinds: kinds } }
+      ? { scope_unit_id: scopeId, window_start: windowIso.start, window_end: windowIso.end, teams, draw: { k, candidate_kinds: kinds, dossier_indicators: dossiers } }
       : null,
   );
   const scopeUnits = subtree(units, scopeId);
@@ -135,7 +139,7 @@ function PlanForm({
           window_end: windowIso.end,
           assignment_visibility: visibility,
           teams,
-          ...(mode === "drawn" ? { draw: { k, candidate_kinds: kinds } } : { targets: targetIds.map((unit_id) => ({ unit_id })) }),
+          ...(mode === "drawn" ? { draw: { k, candidate_kinds: kinds, dossier_indicators: dossiers } } : { targets: targetIds.map((unit_id) => ({ unit_id })) }),
           ...(sample.on ? { dossier_sample: sampleBody(sample) } : {}),
         };
         setBusy(true);
@@ -293,6 +297,15 @@ function PlanForm({
                 </label>
               ))}
             </fieldset>
+            <label class="check">
+              <input
+                type="checkbox"
+                data-testid="plan-dossier-indicators"
+                checked={dossiers}
+                onChange={(event) => setDossiers((event.target as HTMLInputElement).checked)}
+              />
+              <span>{t("planDossierIndicators")}</span>
+            </label>
             <DrawPreview preview={preview} headChosen={headId !== ""} units={units} timeZone={timeZone} />
           </>
         ) : (
@@ -378,6 +391,7 @@ function DrawPreview({ preview, headChosen, units, timeZone }: { preview: Previe
       inputs: entry.inputs,
       weight: entry.weight,
       terms: entry.terms,
+      dossier: entry.dossier,
       chance: entry.chance,
       drawnOrder: null,
     }));
@@ -394,6 +408,11 @@ function DrawPreview({ preview, headChosen, units, timeZone }: { preview: Previe
           {!data.can_draw && data.problem ? (
             <p class="error" data-testid="preview-problem">
               {data.problem}
+            </p>
+          ) : null}
+          {data.dossier_period ? (
+            <p class="small muted" data-testid="preview-dossier-period">
+              {t("previewDossierPeriod", { from: formatDate(data.dossier_period.period_start), to: formatDate(data.dossier_period.period_end) })}
             </p>
           ) : null}
           <CandidatesList rows={rows} label={t("previewTitle")} testid="preview-candidates" />

@@ -88,6 +88,7 @@ function drawRows(plan: PlanOut, units: UnitOut[] | undefined): CandidateRow[] {
       inputs: entry.inputs,
       weight: entry.weight,
       terms: entry.terms,
+      dossier: entry.dossier,
       chance: null,
       drawnOrder: order.includes(entry.unitId) ? order.indexOf(entry.unitId) + 1 : null,
     }));

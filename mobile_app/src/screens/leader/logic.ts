@@ -217,3 +217,50 @@ export function firstDrawChances(weights: number[]): number[] {
   const total = weights.reduce((acc, weight) => acc + weight, 0);
   return weights.map((weight) => (total > 0 ? weight / total : 0));
 }
+
+// --- the draw's dossier terms (algorithm v2) --------------------------------------------------
+
+/** A candidate's dossier counts over the draw's dossier period (server DossierRiskInputs). */
+export interface DossierFacts {
+  dossiers: number;
+  flagged: number;
+  resolved: number;
+  resolved_on_time: number;
+  backlog: number;
+}
+
+export interface DossierTerms {
+  flagged: number;
+  late: number;
+  backlog: number;
+}
+
+/** min(slope × part / whole, cap) to 4 decimals, half to even, in ten-thousandths (exact: the
+ * integers stay far below 2^53). */
+function cappedTerm(slope: number, part: number, whole: number, cap: number): number {
+  const scaled = slope * part * 10_000;
+  let quotient = Math.floor(scaled / whole);
+  const twice = 2 * (scaled - quotient * whole);
+  if (twice > whole || (twice === whole && quotient % 2 === 1)) quotient += 1;
+  return Math.min(quotient, cap * 10_000);
+}
+
+/** The v2 dossier terms as server/plans/draw.py's dossier_terms computes them; the documented
+ * neutral values (1, 0.5, 0.4) for a unit without ledger data. */
+export function dossierTerms(facts: DossierFacts | null): DossierTerms {
+  if (facts === null) return { flagged: 1, late: 0.5, backlog: 0.4 };
+  const flagged = facts.dossiers ? cappedTerm(10, facts.flagged, facts.dossiers, 3) : 10_000;
+  const late = facts.resolved ? cappedTerm(5, facts.resolved - facts.resolved_on_time, facts.resolved, 2) : 5_000;
+  const backlog = cappedTerm(20, facts.backlog, Math.max(facts.dossiers, 100), 2);
+  return { flagged: flagged / 10_000, late: late / 10_000, backlog: backlog / 10_000 };
+}
+
+// --- dossier indicators in the summary ------------------------------------------------------
+
+/** Which way a figure moved since the previous period; "none" when there is nothing to compare. */
+export function changeDirection(change: number | null | undefined): "up" | "down" | "same" | "none" {
+  if (change === null || change === undefined) return "none";
+  if (change > 0) return "up";
+  if (change < 0) return "down";
+  return "same";
+}
