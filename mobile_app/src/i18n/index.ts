@@ -5,12 +5,13 @@ import { en as coreEn } from "./en";
 import * as actions from "./actions";
 import * as leader from "./leader";
 import * as admin from "./admin";
+import * as dossiers from "./dossiers";
 
 // One catalogue per area (core: the inspector's screens and the shell; actions: unit heads and
-// the fix review; leader; admin), merged here. Each area's English has every key of its
-// Vietnamese, so a missing translation is a type error.
-const vi = { ...coreVi, ...actions.vi, ...leader.vi, ...admin.vi };
-const en: Record<keyof typeof vi, string> = { ...coreEn, ...actions.en, ...leader.en, ...admin.en };
+// the fix review; leader; admin; dossiers: the sealed dossier sample), merged here. Each area's
+// English has every key of its Vietnamese, so a missing translation is a type error.
+const vi = { ...coreVi, ...actions.vi, ...leader.vi, ...admin.vi, ...dossiers.vi };
+const en: Record<keyof typeof vi, string> = { ...coreEn, ...actions.en, ...leader.en, ...admin.en, ...dossiers.en };
 
 export type Lang = "vi" | "en";
 export type MessageKey = keyof typeof vi;

@@ -6,10 +6,12 @@ import { changed } from "../sync/scheduler";
 import { Link } from "../ui/Link";
 import { navigate } from "../ui/router";
 import { RejectionNote } from "../ui/Rejection";
+import { SampleReviewCard, useSampleProgress } from "./Dossiers";
 import { InspectionHeader, ScoreCard, useInspection } from "./Inspection";
 
 export function ReviewScreen({ id }: { id: string }) {
   const view = useInspection(id);
+  const sample = useSampleProgress(view);
   if (view === undefined) return <p role="status">{t("loading")}</p>;
   if (view === null || !view.checklist) return <p class="card">{t("notFoundInspection")}</p>;
   const content = contentOf(view.checklist);
@@ -18,8 +20,13 @@ export function ReviewScreen({ id }: { id: string }) {
   const textOf = new Map(content.sections.flatMap((section) => section.items.map((item) => [item.key, pick(item.text)])));
   const rejectedItems = Object.entries(view.rejected).filter(([subject]) => subject.startsWith("item:"));
   const itemLink = (key: string) => `/inspections/${id}/sections/${sectionOf.get(key)}#item-${key}`;
+  // Unchecked sampled dossiers are only a warning; a check the server refused must be fixed, as
+  // an item must, or the finding it makes would be missing from the minutes.
   const ready =
-    result.missingRequired.length === 0 && result.evidenceProblems.length === 0 && rejectedItems.length === 0;
+    result.missingRequired.length === 0 &&
+    result.evidenceProblems.length === 0 &&
+    rejectedItems.length === 0 &&
+    (sample?.rejected.length ?? 0) === 0;
   return (
     <>
       <InspectionHeader view={view} />
@@ -81,6 +88,7 @@ export function ReviewScreen({ id }: { id: string }) {
           </ul>
         </section>
       ) : null}
+      {sample ? <SampleReviewCard inspectionId={id} progress={sample} /> : null}
       <RejectionNote op={view.rejected.submit} />
       {view.status === "in_progress" ? (
         <>

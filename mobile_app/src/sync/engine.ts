@@ -3,7 +3,7 @@
 // ops are done, rejected ones keep their reason for the user, conflicts get a new op id, and
 // everything else stays pending for the next try. One pusher at a time across tabs and the
 // service worker (Web Lock), so a reload or a second tab never sends an op under two ids.
-import type { OpResult, SyncIn, SyncOut } from "../api/types";
+import type { OpResult, OpType, SyncIn, SyncOut } from "../api/types";
 import { deviceId, EMPTY_SYNC_STATE, getKV, setKV, type AppDB, type QueuedOp } from "../store/db";
 import { HttpProblem, Offline, SessionExpired } from "./auth";
 import { withLock } from "./locks";
@@ -155,7 +155,8 @@ async function pushUnlocked(
     const answer = await transport.postSync({
       device_id: device,
       sent_at: sentAt.toISOString(),
-      ops: batch.map((op) => ({ op_id: op.opId, type: op.type, payload: op.payload })),
+      // `dossier_check` is not in the generated OpType until the server's schema has it.
+      ops: batch.map((op) => ({ op_id: op.opId, type: op.type as OpType, payload: op.payload })),
     });
     if (answer.status === 200 && answer.body) {
       const counts = await applyResults(db, batch, answer.body.results);

@@ -1,6 +1,7 @@
 // The engine's transport over HTTP, and the pulls that keep assignments fresh.
-import type { BootstrapOut, ChangesOut, InspectionOut, SyncIn, SyncOut } from "../api/types";
+import type { BootstrapOut, ChangesOut, InspectionOut, SampledDossier, SyncIn, SyncOut } from "../api/types";
 import { EMPTY_SYNC_STATE, getKV, setKV, type AppDB } from "../store/db";
+import { samplesOf } from "../store/dossiers";
 import { authorizedFetch, fetchJSON, problemDetail } from "./auth";
 import type { Transport } from "./engine";
 
@@ -31,7 +32,7 @@ export function httpTransport(db: AppDB): Transport {
 /** Everything the phone needs to work offline: me, assignments and their checklists. */
 export async function bootstrap(db: AppDB): Promise<BootstrapOut> {
   const data = await fetchJSON<BootstrapOut>(db, "/mobile/v1/bootstrap");
-  const tx = db.transaction(["kv", "inspections", "checklists"], "readwrite");
+  const tx = db.transaction(["kv", "inspections", "checklists", "samples"], "readwrite");
   await tx.objectStore("kv").put(data.me, "me");
   for (const version of data.checklist_versions) await tx.objectStore("checklists").put(version);
   for (const assignment of data.assignments) {
@@ -39,6 +40,11 @@ export async function bootstrap(db: AppDB): Promise<BootstrapOut> {
     // A detail fetched earlier (answers, findings) is kept; the summary refreshes its header.
     await tx.objectStore("inspections").put({ ...known, ...assignment });
   }
+  // The sealed dossier sample travels with its assignment and is kept beside it, so the phone
+  // shows it offline and a later pull of the inspection does not lose it.
+  const samples = samplesOf(data.assignments as Array<{ id: string; dossier_sample?: SampledDossier[] | null }>);
+  for (const sample of samples.keep) await tx.objectStore("samples").put(sample);
+  for (const inspectionId of samples.drop) await tx.objectStore("samples").delete(inspectionId);
   const state = ((await tx.objectStore("kv").get("sync")) as typeof EMPTY_SYNC_STATE) ?? EMPTY_SYNC_STATE;
   await tx.objectStore("kv").put({ ...state, cursor: data.sync_cursor }, "sync");
   await tx.done;
