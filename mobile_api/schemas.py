@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from checklists.schemas import ChecklistVersionOut
 from server.core.timeutil import SaneDatetime
+from server.dossiers.schemas import DossierCheckOut, SampledDossier
 from server.inspections.schemas import InspectionOut, InspectionSummary
 from server.users.schemas import MeOut
 
@@ -20,6 +21,7 @@ class OpType(StrEnum):
     sign = "sign"
     submit = "submit"
     action_transition = "action_transition"
+    dossier_check = "dossier_check"
 
 
 class SyncOp(BaseModel):
@@ -60,10 +62,24 @@ class SyncOut(BaseModel):
     cursor: str = Field(description="Pass to GET /mobile/v1/changes to fetch what changed since")
 
 
+class AssignmentOut(InspectionSummary):
+    """An inspection assigned to me, with what only its team may see."""
+
+    dossier_sample: list[SampledDossier] | None = Field(
+        default=None,
+        description="The dossiers sealed in the plan's sample for this visit, to compare paper "
+        "against system; null when the plan drew none for this unit",
+    )
+    dossier_checks: list[DossierCheckOut] = Field(
+        default_factory=list,
+        description="The checks of sampled dossiers recorded so far (by any team member)",
+    )
+
+
 class BootstrapOut(BaseModel):
     me: MeOut
     server_time: datetime
-    assignments: list[InspectionSummary]
+    assignments: list[AssignmentOut]
     checklist_versions: list[ChecklistVersionOut]
     sync_cursor: str
 
@@ -72,3 +88,8 @@ class ChangesOut(BaseModel):
     server_time: datetime
     inspections: list[InspectionOut]
     cursor: str
+    dossier_checks: list[DossierCheckOut] = Field(
+        default_factory=list,
+        description="Every recorded dossier check of the changed inspections I am on the team "
+        "of (all of each such inspection's checks: replace them by inspection)",
+    )

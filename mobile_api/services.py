@@ -33,6 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from checklists import services as checklist_service
 from mobile_api.schemas import (
+    AssignmentOut,
     BootstrapOut,
     ChangesOut,
     OpResult,
@@ -47,6 +48,7 @@ from server.core import canonical, db
 from server.core.errors import DomainError, InvalidInput, ServiceUnavailable
 from server.core.scopes import Principal
 from server.core.timeutil import is_sane_instant
+from server.dossiers import samples as sample_service
 from server.inspections import services as inspection_service
 from server.inspections.schemas import AnswerIn, FindingIn, SignIn, StartIn, SubmitIn
 from server.users import services as user_service
@@ -415,10 +417,24 @@ async def bootstrap(*, principal: Principal) -> BootstrapOut:
     open_assignments = [a for a in assignments if a.status.value not in ("closed", "cancelled")]
     version_ids = sorted({a.checklist_version_id for a in open_assignments})
     versions = await checklist_service.get_versions(list(version_ids))
+    # Only my assignments that I may see now (the list above applies the visibility rule): the
+    # sealed sample goes to the team with its assignment, and to nobody else.
+    ids = [a.id for a in open_assignments]
+    samples = await sample_service.samples_of(ids)
+    checks: dict[UUID, list[Any]] = {}
+    for check in await sample_service.checks_of(ids):
+        checks.setdefault(check.inspection_id, []).append(check)
     return BootstrapOut(
         me=me,
         server_time=now,
-        assignments=open_assignments,
+        assignments=[
+            AssignmentOut(
+                **a.model_dump(),
+                dossier_sample=samples.get(a.id),
+                dossier_checks=checks.get(a.id, []),
+            )
+            for a in open_assignments
+        ],
         checklist_versions=versions,
         sync_cursor=encode_cursor(now),
     )
@@ -432,4 +448,9 @@ async def changes(*, cursor: str, principal: Principal) -> ChangesOut:
         await inspection_service.get_inspection(inspection_id=inspection_id, principal=principal)
         for inspection_id in ids
     ]
-    return ChangesOut(server_time=now, inspections=details, cursor=encode_cursor(now))
+    # Checks are the team's: a unit head sees the changed inspection, never its dossier checks.
+    mine = set(await inspection_service.inspections_of_member(principal.user_id))
+    checks = await sample_service.checks_of([i for i in ids if i in mine])
+    return ChangesOut(
+        server_time=now, inspections=details, cursor=encode_cursor(now), dossier_checks=checks
+    )

@@ -40,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unit_rep": "đại diện đơn vị",
         "scope": "II. NỘI DUNG, PHƯƠNG PHÁP KIỂM TRA",
         "scope_text": "Kiểm tra theo bảng kiểm “{checklist}” (phiên bản {version}): quan sát trực tiếp tại nơi làm việc, đối chiếu hồ sơ, sổ sách và hệ thống một cửa điện tử, phỏng vấn người dân; chụp ảnh làm chứng cứ.",
+        "dossier_sample": "Đối chiếu mẫu hồ sơ chọn ngẫu nhiên theo kế hoạch (niêm phong trước, đơn vị không biết trước): đã đối chiếu {checked}/{sampled} hồ sơ giấy với hệ thống một cửa điện tử; {mismatched} hồ sơ không khớp.",
         "presence": "Vị trí bắt đầu kiểm tra cách trụ sở đơn vị {distance} m; thời điểm trên thiết bị lệch {skew} giây so với máy chủ.",
         "results": "III. KẾT QUẢ KIỂM TRA",
         "section_score": "Điểm: {earned}/{possible}",
@@ -96,6 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unit_rep": "unit representative",
         "scope": "II. SCOPE AND METHOD",
         "scope_text": "Inspection against the checklist “{checklist}” (version {version}): direct observation at the workplace, checking dossiers, logbooks and the electronic one-stop system, interviews with citizens; photographs taken as evidence.",
+        "dossier_sample": "Sealed random sample of dossiers (drawn when the plan was sealed, unknown to the unit): {checked} of {sampled} paper files compared with the electronic one-stop system; {mismatched} did not match.",
         "presence": "The inspection started {distance} m from the unit's registered location; the device clock differed from the server by {skew} seconds.",
         "results": "III. RESULTS OF THE INSPECTION",
         "section_score": "Score: {earned}/{possible}",
@@ -207,6 +209,7 @@ class MinutesContent:
     recipients: list[str]
     evidence: list[EvidenceEntry]
     is_draft: bool
+    dossier_sample_text: str | None = None  # the sealed dossier sample's line, when there is one
     content_sha256: str = ""
     verify_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -220,6 +223,9 @@ def content_digest(content: MinutesContent) -> str:
         if key not in ("content_sha256", "verify_url", "labels", "extra")
     }
     document["evidence"] = [entry.__dict__ for entry in content.evidence]
+    if document["dossier_sample_text"] is None:
+        # Minutes of inspections without a sample hash as they did before the line existed.
+        del document["dossier_sample_text"]
     return canonical.canonical_sha256(document, version=canonical.CANONICAL_V4)
 
 
@@ -247,7 +253,10 @@ def build(
     symbol: str,
     issued_on: date,
     base_url: str,
+    dossier_sample: tuple[int, int] | None = None,
 ) -> MinutesContent:
+    """The minutes' content. ``dossier_sample`` is (sampled, checked) for an inspection with a
+    sealed dossier sample."""
     language = language if language in LABELS else "vi"
     labels = LABELS[language]
     vi = language == "vi"
@@ -419,6 +428,17 @@ def build(
             checklist=template.title.vi if vi else template.title.en, version=template.version
         ),
         presence_text=presence,
+        dossier_sample_text=(
+            labels["dossier_sample"].format(
+                sampled=dossier_sample[0],
+                checked=dossier_sample[1],
+                mismatched=sum(
+                    1 for finding in inspection["findings"] if finding["source"] == "dossier_sample"
+                ),
+            )
+            if dossier_sample is not None
+            else None
+        ),
         sections=sections,
         total_line=labels["total"].format(
             total=_number(total) if total is not None else "—", band=band_label

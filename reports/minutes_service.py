@@ -24,6 +24,7 @@ from server.core import db, storage
 from server.core.errors import NotFound
 from server.core.scopes import Principal
 from server.core.settings import Settings
+from server.dossiers import samples as sample_service
 from server.evidence import services as evidence_service
 from server.inspections import services as inspection_service
 from server.inspections.events import InspectionSigned
@@ -139,6 +140,7 @@ async def _content(
         symbol=SYMBOL,
         issued_on=issued_on,
         base_url=settings.public_base_url,
+        dossier_sample=await sample_service.sample_progress(inspection["id"]),
     )
 
 

@@ -149,6 +149,8 @@ def wire_packages(settings: Settings) -> None:
     from server.actions import services as action_service
     from server.actions.schemas import OfflineTransitionIn
     from server.auth import services as auth_service
+    from server.dossiers import samples as sample_service
+    from server.dossiers.schemas import DossierCheckIn
     from server.evidence import services as evidence_service
     from server.inspections import events
     from server.inspections import services as inspection_service
@@ -197,6 +199,15 @@ def wire_packages(settings: Settings) -> None:
     mobile_service.register_op(
         OpType.action_transition, OfflineTransitionIn, action_service.offline_transition
     )
+    # The sealed dossier sample: its checks are an op, make findings on submit (which waits for
+    # their evidence), and their photos are the team's and the leaders' above the unit.
+    mobile_service.register_op(
+        OpType.dossier_check, DossierCheckIn, sample_service.dossier_check_op
+    )
+    inspection_service.register_submit_contributor(
+        sample_service.submit_evidence, sample_service.submit_findings
+    )
+    evidence_service.register_visibility_check(sample_service.evidence_visible)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

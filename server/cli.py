@@ -223,15 +223,16 @@ def _demo(args: argparse.Namespace) -> int:
         for outcome in await checklist_service.publish_shipped():
             print(f"checklist {outcome}")
         print(f"demo: {counts['units']} units, {counts['users_created']} new users")
-        from server.demo.inspections import load_demo_inspections
-
-        for note in await load_demo_inspections(settings):
-            print(f"demo: {note}")
         from datetime import date
 
         from server.demo.ledgers import load_demo_ledgers
 
+        # The ledgers first: the demo plans seal dossier samples from them.
         for note in await load_demo_ledgers(date.today()):
+            print(f"demo: {note}")
+        from server.demo.inspections import load_demo_inspections
+
+        for note in await load_demo_inspections(settings):
             print(f"demo: {note}")
         return 0
 

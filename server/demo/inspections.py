@@ -1,9 +1,14 @@
 """Demo inspections for `make run`, so a newcomer finds something in every screen:
 
-- an open plan for Phương Định assigned to `kiemtra1` (the inspection to try on the phone API);
+- an open plan for Phương Định assigned to `kiemtra1` (the inspection to try on the phone API),
+  with a sealed sample of ten dossiers from the commune's ledger to check on paper;
 - a drawn plan over Trực Ninh whose three inspections are already carried out, scored, signed,
   with corrective actions (for summaries, rankings, minutes and the actions flow);
 - a past plan for Nam Giang whose nonce can be revealed and verified.
+
+Every Trực Ninh plan seals a dossier sample for the communes with a ledger (Phương Định, Việt
+Hùng: ``server/demo/ledgers.py``, loaded first); the visits carried out check a few sampled
+dossiers, one of them found not to match the system, so the minutes show a dossier finding.
 
 Runs once: it does nothing when any plan exists. Answers are made from a fixed seed per unit, so
 every machine gets the same demo.
@@ -24,6 +29,9 @@ from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
 from server.core.scopes import Principal
 from server.core.settings import Settings
+from server.demo.ledgers import last_full_quarter
+from server.dossiers import samples as sample_service
+from server.dossiers.schemas import DossierCheckIn, DossierSampleIn, StratumField
 from server.evidence import services as evidence_service
 from server.inspections import services as inspection_service
 from server.inspections.schemas import AnswerIn, SignIn, StartIn, SubmitIn
@@ -101,6 +109,61 @@ def _answer_for(item: Any, rng: random.Random, strictness: float) -> dict[str, A
     return {"value": "Ghi nhận tại chỗ"}
 
 
+def _demo_sample(today: date) -> DossierSampleIn:
+    """Ten dossiers from the demo ledgers' quarter, by channel, flagged ones weighing three."""
+    first, last = last_full_quarter(today)
+    return DossierSampleIn(
+        size=10,
+        period_from=first,
+        period_to=last,
+        strata=[StratumField.channel],
+        flagged_weight=3,
+    )
+
+
+async def _check_sampled_dossiers(
+    inspection_id: UUID, inspector: Principal, photo: str, rng: random.Random
+) -> None:
+    """Check the first four sampled dossiers on paper: the first one's paper file shows it
+    received a day after the system says; the others match."""
+    sample = (await sample_service.samples_of([inspection_id])).get(inspection_id)
+    for index, dossier in enumerate((sample or [])[:4]):
+        received = dossier.system.received_at
+        mismatch = index == 0 and received is not None
+        paper = None
+        if mismatch and received is not None:
+            system_received = (
+                datetime.fromisoformat(received)
+                if "T" in received
+                else datetime.fromisoformat(f"{received}T08:00:00+07:00")
+            )
+            paper = {"received_at": system_received + timedelta(days=1, hours=rng.randrange(3))}
+        await sample_service.record_check(
+            DossierCheckIn.model_validate(
+                {
+                    "inspection_id": inspection_id,
+                    "dossier_code": dossier.dossier_code,
+                    "checks": {
+                        "received": "mismatch" if mismatch else "match",
+                        "resolved": "match",
+                        "returned": "match",
+                        "components": "match",
+                        "result": "match",
+                        "fee_receipt": "not_checked",
+                    },
+                    "paper": paper,
+                    "note": "Phiếu tiếp nhận ghi ngày muộn hơn hệ thống" if mismatch else None,
+                    "evidence": [photo] if mismatch else [],
+                    "device_time": datetime.now(UTC),
+                }
+            ),
+            principal=inspector,
+            received_at=datetime.now(UTC),
+            op_id=uuid4(),
+            device_clock_offset=timedelta(0),
+        )
+
+
 async def _carry_out(
     inspection_id: UUID,
     template: ChecklistTemplate,
@@ -147,6 +210,7 @@ async def _carry_out(
                 uuid4(),
             )
         )
+    await _check_sampled_dossiers(inspection_id, inspector, photos[0], rng)
     # The whole checklist as one run, as a phone's batch would bring it.
     outcomes = await inspection_service.record_answers(
         answers, principal=inspector, received_at=datetime.now(UTC), device_clock_offset=None
@@ -204,6 +268,7 @@ async def _listed_visits(
             assignment_visibility=AssignmentVisibility.at_creation,
             teams=[TeamIn(head_id=inspector.user_id)],
             targets=[TargetIn(unit_id=unit_id) for unit_id in unit_ids],
+            dossier_sample=_demo_sample(now.date()),
         ),
         principal=leader,
     )
@@ -245,6 +310,7 @@ async def load_demo_inspections(settings: Settings) -> list[str]:
             assignment_visibility=AssignmentVisibility.at_creation,
             teams=[TeamIn(head_id=inspector_one.user_id)],
             targets=[TargetIn(unit_id=await _unit_id("TN-PD"))],
+            dossier_sample=_demo_sample(now.date()),
         ),
         principal=leader,
     )
@@ -260,6 +326,7 @@ async def load_demo_inspections(settings: Settings) -> list[str]:
             assignment_visibility=AssignmentVisibility.at_creation,
             teams=[TeamIn(head_id=inspector_two.user_id)],
             draw=DrawIn(k=3, candidate_kinds=["commune", "town"]),
+            dossier_sample=_demo_sample(now.date()),
         ),
         principal=leader,
     )

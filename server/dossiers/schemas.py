@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from server.core.timeutil import SaneDate, SaneDatetime
+
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class LedgerImportOut(BaseModel):
@@ -83,3 +89,140 @@ class FlaggedDossierOut(BaseModel):
     returned: date | None
     import_id: UUID
     flags: list[FlagOut]
+
+
+# --- the sealed sample (docs/dossier-ledgers.md, "Sealed sample") --------------------------------
+
+
+class StratumField(StrEnum):
+    procedure = "procedure"
+    channel = "channel"
+
+
+class DossierSampleIn(BaseModel):
+    """What a plan's sealed dossier sample draws, for each target unit with a ledger."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(default=10, ge=1, le=100, description="Dossiers per unit (fewer if fewer)")
+    period_from: SaneDate = Field(description="First day received (local) of the pool")
+    period_to: SaneDate = Field(description="Last day received (local); flags judged at its end")
+    strata: list[StratumField] = Field(
+        default_factory=lambda: [StratumField.channel],
+        max_length=2,
+        description="Fields that split the pool; the sample is allocated in proportion",
+    )
+    flagged_weight: float = Field(
+        default=3,
+        ge=1,
+        le=10,
+        allow_inf_nan=False,
+        description="How much more likely a dossier a ledger rule flags is drawn (to 0.01)",
+    )
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> DossierSampleIn:
+        if self.period_to < self.period_from:
+            raise ValueError("dossier_sample.period_to is before period_from")
+        if len(set(self.strata)) != len(self.strata):
+            raise ValueError("dossier_sample.strata names a field twice")
+        return self
+
+
+class SystemValuesOut(BaseModel):
+    """A sampled dossier as the one-stop system's ledger gave it when the plan was sealed (times
+    with their offset in the unit's zone; a date alone when the ledger gave no time; null when
+    the ledger has none)."""
+
+    received_at: str | None
+    appointed_at: str | None
+    resolved_at: str | None
+    returned_at: str | None
+    component_files: int | None
+    result_file: bool | None
+    fee: int | None
+    fee_paid_online: bool | None
+
+
+class SampledDossier(BaseModel):
+    dossier_code: str
+    procedure_code: str | None
+    procedure_name: str | None
+    channel: str | None = Field(description="in_person, online or post; null when unknown")
+    stratum: str
+    flags: list[str] = Field(description="Ledger rules that flag it (rule ids)")
+    system: SystemValuesOut
+
+
+class CheckValue(StrEnum):
+    match = "match"
+    mismatch = "mismatch"
+    not_checked = "not_checked"
+
+
+class DossierChecksIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    received: CheckValue = CheckValue.not_checked
+    resolved: CheckValue = CheckValue.not_checked
+    returned: CheckValue = CheckValue.not_checked
+    components: CheckValue = CheckValue.not_checked
+    result: CheckValue = CheckValue.not_checked
+    fee_receipt: CheckValue = CheckValue.not_checked
+
+
+class PaperDatesIn(BaseModel):
+    """What the paper file shows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    received_at: SaneDatetime | None = None
+    resolved_at: SaneDatetime | None = None
+    returned_at: SaneDatetime | None = None
+
+
+class DossierCheckIn(BaseModel):
+    """The ``dossier_check`` op: paper against system for one sampled dossier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inspection_id: UUID
+    dossier_code: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    checks: DossierChecksIn
+    paper: PaperDatesIn | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    evidence: list[Sha256] = Field(default_factory=list, max_length=20)
+    device_time: SaneDatetime
+
+
+class DossierCheckOut(BaseModel):
+    inspection_id: UUID
+    dossier_code: str
+    checks: dict[str, str]
+    paper: dict[str, str | None]
+    note: str | None
+    evidence: list[str]
+    device_time: datetime
+    received_at: datetime
+    author_id: UUID
+
+
+class PlanDossierSampleOut(BaseModel):
+    """One target unit's sealed sample, as the plan's creator and leaders above see it."""
+
+    unit_id: UUID
+    inspection_id: UUID | None
+    pool_size: int = Field(description="Dossiers received in the period that it was drawn from")
+    allocation: dict[str, int] = Field(description="Dossiers drawn per stratum")
+    dossiers: list[SampledDossier]
+
+
+class SampleVerifyOut(BaseModel):
+    """Recomputing one unit's sample from the sealed pool and the revealed nonce."""
+
+    unit_id: UUID
+    pool_matches: bool = Field(description="The stored pool is the one the document binds")
+    sample_matches: bool = Field(
+        description="Redrawing gives the stored sample and the document's digest"
+    )
+    size: int

@@ -83,4 +83,42 @@ class DossierHistory(Table, tablename="dossier_history"):
     replaced_at = Timestamptz()
 
 
-TABLES = [DossierLedgerImport, Dossier, DossierHistory]
+class DossierSample(Table, tablename="dossier_sample"):
+    """A plan's sealed sample for one target unit (docs/dossier-ledgers.md, "Sealed sample").
+
+    ``pool`` is what the draw read (``[code, stratum, flagged]`` rows, by code), bound into the
+    plan's commitment by ``pool_digest``; ``dossiers`` are the drawn dossiers with the system's
+    values as they were at sealing. Secret: read only by the plan's leaders and the visit's team.
+    """
+
+    id = UUID(primary_key=True, default=UUID4())
+    plan_id = UUID(index=True)
+    unit_id = UUID()
+    inspection_id = UUID(null=True, default=None, index=True)
+    pool = JSON(default=[])
+    pool_digest = Varchar(length=64)
+    sample_digest = Varchar(length=64)
+    allocation = JSON(default={})
+    dossiers = JSON(default=[])
+    created_at = Timestamptz()
+
+
+class DossierCheck(Table, tablename="dossier_check"):
+    """The inspector's comparison of one sampled dossier's paper file with the system. One per
+    (inspection, dossier code) (a unique index); the last writer wins as for answers."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    inspection_id = UUID(index=True)
+    dossier_code = Varchar(length=100)
+    checks = JSON(default={})
+    paper = JSON(default={})
+    note = Text(null=True, default=None)
+    evidence = JSON(default=[])
+    device_time = Timestamptz()
+    ordering_time = Timestamptz()
+    received_at = Timestamptz()
+    author_id = UUID()
+    op_id = UUID(null=True, default=None)
+
+
+TABLES = [DossierLedgerImport, Dossier, DossierHistory, DossierSample, DossierCheck]

@@ -11,7 +11,7 @@ commit together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -69,6 +69,37 @@ START_GRACE = timedelta(hours=12)
 
 NOT_STARTED = (InspectionStatus.planned.value,)
 EDITABLE = (InspectionStatus.in_progress.value,)
+
+
+@dataclass(frozen=True)
+class FindingDraft:
+    """A finding another package's records make on submit (e.g. a sampled dossier whose paper
+    file does not match the system): stored with the checklist's findings, and given its
+    corrective action as they are."""
+
+    source: str
+    category: str
+    severity: str
+    description: str
+    description_en: str
+    evidence: list[str]
+    default_action: dict[str, str] | None = None
+
+
+# What other packages add to a submit, registered in the app factory (this package imports
+# none of them): the evidence their records reference (submit waits for it, as for answers) and
+# the findings their records make. Both run inside submit's transaction.
+SubmitEvidence = Callable[[UUID], Awaitable[list[str]]]
+SubmitFindings = Callable[[dict[str, Any]], Awaitable[list[FindingDraft]]]
+_submit_evidence: list[SubmitEvidence] = []
+_submit_findings: list[SubmitFindings] = []
+
+
+def register_submit_contributor(evidence: SubmitEvidence, findings: SubmitFindings) -> None:
+    if evidence not in _submit_evidence:
+        _submit_evidence.append(evidence)
+    if findings not in _submit_findings:
+        _submit_findings.append(findings)
 
 
 # --- Creation (called by the plans service) ----------------------------------------------------
@@ -731,9 +762,13 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
             .where(Finding.inspection_id == data.inspection_id)
             .output(load_json=True)
         )
+        contributed = {
+            sha for source in _submit_evidence for sha in await source(data.inspection_id)
+        }
         referenced = sorted(
             {sha for answer in answer_rows for sha in answer["evidence"] or []}
             | {sha for finding in manual for sha in finding["evidence"] or []}
+            | contributed
         )
         missing_evidence = await evidence_service.missing(referenced)
         if missing_evidence:
@@ -792,6 +827,32 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
                     created_at=received_at,
                 )
             )
+        drafts = [draft for source in _submit_findings for draft in await source(row)]
+        await db.insert_rows(
+            Finding,
+            [
+                {
+                    "id": uuid4(),
+                    "inspection_id": data.inspection_id,
+                    "unit_id": row["unit_id"],
+                    "source": draft.source,
+                    "item_key": None,
+                    "section_key": None,
+                    "category": draft.category,
+                    "severity": draft.severity,
+                    "description": draft.description,
+                    "description_en": draft.description_en,
+                    "default_action": draft.default_action,
+                    "due_days": None,
+                    "legal_basis": [],
+                    "evidence": draft.evidence,
+                    "staff_name": None,
+                    "created_by": principal.user_id,
+                    "created_at": received_at,
+                }
+                for draft in drafts
+            ],
+        )
         await _record_score(
             data.inspection_id,
             result,
@@ -807,7 +868,7 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
             summary={
                 "total": result.total,
                 "band": result.band,
-                "findings": len(result.findings),
+                "findings": len(result.findings) + len(drafts),
             },
         )
         all_findings = (
@@ -828,7 +889,7 @@ async def submit(data: SubmitIn, *, principal: Principal, received_at: datetime)
         "status": "submitted",
         "total": result.total,
         "band": result.band,
-        "findings": len(result.findings),
+        "findings": len(result.findings) + len(drafts),
     }
 
 
@@ -942,6 +1003,26 @@ async def add_addendum(
         evidence=data.evidence,
         created_at=now,
     )
+
+
+async def team_inspection_for_change(
+    inspection_id: UUID, principal: Principal, *, doing: str
+) -> dict[str, Any]:
+    """For another package's field-work op: the inspection, locked, if the principal is on its
+    team and may see it now (else not found, worded as for any op) and it is in progress (else a
+    conflict saying its status). Call inside a write transaction."""
+    row = await _team_row(inspection_id, principal)
+    _require_status(row, EDITABLE, doing)
+    return row
+
+
+async def touch(inspection_id: UUID, now: datetime) -> None:
+    """Mark the inspection changed, so the phones' `/changes` bring it back."""
+    await _touch(inspection_id, now)
+
+
+def is_clock_skewed(device_clock_offset: timedelta) -> bool:
+    return abs(device_clock_offset.total_seconds()) > CLOCK_SKEW_LIMIT.total_seconds()
 
 
 async def unit_history_reason(unit_id: UUID) -> str | None:

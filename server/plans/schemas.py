@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from server.core.timeutil import SaneDate, SaneDatetime
+from server.dossiers.schemas import DossierSampleIn, PlanDossierSampleOut, SampleVerifyOut
 
 
 class AssignmentVisibility(StrEnum):
@@ -53,6 +54,11 @@ class PlanIn(BaseModel):
     teams: list[TeamIn] = Field(min_length=1, max_length=50)
     targets: list[TargetIn] | None = Field(default=None, max_length=500)
     draw: DrawIn | None = None
+    dossier_sample: DossierSampleIn | None = Field(
+        default=None,
+        description="Seal a sample of dossiers from each target unit's ledger "
+        "(docs/dossier-ledgers.md, 'Sealed sample')",
+    )
 
     @model_validator(mode="after")
     def _one_way_of_choosing(self) -> PlanIn:
@@ -118,6 +124,10 @@ class PlanOut(BaseModel):
     created_at: datetime
     targets: list[PlanTargetOut]
     document: dict[str, Any]
+    dossier_samples: list[PlanDossierSampleOut] | None = Field(
+        default=None,
+        description="Each target unit's sealed dossier sample; null when the plan has none",
+    )
 
 
 class RevealOut(BaseModel):
@@ -139,6 +149,12 @@ class VerifyOut(BaseModel):
     nonce: str | None
     document: dict[str, Any] | None
     explanation: str
+    dossier_samples_match: bool | None = Field(
+        default=None, description="Every unit's sample recomputes; null when the plan has none"
+    )
+    dossier_samples: list[SampleVerifyOut] | None = Field(
+        default=None, description="Per unit: the sealed pool and the redrawn sample (no codes)"
+    )
 
 
 class DrawPreviewIn(BaseModel):

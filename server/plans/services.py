@@ -22,6 +22,7 @@ from server.core.audit.tables import AuditEvent
 from server.core.errors import Conflict, InvalidInput, NotFound
 from server.core.scopes import Principal, Role, is_at_or_below, require_role
 from server.core.timeutil import aware
+from server.dossiers import samples as sample_service
 from server.inspections import services as inspection_service
 from server.notifications import services as notification_service
 from server.notifications.services import Recipient
@@ -102,6 +103,16 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
         }
     await _refuse_team_homed_in_targets(teams, targets)
     await _refuse_creator_homed_in_targets(principal, [unit_id for unit_id, _ in targets])
+    samples = None
+    if data.dossier_sample is not None:
+        # Drawn with the plan's own nonce, before the transaction (the rules over a quarter's
+        # ledger take a moment); the pools are stored, so later imports cannot change them.
+        samples = await sample_service.draw_for_plan(
+            plan_id=plan_id,
+            nonce=nonce,
+            params=data.dossier_sample,
+            unit_ids=[unit_id for unit_id, _ in targets],
+        )
 
     now = datetime.now(UTC)
     target_entries: list[dict[str, Any]] = [
@@ -130,6 +141,8 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
         "created_by": str(principal.user_id),
         "created_at": _iso(now),
     }
+    if samples is not None:
+        document["dossier_sample"] = samples.document_section
     commitment = draw.commitment(document, nonce)
 
     async with db.write_transaction():
@@ -152,10 +165,11 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
                 created_at=now,
             )
         )
+        inspection_ids: dict[UUID, UUID] = {}
         for entry in target_entries:
             team = teams[entry["team"]]
             visit_day = date.fromisoformat(entry["visit_date"])
-            await inspection_service.create_planned(
+            inspection_ids[UUID(entry["unit_id"])] = await inspection_service.create_planned(
                 plan_id=plan_id,
                 unit_id=UUID(entry["unit_id"]),
                 checklist_version_id=data.checklist_version_id,
@@ -170,6 +184,10 @@ async def create_plan(*, data: PlanIn, principal: Principal) -> PlanOut:
                     else datetime.combine(visit_day, time.min, zone).astimezone(UTC)
                 ),
                 now=now,
+            )
+        if samples is not None:
+            await sample_service.store_for_plan(
+                samples, plan_id=plan_id, inspection_ids=inspection_ids, now=now
             )
         # Only the plan id and the commitment: the audit log must not leak the targets.
         await audit_service.record(
@@ -467,10 +485,13 @@ async def _to_out(row: dict[str, Any]) -> PlanOut:
                 risk=_risk_out(inputs) if inputs else None,
             )
         )
+    has_sample = "dossier_sample" in (row["document"] or {})
     return PlanOut(
         **{key: value for key, value in row.items() if key not in ("nonce",)},
         nonce=row["nonce"] if row["revealed_at"] else None,
         targets=targets,
+        # Secret like the targets: only who may see the plan gets here (_visible_plan_row).
+        dossier_samples=await sample_service.plan_samples(row["id"]) if has_sample else None,
     )
 
 
@@ -580,7 +601,20 @@ async def verify(*, plan_id: UUID, principal: Principal) -> VerifyOut:
         str(item.unit_id) for item in await inspection_service.plan_inspections(plan_id)
     )
     inspections_match = actual_targets == sorted(listed_targets)
-    ok = hash_matches and draw_matches is not False and inspections_match
+    samples = await sample_service.verify_plan(
+        plan_id=plan_id, section=document.get("dossier_sample"), nonce=nonce
+    )
+    samples_match = (
+        None
+        if samples is None
+        else all(sample.pool_matches and sample.sample_matches for sample in samples)
+    )
+    ok = (
+        hash_matches
+        and draw_matches is not False
+        and inspections_match
+        and samples_match is not False
+    )
     problems = []
     if not hash_matches:
         problems.append("the plan document or its commitment differs from what was published")
@@ -588,6 +622,8 @@ async def verify(*, plan_id: UUID, principal: Principal) -> VerifyOut:
         problems.append("recomputing the draw gives other units")
     if not inspections_match:
         problems.append("the plan's inspections are not the units the plan names")
+    if samples_match is False:
+        problems.append("recomputing a unit's dossier sample does not give the sealed one")
     return VerifyOut(
         plan_id=plan_id,
         status="match" if ok else "mismatch",
@@ -600,6 +636,8 @@ async def verify(*, plan_id: UUID, principal: Principal) -> VerifyOut:
         nonce=nonce,
         document=document,
         explanation="Everything matches." if ok else "Mismatch: " + "; ".join(problems) + ".",
+        dossier_samples_match=samples_match,
+        dossier_samples=samples,
     )
 
 

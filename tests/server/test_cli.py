@@ -13,6 +13,8 @@ from litestar.testing import AsyncTestClient
 from server.core.audit.tables import AuditEvent
 from server.demo.ledgers import DEMO_LEDGERS, LEDGER_IMPORTER, last_full_quarter
 from server.dossiers.generator import generate_ledger
+from server.dossiers.tables import DossierSample
+from server.inspections.tables import Finding
 from server.units.tables import Unit
 from server.users.tables import AppUser
 from tests.conftest import Spotcheck, World
@@ -50,6 +52,7 @@ async def test_demo_loads_once_and_its_logins_work(
     assert await Unit.count() == units
     assert await AuditEvent.count() == events  # a re-run adds nothing, not even log noise
     await the_demo_ledgers_are_there_with_their_planted_cases_flagged(client)
+    await the_demo_plans_seal_dossier_samples_and_a_visit_found_a_mismatch(client)
 
     names = " | ".join(row["name_vi"] for row in await Unit.select(Unit.name_vi))
     for place in DEMO_PLACES:
@@ -164,3 +167,22 @@ async def the_demo_ledgers_are_there_with_their_planted_cases_flagged(client: Cl
         kinds = {ledger.planted_kinds[code] for code in planted}
         assert {"late_no_apology_returned", "no_result_file", "resolved_before_received"} <= kinds
         assert planted <= codes
+
+
+async def the_demo_plans_seal_dossier_samples_and_a_visit_found_a_mismatch(client: Client) -> None:
+    """kiemtra1's open visit to Phương Định comes with ten sampled dossiers; a carried-out visit
+    to Việt Hùng checked some, and one's paper did not match the system."""
+    login = await client.post(
+        "/api/v1/auth/login",
+        json={"username": "kiemtra1", "password": "inspector-demo-2026", "device_name": "cli"},
+    )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    boot = (await client.get("/mobile/v1/bootstrap", headers=headers)).json()
+    (phuong_dinh,) = [a for a in boot["assignments"] if a["unit"]["code"] == "TN-PD"]
+    assert len(phuong_dinh["dossier_sample"]) == 10
+    viet_hung = await Unit.select(Unit.id).where(Unit.code == "TN-VH").first()
+    assert viet_hung is not None
+    assert await DossierSample.exists().where(DossierSample.unit_id == viet_hung["id"])
+    assert await Finding.exists().where(
+        Finding.unit_id == viet_hung["id"], Finding.source == "dossier_sample"
+    )

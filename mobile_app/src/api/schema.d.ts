@@ -923,6 +923,36 @@ export interface components {
             received_at: string;
             value: unknown;
         };
+        /** AssignmentOut */
+        AssignmentOut: {
+            /** Format: uuid */
+            checklist_version_id: string;
+            closed_at: string | null;
+            /** @description The checks of sampled dossiers recorded so far (by any team member) */
+            dossier_checks?: components["schemas"]["DossierCheckOut"][];
+            /** @description The dossiers sealed in the plan's sample for this visit, to compare paper against system; null when the plan drew none for this unit */
+            dossier_sample?: components["schemas"]["SampledDossier"][] | null;
+            flags: string[];
+            /** Format: uuid */
+            id: string;
+            plan_id: string | null;
+            rating_band: string | null;
+            signed_at: string | null;
+            started_at: string | null;
+            status: components["schemas"]["InspectionStatus"];
+            submitted_at: string | null;
+            team: components["schemas"]["MemberOut"][];
+            total_score: number | null;
+            unit: components["schemas"]["UnitBrief"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date */
+            visit_date: string;
+            /** Format: date-time */
+            window_end: string;
+            /** Format: date-time */
+            window_start: string;
+        };
         /**
          * AssignmentVisibility
          * @default on_visit_day
@@ -942,7 +972,7 @@ export interface components {
         };
         /** BootstrapOut */
         BootstrapOut: {
-            assignments: components["schemas"]["InspectionSummary"][];
+            assignments: components["schemas"]["AssignmentOut"][];
             checklist_versions: components["schemas"]["ChecklistVersionOut"][];
             me: components["schemas"]["MeOut"];
             /** Format: date-time */
@@ -952,6 +982,8 @@ export interface components {
         /** ChangesOut */
         ChangesOut: {
             cursor: string;
+            /** @description Every recorded dossier check of the changed inspections I am on the team of (all of each such inspection's checks: replace them by inspection) */
+            dossier_checks?: components["schemas"]["DossierCheckOut"][];
             inspections: components["schemas"]["InspectionOut"][];
             /** Format: date-time */
             server_time: string;
@@ -1016,6 +1048,51 @@ export interface components {
         /** CommentIn */
         CommentIn: {
             text: string;
+        };
+        /** DossierCheckOut */
+        DossierCheckOut: {
+            /** Format: uuid */
+            author_id: string;
+            checks: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            device_time: string;
+            dossier_code: string;
+            evidence: string[];
+            /** Format: uuid */
+            inspection_id: string;
+            note: string | null;
+            paper: {
+                [key: string]: string | null;
+            };
+            /** Format: date-time */
+            received_at: string;
+        };
+        /** DossierSampleIn */
+        DossierSampleIn: {
+            /**
+             * @description How much more likely a dossier a ledger rule flags is drawn (to 0.01)
+             * @default 3
+             */
+            flagged_weight: number;
+            /**
+             * Format: date
+             * @description First day received (local) of the pool
+             */
+            period_from: string;
+            /**
+             * Format: date
+             * @description Last day received (local); flags judged at its end
+             */
+            period_to: string;
+            /**
+             * @description Dossiers per unit (fewer if fewer)
+             * @default 10
+             */
+            size: number;
+            /** @description Fields that split the pool; the sample is allocated in proportion */
+            strata?: components["schemas"]["StratumField"][];
         };
         /** DrawCandidateOut */
         DrawCandidateOut: {
@@ -1431,7 +1508,7 @@ export interface components {
          * OpType
          * @enum {string}
          */
-        OpType: "start" | "answer" | "finding" | "sign" | "submit" | "action_transition";
+        OpType: "start" | "answer" | "finding" | "sign" | "submit" | "action_transition" | "dossier_check";
         /** OutboxOut */
         OutboxOut: {
             attempts: number;
@@ -1462,11 +1539,26 @@ export interface components {
             /** Format: date */
             period_to: string;
         };
+        /** PlanDossierSampleOut */
+        PlanDossierSampleOut: {
+            /** @description Dossiers drawn per stratum */
+            allocation: {
+                [key: string]: number;
+            };
+            dossiers: components["schemas"]["SampledDossier"][];
+            inspection_id: string | null;
+            /** @description Dossiers received in the period that it was drawn from */
+            pool_size: number;
+            /** Format: uuid */
+            unit_id: string;
+        };
         /** PlanIn */
         PlanIn: {
             assignment_visibility?: components["schemas"]["AssignmentVisibility"];
             /** Format: uuid */
             checklist_version_id: string;
+            /** @description Seal a sample of dossiers from each target unit's ledger (docs/dossier-ledgers.md, 'Sealed sample') */
+            dossier_sample?: components["schemas"]["DossierSampleIn"] | null;
             draw?: components["schemas"]["DrawIn"] | null;
             /**
              * Format: uuid
@@ -1499,6 +1591,8 @@ export interface components {
             document: {
                 [key: string]: unknown;
             };
+            /** @description Each target unit's sealed dossier sample; null when the plan has none */
+            dossier_samples?: components["schemas"]["PlanDossierSampleOut"][] | null;
             draw_k: number | null;
             /** Format: uuid */
             id: string;
@@ -1613,6 +1707,28 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "leader" | "inspector" | "unit_head";
+        /** SampleVerifyOut */
+        SampleVerifyOut: {
+            /** @description The stored pool is the one the document binds */
+            pool_matches: boolean;
+            /** @description Redrawing gives the stored sample and the document's digest */
+            sample_matches: boolean;
+            size: number;
+            /** Format: uuid */
+            unit_id: string;
+        };
+        /** SampledDossier */
+        SampledDossier: {
+            /** @description in_person, online or post; null when unknown */
+            channel: string | null;
+            dossier_code: string;
+            /** @description Ledger rules that flag it (rule ids) */
+            flags: string[];
+            procedure_code: string | null;
+            procedure_name: string | null;
+            stratum: string;
+            system: components["schemas"]["SystemValuesOut"];
+        };
         /** SectionOut */
         SectionOut: {
             key: string;
@@ -1652,6 +1768,11 @@ export interface components {
             longitude: number | null;
             started_at: string | null;
         };
+        /**
+         * StratumField
+         * @enum {string}
+         */
+        StratumField: "procedure" | "channel";
         /** SummaryOut */
         SummaryOut: {
             actions: components["schemas"]["ActionsOut"];
@@ -1701,6 +1822,17 @@ export interface components {
             results: components["schemas"]["OpResult"][];
             /** Format: date-time */
             server_time: string;
+        };
+        /** SystemValuesOut */
+        SystemValuesOut: {
+            appointed_at: string | null;
+            component_files: number | null;
+            fee: number | null;
+            fee_paid_online: boolean | null;
+            received_at: string | null;
+            resolved_at: string | null;
+            result_file: boolean | null;
+            returned_at: string | null;
         };
         /** TargetIn */
         TargetIn: {
@@ -1886,6 +2018,10 @@ export interface components {
             document: {
                 [key: string]: unknown;
             } | null;
+            /** @description Per unit: the sealed pool and the redrawn sample (no codes) */
+            dossier_samples?: components["schemas"]["SampleVerifyOut"][] | null;
+            /** @description Every unit's sample recomputes; null when the plan has none */
+            dossier_samples_match?: boolean | null;
             /** @description None for a plan with listed targets */
             draw_matches: boolean | null;
             explanation: string;
