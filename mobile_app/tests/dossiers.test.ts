@@ -237,6 +237,53 @@ describe("sending checks", () => {
   });
 });
 
+describe("photos and ops", () => {
+  it("never sends an op before its photo, even one recorded while the batch's photos upload", async () => {
+    const photo = async (sha256: string) =>
+      db.put("evidence", {
+        sha256,
+        blob: new Blob([sha256]),
+        mediaType: "image/jpeg",
+        width: 1,
+        height: 1,
+        createdAt: "2025-11-30T00:00:00Z",
+        uploaded: false,
+        refusal: null,
+      });
+    const other = { inspectionId: INSPECTION, dossierCode: SAMPLE[1].dossier_code };
+    const second = "d".repeat(64);
+    await photo(PHOTO);
+    await check({ evidence: [PHOTO] });
+    const uploaded = new Set<string>();
+    const early: string[] = [];
+    const transport: Transport = {
+      putEvidence: async (sha256) => {
+        if (sha256 === PHOTO) {
+          // The inspector takes another photo of another dossier while this one uploads.
+          await photo(second);
+          await updateDossierCheck(db, other, UNCHECKED, () => ({ evidence: [second] }));
+        }
+        uploaded.add(sha256);
+        return { status: 200, detail: "" };
+      },
+      postSync: async (body) => {
+        for (const op of body.ops) {
+          for (const sha256 of op.payload.evidence as string[]) if (!uploaded.has(sha256)) early.push(sha256);
+        }
+        return {
+          status: 200,
+          body: { server_time: new Date().toISOString(), cursor: "c", results: body.ops.map((op) => ({ op_id: op.op_id, status: "applied", result: {} })) },
+          detail: "",
+        } as Awaited<ReturnType<Transport["postSync"]>>;
+      },
+    };
+    expect((await pushOnce(db, transport)).outcome).toBe("synced");
+    expect(early).toEqual([]);
+    expect([...uploaded].sort()).toEqual([PHOTO, second]);
+    expect((await db.getAll("ops")).map((op) => op.status)).toEqual(["done", "done"]);
+  });
+});
+
 describe("the store's upgrade", () => {
   it("adds the sample's stores to a phone on the previous layout and keeps its queued ops", async () => {
     const name = `dossiers-upgrade-${counter}`;
@@ -304,13 +351,22 @@ describe("the sample from the bootstrap", () => {
   });
 
   it("counts checked dossiers and mismatches, this phone's checks over the server's", async () => {
+    const fromServer = (code: string) => ({
+      inspection_id: INSPECTION,
+      dossier_code: code,
+      checks: { received: "match", resolved: "not_checked", returned: "not_checked", components: "not_checked", result: "not_checked", fee_receipt: "not_checked" },
+      paper: { received_at: null, resolved_at: null, returned_at: null },
+      note: null,
+      evidence: [],
+      author_id: "77777777-7777-4777-8777-777777777777",
+      device_time: "2025-11-30T01:30:00Z",
+      received_at: "2025-11-30T01:30:02Z",
+    });
+    // As the bootstrap's assignment (or a pull of /changes) left them on the inspection's row.
     await db.put("inspections", {
       ...INSPECTION_ROW,
-      dossier_checks: [
-        { dossier_code: SAMPLE[1].dossier_code, checks: { received: "match" }, paper: {}, note: null, evidence: [] },
-        { dossier_code: SAMPLE[0].dossier_code, checks: { received: "match" }, paper: {}, note: null, evidence: [] },
-      ],
-    } as InspectionSummary);
+      dossier_checks: [fromServer(SAMPLE[1].dossier_code), fromServer(SAMPLE[0].dossier_code)],
+    });
     await db.put("samples", { inspectionId: INSPECTION, dossiers: SAMPLE });
     await check({ checks: { ...UNCHECKED.checks, result: "mismatch" } });
     const rows = (await loadSample(db, INSPECTION, {}))!;

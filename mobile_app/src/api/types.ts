@@ -38,28 +38,11 @@ export const FINDING_SEVERITIES = ["critical", "major", "minor"] as const;
 export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
 export type SignerRole = "team_head" | "unit_representative";
 
-// The sealed dossier sample an assignment carries (issue 14, docs/sync-protocol.md). Written by
-// hand until the server's schema has it.
-export type DossierChannel = "in_person" | "online" | "post";
-export interface SystemValues {
-  received_at: string | null;
-  appointed_at: string | null;
-  resolved_at: string | null;
-  returned_at: string | null;
-  component_files: number | null;
-  result_file: boolean | null;
-  fee: number | null;
-  fee_paid_online: boolean | null;
-}
-export interface SampledDossier {
-  dossier_code: string;
-  procedure_code: string | null;
-  procedure_name: string | null;
-  channel: string | null;
-  stratum: string;
-  flags: string[];
-  system: SystemValues;
-}
+// The sealed dossier sample an assignment carries (issue 14; docs/sync-protocol.md).
+export type AssignmentOut = S["AssignmentOut"];
+export type SampledDossier = S["SampledDossier"];
+export type SystemValues = S["SystemValuesOut"];
+export type DossierCheckOut = S["DossierCheckOut"];
 export type CheckValue = "match" | "mismatch" | "not_checked";
-/** Every op type the phone sends (`dossier_check` is new with the sample). */
-export type PhoneOpType = OpType | "dossier_check";
+/** Every op type the phone sends. */
+export type PhoneOpType = OpType;

@@ -104,7 +104,7 @@ export function SampleEntryCard({ inspectionId, progress }: { inspectionId: stri
   return (
     <section class="card" aria-labelledby="sample-title" data-testid="sample-entry">
       <h2 id="sample-title">{t("sampleTitle")}</h2>
-      <Link class="section-link" to={`/inspections/${inspectionId}/dossiers`}>
+      <Link class="section-link sample-link" to={`/inspections/${inspectionId}/dossiers`}>
         <span>
           {t("sampleEntryExplain")}
           {progress.rejected.length > 0 ? <span class="badge badge-rejected"> ! </span> : null}
@@ -129,7 +129,7 @@ export function SampleReviewCard({ inspectionId, progress }: { inspectionId: str
           <p class="warn" data-testid="review-sample-unchecked">
             {t("reviewSampleUnchecked", { count: progress.unchecked.length })}
           </p>
-          <ul>
+          <ul class="link-list">
             {progress.unchecked.map((code) => (
               <li key={code}>
                 <Link to={dossierPath(inspectionId, code)}>{code}</Link>
@@ -148,7 +148,7 @@ export function SampleReviewCard({ inspectionId, progress }: { inspectionId: str
       {progress.rejected.length > 0 ? (
         <>
           <p class="error">{t("reviewSampleRejected", { count: progress.rejected.length })}</p>
-          <ul>
+          <ul class="link-list">
             {progress.rejected.map((code) => (
               <li key={code}>
                 <Link to={dossierPath(inspectionId, code)}>{code}</Link>

@@ -9,6 +9,7 @@ import type {
   FindingSeverity,
   InspectionOut,
   CheckValue,
+  DossierCheckOut,
   InspectionSummary,
   Me,
   PhoneOpType,
@@ -66,6 +67,10 @@ export interface LocalProgress {
   startDistanceM: number | null;
   submittedAt: string | null;
 }
+
+/** An inspection as the server last gave it, with the checks of its sampled dossiers recorded
+ * on the server so far (from the bootstrap, then from each pull of /changes). */
+export type StoredInspection = (InspectionSummary | InspectionOut) & { dossier_checks?: DossierCheckOut[] };
 
 /** The sealed dossier sample of one assignment, as the bootstrap gave it. */
 export interface StoredSample {
@@ -155,7 +160,7 @@ interface KeyValues {
 
 export interface SpotcheckDB extends DBSchema {
   kv: { key: keyof KeyValues; value: KeyValues[keyof KeyValues] };
-  inspections: { key: string; value: InspectionSummary | InspectionOut };
+  inspections: { key: string; value: StoredInspection };
   checklists: { key: string; value: ChecklistVersionOut };
   answers: {
     key: [string, string];

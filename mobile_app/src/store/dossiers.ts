@@ -2,7 +2,7 @@
 // ledger (kept from the bootstrap), and the inspector's comparison of each paper file with the
 // system, recorded as `dossier_check` ops. Each op carries the whole check, so the server keeps
 // the last one per dossier (by device time, as answers).
-import type { CheckValue, InspectionOut, InspectionSummary, SampledDossier } from "../api/types";
+import type { CheckValue, SampledDossier } from "../api/types";
 import {
   CHECK_KEYS,
   DATE_CHECKS,
@@ -11,6 +11,7 @@ import {
   type LocalDossierCheck,
   type PaperField,
   type QueuedOp,
+  type StoredInspection,
 } from "./db";
 import { newOp, supersedeRejected } from "./record";
 
@@ -157,26 +158,18 @@ export function stateOf(check: CheckFields): DossierState {
   return CHECK_KEYS.some((key) => check.checks[key] === "match") ? "checked" : "unchecked";
 }
 
-/** A check as the server returns it with the inspection, when it does. */
-interface ServerCheck {
-  dossier_code: string;
-  checks: Partial<Record<CheckKey, CheckValue>>;
-  paper?: Partial<Record<PaperField, string | null>> | null;
-  note?: string | null;
-  evidence?: string[];
-}
-
-function serverChecks(inspection: InspectionSummary | InspectionOut | undefined): Map<string, CheckFields> {
+function serverChecks(inspection: StoredInspection | undefined): Map<string, CheckFields> {
   const found = new Map<string, CheckFields>();
-  const list = (inspection as { dossier_checks?: ServerCheck[] } | undefined)?.dossier_checks ?? [];
+  // Kept on the inspection's row: from the bootstrap's assignment, or a pull of /changes.
+  const list = inspection?.dossier_checks ?? [];
   for (const check of list) {
     found.set(
       check.dossier_code,
       normalise({
-        checks: { ...UNCHECKED.checks, ...check.checks },
-        paper: { ...UNCHECKED.paper, ...(check.paper ?? {}) },
-        note: check.note ?? null,
-        evidence: check.evidence ?? [],
+        checks: { ...UNCHECKED.checks, ...(check.checks as Partial<Record<CheckKey, CheckValue>>) },
+        paper: { ...UNCHECKED.paper, ...(check.paper as Partial<Record<PaperField, string | null>>) },
+        note: check.note,
+        evidence: check.evidence,
       }),
     );
   }
@@ -188,7 +181,7 @@ function serverChecks(inspection: InspectionSummary | InspectionOut | undefined)
 export function sampleRows(
   dossiers: SampledDossier[],
   local: LocalDossierCheck[],
-  inspection: InspectionSummary | InspectionOut | undefined,
+  inspection: StoredInspection | undefined,
   rejected: Record<string, QueuedOp>,
 ): DossierRow[] {
   const fromServer = serverChecks(inspection);

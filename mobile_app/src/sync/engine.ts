@@ -3,7 +3,7 @@
 // ops are done, rejected ones keep their reason for the user, conflicts get a new op id, and
 // everything else stays pending for the next try. One pusher at a time across tabs and the
 // service worker (Web Lock), so a reload or a second tab never sends an op under two ids.
-import type { OpResult, OpType, SyncIn, SyncOut } from "../api/types";
+import type { OpResult, SyncIn, SyncOut } from "../api/types";
 import { deviceId, EMPTY_SYNC_STATE, getKV, setKV, type AppDB, type QueuedOp } from "../store/db";
 import { HttpProblem, Offline, SessionExpired } from "./auth";
 import { withLock } from "./locks";
@@ -146,17 +146,22 @@ async function pushUnlocked(
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const pending = await pendingOps(db);
     if (pending.length === 0) break;
-    const { stop } = await pushEvidence(db, transport, pending.slice(0, size));
+    const candidates = pending.slice(0, size);
+    const { stop } = await pushEvidence(db, transport, candidates);
     if (stop) return { ...report, ...stop, applied: report.applied, rejected: report.rejected };
-    const batch = (await pendingOps(db)).slice(0, size);
+    // Only the ops whose files were just uploaded (and that are still pending: a refused file
+    // rejects its ops): an op recorded during the uploads goes in the next round, after its own
+    // photos. Taken afresh, it could reach the server before its file, which the server accepts
+    // until submit, and then nothing would ever upload the file.
+    const uploadedFor = new Set(candidates.map((op) => op.seq));
+    const batch = (await pendingOps(db)).filter((op) => uploadedFor.has(op.seq));
     if (batch.length === 0) continue;
     await recordAttempt(db, batch);
     const sentAt = new Date();
     const answer = await transport.postSync({
       device_id: device,
       sent_at: sentAt.toISOString(),
-      // `dossier_check` is not in the generated OpType until the server's schema has it.
-      ops: batch.map((op) => ({ op_id: op.opId, type: op.type as OpType, payload: op.payload })),
+      ops: batch.map((op) => ({ op_id: op.opId, type: op.type, payload: op.payload })),
     });
     if (answer.status === 200 && answer.body) {
       const counts = await applyResults(db, batch, answer.body.results);

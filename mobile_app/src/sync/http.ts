@@ -1,5 +1,5 @@
 // The engine's transport over HTTP, and the pulls that keep assignments fresh.
-import type { BootstrapOut, ChangesOut, InspectionOut, SampledDossier, SyncIn, SyncOut } from "../api/types";
+import type { BootstrapOut, ChangesOut, DossierCheckOut, InspectionOut, SyncIn, SyncOut } from "../api/types";
 import { EMPTY_SYNC_STATE, getKV, setKV, type AppDB } from "../store/db";
 import { samplesOf } from "../store/dossiers";
 import { authorizedFetch, fetchJSON, problemDetail } from "./auth";
@@ -38,11 +38,13 @@ export async function bootstrap(db: AppDB): Promise<BootstrapOut> {
   for (const assignment of data.assignments) {
     const known = await tx.objectStore("inspections").get(assignment.id);
     // A detail fetched earlier (answers, findings) is kept; the summary refreshes its header.
-    await tx.objectStore("inspections").put({ ...known, ...assignment });
+    // The checks of sampled dossiers stay with it; the sample itself is kept beside it.
+    const { dossier_sample: _sample, ...summary } = assignment;
+    await tx.objectStore("inspections").put({ ...known, ...summary });
   }
   // The sealed dossier sample travels with its assignment and is kept beside it, so the phone
   // shows it offline and a later pull of the inspection does not lose it.
-  const samples = samplesOf(data.assignments as Array<{ id: string; dossier_sample?: SampledDossier[] | null }>);
+  const samples = samplesOf(data.assignments);
   for (const sample of samples.keep) await tx.objectStore("samples").put(sample);
   for (const inspectionId of samples.drop) await tx.objectStore("samples").delete(inspectionId);
   const state = ((await tx.objectStore("kv").get("sync")) as typeof EMPTY_SYNC_STATE) ?? EMPTY_SYNC_STATE;
@@ -64,8 +66,15 @@ export async function pullChanges(db: AppDB): Promise<InspectionOut[]> {
   );
   const tx = db.transaction(["inspections", "checklists"], "readwrite");
   let unknownVersion = false;
+  // The checks of sampled dossiers come whole per changed inspection (docs/sync-protocol.md).
+  const checks = new Map<string, DossierCheckOut[]>();
+  for (const check of data.dossier_checks ?? []) {
+    checks.set(check.inspection_id, [...(checks.get(check.inspection_id) ?? []), check]);
+  }
   for (const inspection of data.inspections) {
-    await tx.objectStore("inspections").put(inspection);
+    await tx
+      .objectStore("inspections")
+      .put(data.dossier_checks ? { ...inspection, dossier_checks: checks.get(inspection.id) ?? [] } : inspection);
     if (!(await tx.objectStore("checklists").get(inspection.checklist_version_id))) {
       unknownVersion = true;
     }
