@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { openDB } from "idb";
 import { h } from "preact";
 import { render } from "preact-render-to-string";
-import { beforeEach, describe, expect, it } from "vitest";
-import type { InspectionSummary, SampledDossier, SyncIn } from "../src/api/types";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ChecklistVersionOut, InspectionSummary, SampledDossier, SyncIn } from "../src/api/types";
 import { setLang } from "../src/i18n";
 import { DB_VERSION, openAppDB, upgradeStores, type AppDB, type SpotcheckDB } from "../src/store/db";
 import {
@@ -23,6 +23,7 @@ import { loadInspection } from "../src/store/inspection";
 import { recordAnswer } from "../src/store/record";
 import { Offline } from "../src/sync/auth";
 import { pushOnce, type Transport } from "../src/sync/engine";
+import { bootstrap, pullChanges } from "../src/sync/http";
 import { DossierCheckCard, flagWords, formatLedgerMoment, SampleList, SampleReviewCard } from "../src/screens/Dossiers";
 
 // setLang() marks the page's language; these tests have no page.
@@ -378,6 +379,87 @@ describe("the sample from the bootstrap", () => {
   });
 });
 
+describe("from the server", () => {
+  const serverCheck = (code: string, result: "match" | "mismatch") => ({
+    inspection_id: INSPECTION,
+    dossier_code: code,
+    checks: { received: "match", resolved: "not_checked", returned: "not_checked", components: "not_checked", result, fee_receipt: "not_checked" },
+    paper: { received_at: null, resolved_at: null, returned_at: null },
+    note: null,
+    evidence: [],
+    author_id: "77777777-7777-4777-8777-777777777777",
+    device_time: "2025-11-30T01:30:00Z",
+    received_at: "2025-11-30T01:30:02Z",
+  });
+
+  function serve(answers: Record<string, unknown>) {
+    vi.stubGlobal("fetch", async (url: string) => {
+      const path = new URL(url, "http://phone").pathname;
+      if (!(path in answers)) throw new TypeError("network unreachable");
+      return new Response(JSON.stringify(answers[path]), { status: 200, headers: { "content-type": "application/json" } });
+    });
+  }
+
+  beforeEach(async () => {
+    await db.put(
+      "kv",
+      {
+        accessToken: "a",
+        accessExpiresAt: "2999-01-01T00:00:00Z",
+        refreshToken: "r",
+        refreshExpiresAt: "2999-01-01T00:00:00Z",
+        userId: "u",
+        username: "kiemtra1",
+        expired: false,
+      },
+      "session",
+    );
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("keeps the bootstrap's sample beside its assignment, and the server's checks on it", async () => {
+    const other = { ...INSPECTION_ROW, id: "88888888-8888-4888-8888-888888888888" };
+    await db.put("samples", { inspectionId: other.id, dossiers: SAMPLE });
+    serve({
+      "/mobile/v1/bootstrap": {
+        me: { id: "u", username: "kiemtra1", role: "inspector" },
+        assignments: [
+          { ...INSPECTION_ROW, dossier_sample: SAMPLE, dossier_checks: [serverCheck(SAMPLE[0].dossier_code, "match")] },
+          { ...other, dossier_sample: null, dossier_checks: [] },
+        ],
+        checklist_versions: [],
+        server_time: "2025-11-30T01:00:00Z",
+        sync_cursor: "c1",
+      },
+    });
+    await bootstrap(db);
+    expect((await db.get("samples", INSPECTION))?.dossiers).toEqual(SAMPLE);
+    expect(await db.get("samples", other.id)).toBeUndefined(); // the plan has no sample for it now
+    const row = await db.get("inspections", INSPECTION);
+    expect(row).not.toHaveProperty("dossier_sample");
+    expect(row?.dossier_checks?.map((check) => check.dossier_code)).toEqual([SAMPLE[0].dossier_code]);
+    expect(progressOf((await loadSample(db, INSPECTION, {}))!).checked).toBe(1);
+  });
+
+  it("replaces an inspection's checks with those a pull of /changes brings", async () => {
+    await db.put("inspections", { ...INSPECTION_ROW, dossier_checks: [serverCheck(SAMPLE[0].dossier_code, "match")] });
+    await db.put("samples", { inspectionId: INSPECTION, dossiers: SAMPLE });
+    await db.put("kv", { lastSuccessAt: null, lastAttemptAt: null, lastError: null, cursor: "c1", clockOffsetSeconds: 0 }, "sync");
+    // The phone has the checklist already (else the pull asks for a bootstrap).
+    await db.put("checklists", { id: INSPECTION_ROW.checklist_version_id } as ChecklistVersionOut);
+    serve({
+      "/mobile/v1/changes": {
+        inspections: [INSPECTION_ROW],
+        cursor: "c2",
+        dossier_checks: [serverCheck(SAMPLE[1].dossier_code, "mismatch")],
+      },
+    });
+    await pullChanges(db);
+    const rows = (await loadSample(db, INSPECTION, {}))!;
+    expect(rows.map((row) => row.state)).toEqual(["unchecked", "mismatch"]);
+  });
+});
+
 describe("dates and words", () => {
   it("shows the system's times as dd/MM/yyyy HH:mm on the unit's clock, and dates alone as dd/MM/yyyy", () => {
     expect(formatLedgerMoment("2025-10-03T08:15:00+07:00", "Asia/Ho_Chi_Minh")).toBe("03/10/2025 08:15");
@@ -448,6 +530,18 @@ describe("the screens, rendered from a fake store", () => {
     expect(html).toMatch(/data-check="resolved" data-value="mismatch"/);
     expect(html).toContain('data-testid="photo-input-dossier"');
     expect(html).toContain('maxlength="2000"');
+  });
+
+  it("shows the server's refusal on the dossier it concerns", async () => {
+    await check({ checks: { ...UNCHECKED.checks, received: "match" } });
+    const [op] = await db.getAll("ops");
+    await db.put("ops", { ...op, status: "rejected", reason: "The inspection has been submitted." });
+    const { view, rows } = await views();
+    expect(progressOf(rows).rejected).toEqual([SAMPLE[0].dossier_code]);
+    const html = render(h(DossierCheckCard, { row: rows[0], timeZone: "Asia/Ho_Chi_Minh", disabled: false, save: () => {}, problem: null }));
+    expect(html).toContain("Máy chủ từ chối thay đổi này: The inspection has been submitted.");
+    expect(render(h(DossierCheckCard, { row: rows[1], timeZone: "Asia/Ho_Chi_Minh", disabled: false, save: () => {}, problem: null }))).not.toContain("rejection");
+    expect(render(h(SampleList, { view, rows }))).toContain("badge-rejected");
   });
 
   it("warns of unchecked dossiers at review and counts the mismatches that become findings", async () => {

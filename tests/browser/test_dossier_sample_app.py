@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from server.demo.ledgers import last_full_quarter
 from tests.browser.flows import (
-    INSPECTOR,
+    INSPECTOR_PASSWORD,
     Answering,
     answer_checklist,
     camera_photo,
@@ -32,20 +32,27 @@ from tests.browser.flows import (
 pytestmark = pytest.mark.postgres_only
 
 UNIT_CODE = "TN-VH"  # a commune with a dossier ledger in the demo
+# Not kiemtra1, whose list other modules read by unit name: this visit must not show up there.
+INSPECTOR = "kiemtra2"
 SAMPLE_SIZE = 3
 NOTE = "Phiếu kiểm soát quá trình ghi ngày ký khác hệ thống."
 
 
 def plan_with_sample(live_server: Any) -> str:
-    """The district's leader plans a visit to the commune for kiemtra1, open now, sealing a
+    """The district's leader plans a visit to the commune for kiemtra2, open now, sealing a
     sample of the demo ledger's quarter; returns the inspection id."""
     admin = live_server.login("admin")
     units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=admin).json()}
     users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=admin).json()}
     leader = live_server.login("lanhdao.trucninh")
-    version_id = live_server.api("GET", "/api/v1/checklists", token=leader).json()[0]["versions"][
-        -1
-    ]["id"]
+    # The shipped checklist's version, which the test answers (another module may publish others).
+    template = shipped_template()
+    version_id = next(
+        version["id"]
+        for listed in live_server.api("GET", "/api/v1/checklists", token=leader).json()
+        for version in listed["versions"]
+        if version["template_key"] == template.key and version["version"] == template.version
+    )
     first, last = last_full_quarter(datetime.now(UTC).date())
     now = datetime.now(UTC)
     response = live_server.api(
@@ -73,16 +80,27 @@ def plan_with_sample(live_server: Any) -> str:
 
 
 def assignment(live_server: Any, inspection_id: str) -> dict[str, Any]:
-    """The inspection as kiemtra1's phone gets it from the bootstrap (sample and checks)."""
+    """The inspection as the inspector's phone gets it from the bootstrap (sample and checks)."""
     token = live_server.login(INSPECTOR)
     data = live_server.api("GET", "/mobile/v1/bootstrap", token=token).json()
     return next(a for a in data["assignments"] if a["id"] == inspection_id)
 
 
 def fits_a_small_phone(page: Page) -> None:
+    """At 360 × 640 nothing sticks out sideways, and every control is big enough for a thumb."""
     page.set_viewport_size({"width": 360, "height": 640})
     overflow = page.evaluate("() => document.documentElement.scrollWidth")
     assert overflow <= 360, f"the screen is {overflow} px wide at 360 px"
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+              'main button, main a.button, main a.dossier-link, main input:not(.visually-hidden), '
+              + 'main textarea, main label.button')]
+            .filter((element) => element.offsetParent !== null)
+            .map((element) => [element.outerHTML.slice(0, 80), element.getBoundingClientRect()])
+            .filter(([, box]) => box.height < 44 || box.width < 44)
+            .map(([html, box]) => `${html} ${Math.round(box.width)}×${Math.round(box.height)}`)"""
+    )
+    assert small == [], small
 
 
 def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_finding(
@@ -104,7 +122,7 @@ def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_find
     phone = phone_context(latitude=unit["latitude"], longitude=unit["longitude"])
     page = phone.page
     page.goto("/app/")
-    login(page)
+    login(page, INSPECTOR, INSPECTOR_PASSWORD)
     ready_for_offline(page)
 
     # Offline from here to the check's end: the sample came with the assignment.
