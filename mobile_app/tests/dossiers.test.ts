@@ -441,6 +441,22 @@ describe("from the server", () => {
     expect(progressOf((await loadSample(db, INSPECTION, {}))!).checked).toBe(1);
   });
 
+  it("shows the server's check when it kept a teammate's newer one over this phone's", async () => {
+    await db.put("inspections", { ...INSPECTION_ROW, dossier_checks: [serverCheck(SAMPLE[0].dossier_code, "mismatch")] });
+    await db.put("samples", { inspectionId: INSPECTION, dossiers: SAMPLE });
+    await check({ checks: { ...UNCHECKED.checks, received: "match" } });
+    expect((await loadSample(db, INSPECTION, {}))![0].state).toBe("checked"); // not sent yet: the phone's
+    const [op] = await db.getAll("ops");
+    await db.put("ops", { ...op, status: "done", result: { kept: "newer check already recorded", dossier_code: SAMPLE[0].dossier_code } });
+    const row = (await loadSample(db, INSPECTION, {}))![0];
+    expect([row.state, row.local]).toEqual(["mismatch", false]);
+    // A change made now builds on what the screen shows: the server's check.
+    await updateDossierCheck(db, WHERE, row.check, (current) => ({ checks: { ...current.checks, fee_receipt: "match" } }));
+    const latest = (await db.getAll("ops")).at(-1)!;
+    expect(latest.payload.checks).toMatchObject({ received: "match", result: "mismatch", fee_receipt: "match" });
+    expect((await loadSample(db, INSPECTION, {}))![0].local).toBe(true);
+  });
+
   it("replaces an inspection's checks with those a pull of /changes brings", async () => {
     await db.put("inspections", { ...INSPECTION_ROW, dossier_checks: [serverCheck(SAMPLE[0].dossier_code, "match")] });
     await db.put("samples", { inspectionId: INSPECTION, dossiers: SAMPLE });

@@ -100,7 +100,9 @@ export async function updateDossierCheck(
 ): Promise<CheckUpdate> {
   const tx = db.transaction(["dossierChecks", "ops"], "readwrite");
   const stored = await tx.objectStore("dossierChecks").get([where.inspectionId, where.dossierCode]);
-  const current = normalise(stored ?? base);
+  const storedOp = stored ? await tx.objectStore("ops").index("byOpId").get(stored.opId) : undefined;
+  // A check the server turned down for a teammate's newer one is not what the screen showed.
+  const current = normalise(stored && !keptOut(storedOp) ? stored : base);
   const requested = change(current);
   const next = normalise({
     ...current,
@@ -176,16 +178,29 @@ function serverChecks(inspection: StoredInspection | undefined): Map<string, Che
   return found;
 }
 
+/** Whether the server answered the op of this phone's last check with "a newer check is
+ * already recorded" (a teammate's, made later): then the server's is the one that counts. */
+function keptOut(op: QueuedOp | undefined): boolean {
+  return op?.status === "done" && typeof (op.result as { kept?: unknown } | null)?.kept === "string";
+}
+
 /** The sample's rows: this phone's checks over the server's (they are newer, and the server
- * orders them the same way), each with its newest rejection. */
+ * orders them the same way) unless the server kept a newer one, each with its newest
+ * rejection. */
 export function sampleRows(
   dossiers: SampledDossier[],
   local: LocalDossierCheck[],
   inspection: StoredInspection | undefined,
   rejected: Record<string, QueuedOp>,
+  ops: QueuedOp[] = [],
 ): DossierRow[] {
   const fromServer = serverChecks(inspection);
-  const fromPhone = new Map(local.map((check) => [check.dossierCode, check]));
+  const byOpId = new Map(ops.map((op) => [op.opId, op]));
+  const fromPhone = new Map(
+    local
+      .filter((check) => !(keptOut(byOpId.get(check.opId)) && fromServer.has(check.dossierCode)))
+      .map((check) => [check.dossierCode, check]),
+  );
   return dossiers.map((dossier) => {
     const mine = fromPhone.get(dossier.dossier_code);
     const check = mine ? normalise(mine) : (fromServer.get(dossier.dossier_code) ?? UNCHECKED);
@@ -216,13 +231,14 @@ export async function loadSample(
   inspectionId: string,
   rejected: Record<string, QueuedOp>,
 ): Promise<DossierRow[] | null> {
-  const [sample, inspection, local] = await Promise.all([
+  const [sample, inspection, local, ops] = await Promise.all([
     db.get("samples", inspectionId),
     db.get("inspections", inspectionId),
     db.getAllFromIndex("dossierChecks", "byInspection", inspectionId),
+    db.getAllFromIndex("ops", "byInspection", inspectionId),
   ]);
   if (!sample || sample.dossiers.length === 0) return null;
-  return sampleRows(sample.dossiers, local, inspection, rejected);
+  return sampleRows(sample.dossiers, local, inspection, rejected, ops);
 }
 
 /** Keeps each assignment's sample from a bootstrap: replaced when the server sends one, removed
