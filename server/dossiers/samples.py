@@ -267,14 +267,19 @@ async def store_for_plan(
 # --- reading (scope checked by the caller) -------------------------------------------------------
 
 
-async def plan_samples(plan_id: UUID) -> list[PlanDossierSampleOut]:
-    """A plan's samples, by unit. Unscoped: the plans service shows them only to who may see
-    the plan."""
+async def plan_samples(plan_id: UUID, section: dict[str, Any]) -> list[PlanDossierSampleOut]:
+    """A plan's samples, by unit (``section``: the plan document's ``dossier_sample``, which
+    gives each pool's size without loading it). Unscoped: the plans service shows them only to
+    who may see the plan."""
+    pool_sizes = {
+        entry.get("unit_id"): entry.get("pool_size")
+        for entry in section.get("units", [])
+        if isinstance(entry, dict)
+    }
     rows = (
         await DossierSample.select(
             DossierSample.unit_id,
             DossierSample.inspection_id,
-            DossierSample.pool,
             DossierSample.allocation,
             DossierSample.dossiers,
         )
@@ -286,7 +291,7 @@ async def plan_samples(plan_id: UUID) -> list[PlanDossierSampleOut]:
             PlanDossierSampleOut(
                 unit_id=row["unit_id"],
                 inspection_id=row["inspection_id"],
-                pool_size=len(row["pool"]),
+                pool_size=int(pool_sizes.get(str(row["unit_id"])) or 0),
                 allocation=row["allocation"],
                 dossiers=[SampledDossier(**dossier) for dossier in row["dossiers"]],
             )
@@ -388,8 +393,14 @@ async def verify_plan(
     )
     if section is None and not rows:
         return None
-    section = section or {}
-    entries = {entry.get("unit_id"): entry for entry in section.get("units", [])}
+    # A document tampered into another shape recomputes nothing (and its hash fails anyway).
+    section = section if isinstance(section, dict) else {}
+    units = section.get("units")
+    entries = {
+        entry.get("unit_id"): entry
+        for entry in (units if isinstance(units, list) else [])
+        if isinstance(entry, dict)
+    }
     results = []
     for row in sorted(rows, key=lambda row: str(row["unit_id"])):
         entry = entries.pop(str(row["unit_id"]), None)
@@ -411,9 +422,13 @@ async def verify_plan(
             await anyio.to_thread.run_sync(functools.partial(_verify_unit, row, entry, **draw))
         )
     # A unit the document binds a sample for, with none stored: the sample was removed.
-    for unit_id in sorted(entries):
+    for unit_id in sorted(str(key) for key in entries):
+        try:
+            missing = UUID(unit_id)
+        except ValueError:
+            continue  # not a unit id: a rewritten document, which its hash already fails
         results.append(
-            SampleVerifyOut(unit_id=UUID(unit_id), pool_matches=False, sample_matches=False, size=0)
+            SampleVerifyOut(unit_id=missing, pool_matches=False, sample_matches=False, size=0)
         )
     return results
 

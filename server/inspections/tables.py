@@ -94,7 +94,7 @@ class Finding(Table, tablename="finding"):
     id = UUID(primary_key=True, default=UUID4())
     inspection_id = UUID(index=True)
     unit_id = UUID(index=True)
-    source = Varchar(length=20)  # "checklist" or "manual"
+    source = Varchar(length=20)  # "checklist", "manual" or "dossier_sample" (a sampled dossier)
     item_key = Varchar(length=100, null=True, default=None)
     section_key = Varchar(length=100, null=True, default=None)
     category = Varchar(length=50, index=True)

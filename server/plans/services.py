@@ -485,13 +485,17 @@ async def _to_out(row: dict[str, Any]) -> PlanOut:
                 risk=_risk_out(inputs) if inputs else None,
             )
         )
-    has_sample = "dossier_sample" in (row["document"] or {})
+    section = (row["document"] or {}).get("dossier_sample")
     return PlanOut(
         **{key: value for key, value in row.items() if key not in ("nonce",)},
         nonce=row["nonce"] if row["revealed_at"] else None,
         targets=targets,
         # Secret like the targets: only who may see the plan gets here (_visible_plan_row).
-        dossier_samples=await sample_service.plan_samples(row["id"]) if has_sample else None,
+        dossier_samples=(
+            await sample_service.plan_samples(row["id"], section)
+            if isinstance(section, dict)
+            else None
+        ),
     )
 
 

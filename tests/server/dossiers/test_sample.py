@@ -18,6 +18,8 @@ from server.dossiers.sample import (
     PoolRow,
     allocate,
     draw_sample,
+    exact_key,
+    flagged_weight_decimal,
     pool_digest,
     pool_from_json,
     pool_to_json,
@@ -66,6 +68,40 @@ def test_the_sample_is_reproducible_from_nonce_salt_and_pool_in_any_order(
     assert len(set(first.codes)) == len(first.codes) == min(size, len(pool))
     assert set(first.codes) <= {row.dossier_code for row in pool}
     assert Counter(row.stratum for row in first.drawn) == +Counter(first.allocation)
+
+
+def reference_draw(pool: list[PoolRow], size: int, nonce: str, weight: int) -> tuple[str, ...]:
+    """The specification word for word: every dossier's exact Decimal key, no shortcut."""
+    allocation = allocate(dict(Counter(row.stratum for row in pool)), size)
+    codes: list[str] = []
+    for label in sorted(allocation):
+        keyed = sorted(
+            (
+                (
+                    exact_key(
+                        row.dossier_code,
+                        nonce=nonce,
+                        salt=SALT,
+                        weight=flagged_weight_decimal(weight if row.flagged else 1),
+                    ),
+                    row.dossier_code,
+                )
+                for row in pool
+                if row.stratum == label
+            ),
+            key=lambda entry: (-entry[0], entry[1]),
+        )
+        codes += [code for _key, code in keyed[: allocation[label]]]
+    return tuple(codes)
+
+
+@settings(max_examples=80, deadline=None)
+@given(pool=pools, nonce=nonces, size=st.integers(1, 45), weight=st.integers(1, 10))
+def test_the_fast_draw_gives_exactly_the_specified_draw(
+    pool: list[PoolRow], nonce: str, size: int, weight: int
+) -> None:
+    fast = draw_sample(pool, size=size, nonce=nonce, salt=SALT, flagged_weight=weight)
+    assert fast.codes == reference_draw(pool, size, nonce, weight)
 
 
 @settings(max_examples=300, deadline=None)

@@ -163,6 +163,12 @@ async def test_a_plan_seals_a_sample_per_ledger_unit_that_verifies_after_reveal(
     )
     verified = (await client.get(f"/api/v1/plans/{plan['id']}/verify", headers=leader)).json()
     assert verified["status"] == "match", verified["explanation"]
+    # Anyone may verify a revealed plan, the unit's head too: it says whether the sample
+    # recomputes, never which dossiers it holds.
+    head = await login(client, world, "head_c1")
+    by_head = await client.get(f"/api/v1/plans/{plan['id']}/verify", headers=head)
+    assert by_head.json()["dossier_samples_match"] is True
+    assert not any(code in by_head.text for code in sampled_codes(plan))
     assert verified["dossier_samples_match"] is True
     assert verified["dossier_samples"] == [
         {"unit_id": str(world.units["C1"]), "pool_matches": True, "sample_matches": True, "size": 6}
@@ -198,6 +204,10 @@ async def test_a_plan_seals_a_sample_per_ledger_unit_that_verifies_after_reveal(
         "sample_matches": False,
         "size": 6,
     }
+    # ... and so is a sample removed from the database.
+    await DossierSample.delete().where(DossierSample.id == row["id"])
+    removed = (await client.get(f"/api/v1/plans/{plan['id']}/verify", headers=leader)).json()
+    assert removed["status"] == "mismatch" and removed["dossier_samples_match"] is False
 
 
 async def test_a_bad_sample_request_is_refused_with_what_was_wrong(
@@ -267,6 +277,8 @@ async def test_nobody_of_the_unit_sees_anything_of_the_sample_before_or_after_th
     (assignment,) = boot["assignments"]
     assert [d["dossier_code"] for d in assignment["dossier_sample"]] == codes
     photo = await upload_evidence(client, inspector, photo_bytes((200, 10, 10)))
+    # Before the visit (planned, not started): nothing on the unit's side.
+    await unit_side_sees_nothing()
     started = await sync(client, inspector, [start_op(inspection_id)])
     assert started[0]["status"] == "applied"
     checked = await sync(
@@ -277,6 +289,12 @@ async def test_nobody_of_the_unit_sees_anything_of_the_sample_before_or_after_th
     assert checked[0]["status"] == "applied", checked
     # Before the visit is over (started, checked, not submitted): nothing on the unit's side.
     await unit_side_sees_nothing()
+    # The check's photo is the team's and the leaders' above the unit.
+    for name in ("inspector", "leader_d1"):
+        shown = await client.get(
+            f"/api/v1/evidence/{photo}", headers=await login(client, world, name)
+        )
+        assert shown.status_code == 200, name
 
     # After submit the unit reads the finding the mismatch made, but still not the sample.
     await submit_inspection(client, world, inspection_id)

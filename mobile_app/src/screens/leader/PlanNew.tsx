@@ -9,6 +9,7 @@ import { CandidatesList, readCandidate, type CandidateRow } from "./Candidates";
 import { DEFAULT_TIME_ZONE, ErrorNote, labelOr, Loading, problemText, unitName, unitOptions, useApi, useMe, useUnits, type UnitOut } from "./common";
 import { isoToWallTime, wallTimeToIso } from "./logic";
 import type { PlanOut } from "./Plans";
+import { defaultSampleChoice, sampleBody, SampleFields } from "./SampleFields";
 
 type S = components["schemas"];
 type TeamCandidate = S["TeamCandidateOut"];
@@ -94,6 +95,7 @@ function PlanForm({
   const [k, setK] = useState(1);
   const [kinds, setKinds] = useState<string[]>([...DRAW_KINDS]);
   const [targetIds, setTargetIds] = useState<string[]>([]);
+  const [sample, setSample] = useState(() => defaultSampleChoice(timeZone));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -134,6 +136,7 @@ function PlanForm({
           assignment_visibility: visibility,
           teams,
           ...(mode === "drawn" ? { draw: { k, candidate_kinds: kinds } } : { targets: targetIds.map((unit_id) => ({ unit_id })) }),
+          ...(sample.on ? { dossier_sample: sampleBody(sample) } : {}),
         };
         setBusy(true);
         try {
@@ -311,6 +314,8 @@ function PlanForm({
           </fieldset>
         )}
       </section>
+
+      <SampleFields value={sample} onChange={setSample} />
 
       <section class="card" aria-labelledby="plan-seal-title">
         <h2 id="plan-seal-title">{t("planSealTitle")}</h2>

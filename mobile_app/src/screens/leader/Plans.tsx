@@ -7,6 +7,7 @@ import { formatDate, formatDateTime, formatNumber, t, type MessageKey } from "..
 import { Link } from "../../ui/Link";
 import { StatusBadge } from "../Assignments";
 import { CandidatesList, readCandidate, type CandidateRow } from "./Candidates";
+import { PlanSamples } from "./SampleFields";
 import { DEFAULT_TIME_ZONE, ErrorNote, Loading, problemText, unitName, useApi, useUnits, type UnitOut } from "./common";
 
 type S = components["schemas"];
@@ -188,6 +189,7 @@ export function PlanDetailScreen({ id }: { id: string }) {
           </details>
         </section>
       ) : null}
+      {data.dossier_samples ? <PlanSamples samples={data.dossier_samples} unitLabel={(unitId) => nameOf(units.data, unitId)} timeZone={zone} /> : null}
       <RevealVerify plan={data} onRevealed={plan.reload} />
     </section>
   );
