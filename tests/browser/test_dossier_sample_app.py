@@ -163,6 +163,15 @@ def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_find
     assert not violations, violations.report()
     fits_a_small_phone(page)
     shot(page, "dossier-check-360x640")
+    # In English too, with the system's dates as the paper writes them.
+    page.get_by_role("button", name="English").click()
+    expect(card.locator('[data-check="received"] button[data-value="match"]')).to_have_text("Match")
+    expect(card.locator('[data-check="resolved"] legend')).to_have_text("Resolved / signed date")
+    expect(card.get_by_test_id("dossier-state")).to_have_text("Mismatch")
+    shot(page, "dossier-check-english")
+    violations = axe_check(page)
+    assert not violations, violations.report()
+    page.get_by_role("button", name="Tiếng Việt").click()
 
     # A reboot, still offline: all of it is on the phone.
     page = phone.reopen()
