@@ -457,6 +457,23 @@ describe("from the server", () => {
     expect((await loadSample(db, INSPECTION, {}))![0].local).toBe(true);
   });
 
+  it("asks for a bootstrap when a pull brings an assignment the phone does not know, for its sample", async () => {
+    await db.put("kv", { lastSuccessAt: null, lastAttemptAt: null, lastError: null, cursor: "c1", clockOffsetSeconds: 0 }, "sync");
+    await db.put("checklists", { id: INSPECTION_ROW.checklist_version_id } as ChecklistVersionOut);
+    serve({
+      "/mobile/v1/changes": { inspections: [INSPECTION_ROW], cursor: "c2", dossier_checks: [] },
+      "/mobile/v1/bootstrap": {
+        me: { id: "u", username: "kiemtra1", role: "inspector" },
+        assignments: [{ ...INSPECTION_ROW, dossier_sample: SAMPLE, dossier_checks: [] }],
+        checklist_versions: [],
+        server_time: "2025-11-30T01:00:00Z",
+        sync_cursor: "c3",
+      },
+    });
+    await pullChanges(db);
+    expect((await db.get("samples", INSPECTION))?.dossiers).toEqual(SAMPLE);
+  });
+
   it("replaces an inspection's checks with those a pull of /changes brings", async () => {
     await db.put("inspections", { ...INSPECTION_ROW, dossier_checks: [serverCheck(SAMPLE[0].dossier_code, "match")] });
     await db.put("samples", { inspectionId: INSPECTION, dossiers: SAMPLE });

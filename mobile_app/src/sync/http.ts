@@ -66,12 +66,14 @@ export async function pullChanges(db: AppDB): Promise<InspectionOut[]> {
   );
   const tx = db.transaction(["inspections", "checklists"], "readwrite");
   let unknownVersion = false;
+  let newInspection = false;
   // The checks of sampled dossiers come whole per changed inspection (docs/sync-protocol.md).
   const checks = new Map<string, DossierCheckOut[]>();
   for (const check of data.dossier_checks ?? []) {
     checks.set(check.inspection_id, [...(checks.get(check.inspection_id) ?? []), check]);
   }
   for (const inspection of data.inspections) {
+    if (!(await tx.objectStore("inspections").get(inspection.id))) newInspection = true;
     await tx
       .objectStore("inspections")
       .put(data.dossier_checks ? { ...inspection, dossier_checks: checks.get(inspection.id) ?? [] } : inspection);
@@ -82,7 +84,8 @@ export async function pullChanges(db: AppDB): Promise<InspectionOut[]> {
   await tx.done;
   const latest = (await getKV(db, "sync")) ?? EMPTY_SYNC_STATE;
   await setKV(db, "sync", { ...latest, cursor: data.cursor });
-  // A new assignment on a checklist this phone has never seen: bootstrap brings the checklist.
-  if (unknownVersion) await bootstrap(db);
+  // A new assignment on a checklist this phone has never seen, or one that may carry a sealed
+  // dossier sample (only the bootstrap brings samples): bootstrap brings them.
+  if (unknownVersion || newInspection) await bootstrap(db);
   return data.inspections;
 }
