@@ -15,6 +15,7 @@ import { FindingScreen } from "./screens/Finding";
 import { ReviewScreen } from "./screens/Review";
 import { SignScreen } from "./screens/Sign";
 import { SyncScreen } from "./screens/Sync";
+import { DossierScreen, SampleScreen } from "./screens/Dossiers";
 import { ActionsListScreen } from "./screens/actions/ActionsList";
 import { ActionDetailScreen } from "./screens/actions/ActionDetail";
 import { InspectionDetailScreen } from "./screens/actions/InspectionDetail";
@@ -88,6 +89,9 @@ function route(path: string, role: Role) {
     return <SectionScreen id={params.id} sectionKey={params.section} />;
   if ((params = match("/inspections/:id/findings/new", path))) return <FindingScreen id={params.id} />;
   if ((params = match("/inspections/:id/review", path))) return <ReviewScreen id={params.id} />;
+  if ((params = match("/inspections/:id/dossiers", path))) return <SampleScreen id={params.id} />;
+  if ((params = match("/inspections/:id/dossiers/:code", path)))
+    return <DossierScreen key={params.code} id={params.id} code={params.code} />;
   if ((params = match("/inspections/:id/sign", path))) return <SignScreen id={params.id} />;
   return <Area role={role} path={path} />;
 }

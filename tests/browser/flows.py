@@ -209,17 +209,28 @@ def sign_both(page: Page, representative: str) -> None:
     expect(page.get_by_test_id("both-signed")).to_be_visible()
 
 
+def shipped_version_id(live_server: Any, token: str) -> str:
+    """The id of the shipped checklist's version, whatever other checklists or versions another
+    module has published on the same server."""
+    template = shipped_template()
+    return next(
+        str(version["id"])
+        for listed in live_server.api("GET", "/api/v1/checklists", token=token).json()
+        for version in listed["versions"]
+        if version["template_key"] == template.key and version["version"] == template.version
+    )
+
+
 def plan_visit(
     live_server: Any, unit_code: str, *, scope: str = "TN", leader: str = "lanhdao.trucninh"
 ) -> str:
-    """`leader` plans a visit to `unit_code` (in `scope`) for kiemtra1, open now; returns the
-    inspection id."""
+    """`leader` plans a visit to `unit_code` (in `scope`) for kiemtra1, open now, on the shipped
+    checklist; returns the inspection id."""
     admin = live_server.login("admin")
     units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=admin).json()}
     users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=admin).json()}
     leader_token = live_server.login(leader)
-    templates = live_server.api("GET", "/api/v1/checklists", token=leader_token).json()
-    version_id = templates[0]["versions"][-1]["id"]
+    version_id = shipped_version_id(live_server, leader_token)
     now = datetime.now(UTC)
     response = live_server.api(
         "POST",

@@ -81,6 +81,9 @@ def test_every_control_is_big_enough_for_a_thumb(live_server, phone_context) -> 
     login(page)
     open_inspection(page, "Xã Việt Hùng")
     page.get_by_role("button", name="Bắt đầu kiểm tra").click()
+    # A plan that sealed no dossier sample shows nothing of one.
+    expect(page.get_by_role("heading", name="Các phần kiểm tra")).to_be_visible()
+    expect(page.get_by_test_id("sample-entry")).to_have_count(0)
     for section in ("A", "D"):
         to_section(page, inspection_id, section)
         small = page.evaluate(

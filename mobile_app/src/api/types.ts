@@ -39,3 +39,11 @@ export type FindingCategory = (typeof FINDING_CATEGORIES)[number];
 export const FINDING_SEVERITIES = ["critical", "major", "minor"] as const;
 export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
 export type SignerRole = "team_head" | "unit_representative";
+
+// The sealed dossier sample an assignment carries (issue 14; docs/sync-protocol.md).
+export type SampledDossier = S["SampledDossier"];
+export type SystemValues = S["SystemValuesOut"];
+export type DossierCheckOut = S["DossierCheckOut"];
+export type CheckValue = "match" | "mismatch" | "not_checked";
+/** Every op type the phone sends. */
+export type PhoneOpType = OpType;

@@ -6,12 +6,14 @@ import * as actions from "./actions";
 import * as leader from "./leader";
 import * as admin from "./admin";
 import * as dossiers from "./dossiers";
+import * as sample from "./sample";
 
 // One catalogue per area (core: the inspector's screens and the shell; actions: unit heads and
-// the fix review; leader; admin; dossier ledgers), merged here. Each area's English has every key of its
-// Vietnamese, so a missing translation is a type error.
-const vi = { ...coreVi, ...actions.vi, ...leader.vi, ...admin.vi, ...dossiers.vi };
-const en: Record<keyof typeof vi, string> = { ...coreEn, ...actions.en, ...leader.en, ...admin.en, ...dossiers.en };
+// the fix review; leader; admin; dossiers: the dossier ledgers; sample: the sealed dossier sample),
+// merged here. Each area's English has every key of its Vietnamese, so a missing translation is a
+// type error.
+const vi = { ...coreVi, ...actions.vi, ...leader.vi, ...admin.vi, ...dossiers.vi, ...sample.vi };
+const en: Record<keyof typeof vi, string> = { ...coreEn, ...actions.en, ...leader.en, ...admin.en, ...dossiers.en, ...sample.en };
 
 export type Lang = "vi" | "en";
 export type MessageKey = keyof typeof vi;

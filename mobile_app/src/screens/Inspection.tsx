@@ -11,6 +11,7 @@ import { Link } from "../ui/Link";
 import { MinutesLink } from "../ui/Minutes";
 import { StatusBadge } from "./Assignments";
 import { RejectionNote } from "../ui/Rejection";
+import { SampleEntryCard, useSampleProgress } from "./Dossiers";
 
 export function useInspection(id: string) {
   return useLive((db) => loadInspection(db, id), [id]);
@@ -145,6 +146,7 @@ function ServerFlags({ view }: { view: InspectionView }) {
 
 export function InspectionScreen({ id }: { id: string }) {
   const view = useInspection(id);
+  const sample = useSampleProgress(view);
   if (view === undefined) return <p role="status">{t("loading")}</p>;
   if (view === null || !view.checklist) return <p class="card">{t("notFoundInspection")}</p>;
   const content = contentOf(view.checklist);
@@ -183,6 +185,7 @@ export function InspectionScreen({ id }: { id: string }) {
               })}
             </ul>
           </section>
+          {sample ? <SampleEntryCard inspectionId={id} progress={sample} /> : null}
           <section class="card" aria-labelledby="findings-title">
             <h2 id="findings-title">{t("findingsTitle")}</h2>
             {view.findings.length === 0 ? <p class="muted">{t("findingsNone")}</p> : null}

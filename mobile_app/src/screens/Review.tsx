@@ -7,10 +7,12 @@ import { changed } from "../sync/scheduler";
 import { Link } from "../ui/Link";
 import { navigate } from "../ui/router";
 import { RejectionNote } from "../ui/Rejection";
+import { SampleReviewCard, useSampleProgress } from "./Dossiers";
 import { InspectionHeader, ScoreCard, useInspection } from "./Inspection";
 
 export function ReviewScreen({ id }: { id: string }) {
   const view = useInspection(id);
+  const sample = useSampleProgress(view);
   if (view === undefined) return <p role="status">{t("loading")}</p>;
   if (view === null || !view.checklist) return <p class="card">{t("notFoundInspection")}</p>;
   const content = contentOf(view.checklist);
@@ -25,7 +27,13 @@ export function ReviewScreen({ id }: { id: string }) {
     ...result.evidenceProblems,
     ...ledgerNoteProblems(prefillOf(view.inspection), view.answers, result.visible),
   ];
-  const ready = result.missingRequired.length === 0 && evidenceProblems.length === 0 && rejectedItems.length === 0;
+  // Unchecked sampled dossiers are only a warning; a check the server refused must be fixed, as
+  // an item must, or the finding it makes would be missing from the minutes.
+  const ready =
+    result.missingRequired.length === 0 &&
+    evidenceProblems.length === 0 &&
+    rejectedItems.length === 0 &&
+    (sample?.rejected.length ?? 0) === 0;
   return (
     <>
       <InspectionHeader view={view} />
@@ -87,6 +95,7 @@ export function ReviewScreen({ id }: { id: string }) {
           </ul>
         </section>
       ) : null}
+      {sample ? <SampleReviewCard inspectionId={id} progress={sample} /> : null}
       <RejectionNote op={view.rejected.submit} />
       {view.status === "in_progress" ? (
         <>

@@ -38,7 +38,7 @@ const EMPTY: ViewAnswer = {
  * recorded at the moment of saving (for changes that build on it: a photo added, a step up). */
 type Change = Partial<AnswerFields> | ((current: AnswerFields) => Partial<AnswerFields>);
 
-function Thumbnail({ sha256, onRemove, disabled }: { sha256: string; onRemove: () => void; disabled: boolean }) {
+export function Thumbnail({ sha256, onRemove, disabled }: { sha256: string; onRemove: () => void; disabled: boolean }) {
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
     let objectUrl: string | null = null;
@@ -64,7 +64,7 @@ function Thumbnail({ sha256, onRemove, disabled }: { sha256: string; onRemove: (
   );
 }
 
-function Choice({
+export function Choice({
   name,
   options,
   value,
@@ -113,7 +113,7 @@ function useDraft(saved: string): [string, (next: string) => void, () => void] {
   return [shown, type, commit];
 }
 
-function DraftInput({
+export function DraftInput({
   saved,
   onCommit,
   multiline = false,

@@ -10,6 +10,8 @@ const DEVICE_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 function linkFor(inspectionId: string | null, subject: string | null): string {
   if (!inspectionId) return "/";
   if (subject?.startsWith("item:")) return `/inspections/${inspectionId}/review`;
+  if (subject?.startsWith("dossier:"))
+    return `/inspections/${inspectionId}/dossiers/${encodeURIComponent(subject.slice("dossier:".length))}`;
   if (subject?.startsWith("sign:") || subject === "submit") return `/inspections/${inspectionId}/sign`;
   return `/inspections/${inspectionId}`;
 }

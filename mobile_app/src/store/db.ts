@@ -9,14 +9,19 @@ import type {
   FindingCategory,
   FindingSeverity,
   InspectionOut,
+  CheckValue,
+  DossierCheckOut,
   InspectionSummary,
   Me,
-  OpType,
+  PhoneOpType,
+  SampledDossier,
   SignerRole,
 } from "../api/types";
 
 export const DB_NAME = "spotcheck";
-const DB_VERSION = 2;
+/** Raise it with a new step in `upgradeStores`; never change an earlier step (phones in the
+ * field hold every older layout, with ops still queued in them). */
+export const DB_VERSION = 3;
 
 /** The inspector's current answer to one item, as last written on this phone. */
 export interface LocalAnswer {
@@ -36,9 +41,12 @@ export interface LocalAnswer {
 export type AnswerSource = "dossier_ledger";
 
 /** An assignment as the phone keeps it: the server's summary or detail, with the dossier
- * ledger's pre-filled values the bootstrap gave (kept when a detail replaces the summary). */
+ * ledger's pre-filled values the bootstrap gave (kept when a detail replaces the summary) and the
+ * checks of its sampled dossiers recorded on the server so far (from the bootstrap, then from each
+ * pull of /changes). */
 export type StoredInspection = (InspectionSummary | InspectionOut) & {
   prefill?: AssignmentOut["prefill"];
+  dossier_checks?: DossierCheckOut[];
 };
 
 export interface LocalFinding {
@@ -74,6 +82,32 @@ export interface LocalProgress {
   submittedAt: string | null;
 }
 
+/** The sealed dossier sample of one assignment, as the bootstrap gave it. */
+export interface StoredSample {
+  inspectionId: string;
+  dossiers: SampledDossier[];
+}
+
+export const CHECK_KEYS = ["received", "resolved", "returned", "components", "result", "fee_receipt"] as const;
+export type CheckKey = (typeof CHECK_KEYS)[number];
+/** The three checks whose mismatch can say what the paper shows instead. */
+export const DATE_CHECKS = { received: "received_at", resolved: "resolved_at", returned: "returned_at" } as const;
+export type PaperField = (typeof DATE_CHECKS)[keyof typeof DATE_CHECKS];
+
+/** The inspector's comparison of one sampled dossier's paper file with the system, as last
+ * written on this phone (the whole check: the server keeps the last one per dossier). */
+export interface LocalDossierCheck {
+  inspectionId: string;
+  dossierCode: string;
+  checks: Record<CheckKey, CheckValue>;
+  /** What the paper shows (ISO instants), for date checks that do not match. */
+  paper: Record<PaperField, string | null>;
+  note: string | null;
+  evidence: string[];
+  deviceTime: string;
+  opId: string;
+}
+
 export type OpStatus = "pending" | "done" | "rejected" | "superseded";
 
 /** One change waiting for (or confirmed by) the server. `opId` never changes once the op has
@@ -81,7 +115,7 @@ export type OpStatus = "pending" | "done" | "rejected" | "superseded";
 export interface QueuedOp {
   seq?: number;
   opId: string;
-  type: OpType;
+  type: PhoneOpType;
   payload: Record<string, unknown>;
   inspectionId: string | null;
   /** The item, finding or signer this op is about, so a rejection is shown where it belongs. */
@@ -158,6 +192,14 @@ export interface SpotcheckDB extends DBSchema {
   evidence: { key: string; value: StoredEvidence };
   /** Corrective actions as the server last gave them (list rows, or details with history). */
   actions: { key: string; value: ActionOut | ActionDetailOut };
+  /** Since version 3: the dossier sample of each assignment that has one. */
+  samples: { key: string; value: StoredSample };
+  /** Since version 3: the checks of sampled dossiers made on this phone. */
+  dossierChecks: {
+    key: [string, string];
+    value: LocalDossierCheck;
+    indexes: { byInspection: string };
+  };
 }
 
 export type AppDB = IDBPDatabase<SpotcheckDB>;
@@ -171,28 +213,40 @@ export function openAppDB(name: string = DB_NAME): Promise<AppDB> {
       if (typeof window !== "undefined") window.location.reload();
     },
     upgrade(db, oldVersion) {
-      if (oldVersion < 2) db.createObjectStore("actions", { keyPath: "id" });
-      if (oldVersion >= 1) return;
-      db.createObjectStore("kv");
-      db.createObjectStore("inspections", { keyPath: "id" });
-      db.createObjectStore("checklists", { keyPath: "id" });
-      const answers = db.createObjectStore("answers", { keyPath: ["inspectionId", "itemKey"] });
-      answers.createIndex("byInspection", "inspectionId");
-      const findings = db.createObjectStore("findings", { keyPath: "findingId" });
-      findings.createIndex("byInspection", "inspectionId");
-      const signatures = db.createObjectStore("signatures", {
-        keyPath: ["inspectionId", "signerRole"],
-      });
-      signatures.createIndex("byInspection", "inspectionId");
-      db.createObjectStore("progress", { keyPath: "inspectionId" });
-      const ops = db.createObjectStore("ops", { keyPath: "seq", autoIncrement: true });
-      ops.createIndex("byStatus", "status");
-      ops.createIndex("byOpId", "opId", { unique: true });
-      ops.createIndex("byInspection", "inspectionId");
-      db.createObjectStore("evidence", { keyPath: "sha256" });
+      upgradeStores(db, oldVersion, DB_VERSION);
     },
   });
   return opening;
+}
+
+/** The store layout, one step per version. A step only adds: the ops queued on a phone (and
+ * everything else it holds) come through an upgrade untouched. */
+export function upgradeStores(db: IDBPDatabase<SpotcheckDB>, oldVersion: number, newVersion: number): void {
+  if (oldVersion < 1 && newVersion >= 1) {
+    db.createObjectStore("kv");
+    db.createObjectStore("inspections", { keyPath: "id" });
+    db.createObjectStore("checklists", { keyPath: "id" });
+    const answers = db.createObjectStore("answers", { keyPath: ["inspectionId", "itemKey"] });
+    answers.createIndex("byInspection", "inspectionId");
+    const findings = db.createObjectStore("findings", { keyPath: "findingId" });
+    findings.createIndex("byInspection", "inspectionId");
+    const signatures = db.createObjectStore("signatures", {
+      keyPath: ["inspectionId", "signerRole"],
+    });
+    signatures.createIndex("byInspection", "inspectionId");
+    db.createObjectStore("progress", { keyPath: "inspectionId" });
+    const ops = db.createObjectStore("ops", { keyPath: "seq", autoIncrement: true });
+    ops.createIndex("byStatus", "status");
+    ops.createIndex("byOpId", "opId", { unique: true });
+    ops.createIndex("byInspection", "inspectionId");
+    db.createObjectStore("evidence", { keyPath: "sha256" });
+  }
+  if (oldVersion < 2 && newVersion >= 2) db.createObjectStore("actions", { keyPath: "id" });
+  if (oldVersion < 3 && newVersion >= 3) {
+    db.createObjectStore("samples", { keyPath: "inspectionId" });
+    const checks = db.createObjectStore("dossierChecks", { keyPath: ["inspectionId", "dossierCode"] });
+    checks.createIndex("byInspection", "inspectionId");
+  }
 }
 
 let shared: Promise<AppDB> | null = null;

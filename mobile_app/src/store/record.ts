@@ -1,7 +1,7 @@
 // Every change the user makes: the local record and the op that tells the server, written in
 // one IndexedDB transaction, so there is never a saved answer without its op or the reverse.
 import type { IDBPTransaction } from "idb";
-import type { FindingCategory, FindingSeverity, OpType, SignerRole } from "../api/types";
+import type { FindingCategory, FindingSeverity, PhoneOpType, SignerRole } from "../api/types";
 import { preparePhoto, sha256Hex } from "../photo";
 import type {
   AnswerSource,
@@ -16,7 +16,7 @@ import type {
 } from "./db";
 
 export function newOp(
-  type: OpType,
+  type: PhoneOpType,
   payload: Record<string, unknown>,
   inspectionId: string | null,
   subject: string | null,
@@ -47,7 +47,7 @@ type OpsStore = {
 
 /** A newer change to the same subject answers an earlier rejection: it stays in the log as
  * superseded, never silently deleted. */
-async function supersedeRejected(
+export async function supersedeRejected(
   ops: OpsStore,
   inspectionId: string,
   subject: string,

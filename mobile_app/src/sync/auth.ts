@@ -113,6 +113,8 @@ export async function logout(db: AppDB): Promise<void> {
     "ops",
     "evidence",
     "actions",
+    "samples",
+    "dossierChecks",
   ] as const;
   const tx = db.transaction(["kv", ...stores], "readwrite");
   await tx.objectStore("kv").delete("session");

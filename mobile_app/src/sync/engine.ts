@@ -146,9 +146,15 @@ async function pushUnlocked(
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const pending = await pendingOps(db);
     if (pending.length === 0) break;
-    const { stop } = await pushEvidence(db, transport, pending.slice(0, size));
+    const candidates = pending.slice(0, size);
+    const { stop } = await pushEvidence(db, transport, candidates);
     if (stop) return { ...report, ...stop, applied: report.applied, rejected: report.rejected };
-    const batch = (await pendingOps(db)).slice(0, size);
+    // Only the ops whose files were just uploaded (and that are still pending: a refused file
+    // rejects its ops): an op recorded during the uploads goes in the next round, after its own
+    // photos. Taken afresh, it could reach the server before its file, which the server accepts
+    // until submit, and then nothing would ever upload the file.
+    const uploadedFor = new Set(candidates.map((op) => op.seq));
+    const batch = (await pendingOps(db)).filter((op) => uploadedFor.has(op.seq));
     if (batch.length === 0) continue;
     await recordAttempt(db, batch);
     const sentAt = new Date();

@@ -10,7 +10,11 @@ export function RejectionNote({ op }: { op: QueuedOp | undefined }) {
         reason: reason === "evidence:missing-on-device" ? t("evidenceMissing") : reason.slice("evidence:".length),
       })
     : t("rejectedOnItem", { reason: reason.replace(/\.+$/, "") });
-  const fixable = op.subject?.startsWith("item:") || op.subject?.startsWith("sign:") || op.subject?.startsWith("finding:");
+  const fixable =
+    op.subject?.startsWith("item:") ||
+    op.subject?.startsWith("sign:") ||
+    op.subject?.startsWith("finding:") ||
+    op.subject?.startsWith("dossier:");
   return (
     <div class="rejection" role="alert" data-testid="rejection">
       <p class="error">{text}</p>
