@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -49,3 +49,28 @@ class ChecklistInvalidProblem(BaseModel):
     detail: str = Field(description="The issues in one sentence (the first 20)")
     instance: str
     issues: list[ChecklistIssueOut] = Field(description="Every issue, sorted by position")
+
+
+# --- values an item takes from data (the `prefill` of an item; docs/dossier-ledgers.md) ----------
+
+
+class PrefillSourceOut(BaseModel):
+    """Where a pre-filled value comes from: the unit's stored dossier ledger, over a period.
+    (Here, beside the checklist, because inspections judge answers against it and the dossier
+    ledger computes it: both packages use it, neither imports the other.)"""
+
+    kind: Literal["dossier_ledger"] = "dossier_ledger"
+    period_from: date
+    period_to: date
+    dossiers: int = Field(description="Dossiers received in the period")
+    as_of: datetime = Field(description="When the unit's latest ledger import was made")
+
+
+class PrefillValueOut(BaseModel):
+    """A checklist item's value from the ledger: `value` for a count item, `numerator` and
+    `denominator` for a percent item."""
+
+    value: int | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+    source: PrefillSourceOut

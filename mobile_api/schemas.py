@@ -7,9 +7,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from checklists.schemas import ChecklistVersionOut
+from checklists.schemas import ChecklistVersionOut, PrefillValueOut
 from server.core.timeutil import SaneDatetime
-from server.dossiers.schemas import DossierCheckOut, PrefillValueOut, SampledDossier
+from server.dossiers.schemas import DossierCheckOut, SampledDossier
 from server.inspections.schemas import InspectionOut, InspectionSummary
 from server.users.schemas import MeOut
 

@@ -26,7 +26,7 @@ from server.core.pagination import (
     Offset,
     page_response,
 )
-from server.core.scopes import Principal, Role
+from server.core.scopes import Principal
 from server.dossiers import services as dossier_service
 from server.dossiers.mapping import SHIPPED_LAYOUTS
 from server.dossiers.schemas import (
@@ -188,7 +188,6 @@ class DossierLedgerCatalogueController(Controller):
     the same for everyone signed in)."""
 
     tags = ["dossier-ledgers"]
-    guards = [requires_role(*Role)]
 
     @get("/api/v1/dossier-ledger-layouts", operation_id="listDossierLedgerLayouts")
     async def layouts(self) -> list[LedgerLayoutOut]:

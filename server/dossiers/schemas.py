@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -260,23 +260,3 @@ class LedgerRuleOut(BaseModel):
     title_vi: str
     title_en: str
     legal_bases: list[LegalBasisOut]
-
-
-class PrefillSourceOut(BaseModel):
-    """Where a pre-filled value comes from: the unit's stored dossier ledger, over a period."""
-
-    kind: Literal["dossier_ledger"] = "dossier_ledger"
-    period_from: date
-    period_to: date
-    dossiers: int = Field(description="Dossiers received in the period")
-    as_of: datetime = Field(description="When the unit's latest ledger import was made")
-
-
-class PrefillValueOut(BaseModel):
-    """A checklist item's value from the ledger: `value` for a count item, `numerator` and
-    `denominator` for a percent item."""
-
-    value: int | None = None
-    numerator: int | None = None
-    denominator: int | None = None
-    source: PrefillSourceOut

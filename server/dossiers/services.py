@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 
+from checklists.schemas import PrefillSourceOut, PrefillValueOut
 from server.core import db
 from server.core.audit import services as audit_service
 from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UnsupportedMedia
@@ -66,8 +67,6 @@ from server.dossiers.schemas import (
     LedgerLayoutOut,
     LedgerRuleOut,
     LegalBasisOut,
-    PrefillSourceOut,
-    PrefillValueOut,
     ShareOut,
 )
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport

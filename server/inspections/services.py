@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from checklists import findings as finding_wording
 from checklists import scoring
 from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate, ScoredItem
+from checklists.schemas import PrefillValueOut
 from server.core import db
 from server.core.audit import services as audit_service
 from server.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -28,8 +29,6 @@ from server.core.geo import distance_m
 from server.core.pagination import Page, paged
 from server.core.scopes import Principal, Role
 from server.core.timeutil import aware, require_sane_date
-from server.dossiers import services as dossier_service
-from server.dossiers.schemas import PrefillValueOut
 from server.evidence import services as evidence_service
 from server.inspections import events
 from server.inspections.events import InspectionSigned, InspectionStarted, InspectionSubmitted
@@ -104,6 +103,23 @@ def register_submit_contributor(evidence: SubmitEvidence, findings: SubmitFindin
         _submit_evidence.append(evidence)
     if findings not in _submit_findings:
         _submit_findings.append(findings)
+
+
+class LedgerSource(Protocol):
+    """What a unit's data says for the items that declare `prefill` (item key → measure), over
+    the period before the visit; None when there is none. The dossier ledger is the source,
+    registered in the app factory (this package does not import it)."""
+
+    async def __call__(
+        self, *, unit_id: UUID, visit_date: date, measures: dict[str, str]
+    ) -> dict[str, PrefillValueOut] | None: ...
+
+
+_ledger_sources: list[LedgerSource] = []
+
+
+def register_ledger_source(source: LedgerSource) -> None:
+    _ledger_sources[:] = [source]
 
 
 # --- Creation (called by the plans service) ----------------------------------------------------
@@ -770,9 +786,9 @@ async def ledger_prefill(
         for _section, item in template.items()
         if isinstance(item, ScoredItem) and item.prefill is not None
     }
-    return await dossier_service.ledger_prefill(
-        unit_id=unit_id, visit_date=visit_date, measures=measures
-    )
+    if not _ledger_sources:
+        return None
+    return await _ledger_sources[0](unit_id=unit_id, visit_date=visit_date, measures=measures)
 
 
 async def ledger_prefill_for(inspection_id: UUID) -> LedgerPrefill:

@@ -88,6 +88,8 @@ UNGUARDED: dict[str, str] = {
     "getUser": SCOPED,
     "listChecklists": "checklist versions belong to no unit: every role reads them",
     "getChecklistVersion": "checklist versions belong to no unit: every role reads them",
+    "listDossierLedgerLayouts": "the shipped column layouts belong to no unit: every role reads them",
+    "listDossierLedgerRules": "the shipped ledger rules belong to no unit: every role reads them",
     "listPlans": "a role without plans reads an empty list, not a refusal",
     "getPlan": SECRET,
     "revealPlan": SECRET,
