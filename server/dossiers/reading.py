@@ -199,7 +199,12 @@ class LedgerReading:
                 _memoised(column.spec.parser)
                 if column.spec.field in _REPEATING
                 else column.spec.parser,
-                column.spec.if_blank,
+                # A blank cell of a list column (apology slips, new dates) is an empty list: the
+                # ledger has the column and shows nothing in it. Without the column it stays
+                # unknown (the record's default).
+                ()
+                if column.spec.if_blank is None and column.spec.field in _LISTS
+                else column.spec.if_blank,
                 column.spec.field in _REQUIRED,
             )
             for column in columns
@@ -239,6 +244,7 @@ class LedgerReading:
 
 
 _REQUIRED: Final = frozenset(name for name, spec in FIELDS.items() if spec.required)
+_LISTS: Final = frozenset(name for name, spec in FIELDS.items() if spec.kind == "moments")
 # Fields whose cells repeat down a ledger (a few procedures, channels, statuses, fees, dates):
 # each distinct cell is parsed once. Not the dossier code, which never repeats.
 _REPEATING: Final = frozenset(FIELDS) - {"dossier_code"}

@@ -83,7 +83,10 @@ Check = Callable[[DossierRecord, RuleContext], str | None]
 
 def late_without_apology(record: DossierRecord, context: RuleContext) -> str | None:
     resolved = record.resolved
-    if resolved is None or record.apology_slips or resolved.day <= record.appointed_return.day:
+    # No slip column (None) is not "no slip": without the column the ledger cannot tell.
+    if resolved is None or record.apology_slips is None or record.apology_slips:
+        return None
+    if resolved.day <= record.appointed_return.day:
         return None
     return (
         f"resolved {resolved.day:%d/%m/%Y}, after the appointed {record.appointed_return.day:%d/%m/%Y}, "
@@ -96,6 +99,8 @@ def apology_too_late(record: DossierRecord, context: RuleContext) -> str | None:
     # so the one-stop shop has a working day to tell the applicant: the first slip reschedules
     # the appointment, a later one the date the previous slip gave. A slip dated on a weekend or
     # holiday just before the date is too late (no working day is left).
+    if not record.apology_slips:  # none, or no slip column
+        return None
     rescheduled = (record.appointed_return, *record.new_appointed_returns)
     late = []
     for index, slip in enumerate(record.apology_slips):
@@ -110,7 +115,8 @@ def apology_too_late(record: DossierRecord, context: RuleContext) -> str | None:
 
 
 def rescheduled_more_than_once(record: DossierRecord, context: RuleContext) -> str | None:
-    times = max(len(record.apology_slips), len(record.new_appointed_returns))
+    # Without a slip column the new return dates alone count (none in form 06).
+    times = max(len(record.apology_slips or ()), len(record.new_appointed_returns))
     return f"rescheduled {times} times" if times > 1 else None
 
 

@@ -48,7 +48,6 @@ from server.dossiers.model import FIELDS, Channel, DossierRecord, DossierStatus,
 from server.dossiers.prefill import (
     LedgerPrefill,
     compute_measures,
-    measures_the_ledger_answers,
     prefill_period,
 )
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
@@ -180,10 +179,22 @@ def record_values(record: DossierRecord) -> dict[str, Any]:
         values[f"{name}_day"] = moment.day if moment else None
         values[f"{name}_at"] = moment.at.astimezone(UTC) if moment and moment.at else None
     for name in LIST_FIELDS:
-        values[name] = [_moment_json(moment) for moment in getattr(record, name)]
+        values[name] = _moments_json(getattr(record, name))
+    # Unknown slips (no slip column) are the JSON value null, kept apart from [] (no slip); the
+    # column itself stays NOT NULL, so the text is passed as it is.
+    if values["apology_slips"] is None:
+        values["apology_slips"] = "null"
     values["channel"] = record.channel.value if record.channel else None
     values["status"] = record.status.value if record.status else None
     return values
+
+
+def _moments_json(moments: tuple[Moment, ...] | None) -> list[dict[str, Any]] | None:
+    return None if moments is None else [_moment_json(moment) for moment in moments]
+
+
+def _moments_from_json(values: list[dict[str, Any]] | None) -> tuple[Moment, ...] | None:
+    return None if values is None else tuple(_moment_from_json(value) for value in values)
 
 
 def record_json(record: DossierRecord) -> dict[str, Any]:
@@ -194,7 +205,7 @@ def record_json(record: DossierRecord) -> dict[str, Any]:
         moment = getattr(record, name)
         values[name] = _moment_json(moment) if moment else None
     for name in LIST_FIELDS:
-        values[name] = [_moment_json(moment) for moment in getattr(record, name)]
+        values[name] = _moments_json(getattr(record, name))
     values["channel"] = record.channel.value if record.channel else None
     values["status"] = record.status.value if record.status else None
     return values
@@ -216,10 +227,9 @@ def record_from_row(row: dict[str, Any], zone: ZoneInfo) -> DossierRecord:
         returned=moments["returned"],
         channel=Channel(row["channel"]) if row["channel"] else None,
         status=DossierStatus(row["status"]) if row["status"] else None,
-        apology_slips=tuple(_moment_from_json(value) for value in row["apology_slips"] or []),
-        new_appointed_returns=tuple(
-            _moment_from_json(value) for value in row["new_appointed_returns"] or []
-        ),
+        # JSON null: the ledger had no slip column (unknown); []: it showed no slip.
+        apology_slips=_moments_from_json(row["apology_slips"]),
+        new_appointed_returns=_moments_from_json(row["new_appointed_returns"]) or (),
         **{name: row[name] for name in PLAIN_FIELDS},
     )
 
@@ -438,7 +448,7 @@ async def import_for_unit(
     # a small fraction of reading it).
     existing = await _import_by_hash(unit.id, await anyio.to_thread.run_sync(file_sha256, path))
     if existing is not None:
-        return await _summary_of(existing)
+        return await _summary_of(existing, unit)
     parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
     latest_before = await _latest_import_id(unit.id)
     stored = await _stored_dossiers(unit)
@@ -522,7 +532,7 @@ async def import_for_unit(
         if isinstance(error, _SameFileMeanwhile) or db.is_unique_violation(error):
             existing = await _import_by_hash(unit.id, parsed.report.sha256)
             if existing is not None:
-                return await _summary_of(existing)
+                return await _summary_of(existing, unit)
         raise
     return LedgerImportSummaryOut(
         ledger_import=LedgerImportOut.model_validate(import_row),
@@ -613,9 +623,11 @@ def _summarise(
     return flags, _indicators_out(indicators)
 
 
-async def _summary_of(ledger_import: LedgerImportOut) -> LedgerImportSummaryOut:
+async def _summary_of(ledger_import: LedgerImportOut, unit: UnitFacts) -> LedgerImportSummaryOut:
     """An import as it was answered when it was made (its summary is kept with it, so sending
-    the same file again costs a hash, not a recomputation over the unit's dossiers)."""
+    the same file again costs a hash, not a recomputation over the unit's dossiers). A summary
+    emptied by a migration (counted by rules since corrected) is worked out again from the
+    stored dossiers and kept."""
     row = (
         await DossierLedgerImport.select(DossierLedgerImport.summary)
         .where(DossierLedgerImport.id == ledger_import.id)
@@ -623,9 +635,20 @@ async def _summary_of(ledger_import: LedgerImportOut) -> LedgerImportSummaryOut:
         .output(load_json=True)
     )
     assert row is not None
-    return LedgerImportSummaryOut(
-        ledger_import=ledger_import, already_imported=True, **row["summary"]
-    )
+    summary = row["summary"]
+    if not summary:
+        records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+        period = (ledger_import.period_start, ledger_import.period_end)
+        flags, indicators = await anyio.to_thread.run_sync(_summarise, records, period)
+        summary = {
+            "flags": flags.model_dump(mode="json"),
+            "indicators": indicators.model_dump(mode="json") if indicators else None,
+        }
+        async with db.write_transaction():
+            await DossierLedgerImport.update({DossierLedgerImport.summary: summary}).where(
+                DossierLedgerImport.id == ledger_import.id
+            )
+    return LedgerImportSummaryOut(ledger_import=ledger_import, already_imported=True, **summary)
 
 
 async def list_imports(
@@ -775,7 +798,6 @@ async def ledger_prefill(
         DossierLedgerImport.id,
         DossierLedgerImport.imported_at,
         DossierLedgerImport.period_end,
-        DossierLedgerImport.layout,
     ).where(DossierLedgerImport.unit_id == unit_id)
     if not imports:
         return None
@@ -791,21 +813,13 @@ async def ledger_prefill(
     unit = await unit_service.get_unit_unscoped(unit_id)
     if unit is None:
         return None
-    # What the layouts the unit's files were read with can say (form 06 has no slip columns).
-    mapped = frozenset(
-        column.field
-        for layout in {row["layout"] for row in imports}
-        if layout in SHIPPED_LAYOUTS
-        for column in shipped_layout(layout).columns
-    )
-    answerable = measures_the_ledger_answers(measures, mapped)
     records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
 
     def compute() -> LedgerPrefill | None:
         try:
             return compute_measures(
                 records,
-                answerable.values(),
+                measures.values(),
                 period_from=period_from,
                 period_to=period_to,
                 context=_context(period_to),
@@ -827,7 +841,7 @@ async def ledger_prefill(
         )
         result = {
             item_key: PrefillValueOut(**computed.values[measure].as_answer(), source=source)
-            for item_key, measure in answerable.items()
+            for item_key, measure in measures.items()
             if measure in computed.values
         }
     if len(_PREFILL_CACHE) >= _PREFILL_CACHE_SIZE:

@@ -299,6 +299,16 @@ def test_form_06_round_trips_the_fields_it_has() -> None:
     assert read.dossier_code == record.dossier_code
     assert read.received == record.received and read.returned == record.returned
     assert read.channel is None and read.fee is None
+    # No slip column: unknown, not "no slip".
+    assert read.apology_slips is None and read.new_appointed_returns == ()
+
+
+def test_a_blank_slip_cell_of_the_export_is_no_slip() -> None:
+    record = dossier(apology_slips=())
+    stream = io.StringIO()
+    write_csv(EXPORT, [record], stream)
+    (read,) = load_ledger(csv_bytes(stream.getvalue()), file_format="csv", layout=EXPORT)[0]
+    assert read.apology_slips == ()
 
 
 class CountingFile(io.BytesIO):
