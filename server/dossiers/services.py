@@ -68,6 +68,7 @@ from server.dossiers.schemas import (
     ShareOut,
 )
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
+from server.dossiers.texts import Language
 from server.dossiers.workdays import CalendarNotCovered, shipped_calendar
 from server.units import services as unit_service
 from server.units.services import UnitFacts
@@ -146,10 +147,10 @@ class _Parsed:
     report: LedgerReport
 
 
-def _parse(path: Path, file_format: FileFormat, layout_key: str) -> _Parsed:
+def _parse(path: Path, file_format: FileFormat, layout_key: str, language: Language) -> _Parsed:
     reading = read_ledger(path, file_format=file_format, layout=shipped_layout(layout_key))
     records = list(reading)
-    reading.report.raise_if_invalid()
+    reading.report.raise_if_invalid(language)
     return _Parsed(records, reading.report)
 
 
@@ -400,11 +401,13 @@ async def import_ledger(
     principal: Principal,
     period_start: date | None = None,
     period_end: date | None = None,
+    language: Language = "vi",
 ) -> LedgerImportSummaryOut:
     """Import the ledger file at ``path`` for a unit (see the module's notes). Refused with every
-    problem (422, :class:`~server.dossiers.reading.LedgerInvalid`) and nothing written when any
-    row is wrong. The period the file covers is ``period_start``–``period_end`` when given (an
-    export of a quarter: backlog is judged at its end), else its first and last day received."""
+    problem (422, :class:`~server.dossiers.reading.LedgerInvalid`, worded in ``language`` and
+    both languages beside it) and nothing written when any row is wrong. The period the file
+    covers is ``period_start``–``period_end`` when given (an export of a quarter: backlog is
+    judged at its end), else its first and last day received."""
     unit = await unit_for_import(unit_id, principal)
     return await import_for_unit(
         unit,
@@ -415,6 +418,7 @@ async def import_ledger(
         actor=audit_service.actor_of(principal),
         period_start=period_start,
         period_end=period_end,
+        language=language,
     )
 
 
@@ -437,6 +441,7 @@ async def import_for_unit(
     actor: audit_service.Actor,
     period_start: date | None = None,
     period_end: date | None = None,
+    language: Language = "vi",
 ) -> LedgerImportSummaryOut:
     """The import itself, for a unit whose authorization was checked (or an operator's)."""
     if (period_start is None) != (period_end is None):
@@ -449,7 +454,7 @@ async def import_for_unit(
     existing = await _import_by_hash(unit.id, await anyio.to_thread.run_sync(file_sha256, path))
     if existing is not None:
         return await _summary_of(existing, unit)
-    parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
+    parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout, language)
     latest_before = await _latest_import_id(unit.id)
     stored = await _stored_dossiers(unit)
     import_id, now = uuid4(), datetime.now(UTC)
@@ -719,9 +724,10 @@ async def list_flagged(
     rule: str | None,
     limit: int,
     offset: int,
+    language: Language = "vi",
 ) -> Page[FlaggedDossierOut]:
     """The unit's flagged dossiers received in the period (default: the latest import's), judged
-    at the period's end, by dossier code."""
+    at the period's end, by dossier code; each flag's ``detail`` in ``language``, and in both."""
     unit = await _unit_for(unit_id, principal, READ_ROLES)
     period = await _period_or_latest(unit, period_start, period_end)
     if period is None:
@@ -753,7 +759,9 @@ async def list_flagged(
                         FlagOut(
                             rule=flag.rule,
                             severity=flag.severity.value,
-                            detail=flag.detail,
+                            detail=flag.detail.in_language(language),
+                            detail_vi=flag.detail.vi,
+                            detail_en=flag.detail.en,
                             legal_basis=flag.legal_basis,
                         )
                         for flag in flags

@@ -149,7 +149,9 @@ async def test_every_error_comes_back_with_line_and_column_and_nothing_is_writte
 
     assert response.status_code == 422, response.text
     detail = problem_detail(response)
-    assert "Nothing was saved" in detail
+    # In the user's language (Vietnamese here), and in both beside it.
+    assert "Chưa có dữ liệu nào được lưu" in detail
+    assert "Nothing was saved" in response.json()["detail_en"]
     issues = response.json()["issues"]
     assert response.json()["issue_count"] == 2
     assert [issue["line"] for issue in issues] == [4, 8]

@@ -221,7 +221,10 @@ def test_resolved_an_hour_before_it_was_received_is_impossible() -> None:
     flags = check_dossier(record, CONTEXT)
     assert [flag.rule for flag in flags] == ["impossible_sequence"]
     assert flags[0].severity is Severity.critical
-    assert "resolved 05/03/2024 07:30 before received 05/03/2024 08:30" in flags[0].detail
+    assert "resolved 05/03/2024 07:30 before received 05/03/2024 08:30" in flags[0].detail.en
+    assert flags[0].detail.vi == (
+        "thời điểm có kết quả (05/03/2024 07:30) trước thời điểm tiếp nhận (05/03/2024 08:30)"
+    )
 
 
 def test_a_date_only_resolution_on_the_day_received_is_not_before_it() -> None:
