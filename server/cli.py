@@ -458,7 +458,7 @@ def _dossiers_import(args: argparse.Namespace) -> int:
 
     async def work() -> int:
         try:
-            file_format = dossier_service.file_format_of(path.name, None, head)
+            file_format = dossier_service.file_format_of(path.name, None, head, args.lang)
             summary = await dossier_service.import_for_unit(
                 await dossier_service.unit_by_code(args.unit),
                 path=path,

@@ -196,6 +196,9 @@ describe("a refused ledger", () => {
       detail: "A ledger file is named *.csv or *.xlsx",
     });
     expect(uploadResult(502, null)).toEqual({ kind: "problem", status: 502, detail: "HTTP 502" });
+    const pair = { detail: "Tệp sổ hồ sơ phải có đuôi .csv hoặc .xlsx", detail_vi: "Tệp sổ hồ sơ phải có đuôi .csv hoặc .xlsx", detail_en: "A ledger file is named *.csv or *.xlsx" };
+    expect(uploadResult(415, pair, "en")).toEqual({ kind: "problem", status: 415, detail: "A ledger file is named *.csv or *.xlsx" });
+    expect(uploadResult(415, pair, "vi")).toEqual({ kind: "problem", status: 415, detail: "Tệp sổ hồ sơ phải có đuôi .csv hoặc .xlsx" });
   });
 });
 

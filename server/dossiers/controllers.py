@@ -50,6 +50,16 @@ Lang = FromQuery[Literal["vi", "en"] | None]
 Both languages are in the answer anyway (`…_vi`, `…_en`)."""
 
 
+def _refusal(description: str) -> ResponseSpec:
+    """A problem of the import, its `detail` in the request's language and in both."""
+    return ResponseSpec(
+        data_container=LedgerRefusalOut,
+        generate_examples=False,
+        description=description,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
 class LedgerUploadIn(BaseModel):
     """A multipart form: the ledger file and the name of a shipped column layout."""
 
@@ -77,18 +87,15 @@ class DossierLedgerController(Controller):
             400: problem_response(
                 "The body is not a valid multipart/form-data form with a `file` and a `layout`."
             ),
-            409: problem_response(
+            409: _refusal(
                 "Another import for the unit finished while this one was read: send it again."
             ),
             413: problem_response("The file is larger than the server accepts (64 MB)."),
-            415: problem_response("The file is not a CSV or XLSX ledger."),
-            422: ResponseSpec(
-                data_container=LedgerRefusalOut,
-                generate_examples=False,
-                description="The ledger was refused and nothing was saved: `issues` lists every "
-                "problem (line, column, header, value and what is accepted, in vi and en), "
-                "`issue_count` their total. Another 422 (a bad form field) has no `issues`.",
-                media_type=PROBLEM_MEDIA_TYPE,
+            415: _refusal("The file is not a CSV or XLSX ledger."),
+            422: _refusal(
+                "The ledger was refused and nothing was saved: `issues` lists every problem "
+                "(line, column, header, value and what is accepted, in vi and en), "
+                "`issue_count` their total. A refused period or layout has no `issues`."
             ),
         },
     )
@@ -104,11 +111,12 @@ class DossierLedgerController(Controller):
         import (`already_imported`); a later overlapping file updates dossiers by code, keeping
         their previous values as history. Answers the import, the flags per rule and the
         indicators of the period the file covers."""
+        language = pick_language(lang, principal.language)
         upload = data.file
         file_name = upload.filename or "ledger"
         head = await upload.read(8)
         await upload.seek(0)
-        file_format = dossier_service.file_format_of(file_name, upload.content_type, head)
+        file_format = dossier_service.file_format_of(file_name, upload.content_type, head, language)
         path = await anyio.to_thread.run_sync(
             dossier_service.spool_to_file, upload.file, Path(file_name).suffix
         )
@@ -122,7 +130,7 @@ class DossierLedgerController(Controller):
                 principal=principal,
                 period_start=data.period_start,
                 period_end=data.period_end,
-                language=pick_language(lang, principal.language),
+                language=language,
             )
         finally:
             path.unlink(missing_ok=True)

@@ -100,9 +100,9 @@ class LedgerIssueOut(BaseModel):
 
 
 class LedgerRefusalOut(ProblemDetails):
-    """A 422 of the import. When the ledger itself was refused (nothing was saved), it has
-    `issues`, `issue_count` and `detail` in both languages; a refused form field or layout has
-    `detail` alone."""
+    """A refused import (409, 415, 422): `detail` in the request's language, and in both
+    (`detail_vi`, `detail_en`; absent on a framework's own 422 for a malformed form). When the
+    ledger itself was refused (422, nothing was saved), `issues` and `issue_count` too."""
 
     detail_vi: str | None = Field(default=None, description="`detail` in Vietnamese")
     detail_en: str | None = Field(default=None, description="`detail` in English")

@@ -68,7 +68,7 @@ from server.dossiers.schemas import (
     ShareOut,
 )
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
-from server.dossiers.texts import Language
+from server.dossiers.texts import Language, Text, in_language, refusal
 from server.dossiers.workdays import CalendarNotCovered, shipped_calendar
 from server.units import services as unit_service
 from server.units.services import UnitFacts
@@ -105,22 +105,39 @@ ZIP_MAGIC: Final = b"PK\x03\x04"
 # --- the file ------------------------------------------------------------------------------------
 
 
-def file_format_of(file_name: str, content_type: str | None, head: bytes) -> FileFormat:
-    """The ledger's format from its name and first bytes; 415 for anything else."""
+def file_format_of(
+    file_name: str, content_type: str | None, head: bytes, language: Language = "vi"
+) -> FileFormat:
+    """The ledger's format from its name and first bytes; 415 for anything else (worded in
+    ``language``, and in both languages beside it)."""
     suffix = Path(file_name).suffix.lower()
     by_name: FileFormat | None = {".csv": "csv", ".xlsx": "xlsx"}.get(suffix)  # type: ignore[assignment]
     media = (content_type or "").split(";")[0].strip().lower()
     if media and media != "application/octet-stream" and media not in CONTENT_TYPES:
-        raise UnsupportedMedia(
-            f"A ledger is sent as CSV or XLSX; the file's content type {media!r} is neither."
+        text = Text(
+            vi=f"Sổ hồ sơ phải gửi dưới dạng tệp CSV hoặc XLSX; kiểu nội dung «{media}» của tệp "
+            "không phải hai dạng này.",
+            en=f"A ledger is sent as CSV or XLSX; the file's content type {media!r} is neither.",
         )
+        raise refusal(UnsupportedMedia, text, language)
     if by_name is None:
-        raise UnsupportedMedia(f"A ledger file is named *.csv or *.xlsx; {file_name!r} is neither.")
-    if (by_name == "xlsx") != head.startswith(ZIP_MAGIC):
-        raise UnsupportedMedia(
-            f"{file_name!r} is named as {by_name.upper()} but its bytes are not "
-            + ("an XLSX workbook." if by_name == "xlsx" else "text (it looks like a workbook).")
+        text = Text(
+            vi=f"Tệp sổ hồ sơ phải có đuôi .csv hoặc .xlsx; tệp «{file_name}» không phải.",
+            en=f"A ledger file is named *.csv or *.xlsx; {file_name!r} is neither.",
         )
+        raise refusal(UnsupportedMedia, text, language)
+    if (by_name == "xlsx") != head.startswith(ZIP_MAGIC):
+        text = Text(
+            vi=f"Tệp «{file_name}» có đuôi {by_name.upper()} nhưng nội dung "
+            + (
+                "không phải là bảng tính XLSX."
+                if by_name == "xlsx"
+                else "không phải là văn bản (có vẻ là bảng tính)."
+            ),
+            en=f"{file_name!r} is named as {by_name.upper()} but its bytes are not "
+            + ("an XLSX workbook." if by_name == "xlsx" else "text (it looks like a workbook)."),
+        )
+        raise refusal(UnsupportedMedia, text, language)
     return by_name
 
 
@@ -445,10 +462,24 @@ async def import_for_unit(
 ) -> LedgerImportSummaryOut:
     """The import itself, for a unit whose authorization was checked (or an operator's)."""
     if (period_start is None) != (period_end is None):
-        raise InvalidInput("Give both period_start and period_end, or neither.")
+        text = Text(
+            vi="Hãy nhập cả ngày bắt đầu và ngày kết thúc của kỳ, hoặc để trống cả hai.",
+            en="Give both period_start and period_end, or neither.",
+        )
+        raise refusal(InvalidInput, text, language)
     if period_start is not None and period_end is not None and period_end < period_start:
-        raise InvalidInput("period_end is before period_start.")
-    shipped_layout(layout)  # an unknown layout is refused before the file is read
+        text = Text(
+            vi="Ngày kết thúc của kỳ đứng trước ngày bắt đầu.",
+            en="period_end is before period_start.",
+        )
+        raise refusal(InvalidInput, text, language)
+    if layout not in SHIPPED_LAYOUTS:  # refused before the file is read
+        text = Text(
+            vi=f"Không có mẫu cột «{layout}»; các mẫu hiện có: {', '.join(SHIPPED_LAYOUTS)}.",
+            en=f"Unknown column layout {layout!r}: the shipped ones are "
+            f"{', '.join(SHIPPED_LAYOUTS)}.",
+        )
+        raise refusal(InvalidInput, text, language)
     # The same file again is found by its hash before it is parsed (a pass over its bytes is
     # a small fraction of reading it).
     existing = await _import_by_hash(unit.id, await anyio.to_thread.run_sync(file_sha256, path))
@@ -482,7 +513,10 @@ async def import_for_unit(
     }
     # The summary is worked out before writing: a date the holiday calendar does not cover
     # refuses the import (422) instead of storing a ledger whose flags cannot be computed.
-    flags, indicators = await anyio.to_thread.run_sync(_summarise, plan.summary_records, period)
+    try:
+        flags, indicators = await anyio.to_thread.run_sync(_summarise, plan.summary_records, period)
+    except CalendarNotCovered as error:
+        raise in_language(error, language) from None
     try:
         async with db.write_transaction():
             # The comparison above was made outside this transaction: if another import of this
@@ -491,10 +525,13 @@ async def import_for_unit(
             if await _latest_import_id(unit.id) != latest_before:
                 if await _import_by_hash(unit.id, parsed.report.sha256) is not None:
                     raise _SameFileMeanwhile
-                raise Conflict(
-                    f"Another ledger import for unit {unit.code} finished while this one was "
-                    "being read; nothing was saved. Send the file again."
+                text = Text(
+                    vi=f"Trong lúc tệp này đang được đọc, một lần nhập sổ khác của đơn vị "
+                    f"{unit.code} đã hoàn tất; chưa có dữ liệu nào được lưu. Đề nghị gửi lại tệp.",
+                    en=f"Another ledger import for unit {unit.code} finished while this one was "
+                    "being read; nothing was saved. Send the file again.",
                 )
+                raise refusal(Conflict, text, language)
             await db.insert_rows(
                 DossierLedgerImport,
                 [

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
+
+from server.core.errors import DomainError
 
 Language = Literal["vi", "en"]
 LANGUAGES: Final[tuple[Language, ...]] = ("vi", "en")
@@ -59,3 +61,18 @@ def quoted_vi(value: object) -> str:
 def day_text(day: date) -> str:
     """dd/MM/yyyy, as both languages write dates on these screens."""
     return f"{day:%d/%m/%Y}"
+
+
+Refusal = TypeVar("Refusal", bound=DomainError)
+
+
+def refusal(kind: type[Refusal], text: Text, language: Language) -> Refusal:
+    """A problem whose ``detail`` is in ``language``, with ``detail_vi`` and ``detail_en``."""
+    return kind(text.in_language(language), extra={"detail_vi": text.vi, "detail_en": text.en})
+
+
+def in_language(error: Refusal, language: Language) -> Refusal:
+    """``error`` (raised with ``detail_vi``/``detail_en``, its ``detail`` in English where the
+    language was not known) with its ``detail`` in ``language``."""
+    error.detail = error.extra.get(f"detail_{language}", error.detail)
+    return error

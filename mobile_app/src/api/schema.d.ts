@@ -5547,7 +5547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["LedgerRefusalOut"];
                 };
             };
             /** @description The file is larger than the server accepts (64 MB). */
@@ -5565,10 +5565,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["LedgerRefusalOut"];
                 };
             };
-            /** @description The ledger was refused and nothing was saved: `issues` lists every problem (line, column, header, value and what is accepted, in vi and en), `issue_count` their total. Another 422 (a bad form field) has no `issues`. */
+            /** @description The ledger was refused and nothing was saved: `issues` lists every problem (line, column, header, value and what is accepted, in vi and en), `issue_count` their total. A refused period or layout has no `issues`. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -327,8 +327,9 @@ async def test_an_import_that_another_overtook_while_reading_saves_nothing(
 
     monkeypatch.setattr(dossier_service, "_stored_dossiers", overtaken)
 
-    with pytest.raises(Conflict, match="Send the file again"):
+    with pytest.raises(Conflict, match="Đề nghị gửi lại tệp") as caught:
         await dossier_service.import_for_unit(unit, actor=ACTOR, **file_arguments(first))
+    assert caught.value.extra["detail_en"].endswith("Send the file again.")
 
     assert await DossierLedgerImport.count() == 1
     assert await Dossier.count() == 20  # the second file's rows only

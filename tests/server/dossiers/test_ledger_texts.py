@@ -87,3 +87,36 @@ async def test_a_flags_detail_is_in_the_users_language_or_the_one_asked_for(
     (flagged,) = (await client.get(path, headers=headers, params={"lang": "en"})).json()
     assert flagged["flags"][0]["detail"] == flag["detail_en"]
     assert (await client.get(path, headers=headers, params={"lang": "fr"})).status_code == 422
+
+
+async def test_the_imports_other_refusals_are_worded_in_both_languages_too(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = await world.login(client, "leader_d1")
+    wrong_name = await client.post(
+        f"/api/v1/units/{world.units['C1']}/dossier-ledgers",
+        headers=headers,
+        files={"file": ("so.ods", BROKEN, "application/octet-stream")},
+        data={"layout": "one-stop-export"},
+    )
+    assert wrong_name.status_code == 415
+    body = wrong_name.json()
+    assert (
+        body["detail"]
+        == body["detail_vi"]
+        == ("Tệp sổ hồ sơ phải có đuôi .csv hoặc .xlsx; tệp «so.ods» không phải.")
+    )
+    assert body["detail_en"] == "A ledger file is named *.csv or *.xlsx; 'so.ods' is neither."
+
+    half_period = await client.post(
+        f"/api/v1/units/{world.units['C1']}/dossier-ledgers",
+        headers=headers,
+        params={"lang": "en"},
+        files={"file": ("ledger.csv", late_ledger(), "text/csv")},
+        data={"layout": "form-06", "period_start": "2024-03-01"},
+    )
+    assert half_period.status_code == 422
+    body = half_period.json()
+    assert body["detail"] == "Give both period_start and period_end, or neither."
+    assert body["detail_vi"].startswith("Hãy nhập cả ngày bắt đầu và ngày kết thúc của kỳ")
+    assert "issues" not in body
