@@ -117,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
         "--period-start", help="yyyy-mm-dd (with --period-end; default: the file's)"
     )
     ledger.add_argument("--period-end", help="yyyy-mm-dd")
+    ledger.add_argument(
+        "--lang", choices=("vi", "en"), default="en", help="the language of the problems listed"
+    )
     ledger.set_defaults(handler=_dossiers_import)
     return parser
 
@@ -443,7 +446,7 @@ def _dossiers_import(args: argparse.Namespace) -> int:
     from server.core.audit.services import Actor
     from server.core.errors import DomainError
     from server.dossiers import services as dossier_service
-    from server.dossiers.reading import LedgerInvalid
+    from server.dossiers.reading import LedgerInvalid, refusal_text
 
     path = Path(args.file)
     try:
@@ -455,7 +458,7 @@ def _dossiers_import(args: argparse.Namespace) -> int:
 
     async def work() -> int:
         try:
-            file_format = dossier_service.file_format_of(path.name, None, head)
+            file_format = dossier_service.file_format_of(path.name, None, head, args.lang)
             summary = await dossier_service.import_for_unit(
                 await dossier_service.unit_by_code(args.unit),
                 path=path,
@@ -465,11 +468,13 @@ def _dossiers_import(args: argparse.Namespace) -> int:
                 actor=Actor(id=None, label="cli"),
                 period_start=date.fromisoformat(args.period_start) if args.period_start else None,
                 period_end=date.fromisoformat(args.period_end) if args.period_end else None,
+                language=args.lang,
             )
         except LedgerInvalid as error:
             for issue in error.report.issues:
-                print(f"{path}: {issue}", file=sys.stderr)
-            print(f"spotcheck: {error.detail.split(' First:')[0]}", file=sys.stderr)
+                print(f"{path}: {issue.located().in_language(args.lang)}", file=sys.stderr)
+            summary_text = refusal_text(error.report, with_first=False)
+            print(f"spotcheck: {summary_text.in_language(args.lang)}", file=sys.stderr)
             return 1
         except (DomainError, ValueError) as error:
             print(f"spotcheck: {getattr(error, 'detail', error)}", file=sys.stderr)

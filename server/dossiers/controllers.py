@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 from uuid import UUID
 
 import anyio.to_thread
@@ -13,10 +13,12 @@ from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
+from litestar.openapi import ResponseSpec
 from litestar.params import Body, FromPath, FromQuery
 from litestar.status_codes import HTTP_200_OK
 from pydantic import BaseModel, ConfigDict, Field
 
+from server.core.errors import PROBLEM_MEDIA_TYPE
 from server.core.guards import requires_role
 from server.core.openapi import problem_response
 from server.core.pagination import (
@@ -35,11 +37,27 @@ from server.dossiers.schemas import (
     LedgerImportOut,
     LedgerImportSummaryOut,
     LedgerLayoutOut,
+    LedgerRefusalOut,
     LedgerRuleOut,
 )
+from server.dossiers.texts import pick_language
 
 # A quarter of a big district's one-stop shop is 100,000 rows: about 21 MB as CSV, 7.5 MB as XLSX.
 LEDGER_MAX_BYTES: Final = 64 * 1024 * 1024
+
+Lang = FromQuery[Literal["vi", "en"] | None]
+"""The language of the answer's texts (`detail`, `message`); default: the user's language.
+Both languages are in the answer anyway (`…_vi`, `…_en`)."""
+
+
+def _refusal(description: str) -> ResponseSpec:
+    """A problem of the import, its `detail` in the request's language and in both."""
+    return ResponseSpec(
+        data_container=LedgerRefusalOut,
+        generate_examples=False,
+        description=description,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
 
 
 class LedgerUploadIn(BaseModel):
@@ -69,14 +87,15 @@ class DossierLedgerController(Controller):
             400: problem_response(
                 "The body is not a valid multipart/form-data form with a `file` and a `layout`."
             ),
-            409: problem_response(
+            409: _refusal(
                 "Another import for the unit finished while this one was read: send it again."
             ),
             413: problem_response("The file is larger than the server accepts (64 MB)."),
-            415: problem_response("The file is not a CSV or XLSX ledger."),
-            422: problem_response(
+            415: _refusal("The file is not a CSV or XLSX ledger."),
+            422: _refusal(
                 "The ledger was refused and nothing was saved: `issues` lists every problem "
-                "(line, column, header, value and what is accepted), `issue_count` their total."
+                "(line, column, header, value and what is accepted, in vi and en), "
+                "`issue_count` their total. A refused period or layout has no `issues`."
             ),
         },
     )
@@ -85,17 +104,19 @@ class DossierLedgerController(Controller):
         unit_id: FromPath[UUID],
         data: Annotated[LedgerUploadIn, Body(media_type=RequestEncodingType.MULTI_PART)],
         principal: NamedDependency[Principal],
+        lang: Lang = None,
     ) -> LedgerImportSummaryOut:
         """Import a unit's dossier ledger (CSV or XLSX) in a shipped column layout (admin, or a
         leader of a unit above it). All or nothing; the same file again answers with its first
         import (`already_imported`); a later overlapping file updates dossiers by code, keeping
         their previous values as history. Answers the import, the flags per rule and the
         indicators of the period the file covers."""
+        language = pick_language(lang, principal.language)
         upload = data.file
         file_name = upload.filename or "ledger"
         head = await upload.read(8)
         await upload.seek(0)
-        file_format = dossier_service.file_format_of(file_name, upload.content_type, head)
+        file_format = dossier_service.file_format_of(file_name, upload.content_type, head, language)
         path = await anyio.to_thread.run_sync(
             dossier_service.spool_to_file, upload.file, Path(file_name).suffix
         )
@@ -109,6 +130,7 @@ class DossierLedgerController(Controller):
                 principal=principal,
                 period_start=data.period_start,
                 period_end=data.period_end,
+                language=language,
             )
         finally:
             path.unlink(missing_ok=True)
@@ -148,10 +170,12 @@ class DossierLedgerController(Controller):
         rule: FromQuery[str | None] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
+        lang: Lang = None,
     ) -> Response[list[FlaggedDossierOut]]:
         """The unit's dossiers received in the period (both ends, or neither for the latest
         import's) that a rule flags, judged at the period's end, by dossier code; `rule` keeps
-        one rule's flags. Flags are recomputed from the stored dossiers."""
+        one rule's flags. Flags are recomputed from the stored dossiers. Each flag's `detail` is
+        in `lang` (default: the user's language), and in both languages beside it."""
         page = await dossier_service.list_flagged(
             unit_id=unit_id,
             principal=principal,
@@ -160,6 +184,7 @@ class DossierLedgerController(Controller):
             rule=rule,
             limit=limit,
             offset=offset,
+            language=pick_language(lang, principal.language),
         )
         return page_response(page)
 

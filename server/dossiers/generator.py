@@ -182,6 +182,7 @@ class _Builder:
             result_file_present=False,  # the system has no result file yet
             fee=procedure.fee,
             paid_online=paid_online,
+            apology_slips=(),  # the generic export has a slip column
             supplement_requests=1 if rng.random() < 0.05 else 0,
             status=DossierStatus.processing,
         )

@@ -49,6 +49,7 @@ from server.dossiers.parsing import (
     make_parser,
     word_meanings,
 )
+from server.dossiers.texts import Text
 
 SHIPPED_LAYOUTS: Final = ("form-06", "one-stop-export")
 
@@ -285,7 +286,7 @@ class BoundColumn:
 class HeaderMatch:
     columns: tuple[BoundColumn, ...]
     ignored_headers: tuple[str, ...]
-    problems: tuple[str, ...]  # ambiguous headers: two file columns for one field
+    problems: tuple[Text, ...]  # ambiguous headers: two file columns for one field
 
 
 def match_header(layout: Layout, row: Sequence[Any]) -> HeaderMatch | None:
@@ -297,7 +298,7 @@ def match_header(layout: Layout, row: Sequence[Any]) -> HeaderMatch | None:
             by_header[folded] = spec
     bound: dict[str, BoundColumn] = {}
     ignored: list[str] = []
-    problems: list[str] = []
+    problems: list[Text] = []
     for index, cell in enumerate(row):
         if cell is None:
             continue
@@ -311,9 +312,14 @@ def match_header(layout: Layout, row: Sequence[Any]) -> HeaderMatch | None:
         spec = found
         if spec.field in bound:
             first = bound[spec.field]
+            letter = column_letter(index)
             problems.append(
-                f"columns {first.letter} ({first.header!r}) and {column_letter(index)} "
-                f"({header!r}) both name the field {spec.field!r}; keep one"
+                Text(
+                    vi=f"cột {first.letter} («{first.header}») và cột {letter} («{header}») "
+                    f"cùng ghi một thông tin ({spec.field}); đề nghị chỉ giữ một cột",
+                    en=f"columns {first.letter} ({first.header!r}) and {letter} ({header!r}) "
+                    f"both name the field {spec.field!r}; keep one",
+                )
             )
         else:
             bound[spec.field] = BoundColumn(spec, index, header)
@@ -322,11 +328,13 @@ def match_header(layout: Layout, row: Sequence[Any]) -> HeaderMatch | None:
     return HeaderMatch(tuple(bound.values()), tuple(ignored), tuple(problems))
 
 
-def missing_headers_message(layout: Layout, rows_seen: int) -> str:
-    wanted = "; ".join(
-        f"{column.field} ({' / '.join(column.headers)})" for column in layout.required_columns
-    )
-    return (
-        f"No header row in the first {rows_seen} row(s) names every required column of the "
-        f"layout {layout.key!r}: {wanted}."
+def missing_headers_message(layout: Layout, rows_seen: int) -> Text:
+    required = layout.required_columns
+    wanted_vi = "; ".join(" / ".join(column.headers) for column in required)
+    wanted_en = "; ".join(f"{column.field} ({' / '.join(column.headers)})" for column in required)
+    return Text(
+        vi=f"Trong {rows_seen} dòng đầu của tệp không có dòng tên cột nào có đủ các cột bắt "
+        f"buộc của mẫu «{layout.title}»: {wanted_vi}.",
+        en=f"No header row in the first {rows_seen} row(s) names every required column of the "
+        f"layout {layout.key!r}: {wanted_en}.",
     )

@@ -11,9 +11,12 @@ Rules compare moments with :meth:`Moment.is_before`: by instant when both sides 
 date otherwise. Deadlines are dates: the appointment slip (form 01) names a return date, and a
 result on that date is on time whatever the hour.
 
-**Unknown is not no.** A field the layout does not carry, or a blank cell, is ``None`` (or ``()``
-for the lists), and a rule that needs it does not fire: form 06 has no channel column, so no
-online rule runs on a form-06 ledger.
+**Unknown is not no.** A field the layout does not carry, or a blank cell, is ``None``, and a rule
+that needs it does not fire: form 06 has no channel column, so no online rule runs on a form-06
+ledger. The apology slips are ``None`` when the layout has no slip column and ``()`` when it has
+one and the cell is blank (no slip): form 06 has no slip column, so "late without an apology
+slip" cannot be said of a form-06 dossier. A blank or absent list of new return dates is ``()``:
+the date in force is then the appointment, the best the ledger knows.
 
 Storing a record (for the next engineer): ``day`` as a DATE column and ``at`` as a nullable
 timestamptz in UTC (convert back with the unit's zone); the record's identity within a unit is
@@ -108,7 +111,8 @@ class DossierRecord:
     result_file_present: bool | None = None
     fee: int | None = None
     paid_online: bool | None = None
-    apology_slips: tuple[Moment, ...] = ()
+    # None: unknown (the layout maps no slip column); (): the ledger shows no slip.
+    apology_slips: tuple[Moment, ...] | None = None
     new_appointed_returns: tuple[Moment, ...] = ()
     supplement_requests: int | None = None
     status: DossierStatus | None = None

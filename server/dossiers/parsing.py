@@ -39,13 +39,19 @@ from typing import Any, Final
 
 from server.core.timeutil import EARLIEST_DATE, LATEST_DATE
 from server.dossiers.model import Channel, DossierStatus, FieldKind, Moment
+from server.dossiers.texts import Text, quoted_vi
 
 Cell = str | int | float | bool | datetime | date | None
 Parser = Callable[[Any], Any]
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the message says what was found and what is accepted."""
+    """A cell that cannot be read; ``text`` says what was found and what is accepted, in
+    Vietnamese and English (``str()`` is the English)."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(text.en)
+        self.text = text
 
 
 # --- tolerant matching --------------------------------------------------------------------------
@@ -92,7 +98,11 @@ _ISO = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[ T](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
-_MOMENT_FORMS = "dd/MM/yyyy, dd/MM/yyyy HH:mm, yyyy-MM-dd or an Excel date serial"
+_MOMENT_FORMS = Text(
+    vi="dd/MM/yyyy, dd/MM/yyyy HH:mm, yyyy-MM-dd hoặc ngày dạng số của Excel",
+    en="dd/MM/yyyy, dd/MM/yyyy HH:mm, yyyy-MM-dd or an Excel date serial",
+)
+_YEARS = f"{EARLIEST_DATE.year}–{LATEST_DATE.year}"
 _LIST_SEPARATORS = re.compile(r"[;|\n]+")
 
 _EXCEL_EPOCH: Final = datetime(1899, 12, 30)  # the 1900 system, past its 1900-02-29 bug
@@ -100,18 +110,30 @@ _EARLIEST_SERIAL: Final = (datetime.combine(EARLIEST_DATE, time()) - _EXCEL_EPOC
 _LATEST_SERIAL: Final = (datetime.combine(LATEST_DATE, time()) - _EXCEL_EPOCH).days + 1
 
 
-def _in_range(day: date, shown: object) -> None:
-    # ``shown`` is formatted only when the check fails: this runs for every date cell.
+def _in_range(day: date, shown: object, *, typed: bool = False) -> None:
+    # ``shown`` is formatted only when the check fails: this runs for every date cell. Text a
+    # person typed (``typed``) is quoted, a spreadsheet's date cell is not.
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         text = shown.isoformat(sep=" ") if isinstance(shown, datetime) else str(shown)
-        raise CellError(f"{text} is outside the years {EARLIEST_DATE.year}–{LATEST_DATE.year}")
+        raise CellError(
+            Text(
+                vi=f"{quoted_vi(text) if typed else text} nằm ngoài khoảng các năm {_YEARS}",
+                en=f"{text!r} is outside the years {_YEARS}"
+                if typed
+                else f"{text} is outside the years {_YEARS}",
+            )
+        )
 
 
 def _from_serial(serial: float, zone: tzinfo, shown: object) -> Moment:
     if not (math.isfinite(serial) and _EARLIEST_SERIAL <= serial < _LATEST_SERIAL):
         raise CellError(
-            f"{shown!s} is not a date: as an Excel serial it falls outside "
-            f"{EARLIEST_DATE.year}–{LATEST_DATE.year}; write {_MOMENT_FORMS}"
+            Text(
+                vi=f"{shown!s} không phải là ngày: đọc như ngày dạng số của Excel thì nằm ngoài "
+                f"khoảng các năm {_YEARS}; hãy ghi theo dạng {_MOMENT_FORMS.vi}",
+                en=f"{shown!s} is not a date: as an Excel serial it falls outside {_YEARS}; "
+                f"write {_MOMENT_FORMS.en}",
+            )
         )
     whole = int(serial)
     seconds = round((serial - whole) * 86_400)
@@ -125,20 +147,31 @@ def _from_match(match: re.Match[str], zone: tzinfo, shown: str) -> Moment:
     try:
         day = date(int(match["y"]), int(match["m"]), int(match["d"]))
     except ValueError:
-        raise CellError(f"{shown!r} is not a real date (day first: dd/MM/yyyy)") from None
-    _in_range(day, repr(shown))
+        raise CellError(
+            Text(
+                vi=f"{quoted_vi(shown)} không phải là ngày có thật (ghi ngày trước tháng: "
+                "dd/MM/yyyy)",
+                en=f"{shown!r} is not a real date (day first: dd/MM/yyyy)",
+            )
+        ) from None
+    _in_range(day, shown, typed=True)
     if match["H"] is None:
         return Moment(day)
     try:
         clock = time(int(match["H"]), int(match["M"]), int(match["S"] or 0))
     except ValueError:
-        raise CellError(f"{shown!r} has an impossible time of day") from None
+        raise CellError(
+            Text(
+                vi=f"{quoted_vi(shown)} có giờ, phút không hợp lệ",
+                en=f"{shown!r} has an impossible time of day",
+            )
+        ) from None
     return Moment(day, datetime.combine(day, clock, tzinfo=zone))
 
 
 def parse_moment(value: Cell, zone: tzinfo) -> Moment:
     if isinstance(value, bool):
-        raise CellError(f"{value} is not a date; write {_MOMENT_FORMS}")
+        raise CellError(_not_a_date(str(value), str(value)))
     if isinstance(value, datetime):
         _in_range(value.date(), value)
         if value.tzinfo is None and value.time() == time():
@@ -162,7 +195,14 @@ def _moment_from_text(text: str, zone: tzinfo) -> Moment:
             return _from_match(match, zone, text)
     if _SERIAL.fullmatch(text):
         return _from_serial(float(text), zone, repr(text))
-    raise CellError(f"{text!r} is not a date; write {_MOMENT_FORMS}")
+    raise CellError(_not_a_date(quoted_vi(text), repr(text)))
+
+
+def _not_a_date(shown_vi: str, shown_en: str) -> Text:
+    return Text(
+        vi=f"{shown_vi} không phải là ngày; hãy ghi theo dạng {_MOMENT_FORMS.vi}",
+        en=f"{shown_en} is not a date; write {_MOMENT_FORMS.en}",
+    )
 
 
 def parse_moments(value: Cell, zone: tzinfo) -> tuple[Moment, ...]:
@@ -179,7 +219,7 @@ _COUNT = re.compile(r"(\d{1,7})(?:\s*[^\W\d_][^\d]*)?")
 
 def parse_count(value: Cell) -> int:
     if isinstance(value, bool):
-        raise CellError(f"{value} is not a count; write a whole number such as 3")
+        raise CellError(_not_a_count(str(value), str(value)))
     if isinstance(value, int):
         number = value
     elif isinstance(value, float) and value.is_integer():
@@ -188,11 +228,23 @@ def parse_count(value: Cell) -> int:
         text = clean_text(value)
         match = _COUNT.fullmatch(text)
         if not match:
-            raise CellError(f"{text!r} is not a count; write a whole number such as 3")
+            raise CellError(_not_a_count(quoted_vi(text), repr(text)))
         number = int(match[1])
     if number < 0:
-        raise CellError(f"{number} is negative; a count is 0 or more")
+        raise CellError(
+            Text(
+                vi=f"{number} là số âm; số lượng phải từ 0 trở lên",
+                en=f"{number} is negative; a count is 0 or more",
+            )
+        )
     return number
+
+
+def _not_a_count(shown_vi: str, shown_en: str) -> Text:
+    return Text(
+        vi=f"{shown_vi} không phải là số lượng; hãy ghi số nguyên, ví dụ 3",
+        en=f"{shown_en} is not a count; write a whole number such as 3",
+    )
 
 
 _MONEY_WORDS = re.compile(r"\s*(?:vn[dđ]|đồng|dong|đ|d)\.?\s*$", re.IGNORECASE)
@@ -203,12 +255,22 @@ _FREE_WORDS: Final = frozenset({"mien phi", "khong", "khong thu", "0"})
 def parse_money(value: Cell) -> int:
     """Whole VND (see the module's notes on separators)."""
     if isinstance(value, bool):
-        raise CellError(f"{value} is not an amount; write VND such as 1.500.000")
+        raise CellError(
+            Text(
+                vi=f"{value} không phải là số tiền; hãy ghi số tiền bằng đồng, ví dụ 1.500.000",
+                en=f"{value} is not an amount; write VND such as 1.500.000",
+            )
+        )
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise CellError(f"{value} has a fraction of a dong; write whole VND")
+            raise CellError(
+                Text(
+                    vi=f"{value} có phần lẻ của đồng; hãy ghi số tiền nguyên (đồng)",
+                    en=f"{value} has a fraction of a dong; write whole VND",
+                )
+            )
         number = int(value)
     else:
         text = clean_text(value)
@@ -222,10 +284,20 @@ def parse_money(value: Cell) -> int:
             number = int(re.sub(r"[.,\s]", "", bare))
         else:
             raise CellError(
-                f"{text!r} is not an amount in VND; write whole dong such as 1.500.000 or 1500000"
+                Text(
+                    vi=f"{quoted_vi(text)} không phải là số tiền bằng đồng; hãy ghi số tiền "
+                    "nguyên, ví dụ 1.500.000 hoặc 1500000",
+                    en=f"{text!r} is not an amount in VND; write whole dong such as 1.500.000 "
+                    "or 1500000",
+                )
             )
     if number < 0:
-        raise CellError(f"{number} is negative; a fee is 0 or more")
+        raise CellError(
+            Text(
+                vi=f"{number} là số âm; phí, lệ phí phải từ 0 trở lên",
+                en=f"{number} is negative; a fee is 0 or more",
+            )
+        )
     return number
 
 
@@ -276,7 +348,7 @@ def _vocabulary(
 def _word_parser(
     table: dict[str, Any],
     phrases: tuple[tuple[str, Any], ...],
-    what: str,
+    what: Text,
 ) -> Parser:
     shown = ", ".join(sorted({key for key in table if key and not key.isdigit()})[:12])
 
@@ -288,7 +360,13 @@ def _word_parser(
         for phrase, meaning in phrases:
             if phrase in key:
                 return meaning
-        raise CellError(f"{text!r} is not a known {what}; known words include: {shown}")
+        raise CellError(
+            Text(
+                vi=f"{quoted_vi(text)} không phải là {what.vi} được nhận biết; các từ được nhận "
+                f"gồm: {shown}",
+                en=f"{text!r} is not a known {what.en}; known words include: {shown}",
+            )
+        )
 
     def parse(value: Cell) -> Any:
         if isinstance(value, bool):
@@ -300,15 +378,25 @@ def _word_parser(
 
 def flag_parser(extra: Mapping[str, Iterable[str]] | None = None) -> Parser:
     table = _vocabulary({True: TRUE_WORDS, False: FALSE_WORDS}, extra)
-    return _word_parser(table, (), "yes/no word (Có/Không, x, Đã/Chưa)")
+    return _word_parser(
+        table,
+        (),
+        Text(vi="giá trị có/không (Có/Không, x, Đã/Chưa)", en="yes/no word (Có/Không, x, Đã/Chưa)"),
+    )
 
 
 def channel_parser(extra: Mapping[str, Iterable[str]] | None = None) -> Parser:
-    return _word_parser(_vocabulary(CHANNEL_WORDS, extra), _CHANNEL_PHRASES, "channel")
+    return _word_parser(
+        _vocabulary(CHANNEL_WORDS, extra),
+        _CHANNEL_PHRASES,
+        Text(vi="hình thức nộp hồ sơ", en="channel"),
+    )
 
 
 def status_parser(extra: Mapping[str, Iterable[str]] | None = None) -> Parser:
-    return _word_parser(_vocabulary(STATUS_WORDS, extra), (), "status")
+    return _word_parser(
+        _vocabulary(STATUS_WORDS, extra), (), Text(vi="trạng thái hồ sơ", en="status")
+    )
 
 
 # --- per-column parsers -------------------------------------------------------------------------

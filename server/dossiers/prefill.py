@@ -27,10 +27,9 @@ goes by the resolved date, whenever the dossier was received):
 | ``backlog`` | count | the backlog indicator at the end of the period's last day (``is_overdue_at``) | |
 
 A share whose denominator is 0 is not offered (``None``): the ledger cannot tell, so the inspector
-answers. A count is always offered when the period has dossiers, except that a measure reading
-a list column (``late_without_proper_apology`` reads the apology slips) is offered only when the
-ledger was imported with a layout that maps that column (:func:`measures_the_ledger_answers`):
-an empty list cannot tell "no slip" from "no slip column", and form 06 has none.
+answers. A count is offered when the period has dossiers, except ``late_without_proper_apology``
+when a dossier resolved late has unknown apology slips (``None``: its ledger had no slip column,
+as form 06 has none): the count would pass over it.
 """
 
 from __future__ import annotations
@@ -70,22 +69,6 @@ def prefill_period(
     if ledger_covers_until is not None and ledger_covers_until < period_to:
         period_to = ledger_covers_until
     return (period_from, period_to) if period_from <= period_to else None
-
-
-# Measures that need a column whose blank reads as an empty list, never as unknown.
-NEEDS_COLUMNS: Final[dict[str, frozenset[str]]] = {
-    "late_without_proper_apology": frozenset({"apology_slips"}),
-}
-
-
-def measures_the_ledger_answers(measures: dict[str, str], mapped: frozenset[str]) -> dict[str, str]:
-    """The item → measure pairs the ledger can answer, given the canonical fields that the
-    layouts of its imports map."""
-    return {
-        item: measure
-        for item, measure in measures.items()
-        if NEEDS_COLUMNS.get(measure, frozenset()) <= mapped
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +159,10 @@ _APOLOGY_RULES: Final = (late_without_apology, apology_too_late, rescheduled_mor
 
 
 def _late_without_proper_apology(period: _Period) -> MeasureValue | None:
-    count = sum(
-        any(rule(r, period.context) is not None for rule in _APOLOGY_RULES)
-        for r in _resolved_late(period)
-    )
+    late = _resolved_late(period)
+    if any(r.apology_slips is None for r in late):
+        return None  # the rules are silent on unknown slips: a count would read as "apologised"
+    count = sum(any(rule(r, period.context) is not None for rule in _APOLOGY_RULES) for r in late)
     return MeasureValue(value=count)
 
 

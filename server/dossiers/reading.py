@@ -59,6 +59,7 @@ from server.dossiers.mapping import (
 )
 from server.dossiers.model import FIELDS, DossierRecord
 from server.dossiers.parsing import CellError
+from server.dossiers.texts import Language, Text
 
 FileFormat = Literal["csv", "xlsx"]
 DEFAULT_MAX_ISSUES: Final = 200
@@ -76,9 +77,15 @@ class Issue:
     header: str | None  # the column's header as the file wrote it
     field: str | None  # the canonical field
     value: str | None  # the cell as read, shortened
-    message: str
+    text: Text  # what was wrong and what is accepted, in Vietnamese and English
 
-    def as_dict(self) -> dict[str, Any]:
+    @property
+    def message(self) -> str:
+        """The English message (logs, the command line)."""
+        return self.text.en
+
+    def as_dict(self, language: Language = "en") -> dict[str, Any]:
+        """As the 422 lists it: ``message`` in ``language``, and both languages."""
         return {
             "line": self.line,
             "column": self.column,
@@ -86,14 +93,22 @@ class Issue:
             "header": self.header,
             "field": self.field,
             "value": self.value,
-            "message": self.message,
+            "message": self.text.in_language(language),
+            "message_vi": self.text.vi,
+            "message_en": self.text.en,
         }
 
-    def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
+    def located(self) -> Text:
+        """The message after where to look: "line 3, column B (Ngày tiếp nhận): …"."""
+        where_vi = f"dòng {self.line}" if self.line else "cả tệp"
+        where_en = f"line {self.line}" if self.line else "file"
         if self.column:
-            where += f", column {self.column} ({self.header})"
-        return f"{where}: {self.message}"
+            where_vi += f", cột {self.column} ({self.header})"
+            where_en += f", column {self.column} ({self.header})"
+        return Text(f"{where_vi}: {self.text.vi}", f"{where_en}: {self.text.en}")
+
+    def __str__(self) -> str:
+        return self.located().en
 
 
 @dataclass
@@ -120,29 +135,47 @@ class LedgerReport:
         if len(self.issues) < self.max_issues:
             self.issues.append(issue)
 
-    def raise_if_invalid(self) -> None:
+    def raise_if_invalid(self, language: Language = "en") -> None:
         if not self.finished:
             raise RuntimeError("the ledger was not read to its end")
         if self.issue_count:
-            raise LedgerInvalid(self)
+            raise LedgerInvalid(self, language)
+
+
+def refusal_text(report: LedgerReport, *, with_first: bool = True) -> Text:
+    """What a refused ledger's problem says, in both languages (with its first issue)."""
+    count, shown = report.issue_count, len(report.issues)
+    text = Text(
+        vi=f"Chưa nhập được sổ hồ sơ: tệp có {count} lỗi"
+        + (f" (dưới đây liệt kê {shown} lỗi đầu tiên)" if shown < count else "")
+        + ". Chưa có dữ liệu nào được lưu; đề nghị sửa tệp rồi gửi lại.",
+        en=f"The ledger was not imported: {count} problem(s)"
+        + (f" (the first {shown} are listed)" if shown < count else "")
+        + ". Nothing was saved; correct the file and send it again.",
+    )
+    if with_first and report.issues:
+        first = report.issues[0].located()
+        text = text + Text(f" Lỗi đầu tiên: {first.vi}.", f" First: {first.en}.")
+    return text
 
 
 class LedgerInvalid(InvalidInput):
-    """A ledger refused as a whole, with its issues (the first ``max_issues``) and their total."""
+    """A ledger refused as a whole, with its issues (the first ``max_issues``) and their total;
+    ``detail`` and each issue's ``message`` in ``language``, and both languages beside them."""
 
-    def __init__(self, report: LedgerReport) -> None:
-        shown = len(report.issues)
-        more = f" (the first {shown} are listed)" if shown < report.issue_count else ""
-        first = f" First: {report.issues[0]}." if report.issues else ""
+    def __init__(self, report: LedgerReport, language: Language = "en") -> None:
+        text = refusal_text(report)
         super().__init__(
-            f"The ledger was not imported: {report.issue_count} problem(s){more}. "
-            f"Nothing was saved; correct the file and send it again.{first}",
+            text.in_language(language),
             extra={
+                "detail_vi": text.vi,
+                "detail_en": text.en,
                 "issue_count": report.issue_count,
-                "issues": [issue.as_dict() for issue in report.issues],
+                "issues": [issue.as_dict(language) for issue in report.issues],
             },
         )
         self.report = report
+        self.language = language
 
 
 class LedgerReading:
@@ -165,7 +198,7 @@ class LedgerReading:
                 for _ in self._rows:  # to the end, so the file's hash is still computed
                     pass
         except _FileProblem as problem:
-            report.add(Issue(problem.line, None, None, None, None, None, str(problem)))
+            report.add(Issue(problem.line, None, None, None, None, None, problem.text))
         report.finished = True
 
     def _find_header(self) -> HeaderMatch | None:
@@ -199,7 +232,12 @@ class LedgerReading:
                 _memoised(column.spec.parser)
                 if column.spec.field in _REPEATING
                 else column.spec.parser,
-                column.spec.if_blank,
+                # A blank cell of a list column (apology slips, new dates) is an empty list: the
+                # ledger has the column and shows nothing in it. Without the column it stays
+                # unknown (the record's default).
+                ()
+                if column.spec.if_blank is None and column.spec.field in _LISTS
+                else column.spec.if_blank,
                 column.spec.field in _REQUIRED,
             )
             for column in columns
@@ -217,13 +255,13 @@ class LedgerReading:
                     if if_blank is not None:
                         values[name] = if_blank
                     elif required:
-                        report.add(_cell_issue(line, column, None, "is required and is blank"))
+                        report.add(_cell_issue(line, column, None, _BLANK))
                         failed = True
                     continue
                 try:
                     values[name] = parser(cell)
                 except CellError as error:
-                    report.add(_cell_issue(line, column, cell, str(error)))
+                    report.add(_cell_issue(line, column, cell, error.text))
                     failed = True
             if failed:
                 continue
@@ -231,14 +269,20 @@ class LedgerReading:
             first = seen_codes.get(code)
             if first is not None:
                 column = next(c for c in columns if c.spec.field == "dossier_code")
-                report.add(_cell_issue(line, column, code, f"dossier code already on line {first}"))
+                repeated = Text(
+                    vi=f"mã hồ sơ trùng với mã ở dòng {first}",
+                    en=f"dossier code already on line {first}",
+                )
+                report.add(_cell_issue(line, column, code, repeated))
                 continue
             seen_codes[code] = line
             report.records += 1
             yield DossierRecord(**values)
 
 
+_BLANK: Final = Text(vi="ô bắt buộc nhưng để trống", en="is required and is blank")
 _REQUIRED: Final = frozenset(name for name, spec in FIELDS.items() if spec.required)
+_LISTS: Final = frozenset(name for name, spec in FIELDS.items() if spec.kind == "moments")
 # Fields whose cells repeat down a ledger (a few procedures, channels, statuses, fees, dates):
 # each distinct cell is parsed once. Not the dossier code, which never repeats.
 _REPEATING: Final = frozenset(FIELDS) - {"dossier_code"}
@@ -266,7 +310,7 @@ def _memoised(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return parse
 
 
-def _cell_issue(line: int, column: BoundColumn, cell: Any, message: str) -> Issue:
+def _cell_issue(line: int, column: BoundColumn, cell: Any, message: Text) -> Issue:
     shown = None if cell is None else str(cell)[:80]
     return Issue(
         line,
@@ -280,8 +324,9 @@ def _cell_issue(line: int, column: BoundColumn, cell: Any, message: str) -> Issu
 
 
 class _FileProblem(Exception):
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, text: Text, line: int | None = None) -> None:
+        super().__init__(text.en)
+        self.text = text
         self.line = line
 
 
@@ -314,11 +359,12 @@ def load_ledger(
     file_format: FileFormat,
     layout: Layout,
     max_issues: int = DEFAULT_MAX_ISSUES,
+    language: Language = "en",
 ) -> tuple[list[DossierRecord], LedgerReport]:
-    """Every record of a valid ledger, or :class:`LedgerInvalid`."""
+    """Every record of a valid ledger, or :class:`LedgerInvalid` worded in ``language``."""
     reading = read_ledger(source, file_format=file_format, layout=layout, max_issues=max_issues)
     records = list(reading)
-    reading.report.raise_if_invalid()
+    reading.report.raise_if_invalid(language)
     return records, reading.report
 
 
@@ -367,10 +413,17 @@ def _csv_rows(source: Path | IO[bytes], report: LedgerReport) -> Iterator[tuple[
                 yield line, row
                 line = reader.line_num + 1
         except UnicodeDecodeError:
-            problem = "the file is not valid UTF-8 from here on; save it as CSV UTF-8"
+            problem = Text(
+                vi="từ dòng này tệp không còn là văn bản UTF-8 hợp lệ; đề nghị lưu lại tệp "
+                "dưới dạng CSV UTF-8",
+                en="the file is not valid UTF-8 from here on; save it as CSV UTF-8",
+            )
             raise _FileProblem(problem, line) from None
         except csv.Error as error:
-            raise _FileProblem(f"the CSV cannot be read: {error}", line) from None
+            problem = Text(
+                vi=f"không đọc được tệp CSV: {error}", en=f"the CSV cannot be read: {error}"
+            )
+            raise _FileProblem(problem, line) from None
         finally:
             # Every byte into the hash, whether the rows ended, failed or were left unread.
             hashing.drain()
@@ -414,11 +467,20 @@ def _xlsx_rows(
                 else CalamineWorkbook.from_filelike(raw)
             )
         except Exception as error:  # calamine raises zip, XML and its own errors
-            raise _FileProblem(f"the file is not a readable XLSX workbook ({error})") from None
+            raise _FileProblem(
+                Text(
+                    vi=f"tệp không phải là bảng tính XLSX đọc được ({error})",
+                    en=f"the file is not a readable XLSX workbook ({error})",
+                )
+            ) from None
         try:
             if sheet is not None and sheet not in workbook.sheet_names:
+                names = ", ".join(workbook.sheet_names)
                 raise _FileProblem(
-                    f"the workbook has no sheet {sheet!r}; it has {', '.join(workbook.sheet_names)}"
+                    Text(
+                        vi=f"bảng tính không có trang «{sheet}»; các trang hiện có: {names}",
+                        en=f"the workbook has no sheet {sheet!r}; it has {names}",
+                    )
                 )
             worksheet = (
                 workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
@@ -426,7 +488,12 @@ def _xlsx_rows(
         except _FileProblem:
             raise
         except Exception as error:
-            raise _FileProblem(f"the workbook's sheet cannot be read ({error})") from None
+            raise _FileProblem(
+                Text(
+                    vi=f"không đọc được trang tính ({error})",
+                    en=f"the workbook's sheet cannot be read ({error})",
+                )
+            ) from None
         # The sheet's cells start at its first non-empty row and column; shifting by that start
         # gives the row numbers and column letters a person sees in the spreadsheet.
         first_row, first_column = worksheet.start or (0, 0)

@@ -1,8 +1,8 @@
 """The checks run over every dossier of a ledger, and what they add up to for a unit.
 
 Each rule is a pure function of one record and a :class:`RuleContext` (the working-day calendar,
-the period's last day, the posted fees) that returns a short English detail when the dossier
-breaks it, else None. Its severity, titles and legal bases are data (``rules.yaml``), the basis
+the period's last day, the posted fees) that returns a short detail, in Vietnamese and English
+(:class:`~server.dossiers.texts.Text`), when the dossier breaks it, else None. Its severity, titles and legal bases are data (``rules.yaml``), the basis
 chosen by the day the dossier was received. A rule that needs a field the ledger does not give
 (unknown, ``None``) does not fire: no evidence, no flag.
 
@@ -26,6 +26,7 @@ from typing import Any, Final
 import yaml
 
 from server.dossiers.model import Channel, DossierRecord, DossierStatus, Moment
+from server.dossiers.texts import Text, day_text, joined
 from server.dossiers.workdays import WorkingCalendar
 
 
@@ -71,31 +72,38 @@ class RuleInfo:
 class Flag:
     rule: str
     severity: Severity
-    detail: str
+    detail: Text
     legal_basis: str | None
 
 
-Check = Callable[[DossierRecord, RuleContext], str | None]
+Check = Callable[[DossierRecord, RuleContext], Text | None]
 
 
 # --- the rules ----------------------------------------------------------------------------------
 
 
-def late_without_apology(record: DossierRecord, context: RuleContext) -> str | None:
+def late_without_apology(record: DossierRecord, context: RuleContext) -> Text | None:
     resolved = record.resolved
-    if resolved is None or record.apology_slips or resolved.day <= record.appointed_return.day:
+    # No slip column (None) is not "no slip": without the column the ledger cannot tell.
+    if resolved is None or record.apology_slips is None or record.apology_slips:
         return None
-    return (
-        f"resolved {resolved.day:%d/%m/%Y}, after the appointed {record.appointed_return.day:%d/%m/%Y}, "
-        "with no apology slip"
+    if resolved.day <= record.appointed_return.day:
+        return None
+    done, appointed = day_text(resolved.day), day_text(record.appointed_return.day)
+    return Text(
+        vi=f"có kết quả ngày {done}, sau ngày hẹn trả {appointed}, không có phiếu xin lỗi và "
+        "hẹn lại ngày trả kết quả",
+        en=f"resolved {done}, after the appointed {appointed}, with no apology slip",
     )
 
 
-def apology_too_late(record: DossierRecord, context: RuleContext) -> str | None:
+def apology_too_late(record: DossierRecord, context: RuleContext) -> Text | None:
     # Each slip must be issued on or before the working day preceding the date it reschedules,
     # so the one-stop shop has a working day to tell the applicant: the first slip reschedules
     # the appointment, a later one the date the previous slip gave. A slip dated on a weekend or
     # holiday just before the date is too late (no working day is left).
+    if not record.apology_slips:  # none, or no slip column
+        return None
     rescheduled = (record.appointed_return, *record.new_appointed_returns)
     late = []
     for index, slip in enumerate(record.apology_slips):
@@ -103,36 +111,62 @@ def apology_too_late(record: DossierRecord, context: RuleContext) -> str | None:
             break
         target = rescheduled[index].day
         if context.calendar.working_days_from(slip.day, target) < 1:
-            late.append(f"slip of {slip.day:%d/%m/%Y} for the date {target:%d/%m/%Y}")
+            issued, moved = day_text(slip.day), day_text(target)
+            late.append(
+                Text(
+                    vi=f"phiếu ngày {issued} cho ngày hẹn {moved}",
+                    en=f"slip of {issued} for the date {moved}",
+                )
+            )
     if not late:
         return None
-    return "issued less than one working day before the date it reschedules: " + "; ".join(late)
+    return Text(
+        vi="phiếu xin lỗi lập chưa đủ một ngày làm việc trước ngày hẹn trả được dời: ",
+        en="issued less than one working day before the date it reschedules: ",
+    ) + joined(late)
 
 
-def rescheduled_more_than_once(record: DossierRecord, context: RuleContext) -> str | None:
-    times = max(len(record.apology_slips), len(record.new_appointed_returns))
-    return f"rescheduled {times} times" if times > 1 else None
+def rescheduled_more_than_once(record: DossierRecord, context: RuleContext) -> Text | None:
+    # Without a slip column the new return dates alone count (none in form 06).
+    times = max(len(record.apology_slips or ()), len(record.new_appointed_returns))
+    if times <= 1:
+        return None
+    return Text(vi=f"hẹn lại ngày trả kết quả {times} lần", en=f"rescheduled {times} times")
 
 
 _DONE: Final = frozenset({DossierStatus.resolved, DossierStatus.returned})
 
 
-def resolved_without_result_file(record: DossierRecord, context: RuleContext) -> str | None:
+def resolved_without_result_file(record: DossierRecord, context: RuleContext) -> Text | None:
     done = record.resolved is not None or record.status in _DONE
     if not done or record.result_file_present is not False:
         return None
     if record.status in (DossierStatus.rejected, DossierStatus.withdrawn):
         return None
-    return "resolved, but the system holds no result file"
+    return Text(
+        vi="đã có kết quả nhưng trên hệ thống không có tệp kết quả giải quyết",
+        en="resolved, but the system holds no result file",
+    )
 
 
-def online_without_component_files(record: DossierRecord, context: RuleContext) -> str | None:
+def online_without_component_files(record: DossierRecord, context: RuleContext) -> Text | None:
     if record.channel is Channel.online and record.component_files == 0:
-        return "submitted online with no component files attached"
+        return Text(
+            vi="nộp trực tuyến nhưng không đính kèm thành phần hồ sơ",
+            en="submitted online with no component files attached",
+        )
     return None
 
 
-def _order_problems(record: DossierRecord) -> list[str]:
+_STEP_NAMES: Final = {
+    "received": "tiếp nhận",
+    "transferred": "chuyển xử lý",
+    "resolved": "có kết quả",
+    "returned": "trả kết quả",
+}
+
+
+def _order_problems(record: DossierRecord) -> list[Text]:
     steps: list[tuple[str, Moment | None]] = [
         ("received", record.received),
         ("transferred", record.transferred),
@@ -147,7 +181,11 @@ def _order_problems(record: DossierRecord) -> list[str]:
         for earlier_name, earlier in steps[:later_index]:
             if earlier is not None and later.is_before(earlier):
                 problems.append(
-                    f"{later_name} {_shown(later)} before {earlier_name} {_shown(earlier)}"
+                    Text(
+                        vi=f"thời điểm {_STEP_NAMES[later_name]} ({_shown(later)}) trước thời "
+                        f"điểm {_STEP_NAMES[earlier_name]} ({_shown(earlier)})",
+                        en=f"{later_name} {_shown(later)} before {earlier_name} {_shown(earlier)}",
+                    )
                 )
     return problems
 
@@ -156,16 +194,20 @@ def _shown(moment: Moment) -> str:
     return f"{moment.at:%d/%m/%Y %H:%M}" if moment.at else f"{moment.day:%d/%m/%Y}"
 
 
-def impossible_sequence(record: DossierRecord, context: RuleContext) -> str | None:
+def impossible_sequence(record: DossierRecord, context: RuleContext) -> Text | None:
     problems = _order_problems(record)
-    return "; ".join(problems) if problems else None
+    return joined(problems) if problems else None
 
 
-def returned_late(record: DossierRecord, context: RuleContext) -> str | None:
+def returned_late(record: DossierRecord, context: RuleContext) -> Text | None:
     returned = record.returned
     if returned is None or returned.day <= record.due:
         return None
-    return f"returned {returned.day:%d/%m/%Y}, after the date in force {record.due:%d/%m/%Y}"
+    handed, due = day_text(returned.day), day_text(record.due)
+    return Text(
+        vi=f"trả kết quả ngày {handed}, sau ngày hẹn trả {due}",
+        en=f"returned {handed}, after the date in force {due}",
+    )
 
 
 def is_pending_at(record: DossierRecord, day: date) -> bool:
@@ -193,25 +235,41 @@ def is_overdue_at(record: DossierRecord, day: date) -> bool:
     )
 
 
-def backlog_at_period_end(record: DossierRecord, context: RuleContext) -> str | None:
+def backlog_at_period_end(record: DossierRecord, context: RuleContext) -> Text | None:
     end = context.period_end
     if end is None or not is_overdue_at(record, end):
         return None
-    return f"unresolved at {end:%d/%m/%Y}, due {record.due:%d/%m/%Y}"
+    last, due = day_text(end), day_text(record.due)
+    return Text(
+        vi=f"đến hết ngày {last} chưa giải quyết xong, hẹn trả ngày {due}",
+        en=f"unresolved at {last}, due {due}",
+    )
 
 
-def fee_not_due(record: DossierRecord, context: RuleContext) -> str | None:
+def _money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def fee_not_due(record: DossierRecord, context: RuleContext) -> Text | None:
     posted = _posted_fee(record, context)
     if posted != 0 or not record.fee:
         return None
-    return f"{record.fee:,} VND collected for a procedure with no fee".replace(",", ".")
+    fee = _money(record.fee)
+    return Text(
+        vi=f"thu {fee} đồng đối với thủ tục không thu phí, lệ phí",
+        en=f"{fee} VND collected for a procedure with no fee",
+    )
 
 
-def fee_differs(record: DossierRecord, context: RuleContext) -> str | None:
+def fee_differs(record: DossierRecord, context: RuleContext) -> Text | None:
     posted = _posted_fee(record, context)
     if not posted or record.fee is None or record.fee == posted:
         return None
-    return f"{record.fee:,} VND collected, the posted fee is {posted:,} VND".replace(",", ".")
+    fee, listed = _money(record.fee), _money(posted)
+    return Text(
+        vi=f"thu {fee} đồng, khác mức phí, lệ phí niêm yết {listed} đồng",
+        en=f"{fee} VND collected, the posted fee is {listed} VND",
+    )
 
 
 def _posted_fee(record: DossierRecord, context: RuleContext) -> int | None:
@@ -220,9 +278,13 @@ def _posted_fee(record: DossierRecord, context: RuleContext) -> int | None:
     return context.posted_fees.get(record.procedure_code)
 
 
-def supplement_requested_more_than_once(record: DossierRecord, context: RuleContext) -> str | None:
+def supplement_requested_more_than_once(record: DossierRecord, context: RuleContext) -> Text | None:
     requests = record.supplement_requests
-    return f"supplement requested {requests} times" if requests and requests > 1 else None
+    if not requests or requests <= 1:
+        return None
+    return Text(
+        vi=f"yêu cầu bổ sung hồ sơ {requests} lần", en=f"supplement requested {requests} times"
+    )
 
 
 CHECKS: Final[dict[str, Check]] = {

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from server.core.openapi import ProblemDetails
 from server.core.timeutil import SaneDate, SaneDatetime
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -73,8 +74,44 @@ class LedgerImportSummaryOut(BaseModel):
 class FlagOut(BaseModel):
     rule: str
     severity: str
-    detail: str
+    detail: str = Field(
+        description="What the dossier shows, in the request's language (`?lang=`, else the "
+        "user's language)"
+    )
+    detail_vi: str = Field(description="The detail in Vietnamese")
+    detail_en: str = Field(description="The detail in English")
     legal_basis: str | None
+
+
+class LedgerIssueOut(BaseModel):
+    """One problem of a refused ledger, located as a person looks for it in the spreadsheet."""
+
+    line: int | None = Field(description="The row as the spreadsheet numbers it (CSV: the line)")
+    column: str | None = Field(description="The column's letter: A, B, …, AA")
+    column_number: int | None
+    header: str | None = Field(description="The column's header as the file wrote it")
+    field: str | None = Field(description="The canonical field")
+    value: str | None = Field(description="The cell as read, shortened")
+    message: str = Field(
+        description="What was wrong and what is accepted, in the request's language"
+    )
+    message_vi: str
+    message_en: str
+
+
+class LedgerRefusalOut(ProblemDetails):
+    """A refused import (409, 415, 422): `detail` in the request's language, and in both
+    (`detail_vi`, `detail_en`; absent on a framework's own 422 for a malformed form). When the
+    ledger itself was refused (422, nothing was saved), `issues` and `issue_count` too."""
+
+    detail_vi: str | None = Field(default=None, description="`detail` in Vietnamese")
+    detail_en: str | None = Field(default=None, description="`detail` in English")
+    issue_count: int | None = Field(
+        default=None, description="Every problem found, also those not listed"
+    )
+    issues: list[LedgerIssueOut] | None = Field(
+        default=None, description="The first 200 problems, in file order"
+    )
 
 
 class FlaggedDossierOut(BaseModel):

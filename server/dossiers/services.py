@@ -51,7 +51,6 @@ from server.dossiers.model import FIELDS, Channel, DossierRecord, DossierStatus,
 from server.dossiers.prefill import (
     LedgerPrefill,
     compute_measures,
-    measures_the_ledger_answers,
     prefill_period,
 )
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
@@ -70,6 +69,7 @@ from server.dossiers.schemas import (
     ShareOut,
 )
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
+from server.dossiers.texts import Language, Text, in_language, refusal
 from server.dossiers.workdays import CalendarNotCovered, shipped_calendar
 from server.units import services as unit_service
 from server.units.services import UnitFacts
@@ -106,22 +106,39 @@ ZIP_MAGIC: Final = b"PK\x03\x04"
 # --- the file ------------------------------------------------------------------------------------
 
 
-def file_format_of(file_name: str, content_type: str | None, head: bytes) -> FileFormat:
-    """The ledger's format from its name and first bytes; 415 for anything else."""
+def file_format_of(
+    file_name: str, content_type: str | None, head: bytes, language: Language = "vi"
+) -> FileFormat:
+    """The ledger's format from its name and first bytes; 415 for anything else (worded in
+    ``language``, and in both languages beside it)."""
     suffix = Path(file_name).suffix.lower()
     by_name: FileFormat | None = {".csv": "csv", ".xlsx": "xlsx"}.get(suffix)  # type: ignore[assignment]
     media = (content_type or "").split(";")[0].strip().lower()
     if media and media != "application/octet-stream" and media not in CONTENT_TYPES:
-        raise UnsupportedMedia(
-            f"A ledger is sent as CSV or XLSX; the file's content type {media!r} is neither."
+        text = Text(
+            vi=f"Sổ hồ sơ phải gửi dưới dạng tệp CSV hoặc XLSX; kiểu nội dung «{media}» của tệp "
+            "không phải hai dạng này.",
+            en=f"A ledger is sent as CSV or XLSX; the file's content type {media!r} is neither.",
         )
+        raise refusal(UnsupportedMedia, text, language)
     if by_name is None:
-        raise UnsupportedMedia(f"A ledger file is named *.csv or *.xlsx; {file_name!r} is neither.")
-    if (by_name == "xlsx") != head.startswith(ZIP_MAGIC):
-        raise UnsupportedMedia(
-            f"{file_name!r} is named as {by_name.upper()} but its bytes are not "
-            + ("an XLSX workbook." if by_name == "xlsx" else "text (it looks like a workbook).")
+        text = Text(
+            vi=f"Tệp sổ hồ sơ phải có đuôi .csv hoặc .xlsx; tệp «{file_name}» không phải.",
+            en=f"A ledger file is named *.csv or *.xlsx; {file_name!r} is neither.",
         )
+        raise refusal(UnsupportedMedia, text, language)
+    if (by_name == "xlsx") != head.startswith(ZIP_MAGIC):
+        text = Text(
+            vi=f"Tệp «{file_name}» có đuôi {by_name.upper()} nhưng nội dung "
+            + (
+                "không phải là bảng tính XLSX."
+                if by_name == "xlsx"
+                else "không phải là văn bản (có vẻ là bảng tính)."
+            ),
+            en=f"{file_name!r} is named as {by_name.upper()} but its bytes are not "
+            + ("an XLSX workbook." if by_name == "xlsx" else "text (it looks like a workbook)."),
+        )
+        raise refusal(UnsupportedMedia, text, language)
     return by_name
 
 
@@ -148,10 +165,10 @@ class _Parsed:
     report: LedgerReport
 
 
-def _parse(path: Path, file_format: FileFormat, layout_key: str) -> _Parsed:
+def _parse(path: Path, file_format: FileFormat, layout_key: str, language: Language) -> _Parsed:
     reading = read_ledger(path, file_format=file_format, layout=shipped_layout(layout_key))
     records = list(reading)
-    reading.report.raise_if_invalid()
+    reading.report.raise_if_invalid(language)
     return _Parsed(records, reading.report)
 
 
@@ -181,10 +198,22 @@ def record_values(record: DossierRecord) -> dict[str, Any]:
         values[f"{name}_day"] = moment.day if moment else None
         values[f"{name}_at"] = moment.at.astimezone(UTC) if moment and moment.at else None
     for name in LIST_FIELDS:
-        values[name] = [_moment_json(moment) for moment in getattr(record, name)]
+        values[name] = _moments_json(getattr(record, name))
+    # Unknown slips (no slip column) are the JSON value null, kept apart from [] (no slip); the
+    # column itself stays NOT NULL, so the text is passed as it is.
+    if values["apology_slips"] is None:
+        values["apology_slips"] = "null"
     values["channel"] = record.channel.value if record.channel else None
     values["status"] = record.status.value if record.status else None
     return values
+
+
+def _moments_json(moments: tuple[Moment, ...] | None) -> list[dict[str, Any]] | None:
+    return None if moments is None else [_moment_json(moment) for moment in moments]
+
+
+def _moments_from_json(values: list[dict[str, Any]] | None) -> tuple[Moment, ...] | None:
+    return None if values is None else tuple(_moment_from_json(value) for value in values)
 
 
 def record_json(record: DossierRecord) -> dict[str, Any]:
@@ -195,7 +224,7 @@ def record_json(record: DossierRecord) -> dict[str, Any]:
         moment = getattr(record, name)
         values[name] = _moment_json(moment) if moment else None
     for name in LIST_FIELDS:
-        values[name] = [_moment_json(moment) for moment in getattr(record, name)]
+        values[name] = _moments_json(getattr(record, name))
     values["channel"] = record.channel.value if record.channel else None
     values["status"] = record.status.value if record.status else None
     return values
@@ -217,10 +246,9 @@ def record_from_row(row: dict[str, Any], zone: ZoneInfo) -> DossierRecord:
         returned=moments["returned"],
         channel=Channel(row["channel"]) if row["channel"] else None,
         status=DossierStatus(row["status"]) if row["status"] else None,
-        apology_slips=tuple(_moment_from_json(value) for value in row["apology_slips"] or []),
-        new_appointed_returns=tuple(
-            _moment_from_json(value) for value in row["new_appointed_returns"] or []
-        ),
+        # JSON null: the ledger had no slip column (unknown); []: it showed no slip.
+        apology_slips=_moments_from_json(row["apology_slips"]),
+        new_appointed_returns=_moments_from_json(row["new_appointed_returns"]) or (),
         **{name: row[name] for name in PLAIN_FIELDS},
     )
 
@@ -391,11 +419,13 @@ async def import_ledger(
     principal: Principal,
     period_start: date | None = None,
     period_end: date | None = None,
+    language: Language = "vi",
 ) -> LedgerImportSummaryOut:
     """Import the ledger file at ``path`` for a unit (see the module's notes). Refused with every
-    problem (422, :class:`~server.dossiers.reading.LedgerInvalid`) and nothing written when any
-    row is wrong. The period the file covers is ``period_start``–``period_end`` when given (an
-    export of a quarter: backlog is judged at its end), else its first and last day received."""
+    problem (422, :class:`~server.dossiers.reading.LedgerInvalid`, worded in ``language`` and
+    both languages beside it) and nothing written when any row is wrong. The period the file
+    covers is ``period_start``–``period_end`` when given (an export of a quarter: backlog is
+    judged at its end), else its first and last day received."""
     unit = await unit_for_import(unit_id, principal)
     return await import_for_unit(
         unit,
@@ -406,6 +436,7 @@ async def import_ledger(
         actor=audit_service.actor_of(principal),
         period_start=period_start,
         period_end=period_end,
+        language=language,
     )
 
 
@@ -428,19 +459,34 @@ async def import_for_unit(
     actor: audit_service.Actor,
     period_start: date | None = None,
     period_end: date | None = None,
+    language: Language = "vi",
 ) -> LedgerImportSummaryOut:
     """The import itself, for a unit whose authorization was checked (or an operator's)."""
     if (period_start is None) != (period_end is None):
-        raise InvalidInput("Give both period_start and period_end, or neither.")
+        text = Text(
+            vi="Hãy nhập cả ngày bắt đầu và ngày kết thúc của kỳ, hoặc để trống cả hai.",
+            en="Give both period_start and period_end, or neither.",
+        )
+        raise refusal(InvalidInput, text, language)
     if period_start is not None and period_end is not None and period_end < period_start:
-        raise InvalidInput("period_end is before period_start.")
-    shipped_layout(layout)  # an unknown layout is refused before the file is read
+        text = Text(
+            vi="Ngày kết thúc của kỳ đứng trước ngày bắt đầu.",
+            en="period_end is before period_start.",
+        )
+        raise refusal(InvalidInput, text, language)
+    if layout not in SHIPPED_LAYOUTS:  # refused before the file is read
+        text = Text(
+            vi=f"Không có mẫu cột «{layout}»; các mẫu hiện có: {', '.join(SHIPPED_LAYOUTS)}.",
+            en=f"Unknown column layout {layout!r}: the shipped ones are "
+            f"{', '.join(SHIPPED_LAYOUTS)}.",
+        )
+        raise refusal(InvalidInput, text, language)
     # The same file again is found by its hash before it is parsed (a pass over its bytes is
     # a small fraction of reading it).
     existing = await _import_by_hash(unit.id, await anyio.to_thread.run_sync(file_sha256, path))
     if existing is not None:
-        return await _summary_of(existing)
-    parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
+        return await _summary_of(existing, unit)
+    parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout, language)
     latest_before = await _latest_import_id(unit.id)
     stored = await _stored_dossiers(unit)
     import_id, now = uuid4(), datetime.now(UTC)
@@ -468,7 +514,10 @@ async def import_for_unit(
     }
     # The summary is worked out before writing: a date the holiday calendar does not cover
     # refuses the import (422) instead of storing a ledger whose flags cannot be computed.
-    flags, indicators = await anyio.to_thread.run_sync(_summarise, plan.summary_records, period)
+    try:
+        flags, indicators = await anyio.to_thread.run_sync(_summarise, plan.summary_records, period)
+    except CalendarNotCovered as error:
+        raise in_language(error, language) from None
     try:
         async with db.write_transaction():
             # The comparison above was made outside this transaction: if another import of this
@@ -477,10 +526,13 @@ async def import_for_unit(
             if await _latest_import_id(unit.id) != latest_before:
                 if await _import_by_hash(unit.id, parsed.report.sha256) is not None:
                     raise _SameFileMeanwhile
-                raise Conflict(
-                    f"Another ledger import for unit {unit.code} finished while this one was "
-                    "being read; nothing was saved. Send the file again."
+                text = Text(
+                    vi=f"Trong lúc tệp này đang được đọc, một lần nhập sổ khác của đơn vị "
+                    f"{unit.code} đã hoàn tất; chưa có dữ liệu nào được lưu. Đề nghị gửi lại tệp.",
+                    en=f"Another ledger import for unit {unit.code} finished while this one was "
+                    "being read; nothing was saved. Send the file again.",
                 )
+                raise refusal(Conflict, text, language)
             await db.insert_rows(
                 DossierLedgerImport,
                 [
@@ -523,7 +575,7 @@ async def import_for_unit(
         if isinstance(error, _SameFileMeanwhile) or db.is_unique_violation(error):
             existing = await _import_by_hash(unit.id, parsed.report.sha256)
             if existing is not None:
-                return await _summary_of(existing)
+                return await _summary_of(existing, unit)
         raise
     return LedgerImportSummaryOut(
         ledger_import=LedgerImportOut.model_validate(import_row),
@@ -614,9 +666,11 @@ def _summarise(
     return flags, indicators_out(indicators)
 
 
-async def _summary_of(ledger_import: LedgerImportOut) -> LedgerImportSummaryOut:
+async def _summary_of(ledger_import: LedgerImportOut, unit: UnitFacts) -> LedgerImportSummaryOut:
     """An import as it was answered when it was made (its summary is kept with it, so sending
-    the same file again costs a hash, not a recomputation over the unit's dossiers)."""
+    the same file again costs a hash, not a recomputation over the unit's dossiers). A summary
+    emptied by a migration (counted by rules since corrected) is worked out again from the
+    stored dossiers and kept."""
     row = (
         await DossierLedgerImport.select(DossierLedgerImport.summary)
         .where(DossierLedgerImport.id == ledger_import.id)
@@ -624,9 +678,20 @@ async def _summary_of(ledger_import: LedgerImportOut) -> LedgerImportSummaryOut:
         .output(load_json=True)
     )
     assert row is not None
-    return LedgerImportSummaryOut(
-        ledger_import=ledger_import, already_imported=True, **row["summary"]
-    )
+    summary = row["summary"]
+    if not summary:
+        records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+        period = (ledger_import.period_start, ledger_import.period_end)
+        flags, indicators = await anyio.to_thread.run_sync(_summarise, records, period)
+        summary = {
+            "flags": flags.model_dump(mode="json"),
+            "indicators": indicators.model_dump(mode="json") if indicators else None,
+        }
+        async with db.write_transaction():
+            await DossierLedgerImport.update({DossierLedgerImport.summary: summary}).where(
+                DossierLedgerImport.id == ledger_import.id
+            )
+    return LedgerImportSummaryOut(ledger_import=ledger_import, already_imported=True, **summary)
 
 
 async def list_imports(
@@ -842,9 +907,10 @@ async def list_flagged(
     rule: str | None,
     limit: int,
     offset: int,
+    language: Language = "vi",
 ) -> Page[FlaggedDossierOut]:
     """The unit's flagged dossiers received in the period (default: the latest import's), judged
-    at the period's end, by dossier code."""
+    at the period's end, by dossier code; each flag's ``detail`` in ``language``, and in both."""
     unit = await _unit_for(unit_id, principal, READ_ROLES)
     period = await _period_or_latest(unit, period_start, period_end)
     if period is None:
@@ -876,7 +942,9 @@ async def list_flagged(
                         FlagOut(
                             rule=flag.rule,
                             severity=flag.severity.value,
-                            detail=flag.detail,
+                            detail=flag.detail.in_language(language),
+                            detail_vi=flag.detail.vi,
+                            detail_en=flag.detail.en,
                             legal_basis=flag.legal_basis,
                         )
                         for flag in flags
@@ -921,7 +989,6 @@ async def ledger_prefill(
         DossierLedgerImport.id,
         DossierLedgerImport.imported_at,
         DossierLedgerImport.period_end,
-        DossierLedgerImport.layout,
     ).where(DossierLedgerImport.unit_id == unit_id)
     if not imports:
         return None
@@ -937,21 +1004,13 @@ async def ledger_prefill(
     unit = await unit_service.get_unit_unscoped(unit_id)
     if unit is None:
         return None
-    # What the layouts the unit's files were read with can say (form 06 has no slip columns).
-    mapped = frozenset(
-        column.field
-        for layout in {row["layout"] for row in imports}
-        if layout in SHIPPED_LAYOUTS
-        for column in shipped_layout(layout).columns
-    )
-    answerable = measures_the_ledger_answers(measures, mapped)
     records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
 
     def compute() -> LedgerPrefill | None:
         try:
             return compute_measures(
                 records,
-                answerable.values(),
+                measures.values(),
                 period_from=period_from,
                 period_to=period_to,
                 context=_context(period_to),
@@ -973,7 +1032,7 @@ async def ledger_prefill(
         )
         result = {
             item_key: PrefillValueOut(**computed.values[measure].as_answer(), source=source)
-            for item_key, measure in answerable.items()
+            for item_key, measure in measures.items()
             if measure in computed.values
         }
     if len(_PREFILL_CACHE) >= _PREFILL_CACHE_SIZE:

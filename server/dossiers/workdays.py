@@ -29,6 +29,7 @@ from typing import Any, Final
 import yaml
 
 from server.core.errors import InvalidInput
+from server.dossiers.texts import Text, day_text, refusal
 
 WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -78,9 +79,18 @@ class WorkingCalendar:
 
     def _check(self, day: date) -> None:
         if not self.covers(day):
-            raise CalendarNotCovered(
-                f"The working-day calendar {self.key!r} covers {self.first_year}–{self.last_year}; "
-                f"{day.isoformat()} is outside it. Add that year's holidays to its calendar file."
+            years = f"{self.first_year}–{self.last_year}"
+            raise refusal(
+                CalendarNotCovered,
+                Text(
+                    vi=f"Lịch ngày làm việc «{self.key}» chỉ có các năm {years}; ngày "
+                    f"{day_text(day)} nằm ngoài lịch. Cần bổ sung ngày nghỉ lễ của năm đó vào "
+                    "tệp lịch.",
+                    en=f"The working-day calendar {self.key!r} covers {years}; "
+                    f"{day.isoformat()} is outside it. Add that year's holidays to its calendar "
+                    "file.",
+                ),
+                "en",
             )
 
     def is_working_day(self, day: date) -> bool:
@@ -111,10 +121,16 @@ class WorkingCalendar:
         else:
             index = bisect.bisect_left(self._working, day) + count
         if not 0 <= index < len(self._working):
-            raise CalendarNotCovered(
-                f"{abs(count)} working days {'after' if count > 0 else 'before'} "
-                f"{day.isoformat()} fall outside the calendar {self.key!r} "
-                f"({self.first_year}–{self.last_year})."
+            years = f"{self.first_year}–{self.last_year}"
+            raise refusal(
+                CalendarNotCovered,
+                Text(
+                    vi=f"{abs(count)} ngày làm việc {'sau' if count > 0 else 'trước'} ngày "
+                    f"{day_text(day)} nằm ngoài lịch «{self.key}» ({years}).",
+                    en=f"{abs(count)} working days {'after' if count > 0 else 'before'} "
+                    f"{day.isoformat()} fall outside the calendar {self.key!r} ({years}).",
+                ),
+                "en",
             )
         return self._working[index]
 

@@ -140,6 +140,7 @@ def assert_ledger_view_matches_the_api(page: Page, live_server: Any, unit_id: st
     flag = first["flags"][0]
     named = card.locator(f'[data-testid="ledger-flag"][data-rule="{flag["rule"]}"]')
     expect(named).to_contain_text(rules[flag["rule"]]["title_vi"])
+    expect(named).to_contain_text(flag["detail_vi"])
     if flag["legal_basis"]:
         expect(named).to_contain_text(f"Căn cứ: {flag['legal_basis']}")
 
@@ -188,7 +189,8 @@ def test_a_leader_imports_a_ledger_and_its_unit_head_reads_it(
     expect(issue).to_have_attribute("data-line", str(bad_line))
     expect(issue).to_contain_text(f"Dòng {bad_line}, cột {bad_column} ({bad_header})")
     expect(issue).to_contain_text("«31/02/2026»")
-    expect(issue).to_contain_text("Chấp nhận: ngày dd/MM/yyyy")
+    # What was wrong and what is accepted, as the server words it in Vietnamese.
+    expect(issue).to_contain_text("không phải là ngày có thật (ghi ngày trước tháng: dd/MM/yyyy)")
     checked(page, shot, axe_check, "refused-with-line-and-column")
     assert live_server.api("GET", imports_path, token=admin).headers["x-total-count"] == "0"
 

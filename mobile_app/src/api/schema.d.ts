@@ -1330,7 +1330,12 @@ export interface components {
         };
         /** FlagOut */
         FlagOut: {
+            /** @description What the dossier shows, in the request's language (`?lang=`, else the user's language) */
             detail: string;
+            /** @description The detail in English */
+            detail_en: string;
+            /** @description The detail in Vietnamese */
+            detail_vi: string;
             legal_basis: string | null;
             rule: string;
             severity: string;
@@ -1540,6 +1545,24 @@ export interface components {
             indicators: components["schemas"]["IndicatorsOut"] | null;
             ledger_import: components["schemas"]["LedgerImportOut"];
         };
+        /** LedgerIssueOut */
+        LedgerIssueOut: {
+            /** @description The column's letter: A, B, …, AA */
+            column: string | null;
+            column_number: number | null;
+            /** @description The canonical field */
+            field: string | null;
+            /** @description The column's header as the file wrote it */
+            header: string | null;
+            /** @description The row as the spreadsheet numbers it (CSV: the line) */
+            line: number | null;
+            /** @description What was wrong and what is accepted, in the request's language */
+            message: string;
+            message_en: string;
+            message_vi: string;
+            /** @description The cell as read, shortened */
+            value: string | null;
+        };
         /** LedgerLayoutOut */
         LedgerLayoutOut: {
             columns: components["schemas"]["LayoutColumnOut"][];
@@ -1547,6 +1570,31 @@ export interface components {
             id: string;
             name_en: string;
             name_vi: string;
+        };
+        /** LedgerRefusalOut */
+        LedgerRefusalOut: {
+            /** @description What was wrong with this request and what to do about it */
+            detail: string;
+            /** @description `detail` in English */
+            detail_en?: string | null;
+            /** @description `detail` in Vietnamese */
+            detail_vi?: string | null;
+            /** @description The path of the request */
+            instance: string;
+            /** @description On a 422: every field that was refused, with the reason */
+            invalid_params?: components["schemas"]["InvalidParam"][] | null;
+            /** @description Every problem found, also those not listed */
+            issue_count?: number | null;
+            /** @description The first 200 problems, in file order */
+            issues?: components["schemas"]["LedgerIssueOut"][] | null;
+            /** @description On a 429 or 503: how long to wait (also the `Retry-After` header) */
+            retry_after_seconds?: number | null;
+            /** @description The HTTP status code */
+            status: number;
+            /** @description The kind of problem in a few words, the same for every one */
+            title: string;
+            /** @description A URI naming the kind of problem, one per status (docs/errors.md lists them) */
+            type: string;
         };
         /** LedgerRuleOut */
         LedgerRuleOut: {
@@ -5504,7 +5552,9 @@ export interface operations {
     };
     importDossierLedger: {
         parameters: {
-            query?: never;
+            query?: {
+                lang?: "vi" | "en" | null;
+            };
             header?: never;
             path: {
                 unit_id: string;
@@ -5570,7 +5620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["LedgerRefusalOut"];
                 };
             };
             /** @description The file is larger than the server accepts (64 MB). */
@@ -5588,16 +5638,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["LedgerRefusalOut"];
                 };
             };
-            /** @description The ledger was refused and nothing was saved: `issues` lists every problem (line, column, header, value and what is accepted), `issue_count` their total. */
+            /** @description The ledger was refused and nothing was saved: `issues` lists every problem (line, column, header, value and what is accepted, in vi and en), `issue_count` their total. A refused period or layout has no `issues`. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["LedgerRefusalOut"];
                 };
             };
             /** @description An error on the server's side (logged): reload to see what was saved, then retry. */
@@ -5632,6 +5682,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip (default 0) */
                 offset?: number;
+                lang?: "vi" | "en" | null;
             };
             header?: never;
             path: {

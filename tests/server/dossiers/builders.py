@@ -23,7 +23,8 @@ def at(text: str) -> Moment:
 
 def dossier(**changes: Any) -> DossierRecord:
     """Received Tue 05/03/2024, due Thu 07/03/2024, resolved and returned on time, online with
-    files and a result file, no fee: trips no rule."""
+    files and a result file, no fee, no apology slip (its ledger has a slip column): trips no
+    rule."""
     base = DossierRecord(
         dossier_code="PD-0001",
         received=at("05/03/2024 08:30"),
@@ -38,6 +39,7 @@ def dossier(**changes: Any) -> DossierRecord:
         result_file_present=True,
         fee=0,
         paid_online=None,
+        apology_slips=(),
         supplement_requests=0,
         status=DossierStatus.returned,
     )

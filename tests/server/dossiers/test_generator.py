@@ -78,3 +78,17 @@ def test_planted_cases_survive_the_file_and_are_still_found_exactly(file_format:
     assert {
         code: frozenset(flag.rule for flag in flags) for code, flags in result.flags.items()
     } == ledger.planted
+
+
+def test_every_rules_detail_is_worded_in_vietnamese_and_in_english() -> None:
+    # The planted problems trip every rule; each detail has both languages, the Vietnamese with
+    # its diacritics and none of the English words.
+    flags = [
+        flag for found in check_ledger(LEDGER.records, CONTEXT).flags.values() for flag in found
+    ]
+    assert {flag.rule for flag in flags} == set(CHECKS)
+    english = {"resolved", "returned", "received", "slip", "VND", "times", "due", "before"}
+    for flag in flags:
+        assert flag.detail.vi != flag.detail.en
+        assert set(flag.detail.vi) & set("ảãạăắằặâấầậđêếềệôốồộơớờợưứừựýỳ"), flag.detail.vi
+        assert not english & set(flag.detail.vi.replace(",", " ").split()), flag.detail.vi

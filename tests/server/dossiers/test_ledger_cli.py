@@ -47,6 +47,23 @@ async def test_the_cli_prints_every_error_and_writes_nothing(
     assert "Nothing was saved" in result.stderr
     assert await DossierLedgerImport.count() == 0
 
+    in_vietnamese = spotcheck(
+        "dossiers",
+        "import",
+        "--unit",
+        "C1",
+        "--layout",
+        "one-stop-export",
+        "--lang",
+        "vi",
+        str(path),
+    )
+    assert in_vietnamese.returncode == 1
+    lines = [line for line in in_vietnamese.stderr.splitlines() if "broken.csv: dòng" in line]
+    assert lines and all(", cột D (" in line for line in lines), in_vietnamese.stderr
+    assert "không phải là hình thức nộp hồ sơ được nhận biết" in lines[0]
+    assert "Chưa có dữ liệu nào được lưu" in in_vietnamese.stderr
+
 
 async def test_the_cli_names_an_unknown_unit(
     spotcheck: Spotcheck, world: World, tmp_path: Path

@@ -149,7 +149,9 @@ async def test_every_error_comes_back_with_line_and_column_and_nothing_is_writte
 
     assert response.status_code == 422, response.text
     detail = problem_detail(response)
-    assert "Nothing was saved" in detail
+    # In the user's language (Vietnamese here), and in both beside it.
+    assert "Chưa có dữ liệu nào được lưu" in detail
+    assert "Nothing was saved" in response.json()["detail_en"]
     issues = response.json()["issues"]
     assert response.json()["issue_count"] == 2
     assert [issue["line"] for issue in issues] == [4, 8]
@@ -325,8 +327,9 @@ async def test_an_import_that_another_overtook_while_reading_saves_nothing(
 
     monkeypatch.setattr(dossier_service, "_stored_dossiers", overtaken)
 
-    with pytest.raises(Conflict, match="Send the file again"):
+    with pytest.raises(Conflict, match="Đề nghị gửi lại tệp") as caught:
         await dossier_service.import_for_unit(unit, actor=ACTOR, **file_arguments(first))
+    assert caught.value.extra["detail_en"].endswith("Send the file again.")
 
     assert await DossierLedgerImport.count() == 1
     assert await Dossier.count() == 20  # the second file's rows only

@@ -11,13 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checklists.format import DOSSIER_LEDGER_MEASURES
-from server.dossiers.mapping import shipped_layout
 from server.dossiers.model import Channel, DossierRecord, DossierStatus, Moment
 from server.dossiers.prefill import (
     MEASURES,
     MeasureValue,
     compute_measures,
-    measures_the_ledger_answers,
     prefill_period,
 )
 from server.dossiers.rules import RuleContext
@@ -72,18 +70,22 @@ def test_the_period_stops_where_the_imported_ledger_stops() -> None:
     )
 
 
-def test_the_apology_count_needs_a_layout_with_slip_columns() -> None:
-    template_measures = {"D5": "resolved_late_share", "D6": "late_without_proper_apology"}
-
-    def mapped(*layouts: str) -> frozenset[str]:
-        return frozenset(c.field for key in layouts for c in shipped_layout(key).columns)
-
-    assert measures_the_ledger_answers(template_measures, mapped("form-06")) == {
-        "D5": "resolved_late_share"
-    }
-    assert measures_the_ledger_answers(template_measures, mapped("form-06", "one-stop-export")) == (
-        template_measures
+def test_the_apology_count_is_not_offered_when_a_late_dossier_has_unknown_slips() -> None:
+    late = dossier(resolved=at("08/03/2024 10:00"), returned=None, status=DossierStatus.resolved)
+    on_time = dossier(dossier_code="PD-0002")
+    # A ledger with a slip column that shows none: one late dossier without an apology.
+    assert measure([late, on_time], "late_without_proper_apology") == MeasureValue(value=1)
+    # Form 06 has no slip column: the late dossier's slips are unknown, so the ledger cannot
+    # count it (0 would read as "every late dossier apologised"); D5 is still answered.
+    unknown = replace(late, apology_slips=None)
+    assert measure([unknown, on_time], "late_without_proper_apology") is None
+    assert measure([unknown, on_time], "resolved_late_share") == MeasureValue(
+        numerator=1, denominator=2
     )
+    # Unknown slips on a dossier that was not late do not matter: none was owed.
+    assert measure(
+        [late, replace(on_time, apology_slips=None)], "late_without_proper_apology"
+    ) == MeasureValue(value=1)
 
 
 def test_a_ledger_with_no_dossier_received_in_the_period_gives_nothing() -> None:

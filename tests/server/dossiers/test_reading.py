@@ -83,7 +83,40 @@ def test_a_refused_ledger_is_a_422_problem_listing_its_issues() -> None:
         "field": "received",
         "value": "31/02/2024",
         "message": "'31/02/2024' is not a real date (day first: dd/MM/yyyy)",
+        "message_vi": "«31/02/2024» không phải là ngày có thật (ghi ngày trước tháng: dd/MM/yyyy)",
+        "message_en": "'31/02/2024' is not a real date (day first: dd/MM/yyyy)",
     }
+
+
+def test_a_refused_ledger_speaks_the_language_asked_for_and_carries_both() -> None:
+    with pytest.raises(LedgerInvalid) as caught:
+        load_ledger(csv_bytes(BAD_LEDGER), file_format="csv", layout=EXPORT, language="vi")
+    error = caught.value
+    assert error.detail.startswith("Chưa nhập được sổ hồ sơ: tệp có 5 lỗi.")
+    assert "dòng 3, cột B (Ngày tiếp nhận): «31/02/2024» không phải là ngày có thật" in error.detail
+    assert error.extra["detail_vi"] == error.detail
+    assert error.extra["detail_en"].startswith("The ledger was not imported: 5 problem(s).")
+    first = error.extra["issues"][0]
+    assert first["message"] == first["message_vi"] != first["message_en"]
+    fee, blank, channel, repeated = (issue["message_vi"] for issue in error.extra["issues"][1:])
+    assert fee == (
+        "«1.5» không phải là số tiền bằng đồng; hãy ghi số tiền nguyên, ví dụ 1.500.000 hoặc "
+        "1500000"
+    )
+    assert blank == "ô bắt buộc nhưng để trống"
+    assert channel.startswith(
+        "«Fax» không phải là hình thức nộp hồ sơ được nhận biết; các từ được nhận gồm: "
+    )
+    assert repeated == "mã hồ sơ trùng với mã ở dòng 2"
+
+
+def test_a_file_without_the_layouts_header_is_refused_in_both_languages() -> None:
+    _, report = read_csv("Số thứ tự,Ghi chú\n1,a\n")
+    (issue,) = report.issues
+    assert issue.text.vi.startswith(
+        "Trong 2 dòng đầu của tệp không có dòng tên cột nào có đủ các cột bắt buộc của mẫu «"
+    )
+    assert issue.text.en.startswith("No header row in the first 2 row(s)")
 
 
 def test_the_issue_list_is_bounded_but_the_total_is_counted() -> None:
@@ -299,6 +332,16 @@ def test_form_06_round_trips_the_fields_it_has() -> None:
     assert read.dossier_code == record.dossier_code
     assert read.received == record.received and read.returned == record.returned
     assert read.channel is None and read.fee is None
+    # No slip column: unknown, not "no slip".
+    assert read.apology_slips is None and read.new_appointed_returns == ()
+
+
+def test_a_blank_slip_cell_of_the_export_is_no_slip() -> None:
+    record = dossier(apology_slips=())
+    stream = io.StringIO()
+    write_csv(EXPORT, [record], stream)
+    (read,) = load_ledger(csv_bytes(stream.getvalue()), file_format="csv", layout=EXPORT)[0]
+    assert read.apology_slips == ()
 
 
 class CountingFile(io.BytesIO):

@@ -3,6 +3,7 @@ weekends and holidays where working days count."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -59,6 +60,44 @@ def test_resolved_late_with_a_timely_slip_is_not_late_without_apology() -> None:
         returned=at("12/03/2024 08:00"),
     )
     assert rules_tripped(record) == set()
+
+
+def test_late_with_unknown_slips_is_not_late_without_apology() -> None:
+    # A form-06 ledger has no slip column: its late dossier may well have had its slip.
+    late = dossier(resolved=at("08/03/2024 10:00"), returned=None, status=DossierStatus.resolved)
+    assert rules_tripped(late) == {"late_without_apology"}
+    assert rules_tripped(replace(late, apology_slips=None)) == set()
+
+
+def test_the_slip_rules_are_silent_on_unknown_slips() -> None:
+    # What a form-06 book can show of a dossier resolved late: dates only, no slip, no new date.
+    book = dossier(
+        channel=None,
+        component_files=None,
+        result_file_present=None,
+        fee=None,
+        supplement_requests=None,
+        status=None,
+        apology_slips=None,
+        resolved=day("11/03/2024"),
+        returned=day("12/03/2024"),
+    )
+    assert rules_tripped(book) == {"returned_late"}
+    # With a slip column that shows none, the same dossier is late without apology.
+    assert rules_tripped(replace(book, apology_slips=())) == {
+        "late_without_apology",
+        "returned_late",
+    }
+
+
+def test_two_new_dates_without_a_slip_column_are_still_rescheduled_twice() -> None:
+    record = dossier(
+        apology_slips=None,
+        new_appointed_returns=(day("12/03/2024"), day("15/03/2024")),
+        resolved=at("14/03/2024 10:00"),
+        returned=at("15/03/2024 08:00"),
+    )
+    assert rules_tripped(record) == {"rescheduled_more_than_once"}
 
 
 # --- apology slip timing ------------------------------------------------------------------------
@@ -182,7 +221,10 @@ def test_resolved_an_hour_before_it_was_received_is_impossible() -> None:
     flags = check_dossier(record, CONTEXT)
     assert [flag.rule for flag in flags] == ["impossible_sequence"]
     assert flags[0].severity is Severity.critical
-    assert "resolved 05/03/2024 07:30 before received 05/03/2024 08:30" in flags[0].detail
+    assert "resolved 05/03/2024 07:30 before received 05/03/2024 08:30" in flags[0].detail.en
+    assert flags[0].detail.vi == (
+        "thời điểm có kết quả (05/03/2024 07:30) trước thời điểm tiếp nhận (05/03/2024 08:30)"
+    )
 
 
 def test_a_date_only_resolution_on_the_day_received_is_not_before_it() -> None:

@@ -7,7 +7,7 @@ import { uploadForm } from "../../api/upload";
 import { lang, t } from "../../i18n";
 import { Offline } from "../../sync/auth";
 import { ErrorNote, Loading, problemText, unitOptions, useApi, useUnits } from "../leader/common";
-import { fieldKinds, fileTooLarge, formatPercent, importableUnits, uploadResult, type LedgerLayout, type UploadResult } from "./model";
+import { fileTooLarge, formatPercent, importableUnits, uploadResult, type LedgerLayout, type UploadResult } from "./model";
 import { ImportResult, IssueList } from "./views";
 
 const DEFAULT_LAYOUT = "one-stop-export";
@@ -181,7 +181,7 @@ export function ImportScreen({ me }: { me: Me }) {
           </button>
         </div>
       ) : null}
-      {result?.kind === "refused" ? <IssueList refusal={result.refusal} kinds={fieldKinds(layouts.data)} /> : null}
+      {result?.kind === "refused" ? <IssueList refusal={result.refusal} /> : null}
       {result?.kind === "problem" ? <ErrorNote text={result.detail} /> : null}
       {result?.kind === "imported" ? <ImportResult summary={result.summary} timeZone={chosenUnit?.time_zone} /> : null}
     </section>

@@ -13,6 +13,8 @@ export type Share = S["ShareOut"];
 export type FlaggedDossier = S["FlaggedDossierOut"];
 export type LedgerLayout = S["LedgerLayoutOut"];
 export type LedgerRule = S["LedgerRuleOut"];
+export type LedgerIssue = S["LedgerIssueOut"];
+export type Flag = S["FlagOut"];
 export type Role = Me["role"];
 
 /** How many of a refused file's issues the screen lists; the rest are counted. */
@@ -22,19 +24,8 @@ export const FLAGGED_PAGE = 20;
  * larger file is refused before it is sent, not after minutes of uploading. */
 export const LEDGER_MAX_BYTES = 64 * 1024 * 1024;
 
-/** One problem of a refused ledger, as the server's 422 `issues` gives it. */
-export interface LedgerIssue {
-  line: number | null;
-  column: string | null;
-  column_number: number | null;
-  header: string | null;
-  field: string | null;
-  value: string | null;
-  message: string;
-}
-
 export interface LedgerRefusal {
-  detail: string;
+  detail: string; // in the reader's language
   issues: LedgerIssue[];
   issueCount: number; // every issue, also those the server did not list
 }
@@ -44,26 +35,37 @@ export type UploadResult =
   | { kind: "refused"; refusal: LedgerRefusal }
   | { kind: "problem"; status: number; detail: string };
 
-/** What an upload's answer means for the screen. */
-export function uploadResult(status: number, body: unknown): UploadResult {
+/** A text the server words in both languages (`…_vi`, `…_en`), in the reader's language; the
+ * one in the request's language (`fallback`) when the pair is missing (an older server). */
+export function inLanguage(vi: string | null | undefined, en: string | null | undefined, fallback: string, language: Lang = lang()): string {
+  const chosen = language === "en" ? en : vi;
+  return chosen || fallback;
+}
+
+/** What an issue says was wrong and what is accepted, in the reader's language. */
+export function issueMessage(issue: LedgerIssue, language: Lang = lang()): string {
+  return inLanguage(issue.message_vi, issue.message_en, issue.message, language);
+}
+
+/** What a flag's dossier shows, in the reader's language. */
+export function flagDetail(flag: Flag, language: Lang = lang()): string {
+  return inLanguage(flag.detail_vi, flag.detail_en, flag.detail, language);
+}
+
+/** What an upload's answer means for the screen (the refusal's detail in `language`). */
+export function uploadResult(status: number, body: unknown, language: Lang = lang()): UploadResult {
   const object = (body ?? {}) as Record<string, unknown>;
   if (status >= 200 && status < 300 && object.ledger_import) {
     return { kind: "imported", summary: body as ImportSummary };
   }
-  const detail = typeof object.detail === "string" && object.detail ? object.detail : `HTTP ${status}`;
+  const text = (value: unknown) => (typeof value === "string" ? value : null);
+  const detail = inLanguage(text(object.detail_vi), text(object.detail_en), text(object.detail) || `HTTP ${status}`, language);
   if (status === 422 && Array.isArray(object.issues)) {
     const issues = object.issues as LedgerIssue[];
     const count = typeof object.issue_count === "number" ? object.issue_count : issues.length;
     return { kind: "refused", refusal: { detail, issues, issueCount: Math.max(count, issues.length) } };
   }
   return { kind: "problem", status, detail };
-}
-
-/** Each canonical field's kind (moment, count, …), from the layouts list. */
-export function fieldKinds(layouts: LedgerLayout[] | undefined): Record<string, string> {
-  const kinds: Record<string, string> = {};
-  for (const layout of layouts ?? []) for (const column of layout.columns) kinds[column.field] = column.kind;
-  return kinds;
 }
 
 /** Why a file cannot be sent (larger than the server accepts), or null. */

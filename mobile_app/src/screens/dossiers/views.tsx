@@ -1,11 +1,13 @@
 // What the ledger screens show, as components without state (tested by rendering them in
 // tests/dossiers.test.ts): a refused file's issues, an import's result, the indicators, a
 // flagged dossier, and the ledger's actions by role.
-import { formatDate, formatDateTime, DEFAULT_TIME_ZONE, t, type MessageKey } from "../../i18n";
+import { formatDate, formatDateTime, DEFAULT_TIME_ZONE, t } from "../../i18n";
 import { Link } from "../../ui/Link";
 import {
   canImport,
+  flagDetail,
   formatCount,
+  issueMessage,
   issuesToShow,
   ruleTitle,
   shareText,
@@ -27,26 +29,9 @@ function issuePlace(issue: LedgerIssue): string {
   return issue.header ? `${t("ledgerIssueFile")} (${issue.header})` : t("ledgerIssueFile");
 }
 
-const ACCEPTS: Record<string, MessageKey> = {
-  moment: "ledgerAccepts_moment",
-  moments: "ledgerAccepts_moments",
-  count: "ledgerAccepts_count",
-  flag: "ledgerAccepts_flag",
-  money: "ledgerAccepts_money",
-  channel: "ledgerAccepts_channel",
-  status: "ledgerAccepts_status",
-};
-
-/** What a cell of the issue's field accepts, in the reader's language (the server words its
- * messages in English); null for text fields and for issues that are not about a cell. */
-export function acceptedText(issue: LedgerIssue, kinds: Record<string, string>): string | null {
-  const key = issue.field && issue.value !== null ? ACCEPTS[kinds[issue.field] ?? ""] : undefined;
-  return key ? t(key) : null;
-}
-
-/** A refused file: every issue with its line, column, header, value and what is accepted (the
- * first 50), then how many more. `kinds` maps each field to its kind (from the layouts list). */
-export function IssueList({ refusal, kinds = {} }: { refusal: LedgerRefusal; kinds?: Record<string, string> }) {
+/** A refused file: every issue with its line, column, header, value and what is accepted, as the
+ * server words it in the reader's language (the first 50), then how many more. */
+export function IssueList({ refusal }: { refusal: LedgerRefusal }) {
   const { shown, more } = issuesToShow(refusal);
   return (
     <div class="card ledger-refused" role="alert" data-testid="ledger-refused" data-count={refusal.issueCount}>
@@ -56,8 +41,7 @@ export function IssueList({ refusal, kinds = {} }: { refusal: LedgerRefusal; kin
           <li key={index} data-testid="ledger-issue" data-line={issue.line ?? ""} data-column={issue.column ?? ""}>
             <strong>{issuePlace(issue)}</strong>
             {issue.value ? <span class="ledger-issue-value"> · {t("ledgerIssueValue", { value: issue.value })}</span> : null}
-            <span class="ledger-issue-message">{issue.message}</span>
-            {acceptedText(issue, kinds) ? <span class="ledger-issue-accepts small muted">{acceptedText(issue, kinds)}</span> : null}
+            <span class="ledger-issue-message">{issueMessage(issue)}</span>
           </li>
         ))}
       </ol>
@@ -182,8 +166,7 @@ export function FlaggedDossierCard({ dossier, rules, lang }: { dossier: FlaggedD
           <li key={flag.rule} class="ledger-flag" data-testid="ledger-flag" data-rule={flag.rule}>
             <span class={`badge ledger-severity-${flag.severity}`}>{t(`severity_${flag.severity}` as "severity_major")}</span>{" "}
             <strong>{ruleTitle(rules, flag.rule, lang)}</strong>
-            {/* The rule's detail is worded by the server in English only. */}
-            {lang === "en" ? <span class="muted small"> — {flag.detail}</span> : null}
+            <span class="muted small ledger-flag-detail"> — {flagDetail(flag, lang)}</span>
             {flag.legal_basis ? <p class="muted small ledger-basis">{t("ledgerLegalBasis", { text: flag.legal_basis })}</p> : null}
           </li>
         ))}
