@@ -180,6 +180,16 @@ async def test_the_exports_of_the_generated_province_are_as_before(
             assert now.content == before.content, (kind, page_size)
 
 
+async def test_the_audit_chain_verifies_the_same_in_small_pages(
+    tiny: Generated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = await audit_service.verify_chain()
+    monkeypatch.setattr(audit_service, "VERIFY_PAGE", 7)
+
+    assert await audit_service.verify_chain() == whole
+    assert whole.ok
+
+
 async def test_one_seed_gives_the_same_rows(settings: Settings, tiny: Generated) -> None:
     await empty_all_tables()
 
