@@ -657,21 +657,25 @@ def can_stream_select() -> bool:
     return isinstance(current, PostgresEngine) and current.pool is not None
 
 
-async def stream_select(query: Any, page_size: int) -> AsyncIterator[list[dict[str, Any]]]:
-    """The rows of a Piccolo select, in lists of up to `page_size`, from **one** execution of it:
+async def stream_select(query: Any, page_size: int) -> AsyncIterator[list[Any]]:
+    """The rows of a Piccolo select (or a QueryString), in lists of up to `page_size`, from **one** execution of it:
     a server-side cursor in a read-only transaction, on a pool connection of its own held until
     the last row is read (or the iterator is closed). For a long ordered read (an export) that no
     index answers in order, PostgreSQL sorts once instead of once per keyset page, and the rows
-    are one snapshot. Values come as asyncpg gives them (JSON as text, as ``load_json=False``).
+    are one snapshot. Rows are asyncpg's records (``row["name"]``), values as asyncpg gives them
+    (JSON as text, as ``load_json=False``).
     PostgreSQL only (`can_stream_select`)."""
     current = engine()
     assert isinstance(current, PostgresEngine) and current.pool is not None
-    (querystring,) = query.querystrings
+    if isinstance(query, QueryString):
+        querystring = query
+    else:
+        (querystring,) = query.querystrings
     sql, values = querystring.compile_string(engine_type=current.engine_type)
     async with current.pool.acquire() as connection, connection.transaction(readonly=True):
         cursor = await connection.cursor(sql, *values)
         while rows := await cursor.fetch(page_size):
-            yield [dict(row) for row in rows]
+            yield rows  # asyncpg Records: read by name like dicts, without the copy
 
 
 def path_prefix_range(column: Column, prefix: str) -> WhereRaw:
