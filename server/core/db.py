@@ -678,6 +678,21 @@ async def stream_select(query: Any, page_size: int) -> AsyncIterator[list[Any]]:
             yield rows  # asyncpg Records: read by name like dicts, without the copy
 
 
+async def fetch_records(query: QueryString) -> list[Any]:
+    """The rows of a PostgreSQL query as asyncpg's records (``row["name"]``), without making a
+    dict of each, in the current transaction if any. PostgreSQL with its pool open
+    (`can_stream_select`)."""
+    current = engine()
+    assert isinstance(current, PostgresEngine)
+    sql, values = query.compile_string(engine_type=current.engine_type)
+    transaction = current.current_transaction.get()
+    if transaction is not None:
+        return list(await transaction.connection.fetch(sql, *values))
+    assert current.pool is not None
+    async with current.pool.acquire() as connection:
+        return list(await connection.fetch(sql, *values))
+
+
 def path_prefix_range(column: Column, prefix: str) -> WhereRaw:
     """Rows whose tree path in `column` starts with `prefix`, written as a range of paths:
     ``prefix <= path < prefix'``, where ``prefix'`` is `prefix` with its last character moved one
