@@ -327,6 +327,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_reports(Path(workdir)))
+    if "exports" in only:  # not in the default run: `reports` measures the same at full size
+        from bench.reports import bench_exports
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_exports(Path(workdir)))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for result in results:
         result.update(machine=machine, at=stamp)

@@ -651,6 +651,48 @@ def _is_unavailable_itself(error: BaseException) -> bool:
     return isinstance(error, TimeoutError | ConnectionError | socket.gaierror)
 
 
+def can_stream_select() -> bool:
+    """Whether `stream_select` runs here: PostgreSQL with its pool open."""
+    current = engine()
+    return isinstance(current, PostgresEngine) and current.pool is not None
+
+
+async def stream_select(query: Any, page_size: int) -> AsyncIterator[list[Any]]:
+    """The rows of a Piccolo select (or a QueryString), in lists of up to `page_size`, from **one** execution of it:
+    a server-side cursor in a read-only transaction, on a pool connection of its own held until
+    the last row is read (or the iterator is closed). For a long ordered read (an export) that no
+    index answers in order, PostgreSQL sorts once instead of once per keyset page, and the rows
+    are one snapshot. Rows are asyncpg's records (``row["name"]``), values as asyncpg gives them
+    (JSON as text, as ``load_json=False``).
+    PostgreSQL only (`can_stream_select`)."""
+    current = engine()
+    assert isinstance(current, PostgresEngine) and current.pool is not None
+    if isinstance(query, QueryString):
+        querystring = query
+    else:
+        (querystring,) = query.querystrings
+    sql, values = querystring.compile_string(engine_type=current.engine_type)
+    async with current.pool.acquire() as connection, connection.transaction(readonly=True):
+        cursor = await connection.cursor(sql, *values)
+        while rows := await cursor.fetch(page_size):
+            yield rows  # asyncpg Records: read by name like dicts, without the copy
+
+
+async def fetch_records(query: QueryString) -> list[Any]:
+    """The rows of a PostgreSQL query as asyncpg's records (``row["name"]``), without making a
+    dict of each, in the current transaction if any. PostgreSQL with its pool open
+    (`can_stream_select`)."""
+    current = engine()
+    assert isinstance(current, PostgresEngine)
+    sql, values = query.compile_string(engine_type=current.engine_type)
+    transaction = current.current_transaction.get()
+    if transaction is not None:
+        return list(await transaction.connection.fetch(sql, *values))
+    assert current.pool is not None
+    async with current.pool.acquire() as connection:
+        return list(await connection.fetch(sql, *values))
+
+
 def path_prefix_range(column: Column, prefix: str) -> WhereRaw:
     """Rows whose tree path in `column` starts with `prefix`, written as a range of paths:
     ``prefix <= path < prefix'``, where ``prefix'`` is `prefix` with its last character moved one

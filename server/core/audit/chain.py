@@ -77,10 +77,27 @@ class ChainProblem:
 
 def find_chain_problems(rows: list[ChainRow]) -> list[ChainProblem]:
     """Walk rows in seq order and name each row where the chain breaks, and how."""
-    problems: list[ChainProblem] = []
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
+    walk = ChainWalk()
     for row in rows:
+        walk.step(row)
+    return walk.problems
+
+
+class ChainWalk:
+    """The chain check one row at a time, keeping only the link it expects next (the previous
+    row's hash and seq), so `spotcheck audit verify` reads the log in pages, in bounded memory.
+    Feed it rows in seq order; ``problems`` names each row where the chain breaks, and how."""
+
+    def __init__(self) -> None:
+        self.problems: list[ChainProblem] = []
+        self.expected_prev = GENESIS_HASH
+        self.expected_seq = 1
+        self.rows = 0
+
+    def step(self, row: ChainRow) -> None:
+        self.rows += 1
+        problems = self.problems
+        expected_seq = self.expected_seq
         if row.recomputed_hash != row.hash:
             problems.append(
                 ChainProblem(
@@ -115,7 +132,7 @@ def find_chain_problems(rows: list[ChainRow]) -> list[ChainProblem]:
                         f"row seq={row.seq} id={row.id} is out of order",
                     )
                 )
-        elif row.prev_hash != expected_prev:
+        elif row.prev_hash != self.expected_prev:
             problems.append(
                 ChainProblem(
                     row.seq,
@@ -125,9 +142,8 @@ def find_chain_problems(rows: list[ChainRow]) -> list[ChainProblem]:
                     "(rows were reordered, replaced or inserted)",
                 )
             )
-        expected_prev = row.hash
-        expected_seq = row.seq + 1
-    return problems
+        self.expected_prev = row.hash
+        self.expected_seq = row.seq + 1
 
 
 # --- The head: the chain's end, anchored under a key outside the database ------------------------

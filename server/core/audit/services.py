@@ -20,11 +20,11 @@ from server.core.audit.chain import (
     ChainEnd,
     ChainProblem,
     ChainRow,
+    ChainWalk,
     Head,
     derive_head_key,
     describe_mismatch,
     event_hash,
-    find_chain_problems,
     find_head_problems,
     head_mac,
 )
@@ -364,28 +364,55 @@ async def verify_chain(*, key: bytes | None = None) -> VerifyReport:
     return await _verify(head, end, key or _head_key())
 
 
+# Rows per page of `verify`: the chain is read in keyset pages by seq, each row checked and
+# dropped, so memory stays that of one page (and the problems found) however long the log is.
+VERIFY_PAGE = 5000
+VERIFY_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.seq,
+    AuditEvent.occurred_at,
+    AuditEvent.actor_id,
+    AuditEvent.actor_label,
+    AuditEvent.action,
+    AuditEvent.object_type,
+    AuditEvent.object_id,
+    AuditEvent.summary,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+
+
 async def _verify(head: Head | None, end: ChainEnd | None, key: bytes) -> VerifyReport:
-    rows = (
-        await AuditEvent.select()
-        .where(AuditEvent.seq > 0)
-        .order_by(AuditEvent.seq)
-        .output(load_json=True)
-    )
-    chain_rows = [
-        ChainRow(
-            seq=row["seq"],
-            id=str(row["id"]),
-            prev_hash=row["prev_hash"],
-            hash=row["hash"],
-            recomputed_hash=_row_hash(row, seq=row["seq"], prev_hash=row["prev_hash"]),
+    walk = ChainWalk()
+    last_hash = GENESIS_HASH
+    after = 0
+    while True:
+        rows = (
+            await AuditEvent.select(*VERIFY_COLUMNS)
+            .where(AuditEvent.seq > after)
+            .order_by(AuditEvent.seq)
+            .limit(VERIFY_PAGE)
+            .output(load_json=True)
         )
-        for row in rows
-    ]
-    last_hash = chain_rows[-1].hash if chain_rows else GENESIS_HASH
+        for row in rows:
+            walk.step(
+                ChainRow(
+                    seq=row["seq"],
+                    id=str(row["id"]),
+                    prev_hash=row["prev_hash"],
+                    hash=row["hash"],
+                    recomputed_hash=_row_hash(row, seq=row["seq"], prev_hash=row["prev_hash"]),
+                )
+            )
+        if rows:
+            after = rows[-1]["seq"]
+            last_hash = rows[-1]["hash"]
+        if len(rows) < VERIFY_PAGE:
+            break
     return VerifyReport(
-        rows_checked=len(chain_rows),
+        rows_checked=walk.rows,
         head_hash=last_hash,
-        problems=find_chain_problems(chain_rows) + find_head_problems(head, end, key),
+        problems=walk.problems + find_head_problems(head, end, key),
         head_seq=head.seq if head else 0,
         anchored=head is not None,
     )
