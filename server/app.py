@@ -214,6 +214,11 @@ def wire_packages(settings: Settings) -> None:
     inspection_service.register_submit_contributor(
         sample_service.submit_evidence, sample_service.submit_findings
     )
+    # Items pre-filled from the unit's dossier ledger or from the sample's checks, offered on the
+    # phone and judged at submit.
+    inspection_service.register_prefill_sources(
+        ledger=dossier_service.ledger_prefill, sample=dossier_service.sample_prefill
+    )
     evidence_service.register_visibility_check(sample_service.evidence_visible)
 
 

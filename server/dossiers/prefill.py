@@ -31,17 +31,30 @@ answers. A count is always offered when the period has dossiers, except that a m
 a list column (``late_without_proper_apology`` reads the apology slips) is offered only when the
 ledger was imported with a layout that maps that column (:func:`measures_the_ledger_answers`):
 an empty list cannot tell "no slip" from "no slip column", and form 06 has none.
+
+**From the sealed sample's checks** (``prefill: {source: dossier_sample, measure: …}``, the closed
+set ``checklists.format.DOSSIER_SAMPLE_MEASURES``): :func:`sample_measures` over the checks the
+team recorded for the inspection's sampled dossiers (not the ledger). The phone computes the same
+formula from its local checks (``mobile_app/src/rules/prefill.ts``), so the value it offers is
+live as checks are recorded; the server recomputes it from the stored checks at submit.
+
+| measure | kind | count | "checked" (the n of "n of m") |
+|---|---|---|---|
+| ``date_mismatches`` | count | sampled dossiers with ``mismatch`` on the received, resolved or returned date | sampled dossiers with ``match`` or ``mismatch`` on at least one of those three dates |
+
+Nothing is offered before one sampled dossier has a date compared: no checks say nothing. A check
+of a code outside the sample is ignored (the op refuses it anyway).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Final
 
-from checklists.format import DOSSIER_LEDGER_MEASURES, MeasureKind
+from checklists.format import DOSSIER_LEDGER_MEASURES, DOSSIER_SAMPLE_MEASURES, MeasureKind
 from server.dossiers.indicators import PeriodIndicators, period_indicators
 from server.dossiers.model import Channel, DossierRecord, DossierStatus
 from server.dossiers.rules import (
@@ -244,3 +257,65 @@ def compute_measures(
             assert (value.value is not None) == (DOSSIER_LEDGER_MEASURES[name] is MeasureKind.COUNT)
             values[name] = value
     return LedgerPrefill(period_from, period_to, dossiers, values)
+
+
+# --- from the sealed sample's checks ---------------------------------------------------------------
+
+# The check fields that compare the system's recorded dates with the paper file's.
+SAMPLE_DATE_CHECKS: Final = ("received", "resolved", "returned")
+_COMPARED: Final = frozenset({"match", "mismatch"})
+
+
+@dataclass(frozen=True, slots=True)
+class SampleMeasureValue:
+    """A count from the sample's checks, with how many sampled dossiers it rests on."""
+
+    value: int
+    checked: int  # sampled dossiers the measure looked at (the n of "n of m checked")
+    sampled: int  # the sample's size (the m)
+
+
+def _date_mismatches(
+    sampled: frozenset[str], checks: Mapping[str, Mapping[str, str]]
+) -> SampleMeasureValue | None:
+    compared = [
+        code
+        for code in sorted(sampled)
+        if any(checks.get(code, {}).get(field) in _COMPARED for field in SAMPLE_DATE_CHECKS)
+    ]
+    if not compared:
+        return None
+    mismatched = sum(
+        any(checks[code].get(field) == "mismatch" for field in SAMPLE_DATE_CHECKS)
+        for code in compared
+    )
+    return SampleMeasureValue(value=mismatched, checked=len(compared), sampled=len(sampled))
+
+
+SAMPLE_MEASURES: Final[
+    dict[
+        str,
+        Callable[[frozenset[str], Mapping[str, Mapping[str, str]]], SampleMeasureValue | None],
+    ]
+] = {"date_mismatches": _date_mismatches}
+if set(SAMPLE_MEASURES) != set(DOSSIER_SAMPLE_MEASURES):  # pragma: no cover (a test keeps them)
+    raise RuntimeError("the checklist format's sample measures and the sample's disagree")
+
+
+def sample_measures(
+    sampled_codes: Iterable[str],
+    checks: Mapping[str, Mapping[str, str]],
+    measures: Iterable[str],
+) -> dict[str, SampleMeasureValue]:
+    """The measures over the sample's recorded checks (``checks``: dossier code → field →
+    ``match`` / ``mismatch`` / ``not_checked``). A measure the checks cannot answer yet (nothing
+    compared) is absent."""
+    sampled = frozenset(sampled_codes)
+    values = {}
+    for name in dict.fromkeys(measures):
+        if name not in SAMPLE_MEASURES:
+            raise ValueError(f"unknown sample measure: {name}")
+        value = SAMPLE_MEASURES[name](sampled, checks)
+        if value is not None:
+            values[name] = value
+    return values

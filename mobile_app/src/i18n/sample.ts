@@ -7,6 +7,11 @@ export const vi = {
   sampleExplain:
     "Các hồ sơ này được rút ngẫu nhiên, niêm phong khi lập kế hoạch. Với mỗi hồ sơ, đối chiếu hồ sơ giấy với hệ thống; hồ sơ nào không khớp sẽ thành một phát hiện khi nộp.",
   sampleProgress: "Đã kiểm tra {checked}/{total} hồ sơ",
+  samplePrefillFrom: "Theo kết quả đối chiếu hồ sơ mẫu: {figure} (đã đối chiếu ngày của {checked}/{sampled} hồ sơ mẫu)",
+  samplePrefillLive: "Cập nhật theo kết quả đối chiếu đang ghi",
+  samplePrefillTaken: "Đã lấy theo kết quả đối chiếu hồ sơ mẫu",
+  samplePrefillDiffers: "Khác kết quả đối chiếu hồ sơ mẫu: ghi chú lý do",
+  evidenceProblem_sample_note_missing: "khác kết quả đối chiếu hồ sơ mẫu, cần ghi chú lý do",
   sampleMismatches: "{count} hồ sơ không khớp",
   sampleStartFirst: "Bắt đầu cuộc kiểm tra để ghi kết quả đối chiếu.",
   sampleReadOnly: "Cuộc kiểm tra đã nộp: kết quả đối chiếu chỉ còn để xem.",
@@ -74,6 +79,11 @@ export const en: Record<keyof typeof vi, string> = {
   sampleExplain:
     "These dossiers were drawn at random and sealed when the plan was made. For each, compare the paper file with the system; each dossier that does not match becomes a finding on submit.",
   sampleProgress: "Checked {checked} of {total}",
+  samplePrefillFrom: "From the sample's checks: {figure} (dates checked for {checked} of {sampled} sampled dossiers)",
+  samplePrefillLive: "Follows the checks as they are recorded",
+  samplePrefillTaken: "Taken from the sample's checks",
+  samplePrefillDiffers: "Differs from the sample's checks: note why",
+  evidenceProblem_sample_note_missing: "differs from the sample's checks: a note is needed",
   sampleMismatches: "{count} with mismatches",
   sampleStartFirst: "Start the inspection to record the comparisons.",
   sampleReadOnly: "The inspection has been submitted: the comparisons can only be read now.",

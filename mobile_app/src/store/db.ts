@@ -32,13 +32,13 @@ export interface LocalAnswer {
   denominator: number | null;
   note: string | null;
   evidence: string[];
-  /** "dossier_ledger" when the value was taken from the ledger's pre-fill (absent: typed). */
+  /** "dossier_ledger" / "dossier_sample" when the value was taken from that pre-fill (absent: typed). */
   source?: AnswerSource | null;
   deviceTime: string;
   opId: string;
 }
 
-export type AnswerSource = "dossier_ledger";
+export type AnswerSource = "dossier_ledger" | "dossier_sample";
 
 /** An assignment as the phone keeps it: the server's summary or detail, with the dossier
  * ledger's pre-filled values the bootstrap gave (kept when a detail replaces the summary) and the
