@@ -372,7 +372,7 @@ function LedgerPrefill({
   save: (change: Change) => void;
   disabled: boolean;
 }) {
-  const source = prefill.source.kind;
+  const source = isFromSample(prefill) ? "dossier_sample" : "dossier_ledger";
   const taken = answer.source === source && sameAsLedger(answer, prefill);
   return (
     <div class="prefill" data-testid={`prefill-${itemKey}`} data-source={source} data-taken={taken ? "yes" : "no"}>
