@@ -197,7 +197,9 @@ class AnswerOut(BaseModel):
     author_id: UUID
     source: AnswerSource | None = None
     ledger: AnswerLedgerOut | None = Field(
-        default=None, description="Set at submit for items the dossier ledger pre-fills"
+        default=None,
+        description="Set at submit for items the dossier ledger or the sealed dossier sample's "
+        "checks pre-fill (`source` says which)",
     )
 
 

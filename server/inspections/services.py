@@ -964,8 +964,8 @@ async def submit(
     received_at: datetime,
     ledger: LedgerPrefill | _NotGiven = NOT_GIVEN,
 ) -> dict[str, Any]:
-    """Score, judge the answers to pre-filled items against the dossier ledger, turn failures
-    into findings. ``ledger`` is :func:`ledger_prefill_for` worked out before the caller's
+    """Score, judge the answers to pre-filled items against the dossier ledger or the sealed
+    sample's stored checks, turn failures into findings. ``ledger`` is :func:`ledger_prefill_for` worked out before the caller's
     transaction; when not given it is worked out here (the demo, tests)."""
     async with db.write_transaction():
         row = await _team_row(data.inspection_id, principal)

@@ -972,7 +972,7 @@ export interface components {
             device_time: string;
             evidence: string[];
             item_key: string;
-            /** @description Set at submit for items the dossier ledger pre-fills */
+            /** @description Set at submit for items the dossier ledger or the sealed dossier sample's checks pre-fill (`source` says which) */
             ledger?: components["schemas"]["AnswerLedgerOut"] | null;
             note: string | null;
             /** Format: date-time */
