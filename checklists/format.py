@@ -338,6 +338,7 @@ MEASURE_ANSWER_TYPES: dict[MeasureKind, AnswerType] = {
 # `server.dossiers.prefill.sample_measures` on the server and `rules/prefill.ts` on the phone.
 DOSSIER_SAMPLE_MEASURES: dict[str, MeasureKind] = {
     "date_mismatches": MeasureKind.COUNT,
+    "receipt_slip_share": MeasureKind.SHARE,
 }
 
 

@@ -57,7 +57,8 @@ LABELS: dict[str, dict[str, str]] = {
         "ledger_item_override": "mục {item} sổ: {ledger}, kiểm tra thực tế: {answer}",
         "sample_taken": "theo kết quả đối chiếu hồ sơ mẫu",
         "sample_override": "đối chiếu hồ sơ mẫu: {ledger}, kiểm tra thực tế: {answer}",
-        "sample_line": "Số liệu lấy theo kết quả đối chiếu hồ sơ mẫu ({checked}/{sampled} hồ sơ mẫu đã đối chiếu): {items}.",
+        "sample_line": "Số liệu lấy theo kết quả đối chiếu hồ sơ mẫu: {items}.",
+        "sample_item": "{item} ({checked}/{sampled} hồ sơ mẫu đã đối chiếu)",
         "sample_items_taken": "mục {items} theo kết quả đối chiếu",
         "sample_item_override": "mục {item} đối chiếu: {ledger}, kiểm tra thực tế: {answer}",
         "shortcomings": "IV. TỒN TẠI, HẠN CHẾ",
@@ -124,7 +125,8 @@ LABELS: dict[str, dict[str, str]] = {
         "ledger_item_override": "item {item} ledger: {ledger}, checked on site: {answer}",
         "sample_taken": "per the dossier sample's checks",
         "sample_override": "dossier sample's checks: {ledger}, checked on site: {answer}",
-        "sample_line": "Figures from the checks of the dossier sample ({checked} of {sampled} sampled dossiers compared): {items}.",
+        "sample_line": "Figures from the checks of the dossier sample: {items}.",
+        "sample_item": "{item} ({checked} of {sampled} sampled dossiers compared)",
         "sample_items_taken": "items {items} as the checks say",
         "sample_item_override": "item {item} checks: {ledger}, checked on site: {answer}",
         "shortcomings": "IV. SHORTCOMINGS",
@@ -550,11 +552,24 @@ def _judged_items(
     if not judged:
         return None
     prefix = "sample" if sample else "ledger"
-    taken = [key for key, answer in judged if answer["ledger"]["status"] != "override"]
+
+    def name(key: str, judgement: dict[str, Any]) -> str:
+        # Each of the sample's figures rests on its own checked dossiers.
+        if not sample:
+            return key
+        return labels["sample_item"].format(
+            item=key, checked=judgement.get("checked"), sampled=judgement.get("sampled")
+        )
+
+    taken = [
+        name(key, answer["ledger"])
+        for key, answer in judged
+        if answer["ledger"]["status"] != "override"
+    ]
     parts = [labels[f"{prefix}_items_taken"].format(items=", ".join(taken))] if taken else []
     parts += [
         labels[f"{prefix}_item_override"].format(
-            item=key,
+            item=name(key, answer["ledger"]),
             ledger=_ledger_value(answer["ledger"]),
             answer=_ledger_value(answer["value"]),
         )
@@ -568,11 +583,8 @@ def _sample_line(answers: dict[str, dict[str, Any]], labels: dict[str, str]) -> 
     found = _judged_items(answers, labels, sample=True)
     if found is None:
         return None
-    judged, items = found
-    first = judged[0][1]["ledger"]
-    return labels["sample_line"].format(
-        checked=first.get("checked"), sampled=first.get("sampled"), items=items
-    )
+    _judged, items = found
+    return labels["sample_line"].format(items=items)
 
 
 def _ledger_line(answers: dict[str, dict[str, Any]], labels: dict[str, str]) -> str | None:

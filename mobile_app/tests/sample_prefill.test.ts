@@ -21,7 +21,7 @@ import { updateAnswer, type AnswerFields } from "../src/store/record";
 (globalThis as { document?: unknown }).document ??= { documentElement: {} };
 
 const INSPECTION = "33333333-3333-4333-8333-333333333333";
-const FIELDS = ["received", "resolved", "returned", "components", "result", "fee_receipt"];
+const FIELDS = ["received", "resolved", "returned", "components", "result", "fee_receipt", "receipt_slip"];
 const VALUES = ["match", "mismatch", "not_checked"];
 
 /** A small deterministic generator, so a failure can be replayed. */
@@ -58,6 +58,25 @@ describe("date_mismatches, the server's formula", () => {
     }
   });
 
+  it("receipt_slip_share: the slips found over the slips looked for", () => {
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const pick = random(seed);
+      const sampled = [...new Set(Array.from({ length: pick(8) }, () => `H${pick(10)}`))];
+      const checks: SampleChecks = {};
+      for (let i = pick(10); i > 0; i -= 1) checks[`H${pick(12)}`] = { receipt_slip: VALUES[pick(3)], received: VALUES[pick(3)] };
+      const looked = sampled.map((code) => checks[code]?.receipt_slip ?? "not_checked").filter((slip) => slip !== "not_checked");
+      const got = sampleMeasure("receipt_slip_share", sampled, checks);
+      if (looked.length === 0) expect(got).toBeNull();
+      else
+        expect(got).toEqual({
+          value: null,
+          numerator: looked.filter((slip) => slip === "match").length,
+          denominator: looked.length,
+          source: { kind: "dossier_sample", checked: looked.length, sampled: sampled.length },
+        });
+    }
+  });
+
   it("gives the same answers as the server's test (tests/server/dossiers/test_sample_prefill.py)", () => {
     const checks: SampleChecks = { H1: { components: "mismatch", fee_receipt: "mismatch" }, OUTSIDE: { resolved: "mismatch" } };
     expect(sampleMeasure("date_mismatches", ["H1", "H2"], checks)).toBeNull();
@@ -77,6 +96,7 @@ const CONTENT = {
     {
       key: "D",
       items: [
+        { key: "D1", answer_type: "percent", prefill: { source: "dossier_sample", measure: "receipt_slip_share" } },
         { key: "D4", answer_type: "count", prefill: { source: "dossier_sample", measure: "date_mismatches" } },
         { key: "D7", answer_type: "count", prefill: { source: "dossier_ledger", measure: "backlog" } },
         { key: "D8", answer_type: "count" },
@@ -118,13 +138,18 @@ describe("the live value on the phone", () => {
     // Correcting a check moves the value back.
     await check("H2", { returned: "match" });
     expect((await prefillNow()).D4).toMatchObject({ value: 0, source: { checked: 2 } });
+    // D1 follows the receipt slips looked for.
+    expect((await prefillNow()).D1).toBeUndefined();
+    await check("H1", { receipt_slip: "match" });
+    await check("H3", { receipt_slip: "mismatch" });
+    expect((await prefillNow()).D1).toMatchObject({ value: null, numerator: 1, denominator: 2, source: { checked: 2, sampled: 3 } });
   });
 
   it("says what the figure rests on, in both languages", () => {
     const words = (lang: "vi" | "en") =>
       catalogues[lang].samplePrefillFrom.replace("{figure}", "1").replace("{checked}", "2").replace("{sampled}", "6");
-    expect(words("vi")).toBe("Theo kết quả đối chiếu hồ sơ mẫu: 1 (đã đối chiếu ngày của 2/6 hồ sơ mẫu)");
-    expect(words("en")).toBe("From the sample's checks: 1 (dates checked for 2 of 6 sampled dossiers)");
+    expect(words("vi")).toBe("Theo kết quả đối chiếu hồ sơ mẫu: 1 (đã đối chiếu 2/6 hồ sơ mẫu)");
+    expect(words("en")).toBe("From the sample's checks: 1 (2 of 6 sampled dossiers checked)");
   });
 
   it("asks for a note when the answer differs from the checks' value, and sends the source when taken", async () => {

@@ -41,6 +41,7 @@ live as checks are recorded; the server recomputes it from the stored checks at 
 | measure | kind | count | "checked" (the n of "n of m") |
 |---|---|---|---|
 | ``date_mismatches`` | count | sampled dossiers with ``mismatch`` on the received, resolved or returned date | sampled dossiers with ``match`` or ``mismatch`` on at least one of those three dates |
+| ``receipt_slip_share`` | share | sampled dossiers whose ``receipt_slip`` is ``match`` / those whose ``receipt_slip`` is ``match`` or ``mismatch`` | the denominator |
 
 Nothing is offered before one sampled dossier has a date compared: no checks say nothing. A check
 of a code outside the sample is ignored (the op refuses it anyway).
@@ -268,11 +269,14 @@ _COMPARED: Final = frozenset({"match", "mismatch"})
 
 @dataclass(frozen=True, slots=True)
 class SampleMeasureValue:
-    """A count from the sample's checks, with how many sampled dossiers it rests on."""
+    """A count (``value``) or a share (``numerator`` of ``denominator``) from the sample's
+    checks, with how many sampled dossiers it rests on."""
 
-    value: int
     checked: int  # sampled dossiers the measure looked at (the n of "n of m checked")
     sampled: int  # the sample's size (the m)
+    value: int | None = None
+    numerator: int | None = None
+    denominator: int | None = None
 
 
 def _date_mismatches(
@@ -292,12 +296,29 @@ def _date_mismatches(
     return SampleMeasureValue(value=mismatched, checked=len(compared), sampled=len(sampled))
 
 
+def _receipt_slip_share(
+    sampled: frozenset[str], checks: Mapping[str, Mapping[str, str]]
+) -> SampleMeasureValue | None:
+    compared = [
+        code for code in sorted(sampled) if checks.get(code, {}).get("receipt_slip") in _COMPARED
+    ]
+    if not compared:
+        return None
+    present = sum(checks[code]["receipt_slip"] == "match" for code in compared)
+    return SampleMeasureValue(
+        numerator=present,
+        denominator=len(compared),
+        checked=len(compared),
+        sampled=len(sampled),
+    )
+
+
 SAMPLE_MEASURES: Final[
     dict[
         str,
         Callable[[frozenset[str], Mapping[str, Mapping[str, str]]], SampleMeasureValue | None],
     ]
-] = {"date_mismatches": _date_mismatches}
+] = {"date_mismatches": _date_mismatches, "receipt_slip_share": _receipt_slip_share}
 if set(SAMPLE_MEASURES) != set(DOSSIER_SAMPLE_MEASURES):  # pragma: no cover (a test keeps them)
     raise RuntimeError("the checklist format's sample measures and the sample's disagree")
 

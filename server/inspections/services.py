@@ -785,10 +785,15 @@ class LedgerFigure(Protocol):
 
 
 class SampleFigure(Protocol):
-    """A count the sealed sample's checks give an item, with the n of "n of m checked"."""
+    """A count or share the sealed sample's checks give an item, with the n of "n of m
+    checked"."""
 
     @property
-    def value(self) -> int: ...
+    def value(self) -> int | None: ...
+    @property
+    def numerator(self) -> int | None: ...
+    @property
+    def denominator(self) -> int | None: ...
     @property
     def checked(self) -> int: ...
     @property
@@ -919,6 +924,8 @@ def _judge_against_ledger(
                 status=LedgerStatus.matches,
                 source=AnswerSource.dossier_sample,
                 value=from_sample.value,
+                numerator=from_sample.numerator,
+                denominator=from_sample.denominator,
                 checked=from_sample.checked,
                 sampled=from_sample.sampled,
             )

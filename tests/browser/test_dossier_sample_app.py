@@ -194,6 +194,7 @@ def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_find
         "components": "match",
         "result": "not_checked",
         "fee_receipt": "not_checked",
+        "receipt_slip": "not_checked",
     }
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
     expected_paper = datetime.fromisoformat(paper_resolved).replace(tzinfo=zone)
@@ -208,7 +209,7 @@ def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_find
     d4 = page.get_by_test_id("prefill-D4")
     expect(d4).to_have_attribute("data-source", "dossier_sample")
     expect(d4).to_contain_text(
-        f"Theo kết quả đối chiếu hồ sơ mẫu: 1 (đã đối chiếu ngày của 1/{SAMPLE_SIZE} hồ sơ mẫu)"
+        f"Theo kết quả đối chiếu hồ sơ mẫu: 1 (đã đối chiếu 1/{SAMPLE_SIZE} hồ sơ mẫu)"
     )
     d4.scroll_into_view_if_needed()
     shot(page, "d4-from-the-sample")

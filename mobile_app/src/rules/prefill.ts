@@ -8,11 +8,12 @@ import type { PrefillValue } from "../api/types";
 import type { EvidenceProblem } from "./preview";
 import type { ChecklistContent } from "./types";
 
-/** A value the sample's checks give an item: a count, with how many sampled dossiers it rests on. */
+/** A value the sample's checks give an item: a count (`value`) or a share (`numerator` of
+ * `denominator`), with how many sampled dossiers it rests on. */
 export interface SamplePrefillValue {
-  value: number;
-  numerator: null;
-  denominator: null;
+  value: number | null;
+  numerator: number | null;
+  denominator: number | null;
   source: { kind: "dossier_sample"; checked: number; sampled: number };
 }
 
@@ -38,8 +39,22 @@ function dateMismatches(sampled: string[], checks: SampleChecks): SamplePrefillV
   return { value, numerator: null, denominator: null, source: { kind: "dossier_sample", checked: compared.length, sampled: codes.length } };
 }
 
+function receiptSlipShare(sampled: string[], checks: SampleChecks): SamplePrefillValue | null {
+  const codes = [...new Set(sampled)];
+  const compared = codes.filter((code) => ["match", "mismatch"].includes(checks[code]?.receipt_slip ?? ""));
+  if (compared.length === 0) return null;
+  const present = compared.filter((code) => checks[code]?.receipt_slip === "match").length;
+  return {
+    value: null,
+    numerator: present,
+    denominator: compared.length,
+    source: { kind: "dossier_sample", checked: compared.length, sampled: codes.length },
+  };
+}
+
 const SAMPLE_MEASURES: Record<string, (sampled: string[], checks: SampleChecks) => SamplePrefillValue | null> = {
   date_mismatches: dateMismatches,
+  receipt_slip_share: receiptSlipShare,
 };
 
 /** One measure over the sample's checks; null until the checks can say (nothing compared yet), or
@@ -66,6 +81,11 @@ export function samplePrefillOf(
     }
   }
   return found;
+}
+
+/** A figure in words: a count, or a share as "3/4". */
+export function figureOf(prefill: AnyPrefillValue): string {
+  return prefill.value !== null && prefill.value !== undefined ? `${prefill.value}` : `${prefill.numerator}/${prefill.denominator}`;
 }
 
 /** Whether a pre-filled value comes from the sample's checks. */

@@ -86,6 +86,11 @@ export function systemValue(dossier: SampledDossier, check: CheckKey, timeZone: 
       if (system.fee === 0 || system.fee_paid_online === null) return fee;
       return `${fee} (${system.fee_paid_online ? t("systemPaidOnline") : t("systemPaidInPerson")})`;
     }
+    case "receipt_slip":
+      return t("systemReceiptSlip", {
+        code: dossier.dossier_code,
+        appointed: formatLedgerMoment(system.appointed_at, timeZone),
+      });
   }
 }
 

@@ -9,6 +9,7 @@ import {
 } from "../rules/preview";
 import {
   differsFromLedger,
+  figureOf,
   isFromSample,
   itemPrefillOf,
   ledgerAnswer,
@@ -380,7 +381,7 @@ function LedgerPrefill({
         <p class="small">
           <strong>
             {t("samplePrefillFrom", {
-              figure: prefill.value,
+              figure: figureOf(prefill),
               checked: prefill.source.checked,
               sampled: prefill.source.sampled,
             })}

@@ -88,7 +88,8 @@ export interface StoredSample {
   dossiers: SampledDossier[];
 }
 
-export const CHECK_KEYS = ["received", "resolved", "returned", "components", "result", "fee_receipt"] as const;
+// receipt_slip came after the first six: a check stored before it reads it as not checked.
+export const CHECK_KEYS = ["received", "resolved", "returned", "components", "result", "fee_receipt", "receipt_slip"] as const;
 export type CheckKey = (typeof CHECK_KEYS)[number];
 /** The three checks whose mismatch can say what the paper shows instead. */
 export const DATE_CHECKS = { received: "received_at", resolved: "resolved_at", returned: "returned_at" } as const;

@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from checklists.format import DOSSIER_SAMPLE_MEASURES
 from server.dossiers.prefill import SAMPLE_MEASURES, SampleMeasureValue, sample_measures
 
-FIELDS = ("received", "resolved", "returned", "components", "result", "fee_receipt")
+FIELDS = (
+    "received",
+    "resolved",
+    "returned",
+    "components",
+    "result",
+    "fee_receipt",
+    "receipt_slip",
+)
 VALUES = ("match", "mismatch", "not_checked")
 
 codes = st.lists(st.sampled_from([f"H{n:03}" for n in range(12)]), unique=True, max_size=10)
@@ -40,6 +48,26 @@ def test_date_mismatches_counts_sampled_dossiers_whose_paper_dates_differ(
         assert got == {
             "date_mismatches": SampleMeasureValue(
                 value=mismatched, checked=compared, sampled=len(sampled)
+            )
+        }
+
+
+@given(sampled=codes, recorded=checks)
+def test_receipt_slip_share_is_the_slips_found_over_the_slips_looked_for(
+    sampled: list[str], recorded: dict[str, dict[str, str]]
+) -> None:
+    slips = [recorded.get(code, {}).get("receipt_slip", "not_checked") for code in sampled]
+    looked = [slip for slip in slips if slip != "not_checked"]
+    got = sample_measures(sampled, recorded, ["receipt_slip_share"])
+    if not looked:
+        assert got == {}
+    else:
+        assert got == {
+            "receipt_slip_share": SampleMeasureValue(
+                numerator=looked.count("match"),
+                denominator=len(looked),
+                checked=len(looked),
+                sampled=len(sampled),
             )
         }
 

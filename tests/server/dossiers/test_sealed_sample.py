@@ -590,9 +590,9 @@ async def test_d4_is_judged_at_submit_against_the_date_mismatches_of_the_stored_
         )
 
     checks = [
-        check_op(inspection_id, codes[0], received="match", resolved="match"),
-        # No date compared: not one of D4's checked dossiers.
-        check_op(inspection_id, codes[1], components="mismatch"),
+        check_op(inspection_id, codes[0], received="match", resolved="match", receipt_slip="match"),
+        # No date compared: not one of D4's checked dossiers; its receipt slip is missing (D1).
+        check_op(inspection_id, codes[1], components="mismatch", receipt_slip="mismatch"),
     ]
     # The phone took 0 (1 dossier's dates checked); a teammate's check of a return date that
     # does not match arrives before the submit: the server recomputes 1 from the stored checks.
@@ -631,9 +631,19 @@ async def test_d4_is_judged_at_submit_against_the_date_mismatches_of_the_stored_
         "checked": 2,
         "sampled": 6,
     }
+    # D1 (a receipt slip for every dossier) was answered 100 % with a note: an override of the
+    # checks' 1 of 2.
+    d1 = next(a for a in detail["answers"] if a["item_key"] == "D1")["ledger"]
+    assert (d1["status"], d1["source"], d1["numerator"], d1["denominator"]) == (
+        "override",
+        "dossier_sample",
+        1,
+        2,
+    )
+    assert (d1["checked"], d1["sampled"]) == (2, 6)
     # Items pre-filled from the ledger are not judged against the sample, and the reverse.
     ledger_items = [a for a in detail["answers"] if (a["ledger"] or {}).get("source")]
-    assert {a["item_key"] for a in ledger_items} == {"D4"}
+    assert {a["item_key"] for a in ledger_items} == {"D1", "D4"}
 
     # The minutes name the source of D4's figure.
     minutes = await client.get(f"/api/v1/inspections/{inspection_id}/minutes.pdf", headers=leader)
@@ -643,7 +653,8 @@ async def test_d4_is_judged_at_submit_against_the_date_mismatches_of_the_stored_
         ).split()
     )
     assert (
-        "Số liệu lấy theo kết quả đối chiếu hồ sơ mẫu (2/6 hồ sơ mẫu đã đối chiếu): "
-        "mục D4 theo kết quả đối chiếu." in text
+        "Số liệu lấy theo kết quả đối chiếu hồ sơ mẫu: mục D4 (2/6 hồ sơ mẫu đã đối chiếu) theo "
+        "kết quả đối chiếu; mục D1 (2/6 hồ sơ mẫu đã đối chiếu) đối chiếu: 1/2, kiểm tra thực tế: "
+        in text
     )
     assert "(theo kết quả đối chiếu hồ sơ mẫu)" in text
