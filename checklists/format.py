@@ -333,33 +333,61 @@ MEASURE_ANSWER_TYPES: dict[MeasureKind, AnswerType] = {
 }
 
 
+# The closed set of measures an item may take from the sealed dossier sample's checks recorded in
+# the inspection itself (`prefill: {source: dossier_sample, measure: …}`). Computed by
+# `server.dossiers.prefill.sample_measures` on the server and `rules/prefill.ts` on the phone.
+DOSSIER_SAMPLE_MEASURES: dict[str, MeasureKind] = {
+    "date_mismatches": MeasureKind.COUNT,
+    "receipt_slip_share": MeasureKind.SHARE,
+}
+
+
 class PrefillSource(StrEnum):
     DOSSIER_LEDGER = "dossier_ledger"
+    DOSSIER_SAMPLE = "dossier_sample"
+
+
+# Each source's closed set of measures.
+PREFILL_MEASURES: dict[PrefillSource, dict[str, MeasureKind]] = {
+    PrefillSource.DOSSIER_LEDGER: DOSSIER_LEDGER_MEASURES,
+    PrefillSource.DOSSIER_SAMPLE: DOSSIER_SAMPLE_MEASURES,
+}
 
 
 class Prefill(FormatModel):
     """Where an item's value comes from before the inspector answers it: a measure over the
-    inspected unit's dossier ledger for the period before the visit. The inspector sees it with
-    its source and takes it in one tap, or answers otherwise with a note."""
+    inspected unit's dossier ledger for the period before the visit (`dossier_ledger`), or over
+    the checks of the sealed dossier sample recorded in the inspection (`dossier_sample`). The
+    inspector sees it with its source and takes it in one tap, or answers otherwise with a note."""
 
-    source: PrefillSource = Field(description="Only `dossier_ledger` for now.")
+    source: PrefillSource = Field(
+        description="`dossier_ledger` (the unit's stored ledger) or `dossier_sample` (the "
+        "inspection's checks of its sealed dossier sample)."
+    )
     measure: str = Field(
-        description="One of: " + ", ".join(sorted(DOSSIER_LEDGER_MEASURES)),
+        description="For `dossier_ledger` one of: "
+        + ", ".join(sorted(DOSSIER_LEDGER_MEASURES))
+        + "; for `dossier_sample` one of: "
+        + ", ".join(sorted(DOSSIER_SAMPLE_MEASURES)),
     )
 
-    @field_validator("measure")
-    @classmethod
-    def _known_measure(cls, measure: str) -> str:
-        if measure not in DOSSIER_LEDGER_MEASURES:
+    @model_validator(mode="after")
+    def _known_measure(self) -> Prefill:
+        measures = PREFILL_MEASURES[self.source]
+        if self.measure not in measures:
+            words = {
+                PrefillSource.DOSSIER_LEDGER: "the dossier ledger",
+                PrefillSource.DOSSIER_SAMPLE: "the dossier sample's checks",
+            }
             raise ValueError(
-                f"unknown measure {measure!r}; the dossier ledger gives "
-                + ", ".join(sorted(DOSSIER_LEDGER_MEASURES))
+                f"unknown measure {self.measure!r} for source {self.source.value}; "
+                f"{words[self.source]} gives " + ", ".join(sorted(measures))
             )
-        return measure
+        return self
 
     @property
     def kind(self) -> MeasureKind:
-        return DOSSIER_LEDGER_MEASURES[self.measure]
+        return PREFILL_MEASURES[self.source][self.measure]
 
 
 def _unknown_placeholders(text: LocalizedText) -> list[str]:
@@ -396,7 +424,8 @@ class ScoredItem(ItemBase):
         default=None,
         description=(
             "A value offered from data before the inspector answers: "
-            "`{source: dossier_ledger, measure: …}`. A share measure fits a percent item, a "
+            "`{source: dossier_ledger | dossier_sample, measure: …}`. A share measure fits a "
+            "percent item, a "
             "count measure a count item."
         ),
     )

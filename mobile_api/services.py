@@ -32,6 +32,7 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 
 from checklists import services as checklist_service
+from checklists.format import PrefillSource
 from mobile_api.schemas import (
     AssignmentOut,
     BootstrapOut,
@@ -49,6 +50,7 @@ from server.core.errors import DomainError, InvalidInput, ServiceUnavailable
 from server.core.scopes import Principal
 from server.core.timeutil import is_sane_instant
 from server.dossiers import samples as sample_service
+from server.dossiers import services as dossier_service
 from server.dossiers.schemas import DossierCheckOut, SampledDossier
 from server.inspections import services as inspection_service
 from server.inspections.schemas import (
@@ -486,8 +488,10 @@ async def _assignment(
     prefill = None
     if summary.status in _PREFILLED_STATUSES:
         template = await checklist_service.load_version_template(summary.checklist_version_id)
-        prefill = await inspection_service.ledger_prefill(
-            template, unit_id=summary.unit.id, visit_date=summary.visit_date
+        prefill = await dossier_service.ledger_prefill(
+            unit_id=summary.unit.id,
+            visit_date=summary.visit_date,
+            measures=inspection_service.prefill_measures(template, PrefillSource.DOSSIER_LEDGER),
         )
     return AssignmentOut(
         **summary.model_dump(),

@@ -55,6 +55,12 @@ LABELS: dict[str, dict[str, str]] = {
         "ledger_line": "Số liệu lấy từ sổ theo dõi hồ sơ của đơn vị (từ ngày {period_from} đến ngày {period_to}, {dossiers} hồ sơ): {items}.",
         "ledger_items_taken": "mục {items} theo sổ",
         "ledger_item_override": "mục {item} sổ: {ledger}, kiểm tra thực tế: {answer}",
+        "sample_taken": "theo kết quả đối chiếu hồ sơ mẫu",
+        "sample_override": "đối chiếu hồ sơ mẫu: {ledger}, kiểm tra thực tế: {answer}",
+        "sample_line": "Số liệu lấy theo kết quả đối chiếu hồ sơ mẫu: {items}.",
+        "sample_item": "{item} ({checked}/{sampled} hồ sơ mẫu đã đối chiếu)",
+        "sample_items_taken": "mục {items} theo kết quả đối chiếu",
+        "sample_item_override": "mục {item} đối chiếu: {ledger}, kiểm tra thực tế: {answer}",
         "shortcomings": "IV. TỒN TẠI, HẠN CHẾ",
         "no_shortcomings": "Không có tồn tại, hạn chế.",
         "opinion": "V. Ý KIẾN CỦA ĐƠN VỊ ĐƯỢC KIỂM TRA",
@@ -117,6 +123,12 @@ LABELS: dict[str, dict[str, str]] = {
         "ledger_line": "Figures from the unit's dossier ledger ({period_from} to {period_to}, {dossiers} dossiers): {items}.",
         "ledger_items_taken": "items {items} as the ledger says",
         "ledger_item_override": "item {item} ledger: {ledger}, checked on site: {answer}",
+        "sample_taken": "per the dossier sample's checks",
+        "sample_override": "dossier sample's checks: {ledger}, checked on site: {answer}",
+        "sample_line": "Figures from the checks of the dossier sample: {items}.",
+        "sample_item": "{item} ({checked} of {sampled} sampled dossiers compared)",
+        "sample_items_taken": "items {items} as the checks say",
+        "sample_item_override": "item {item} checks: {ledger}, checked on site: {answer}",
         "shortcomings": "IV. SHORTCOMINGS",
         "no_shortcomings": "No shortcomings.",
         "opinion": "V. OPINION OF THE INSPECTED UNIT",
@@ -222,6 +234,8 @@ class MinutesContent:
     dossier_sample_text: str | None = None  # the sealed dossier sample's line, when there is one
     # Which figures came from the unit's dossier ledger (section III); None when none did.
     ledger_line: str | None = None
+    # Which figures came from the sealed dossier sample's checks; None when none did.
+    sample_line: str | None = None
     content_sha256: str = ""
     verify_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -238,6 +252,8 @@ def content_digest(content: MinutesContent) -> str:
         # Absent rather than null, so minutes without ledger figures keep the digest they had
         # before the line existed.
         del document["ledger_line"]
+    if content.sample_line is None:
+        del document["sample_line"]  # likewise for figures from the sample's checks
     document["evidence"] = [entry.__dict__ for entry in content.evidence]
     if document["dossier_sample_text"] is None:
         # Minutes of inspections without a sample hash as they did before the line existed.
@@ -484,6 +500,7 @@ def build(
         evidence=evidence,
         is_draft=inspection["status"] not in ("signed", "closed"),
         ledger_line=_ledger_line(answers, labels),
+        sample_line=_sample_line(answers, labels),
     )
     content.content_sha256 = content_digest(content)
     content.verify_url = f"{base_url.rstrip('/')}/verify/{content.content_sha256}"
@@ -500,44 +517,90 @@ def _ledger_value(fields: dict[str, Any] | None) -> str:
     return f"{fields.get('numerator', '…')}/{fields.get('denominator', '…')}"
 
 
+def _from_sample(judgement: dict[str, Any]) -> bool:
+    """Whether an answer's judgement is against the sealed sample's checks (else the ledger;
+    judgements stored before there was a second source have no ``source``)."""
+    return judgement.get("source") == "dossier_sample"
+
+
 def _ledger_phrase(answer: dict[str, Any] | None, labels: dict[str, str]) -> str | None:
-    """How a finding's figure relates to the dossier ledger: "theo sổ theo dõi hồ sơ", or the
-    ledger's figure beside the one checked on site."""
+    """How a finding's figure relates to its pre-filled source: "theo sổ theo dõi hồ sơ" (or
+    "theo kết quả đối chiếu hồ sơ mẫu"), or the source's figure beside the one checked on site."""
     ledger = (answer or {}).get("ledger")
     if not ledger:
         return None
+    prefix = "sample" if _from_sample(ledger) else "ledger"
     if ledger["status"] == "override":
-        return labels["ledger_override"].format(
+        return labels[f"{prefix}_override"].format(
             ledger=_ledger_value(ledger), answer=_ledger_value(answer and answer["value"])
         )
-    return labels["ledger_taken"]
+    return labels[f"{prefix}_taken"]
 
 
-def _ledger_line(answers: dict[str, dict[str, Any]], labels: dict[str, str]) -> str | None:
+def _judged_items(
+    answers: dict[str, dict[str, Any]], labels: dict[str, str], *, sample: bool
+) -> tuple[list[tuple[str, dict[str, Any]]], str] | None:
+    """The answers judged against one source, in item order, and the items' phrase."""
     judged = sorted(
-        ((key, answer) for key, answer in answers.items() if answer.get("ledger")),
+        (
+            (key, answer)
+            for key, answer in answers.items()
+            if answer.get("ledger") and _from_sample(answer["ledger"]) == sample
+        ),
         key=lambda pair: _item_order(pair[0]),
     )
     if not judged:
         return None
-    ledger = judged[0][1]["ledger"]
-    taken = [key for key, answer in judged if answer["ledger"]["status"] != "override"]
-    parts = [labels["ledger_items_taken"].format(items=", ".join(taken))] if taken else []
+    prefix = "sample" if sample else "ledger"
+
+    def name(key: str, judgement: dict[str, Any]) -> str:
+        # Each of the sample's figures rests on its own checked dossiers.
+        if not sample:
+            return key
+        return labels["sample_item"].format(
+            item=key, checked=judgement.get("checked"), sampled=judgement.get("sampled")
+        )
+
+    taken = [
+        name(key, answer["ledger"])
+        for key, answer in judged
+        if answer["ledger"]["status"] != "override"
+    ]
+    parts = [labels[f"{prefix}_items_taken"].format(items=", ".join(taken))] if taken else []
     parts += [
-        labels["ledger_item_override"].format(
-            item=key,
+        labels[f"{prefix}_item_override"].format(
+            item=name(key, answer["ledger"]),
             ledger=_ledger_value(answer["ledger"]),
             answer=_ledger_value(answer["value"]),
         )
         for key, answer in judged
         if answer["ledger"]["status"] == "override"
     ]
+    return judged, "; ".join(parts)
+
+
+def _sample_line(answers: dict[str, dict[str, Any]], labels: dict[str, str]) -> str | None:
+    found = _judged_items(answers, labels, sample=True)
+    if found is None:
+        return None
+    _judged, items = found
+    return labels["sample_line"].format(items=items)
+
+
+def _ledger_line(answers: dict[str, dict[str, Any]], labels: dict[str, str]) -> str | None:
+    found = _judged_items(answers, labels, sample=False)
+    if found is None:
+        return None
+    judged, items = found
+    if not judged:
+        return None
+    ledger = judged[0][1]["ledger"]
     day_format = "%d/%m/%Y"
     return labels["ledger_line"].format(
         period_from=date.fromisoformat(str(ledger["period_from"])).strftime(day_format),
         period_to=date.fromisoformat(str(ledger["period_to"])).strftime(day_format),
         dossiers=ledger["dossiers"],
-        items="; ".join(parts),
+        items=items,
     )
 
 

@@ -197,7 +197,6 @@ def wire_packages(settings: Settings) -> None:
     plan_service.register_risk_facts(action_service.risk_facts)
     # With draw.dossier_indicators, the units' ledgers weigh in too (draw algorithm v2).
     plan_service.register_dossier_facts(dossier_service.draw_facts)
-    inspection_service.register_ledger_source(dossier_service.ledger_prefill)
     evidence_service.register_visibility_check(action_service.evidence_visible)
     # What reacts to an inspection's lifecycle, in order, inside the event's transaction.
     events.subscribe(InspectionStarted, action_service.on_inspection_started)
@@ -214,6 +213,11 @@ def wire_packages(settings: Settings) -> None:
     )
     inspection_service.register_submit_contributor(
         sample_service.submit_evidence, sample_service.submit_findings
+    )
+    # Items pre-filled from the unit's dossier ledger or from the sample's checks, offered on the
+    # phone and judged at submit.
+    inspection_service.register_prefill_sources(
+        ledger=dossier_service.ledger_prefill, sample=dossier_service.sample_prefill
     )
     evidence_service.register_visibility_check(sample_service.evidence_visible)
 

@@ -136,6 +136,7 @@ describe("recording a dossier check", () => {
         components: "not_checked",
         result: "not_checked",
         fee_receipt: "match",
+        receipt_slip: "not_checked",
       },
       paper: { resolved_at: "2025-10-09T02:00:00.000Z" },
       note: "Phiếu kiểm soát ghi ngày ký 09/10.",
@@ -541,7 +542,7 @@ describe("the screens, rendered from a fake store", () => {
     expect(english).toContain("Returned late");
   });
 
-  it("shows the system's values, three choices for each of the six checks, and a paper date only for a date mismatch", async () => {
+  it("shows the system's values, three choices for each of the seven checks, and a paper date only for a date mismatch", async () => {
     await check({
       checks: { ...UNCHECKED.checks, resolved: "mismatch", components: "match" },
       paper: { ...UNCHECKED.paper, resolved_at: "2025-10-09T02:00:00.000Z" },
@@ -554,8 +555,11 @@ describe("the screens, rendered from a fake store", () => {
     expect(html).toContain("Ngày hẹn trả: 06/10/2025 17:00");
     expect(html).toContain("3 tệp thành phần");
     expect(html).toMatch(/8[.,]000 đồng \(đã nộp trực tuyến\)/);
-    expect(html.match(/role="radiogroup"/g)).toHaveLength(6);
-    expect(html.match(/role="radio"/g)).toHaveLength(18);
+    expect(html.match(/role="radiogroup"/g)).toHaveLength(7);
+    expect(html.match(/role="radio"/g)).toHaveLength(21);
+    // The receipt slip is compared with the system's code and appointment.
+    expect(html).toContain("Giấy tiếp nhận và hẹn trả kết quả");
+    expect(html).toContain("Mã hồ sơ H40.22-251003-0007, hẹn trả 06/10/2025 17:00");
     for (const label of ["Khớp", "Không khớp", "Chưa kiểm tra"]) expect(html).toContain(`>${label}</button>`);
     expect(html.match(/type="datetime-local"/g)).toHaveLength(1);
     expect(html).toContain('data-testid="paper-resolved"');

@@ -30,17 +30,31 @@ A share whose denominator is 0 is not offered (``None``): the ledger cannot tell
 answers. A count is offered when the period has dossiers, except ``late_without_proper_apology``
 when a dossier resolved late has unknown apology slips (``None``: its ledger had no slip column,
 as form 06 has none): the count would pass over it.
+
+**From the sealed sample's checks** (``prefill: {source: dossier_sample, measure: …}``, the closed
+set ``checklists.format.DOSSIER_SAMPLE_MEASURES``): :func:`sample_measures` over the checks the
+team recorded for the inspection's sampled dossiers (not the ledger). The phone computes the same
+formula from its local checks (``mobile_app/src/rules/prefill.ts``), so the value it offers is
+live as checks are recorded; the server recomputes it from the stored checks at submit.
+
+| measure | kind | count | "checked" (the n of "n of m") |
+|---|---|---|---|
+| ``date_mismatches`` | count | sampled dossiers with ``mismatch`` on the received, resolved or returned date | sampled dossiers with ``match`` or ``mismatch`` on at least one of those three dates |
+| ``receipt_slip_share`` | share | sampled dossiers whose ``receipt_slip`` is ``match`` / those whose ``receipt_slip`` is ``match`` or ``mismatch`` | the denominator |
+
+Nothing is offered before one sampled dossier has a date compared: no checks say nothing. A check
+of a code outside the sample is ignored (the op refuses it anyway).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Final
 
-from checklists.format import DOSSIER_LEDGER_MEASURES, MeasureKind
+from checklists.format import DOSSIER_LEDGER_MEASURES, DOSSIER_SAMPLE_MEASURES, MeasureKind
 from server.dossiers.indicators import PeriodIndicators, period_indicators
 from server.dossiers.model import Channel, DossierRecord, DossierStatus
 from server.dossiers.rules import (
@@ -227,3 +241,85 @@ def compute_measures(
             assert (value.value is not None) == (DOSSIER_LEDGER_MEASURES[name] is MeasureKind.COUNT)
             values[name] = value
     return LedgerPrefill(period_from, period_to, dossiers, values)
+
+
+# --- from the sealed sample's checks ---------------------------------------------------------------
+
+# The check fields that compare the system's recorded dates with the paper file's.
+SAMPLE_DATE_CHECKS: Final = ("received", "resolved", "returned")
+_COMPARED: Final = frozenset({"match", "mismatch"})
+
+
+@dataclass(frozen=True, slots=True)
+class SampleMeasureValue:
+    """A count (``value``) or a share (``numerator`` of ``denominator``) from the sample's
+    checks, with how many sampled dossiers it rests on."""
+
+    checked: int  # sampled dossiers the measure looked at (the n of "n of m checked")
+    sampled: int  # the sample's size (the m)
+    value: int | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+def _date_mismatches(
+    sampled: frozenset[str], checks: Mapping[str, Mapping[str, str]]
+) -> SampleMeasureValue | None:
+    compared = [
+        code
+        for code in sorted(sampled)
+        if any(checks.get(code, {}).get(field) in _COMPARED for field in SAMPLE_DATE_CHECKS)
+    ]
+    if not compared:
+        return None
+    mismatched = sum(
+        any(checks[code].get(field) == "mismatch" for field in SAMPLE_DATE_CHECKS)
+        for code in compared
+    )
+    return SampleMeasureValue(value=mismatched, checked=len(compared), sampled=len(sampled))
+
+
+def _receipt_slip_share(
+    sampled: frozenset[str], checks: Mapping[str, Mapping[str, str]]
+) -> SampleMeasureValue | None:
+    compared = [
+        code for code in sorted(sampled) if checks.get(code, {}).get("receipt_slip") in _COMPARED
+    ]
+    if not compared:
+        return None
+    present = sum(checks[code]["receipt_slip"] == "match" for code in compared)
+    return SampleMeasureValue(
+        numerator=present,
+        denominator=len(compared),
+        checked=len(compared),
+        sampled=len(sampled),
+    )
+
+
+SAMPLE_MEASURES: Final[
+    dict[
+        str,
+        Callable[[frozenset[str], Mapping[str, Mapping[str, str]]], SampleMeasureValue | None],
+    ]
+] = {"date_mismatches": _date_mismatches, "receipt_slip_share": _receipt_slip_share}
+if set(SAMPLE_MEASURES) != set(DOSSIER_SAMPLE_MEASURES):  # pragma: no cover (a test keeps them)
+    raise RuntimeError("the checklist format's sample measures and the sample's disagree")
+
+
+def sample_measures(
+    sampled_codes: Iterable[str],
+    checks: Mapping[str, Mapping[str, str]],
+    measures: Iterable[str],
+) -> dict[str, SampleMeasureValue]:
+    """The measures over the sample's recorded checks (``checks``: dossier code → field →
+    ``match`` / ``mismatch`` / ``not_checked``). A measure the checks cannot answer yet (nothing
+    compared) is absent."""
+    sampled = frozenset(sampled_codes)
+    values = {}
+    for name in dict.fromkeys(measures):
+        if name not in SAMPLE_MEASURES:
+            raise ValueError(f"unknown sample measure: {name}")
+        value = SAMPLE_MEASURES[name](sampled, checks)
+        if value is not None:
+            values[name] = value
+    return values

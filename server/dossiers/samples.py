@@ -58,7 +58,15 @@ from server.units import services as unit_service
 
 FINDING_SOURCE: Final = "dossier_sample"
 FINDING_CATEGORY: Final = "dossier_handling"
-CHECK_FIELDS: Final = ("received", "resolved", "returned", "components", "result", "fee_receipt")
+CHECK_FIELDS: Final = (
+    "received",
+    "resolved",
+    "returned",
+    "components",
+    "result",
+    "fee_receipt",
+    "receipt_slip",
+)
 DATE_FIELDS: Final = {
     "received": "received_at",
     "resolved": "resolved_at",
@@ -71,6 +79,7 @@ FIELD_WORDS: Final = {
     "components": ("thành phần hồ sơ", "dossier components"),
     "result": ("kết quả giải quyết", "result"),
     "fee_receipt": ("biên lai phí, lệ phí", "fee receipt"),
+    "receipt_slip": ("giấy tiếp nhận hồ sơ và hẹn trả kết quả", "receipt and appointment slip"),
 }
 
 

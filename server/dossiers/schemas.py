@@ -206,6 +206,9 @@ class DossierChecksIn(BaseModel):
     components: CheckValue = CheckValue.not_checked
     result: CheckValue = CheckValue.not_checked
     fee_receipt: CheckValue = CheckValue.not_checked
+    # Added after the first six (an op without it leaves it not checked): whether the paper file
+    # holds the receipt-and-appointment slip (form 01) matching the system's code and dates.
+    receipt_slip: CheckValue = CheckValue.not_checked
 
 
 class PaperDatesIn(BaseModel):

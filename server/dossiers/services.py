@@ -50,8 +50,10 @@ from server.dossiers.mapping import SHIPPED_LAYOUTS, shipped_layout
 from server.dossiers.model import FIELDS, Channel, DossierRecord, DossierStatus, Moment
 from server.dossiers.prefill import (
     LedgerPrefill,
+    SampleMeasureValue,
     compute_measures,
     prefill_period,
+    sample_measures,
 )
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
 from server.dossiers.rules import RuleContext, check_ledger, rule_catalogue
@@ -68,7 +70,13 @@ from server.dossiers.schemas import (
     LegalBasisOut,
     ShareOut,
 )
-from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
+from server.dossiers.tables import (
+    Dossier,
+    DossierCheck,
+    DossierHistory,
+    DossierLedgerImport,
+    DossierSample,
+)
 from server.dossiers.texts import Language, Text, in_language, refusal
 from server.dossiers.workdays import CalendarNotCovered, shipped_calendar
 from server.units import services as unit_service
@@ -974,6 +982,36 @@ async def dossier_history(*, unit_id: UUID, dossier_code: str) -> list[dict[str,
 # so an entry is never stale; it only spares a phone's repeated bootstraps the recomputation.
 _PREFILL_CACHE: Final[dict[tuple[Any, ...], dict[str, PrefillValueOut] | None]] = {}
 _PREFILL_CACHE_SIZE: Final = 64
+
+
+async def sample_prefill(
+    *, inspection_id: UUID, measures: dict[str, str]
+) -> dict[str, SampleMeasureValue]:
+    """The values the inspection's recorded checks of its sealed dossier sample give the
+    checklist items ``measures`` maps (item key → sample measure), from the stored checks as
+    they are now; an item the checks cannot answer yet is absent. Two small reads, so it runs in
+    the submit's transaction. Unscoped: the caller has checked who is asking."""
+    if not measures:
+        return {}
+    sample = (
+        await DossierSample.select(DossierSample.dossiers)
+        .where(DossierSample.inspection_id == inspection_id)
+        .first()
+        .output(load_json=True)
+    )
+    if sample is None:
+        return {}
+    checks = (
+        await DossierCheck.select(DossierCheck.dossier_code, DossierCheck.checks)
+        .where(DossierCheck.inspection_id == inspection_id)
+        .output(load_json=True)
+    )
+    values = sample_measures(
+        [dossier["dossier_code"] for dossier in sample["dossiers"]],
+        {row["dossier_code"]: row["checks"] or {} for row in checks},
+        measures.values(),
+    )
+    return {item: values[measure] for item, measure in measures.items() if measure in values}
 
 
 async def ledger_prefill(

@@ -43,6 +43,7 @@ class StartIn(BaseModel):
 
 class AnswerSource(StrEnum):
     dossier_ledger = "dossier_ledger"
+    dossier_sample = "dossier_sample"
 
 
 class LedgerStatus(StrEnum):
@@ -54,16 +55,27 @@ class LedgerStatus(StrEnum):
 
 
 class AnswerLedgerOut(BaseModel):
-    """What the ledger said for an answered item at submit, and how the answer compares."""
+    """What the pre-fill's source said for an answered item at submit, and how the answer
+    compares: the dossier ledger (with its period, dossiers and import time) or the sealed
+    dossier sample's checks (with how many of the sample they looked at)."""
 
     status: LedgerStatus
+    source: AnswerSource = AnswerSource.dossier_ledger
     value: int | None = None
     numerator: int | None = None
     denominator: int | None = None
-    period_from: date
-    period_to: date
-    dossiers: int
-    as_of: datetime
+    period_from: date | None = Field(default=None, description="dossier_ledger only")
+    period_to: date | None = Field(default=None, description="dossier_ledger only")
+    dossiers: int | None = Field(
+        default=None, description="dossier_ledger only: dossiers received in the period"
+    )
+    as_of: datetime | None = Field(
+        default=None, description="dossier_ledger only: the unit's latest import"
+    )
+    checked: int | None = Field(
+        default=None, description="dossier_sample only: sampled dossiers the measure looked at"
+    )
+    sampled: int | None = Field(default=None, description="dossier_sample only: the sample's size")
 
 
 class AnswerIn(BaseModel):
@@ -80,8 +92,9 @@ class AnswerIn(BaseModel):
     source: AnswerSource | None = Field(
         default=None,
         description=(
-            "`dossier_ledger` when the inspector took the value the ledger pre-filled. A claim: "
-            "at submit the server recomputes the ledger's value and marks the answer as taken "
+            "`dossier_ledger` when the inspector took the value the ledger pre-filled, "
+            "`dossier_sample` when they took the value the sealed sample's checks give. A claim: "
+            "at submit the server recomputes the source's value and marks the answer as taken "
             "from it only when they are equal; a different value needs a note."
         ),
     )
@@ -184,7 +197,9 @@ class AnswerOut(BaseModel):
     author_id: UUID
     source: AnswerSource | None = None
     ledger: AnswerLedgerOut | None = Field(
-        default=None, description="Set at submit for items the dossier ledger pre-fills"
+        default=None,
+        description="Set at submit for items the dossier ledger or the sealed dossier sample's "
+        "checks pre-fill (`source` says which)",
     )
 
 

@@ -11,7 +11,7 @@ commit together.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -20,8 +20,7 @@ from uuid import UUID, uuid4
 from checklists import findings as finding_wording
 from checklists import scoring
 from checklists import services as checklist_service
-from checklists.format import ChecklistTemplate, ScoredItem
-from checklists.schemas import PrefillValueOut
+from checklists.format import ChecklistTemplate, PrefillSource, ScoredItem
 from server.core import db
 from server.core.audit import services as audit_service
 from server.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -38,6 +37,7 @@ from server.inspections.schemas import (
     AnswerIn,
     AnswerLedgerOut,
     AnswerOut,
+    AnswerSource,
     FindingIn,
     FindingOut,
     InspectionOut,
@@ -103,23 +103,6 @@ def register_submit_contributor(evidence: SubmitEvidence, findings: SubmitFindin
         _submit_evidence.append(evidence)
     if findings not in _submit_findings:
         _submit_findings.append(findings)
-
-
-class LedgerSource(Protocol):
-    """What a unit's data says for the items that declare `prefill` (item key → measure), over
-    the period before the visit; None when there is none. The dossier ledger is the source,
-    registered in the app factory (this package does not import it)."""
-
-    async def __call__(
-        self, *, unit_id: UUID, visit_date: date, measures: dict[str, str]
-    ) -> dict[str, PrefillValueOut] | None: ...
-
-
-_ledger_sources: list[LedgerSource] = []
-
-
-def register_ledger_source(source: LedgerSource) -> None:
-    _ledger_sources[:] = [source]
 
 
 # --- Creation (called by the plans service) ----------------------------------------------------
@@ -770,10 +753,85 @@ async def add_finding(
     return {"finding_id": str(data.finding_id)}
 
 
-# --- values from the dossier ledger ---------------------------------------------------------------
+# --- pre-filled values: the dossier ledger and the sealed sample's checks -----------------------
+#
+# Both are worked out by the dossiers package, registered in the app factory
+# (:func:`register_prefill_sources`): this package imports none of it (the dossiers package calls
+# this one for the sample's checks and findings). What it needs of a value is described here.
 
 
-LedgerPrefill = dict[str, PrefillValueOut] | None
+class LedgerSourceFacts(Protocol):
+    @property
+    def period_from(self) -> date: ...
+    @property
+    def period_to(self) -> date: ...
+    @property
+    def dossiers(self) -> int: ...
+    @property
+    def as_of(self) -> datetime: ...
+
+
+class LedgerFigure(Protocol):
+    """A value the unit's dossier ledger gives an item (``PrefillValueOut``)."""
+
+    @property
+    def value(self) -> int | None: ...
+    @property
+    def numerator(self) -> int | None: ...
+    @property
+    def denominator(self) -> int | None: ...
+    @property
+    def source(self) -> LedgerSourceFacts: ...
+
+
+class SampleFigure(Protocol):
+    """A count or share the sealed sample's checks give an item, with the n of "n of m
+    checked"."""
+
+    @property
+    def value(self) -> int | None: ...
+    @property
+    def numerator(self) -> int | None: ...
+    @property
+    def denominator(self) -> int | None: ...
+    @property
+    def checked(self) -> int: ...
+    @property
+    def sampled(self) -> int: ...
+
+
+class LedgerSource(Protocol):
+    def __call__(
+        self, *, unit_id: UUID, visit_date: date, measures: dict[str, str]
+    ) -> Awaitable[Mapping[str, LedgerFigure] | None]: ...
+
+
+class SampleSource(Protocol):
+    def __call__(
+        self, *, inspection_id: UUID, measures: dict[str, str]
+    ) -> Awaitable[Mapping[str, SampleFigure]]: ...
+
+
+LedgerPrefill = Mapping[str, LedgerFigure] | None
+SamplePrefill = Mapping[str, SampleFigure]
+_ledger_source: list[LedgerSource] = []
+_sample_source: list[SampleSource] = []
+
+
+def register_prefill_sources(*, ledger: LedgerSource, sample: SampleSource) -> None:
+    _ledger_source[:] = [ledger]
+    _sample_source[:] = [sample]
+
+
+def prefill_measures(template: ChecklistTemplate, source: PrefillSource) -> dict[str, str]:
+    """Item key → measure, for the template's items pre-filled from ``source``."""
+    return {
+        item.key: item.prefill.measure
+        for _section, item in template.items()
+        if isinstance(item, ScoredItem)
+        and item.prefill is not None
+        and item.prefill.source is source
+    }
 
 
 async def ledger_prefill(
@@ -781,14 +839,25 @@ async def ledger_prefill(
 ) -> LedgerPrefill:
     """What the unit's dossier ledger says for the template's pre-filled items, for the period
     before the visit (None: no ledger for that period). The caller has checked who is asking."""
-    measures = {
-        item.key: item.prefill.measure
-        for _section, item in template.items()
-        if isinstance(item, ScoredItem) and item.prefill is not None
-    }
-    if not _ledger_sources:
+    if not _ledger_source:
         return None
-    return await _ledger_sources[0](unit_id=unit_id, visit_date=visit_date, measures=measures)
+    return await _ledger_source[0](
+        unit_id=unit_id,
+        visit_date=visit_date,
+        measures=prefill_measures(template, PrefillSource.DOSSIER_LEDGER),
+    )
+
+
+async def sample_prefill(template: ChecklistTemplate, *, inspection_id: UUID) -> SamplePrefill:
+    """What the inspection's recorded checks of its sealed dossier sample say for the
+    template's items pre-filled from ``dossier_sample`` (an item they cannot answer yet is
+    absent). The caller has checked who is asking."""
+    if not _sample_source:
+        return {}
+    return await _sample_source[0](
+        inspection_id=inspection_id,
+        measures=prefill_measures(template, PrefillSource.DOSSIER_SAMPLE),
+    )
 
 
 async def ledger_prefill_for(inspection_id: UUID) -> LedgerPrefill:
@@ -808,7 +877,7 @@ async def ledger_prefill_for(inspection_id: UUID) -> LedgerPrefill:
     return await ledger_prefill(template, unit_id=row["unit_id"], visit_date=row["visit_date"])
 
 
-def _ledger_value_text(value: dict[str, Any] | PrefillValueOut) -> str:
+def _ledger_value_text(value: dict[str, Any] | AnswerLedgerOut) -> str:
     fields = value if isinstance(value, dict) else value.model_dump()
     if fields.get("value") is not None:
         return str(fields["value"])
@@ -816,52 +885,75 @@ def _ledger_value_text(value: dict[str, Any] | PrefillValueOut) -> str:
 
 
 def _judge_against_ledger(
-    answer_rows: list[dict[str, Any]], result: scoring.ScoreResult, prefill: LedgerPrefill
+    answer_rows: list[dict[str, Any]],
+    result: scoring.ScoreResult,
+    prefill: LedgerPrefill,
+    sample: SamplePrefill | None = None,
 ) -> tuple[dict[str, AnswerLedgerOut], list[str]]:
-    """Each answer to a pre-filled item against the ledger's value recomputed now: taken (the
-    phone said so and it is equal), matches (equal, typed by hand) or an override, which needs a
-    note. Hidden and unanswered items are not judged. Returns the judgements and, for each
+    """Each answer to a pre-filled item against its source's value recomputed now (the dossier
+    ledger's, or the sealed sample's stored checks'): taken (the phone said it took that
+    source's value and it is equal), matches (equal, typed by hand) or an override, which needs
+    a note. Hidden and unanswered items are not judged. Returns the judgements and, for each
     override without a note, what to tell the inspector."""
-    if not prefill:
-        return {}, []
     outcomes = {item.key: item.outcome for item in result.items}
     judged: dict[str, AnswerLedgerOut] = {}
     unexplained = []
     for row in answer_rows:
         key = row["item_key"]
-        ledger = prefill.get(key)
-        if ledger is None or outcomes.get(key) in (
-            scoring.Outcome.HIDDEN,
-            scoring.Outcome.UNANSWERED,
-        ):
+        if outcomes.get(key) in (scoring.Outcome.HIDDEN, scoring.Outcome.UNANSWERED):
             continue
         stored = row["value"] or {}
-        if ledger.value is not None:
-            equal = stored.get("value") == ledger.value
+        ledger = (prefill or {}).get(key)
+        from_sample = (sample or {}).get(key)
+        # What the source says, to store with the answer (the status is filled in below).
+        if ledger is not None:
+            said = AnswerLedgerOut(
+                status=LedgerStatus.matches,
+                source=AnswerSource.dossier_ledger,
+                value=ledger.value,
+                numerator=ledger.numerator,
+                denominator=ledger.denominator,
+                period_from=ledger.source.period_from,
+                period_to=ledger.source.period_to,
+                dossiers=ledger.source.dossiers,
+                as_of=ledger.source.as_of,
+            )
+            words = "the ledger says"
+        elif from_sample is not None:
+            said = AnswerLedgerOut(
+                status=LedgerStatus.matches,
+                source=AnswerSource.dossier_sample,
+                value=from_sample.value,
+                numerator=from_sample.numerator,
+                denominator=from_sample.denominator,
+                checked=from_sample.checked,
+                sampled=from_sample.sampled,
+            )
+            words = (
+                f"the sample's checks say ({from_sample.checked} of {from_sample.sampled} "
+                "dossiers checked)"
+            )
+        else:
+            continue
+        if said.value is not None:
+            equal = stored.get("value") == said.value
         else:
             equal = (stored.get("numerator"), stored.get("denominator")) == (
-                ledger.numerator,
-                ledger.denominator,
+                said.numerator,
+                said.denominator,
             )
         if equal:
-            status = LedgerStatus.taken if row["source"] else LedgerStatus.matches
+            # A claim for another source is a value typed by hand that happens to match.
+            taken = row["source"] == said.source.value
+            status = LedgerStatus.taken if taken else LedgerStatus.matches
         else:
             status = LedgerStatus.override
             if not (row["note"] or "").strip():
                 unexplained.append(
-                    f"{key} (the ledger says {_ledger_value_text(ledger)}, "
+                    f"{key} ({words} {_ledger_value_text(said)}, "
                     f"the answer is {_ledger_value_text(stored)})"
                 )
-        judged[key] = AnswerLedgerOut(
-            status=status,
-            value=ledger.value,
-            numerator=ledger.numerator,
-            denominator=ledger.denominator,
-            period_from=ledger.source.period_from,
-            period_to=ledger.source.period_to,
-            dossiers=ledger.source.dossiers,
-            as_of=ledger.source.as_of,
-        )
+        judged[key] = said.model_copy(update={"status": status})
     return judged, unexplained
 
 
@@ -879,8 +971,8 @@ async def submit(
     received_at: datetime,
     ledger: LedgerPrefill | _NotGiven = NOT_GIVEN,
 ) -> dict[str, Any]:
-    """Score, judge the answers to pre-filled items against the dossier ledger, turn failures
-    into findings. ``ledger`` is :func:`ledger_prefill_for` worked out before the caller's
+    """Score, judge the answers to pre-filled items against the dossier ledger or the sealed
+    sample's stored checks, turn failures into findings. ``ledger`` is :func:`ledger_prefill_for` worked out before the caller's
     transaction; when not given it is worked out here (the demo, tests)."""
     async with db.write_transaction():
         row = await _team_row(data.inspection_id, principal)
@@ -895,6 +987,8 @@ async def submit(
             .where(Answer.inspection_id == data.inspection_id)
             .output(load_json=True)
         )
+        # The sample's checks are read in the transaction: the batch's own checks count.
+        sample = await sample_prefill(template, inspection_id=data.inspection_id)
         manual = (
             await Finding.select(Finding.evidence)
             .where(Finding.inspection_id == data.inspection_id)
@@ -930,11 +1024,11 @@ async def submit(
                     for v in result.evidence_violations
                 )
             )
-        judged, unexplained = _judge_against_ledger(answer_rows, result, ledger)
+        judged, unexplained = _judge_against_ledger(answer_rows, result, ledger, sample)
         if unexplained:
             blocking.append(
-                "answers that differ from the dossier ledger need a note saying why: "
-                + ", ".join(unexplained)
+                "answers that differ from the dossier ledger or the dossier sample's checks "
+                "need a note saying why: " + ", ".join(unexplained)
             )
         if blocking:
             raise Conflict(

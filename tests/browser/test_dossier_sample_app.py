@@ -194,6 +194,7 @@ def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_find
         "components": "match",
         "result": "not_checked",
         "fee_receipt": "not_checked",
+        "receipt_slip": "not_checked",
     }
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
     expected_paper = datetime.fromisoformat(paper_resolved).replace(tzinfo=zone)
@@ -201,6 +202,17 @@ def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_find
     assert not check["paper"].get("received_at") and not check["paper"].get("returned_at")
     assert check["note"] == NOTE
     assert len(check["evidence"]) == 1
+
+    # D4 (recorded times match reality) offers the figure the checks give: one sampled dossier
+    # with a date compared, whose resolved date does not match.
+    page.goto(f"/app/inspections/{inspection_id}/sections/D")
+    d4 = page.get_by_test_id("prefill-D4")
+    expect(d4).to_have_attribute("data-source", "dossier_sample")
+    expect(d4).to_contain_text(
+        f"Theo kết quả đối chiếu hồ sơ mẫu: 1 (đã đối chiếu 1/{SAMPLE_SIZE} hồ sơ mẫu)"
+    )
+    d4.scroll_into_view_if_needed()
+    shot(page, "d4-from-the-sample")
 
     # The review warns of the dossiers left unchecked and counts the finding to come; then the
     # whole checklist, submit, and the server makes the finding.
@@ -227,4 +239,13 @@ def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_find
     from_sample = [f for f in server["findings"] if code in f["description"]]
     assert len(from_sample) == 1, server["findings"]
     assert f"{day:%d/%m/%Y} 16:40" in from_sample[0]["description"]
+    # The checklist flow answered D4 with 0 and a note: judged against the stored checks.
+    d4_answer = next(a for a in server["answers"] if a["item_key"] == "D4")
+    judged = d4_answer["ledger"]
+    assert (judged["status"], judged["source"], judged["value"]) == (
+        "override",
+        "dossier_sample",
+        1,
+    )
+    assert (judged["checked"], judged["sampled"]) == (1, SAMPLE_SIZE)
     assert len(from_sample[0]["evidence"]) == 1

@@ -45,7 +45,7 @@ async def test_publish_is_idempotent_and_a_published_version_never_changes(
 async def test_a_broken_file_is_refused_with_every_error_and_its_line(client, world: World) -> None:
     admin = await world.login(client, "admin")
     broken = SHIPPED.read_text(encoding="utf-8").replace("points: 4", "points: four", 1)
-    broken = broken.replace("version: 3", "version: 3\nsurprise: true", 1)
+    broken = broken.replace("version: 4", "version: 4\nsurprise: true", 1)
     response = await client.post("/api/v1/checklists", content=broken.encode(), headers=admin)
     assert response.status_code == 422
     issues = response.json()["issues"]
@@ -64,15 +64,15 @@ async def test_only_admins_publish(client, world: World) -> None:
 async def test_an_inspection_keeps_the_version_it_was_planned_with(client, world: World) -> None:
     plan = await create_plan_for(client, world, "C1")
     admin = await world.login(client, "admin")
-    text = SHIPPED.read_text(encoding="utf-8").replace("version: 3", "version: 4", 1)
-    v4 = await client.post(
+    text = SHIPPED.read_text(encoding="utf-8").replace("version: 4", "version: 5", 1)
+    v5 = await client.post(
         "/api/v1/checklists", content=changed_title(text).encode(), headers=admin
     )
-    assert v4.status_code == 201, v4.text
+    assert v5.status_code == 201, v5.text
     inspector = await world.login(client, "inspector")
     boot = (await client.get("/mobile/v1/bootstrap", headers=inspector)).json()
     assert boot["assignments"][0]["checklist_version_id"] == plan["checklist_version_id"]
-    assert [v["version"] for v in boot["checklist_versions"]] == [3]
+    assert [v["version"] for v in boot["checklist_versions"]] == [4]
 
 
 async def test_cli_publish_twice_is_a_no_op_and_changed_content_fails(
@@ -80,10 +80,10 @@ async def test_cli_publish_twice_is_a_no_op_and_changed_content_fails(
 ) -> None:
     first = spotcheck("checklists", "publish", str(SHIPPED))
     assert first.returncode == 0, first.stderr
-    assert "published one-stop-shop v3" in first.stdout
+    assert "published one-stop-shop v4" in first.stdout
     second = spotcheck("checklists", "publish", str(SHIPPED))
     assert second.returncode == 0
-    assert "unchanged one-stop-shop v3" in second.stdout
+    assert "unchanged one-stop-shop v4" in second.stdout
     edited = tmp_path / "edited.yaml"
     edited.write_text(changed_title(SHIPPED.read_text(encoding="utf-8")), encoding="utf-8")
     third = spotcheck("checklists", "publish", str(edited))
@@ -97,8 +97,8 @@ async def test_every_validator_issue_is_structured_data_with_line_and_column(
     admin = await world.login(client, "admin")
     shipped = SHIPPED.read_text(encoding="utf-8")
     broken = shipped.replace("points: 4", "points: four", 1)
-    broken = broken.replace("version: 3", "version: 3\nsurprise: true", 1)
-    syntax = shipped.replace("version: 3", "version: [3", 1)
+    broken = broken.replace("version: 4", "version: 4\nsurprise: true", 1)
+    syntax = shipped.replace("version: 4", "version: [4", 1)
     bodies = []
     for text in (broken, syntax):
         response = await client.post("/api/v1/checklists", content=text.encode(), headers=admin)

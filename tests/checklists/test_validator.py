@@ -586,3 +586,32 @@ def test_an_unscored_item_cannot_take_a_prefill() -> None:
         "        text: {vi: Ghi chú, en: Notes}\n        prefill: {source: dossier_ledger, measure: backlog}\n",
     )
     assert "prefill" in only_issue(source).message + only_issue(source).path
+
+
+def test_a_count_item_may_take_a_count_from_the_dossier_samples_checks() -> None:
+    source = edited(
+        "        scoring: {full_at: 0, zero_at: 3}\n",
+        "        scoring: {full_at: 0, zero_at: 3}\n"
+        "        prefill: {source: dossier_sample, measure: date_mismatches}\n",
+    )
+    prefill = load_template(source, "demo.yaml").item("A2").prefill
+    assert prefill is not None and prefill.source == "dossier_sample"
+    assert prefill.kind == "count"
+
+
+def test_each_source_takes_only_its_own_measures() -> None:
+    line = "        prefill: {source: dossier_sample, measure: backlog}"
+    source = edited(
+        "        scoring: {full_at: 0, zero_at: 3}\n",
+        "        scoring: {full_at: 0, zero_at: 3}\n" + line + "\n",
+    )
+    issue = only_issue(source)
+    assert "unknown measure 'backlog' for source dossier_sample" in issue.message
+    assert "date_mismatches" in issue.message
+    assert issue.line == line_of(source, "measure: backlog")
+    ledger = edited(
+        "        scoring: {full_at: 0, zero_at: 3}\n",
+        "        scoring: {full_at: 0, zero_at: 3}\n"
+        "        prefill: {source: dossier_ledger, measure: date_mismatches}\n",
+    )
+    assert "the dossier ledger gives" in only_issue(ledger).message

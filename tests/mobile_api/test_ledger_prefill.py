@@ -151,6 +151,7 @@ async def test_answers_taken_from_the_ledger_are_judged_against_it_at_submit(
     assert answers["D7"]["source"] is None and answers["D7"]["ledger"]["status"] == "matches"
     assert answers["E1"]["ledger"] | {"as_of": None} == {
         "status": "override",
+        "source": "dossier_ledger",
         "value": None,
         "numerator": 2,
         "denominator": 5,
@@ -158,6 +159,8 @@ async def test_answers_taken_from_the_ledger_are_judged_against_it_at_submit(
         "period_to": (visit - timedelta(days=1)).isoformat(),
         "dossiers": 5,
         "as_of": None,
+        "checked": None,
+        "sampled": None,
     }
     assert answers["D2"]["ledger"]["status"] == "override"
     # Items the ledger does not fill are not judged.
@@ -182,7 +185,8 @@ async def test_a_different_value_without_a_note_holds_the_submit_back(
     assert [r["status"] for r in results[:-1]] == ["applied"] * (len(results) - 1)
     assert results[-1]["status"] == "rejected"
     assert (
-        "answers that differ from the dossier ledger need a note saying why: "
+        "answers that differ from the dossier ledger or the dossier sample's checks need a note "
+        "saying why: "
         "D7 (the ledger says 1, the answer is 0)" in results[-1]["reason"]
     )
     fixed = op(

@@ -946,15 +946,21 @@ export interface components {
         };
         /** AnswerLedgerOut */
         AnswerLedgerOut: {
-            /** Format: date-time */
-            as_of: string;
+            /** @description dossier_ledger only: the unit's latest import */
+            as_of?: string | null;
+            /** @description dossier_sample only: sampled dossiers the measure looked at */
+            checked?: number | null;
             denominator?: number | null;
-            dossiers: number;
+            /** @description dossier_ledger only: dossiers received in the period */
+            dossiers?: number | null;
             numerator?: number | null;
-            /** Format: date */
-            period_from: string;
-            /** Format: date */
-            period_to: string;
+            /** @description dossier_ledger only */
+            period_from?: string | null;
+            /** @description dossier_ledger only */
+            period_to?: string | null;
+            /** @description dossier_sample only: the sample's size */
+            sampled?: number | null;
+            source?: components["schemas"]["AnswerSource"];
             status: components["schemas"]["LedgerStatus"];
             value?: number | null;
         };
@@ -966,7 +972,7 @@ export interface components {
             device_time: string;
             evidence: string[];
             item_key: string;
-            /** @description Set at submit for items the dossier ledger pre-fills */
+            /** @description Set at submit for items the dossier ledger or the sealed dossier sample's checks pre-fill (`source` says which) */
             ledger?: components["schemas"]["AnswerLedgerOut"] | null;
             note: string | null;
             /** Format: date-time */
@@ -976,9 +982,10 @@ export interface components {
         };
         /**
          * AnswerSource
+         * @default dossier_ledger
          * @enum {string}
          */
-        AnswerSource: "dossier_ledger";
+        AnswerSource: "dossier_ledger" | "dossier_sample";
         /** AssignmentOut */
         AssignmentOut: {
             /** Format: uuid */

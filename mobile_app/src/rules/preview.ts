@@ -11,7 +11,7 @@ export type { ChecklistContent, ChecklistItem };
 
 export interface EvidenceProblem {
   itemKey: string;
-  kind: "photo_missing" | "too_many_photos" | "note_missing" | "ledger_note_missing";
+  kind: "photo_missing" | "too_many_photos" | "note_missing" | "ledger_note_missing" | "sample_note_missing";
 }
 
 export interface Preview {

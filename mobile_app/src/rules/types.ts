@@ -46,12 +46,21 @@ interface ItemBase {
 }
 
 /** Items that can pass, be partly met or fail; a failure becomes a finding. */
+/** Where an item's value is offered from: the unit's dossier ledger, or the sealed dossier
+ * sample's checks recorded in the inspection. */
+export interface Prefill {
+  source: "dossier_ledger" | "dossier_sample";
+  measure: string;
+}
+
 interface ScoredItemBase extends ItemBase {
   answer_type: ScoredAnswerType;
   points: number;
   severity: Severity;
   category: Category;
   default_action: LocalizedText | null;
+  /** Absent in templates without it (the canonical form leaves it out). */
+  prefill?: Prefill | null;
 }
 
 export interface YesNoNaItem extends ScoredItemBase {

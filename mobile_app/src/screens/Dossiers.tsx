@@ -86,6 +86,11 @@ export function systemValue(dossier: SampledDossier, check: CheckKey, timeZone: 
       if (system.fee === 0 || system.fee_paid_online === null) return fee;
       return `${fee} (${system.fee_paid_online ? t("systemPaidOnline") : t("systemPaidInPerson")})`;
     }
+    case "receipt_slip":
+      return t("systemReceiptSlip", {
+        code: dossier.dossier_code,
+        appointed: formatLedgerMoment(system.appointed_at, timeZone),
+      });
   }
 }
 
@@ -161,10 +166,16 @@ export function SampleReviewCard({ inspectionId, progress }: { inspectionId: str
   );
 }
 
+/** The sample's rows (this phone's checks over the server's) for a screen that shows the
+ * inspection; null when it has no sample, undefined while loading. */
+export function useSampleRows(view: InspectionView | null | undefined): DossierRow[] | null | undefined {
+  const id = view?.inspection.id ?? "";
+  return useLive((db) => (id ? loadSample(db, id, view?.rejected ?? {}) : Promise.resolve(null)), [id, view]);
+}
+
 /** The sample's progress for a screen that shows the inspection; null when it has no sample. */
 export function useSampleProgress(view: InspectionView | null | undefined): SampleProgress | null | undefined {
-  const id = view?.inspection.id ?? "";
-  const rows = useLive((db) => (id ? loadSample(db, id, view?.rejected ?? {}) : Promise.resolve(null)), [id, view]);
+  const rows = useSampleRows(view);
   return rows ? progressOf(rows) : rows;
 }
 

@@ -1,5 +1,5 @@
 import { formatDateTime, formatNumber, pick, t, type MessageKey } from "../i18n";
-import { ledgerNoteProblems, prefillOf } from "../rules/prefill";
+import { itemPrefillOf, ledgerNoteProblems } from "../rules/prefill";
 import { contentOf, preview } from "../rules/preview";
 import { appDB } from "../store/db";
 import { recordSubmit } from "../store/record";
@@ -7,12 +7,15 @@ import { changed } from "../sync/scheduler";
 import { Link } from "../ui/Link";
 import { navigate } from "../ui/router";
 import { RejectionNote } from "../ui/Rejection";
-import { SampleReviewCard, useSampleProgress } from "./Dossiers";
+import { measuredChecks, progressOf } from "../store/dossiers";
+import { SampleReviewCard, useSampleRows } from "./Dossiers";
 import { InspectionHeader, ScoreCard, useInspection } from "./Inspection";
 
 export function ReviewScreen({ id }: { id: string }) {
   const view = useInspection(id);
-  const sample = useSampleProgress(view);
+  const rows = useSampleRows(view);
+  const sample = rows ? progressOf(rows) : rows;
+  const measured = measuredChecks(rows);
   if (view === undefined) return <p role="status">{t("loading")}</p>;
   if (view === null || !view.checklist) return <p class="card">{t("notFoundInspection")}</p>;
   const content = contentOf(view.checklist);
@@ -21,11 +24,12 @@ export function ReviewScreen({ id }: { id: string }) {
   const textOf = new Map(content.sections.flatMap((section) => section.items.map((item) => [item.key, pick(item.text)])));
   const rejectedItems = Object.entries(view.rejected).filter(([subject]) => subject.startsWith("item:"));
   const itemLink = (key: string) => `/inspections/${id}/sections/${sectionOf.get(key)}#item-${key}`;
-  // Answers that differ from the dossier ledger without a note hold the submit back, as on the
-  // server.
+  // Answers that differ from the dossier ledger or the sample's checks without a note hold the
+  // submit back, as on the server.
+  const prefills = itemPrefillOf(view.inspection, content, measured.sampled, measured.checks);
   const evidenceProblems = [
     ...result.evidenceProblems,
-    ...ledgerNoteProblems(prefillOf(view.inspection), view.answers, result.visible),
+    ...ledgerNoteProblems(prefills, view.answers, result.visible),
   ];
   // Unchecked sampled dossiers are only a warning; a check the server refused must be fixed, as
   // an item must, or the finding it makes would be missing from the minutes.

@@ -7,13 +7,17 @@ import {
   type ChecklistItem,
   type Preview,
 } from "../rules/preview";
-import type { PrefillValue } from "../api/types";
 import {
   differsFromLedger,
+  figureOf,
+  isFromSample,
+  itemPrefillOf,
   ledgerAnswer,
   ledgerFigure,
-  prefillOf,
+  noteMissingKind,
   sameAsLedger,
+  type AnyPrefillValue,
+  type ItemPrefill,
 } from "../rules/prefill";
 import { appDB } from "../store/db";
 import type { InspectionView, ViewAnswer } from "../store/inspection";
@@ -23,6 +27,8 @@ import { changed } from "../sync/scheduler";
 import { Link } from "../ui/Link";
 import { RejectionNote } from "../ui/Rejection";
 import { SignaturePad } from "../ui/SignaturePad";
+import { measuredChecks } from "../store/dossiers";
+import { useSampleRows } from "./Dossiers";
 import { InspectionHeader, useInspection } from "./Inspection";
 
 const EMPTY: ViewAnswer = {
@@ -350,7 +356,8 @@ function AnswerControl({ item, answer, save, disabled, setProblem }: ControlProp
   }
 }
 
-/** The ledger's value for a pre-filled item, with its source, and the tap that takes it. */
+/** The pre-filled value of an item (the ledger's, or the sample's checks'), with its source, and
+ * the tap that takes it. */
 function LedgerPrefill({
   itemKey,
   prefill,
@@ -360,29 +367,44 @@ function LedgerPrefill({
   disabled,
 }: {
   itemKey: string;
-  prefill: PrefillValue;
+  prefill: AnyPrefillValue;
   answer: ViewAnswer;
   timeZone: string;
   save: (change: Change) => void;
   disabled: boolean;
 }) {
-  const taken = answer.source === "dossier_ledger" && sameAsLedger(answer, prefill);
+  const source = isFromSample(prefill) ? "dossier_sample" : "dossier_ledger";
+  const taken = answer.source === source && sameAsLedger(answer, prefill);
   return (
-    <div class="prefill" data-testid={`prefill-${itemKey}`} data-taken={taken ? "yes" : "no"}>
-      <p class="small">
-        <strong>{t("prefillFrom", { figure: ledgerFigure(prefill, t("prefillDossiers")) })}</strong>
-        <br />
-        <span class="muted">{t("prefillAsOf", { time: formatDateTime(prefill.source.as_of, timeZone) })}</span>
-      </p>
+    <div class="prefill" data-testid={`prefill-${itemKey}`} data-source={source} data-taken={taken ? "yes" : "no"}>
+      {isFromSample(prefill) ? (
+        <p class="small">
+          <strong>
+            {t("samplePrefillFrom", {
+              figure: figureOf(prefill),
+              checked: prefill.source.checked,
+              sampled: prefill.source.sampled,
+            })}
+          </strong>
+          <br />
+          <span class="muted">{t("samplePrefillLive")}</span>
+        </p>
+      ) : (
+        <p class="small">
+          <strong>{t("prefillFrom", { figure: ledgerFigure(prefill, t("prefillDossiers")) })}</strong>
+          <br />
+          <span class="muted">{t("prefillAsOf", { time: formatDateTime(prefill.source.as_of, timeZone) })}</span>
+        </p>
+      )}
       {taken ? (
-        <p class="ok small">{t("prefillTaken")}</p>
+        <p class="ok small">{t(isFromSample(prefill) ? "samplePrefillTaken" : "prefillTaken")}</p>
       ) : (
         <button
           type="button"
           class="button button-small"
           disabled={disabled}
           data-testid={`prefill-take-${itemKey}`}
-          onClick={() => save({ ...ledgerAnswer(prefill), source: "dossier_ledger" })}
+          onClick={() => save({ ...ledgerAnswer(prefill), source })}
         >
           {t("prefillTake")}
         </button>
@@ -395,24 +417,26 @@ function ItemCard({
   view,
   item,
   result,
+  prefills,
   disabled,
 }: {
   view: InspectionView;
   item: ChecklistItem;
   result: Preview;
+  prefills: ItemPrefill;
   disabled: boolean;
 }) {
   const answer = view.answers[item.key] ?? EMPTY;
   const [problem, setProblem] = useState<string | null>(null);
   const [noteOpen, setNoteOpen] = useState(Boolean(answer.note));
   const outcome = result.outcome[item.key] ?? "unanswered";
-  const prefill = prefillOf(view.inspection)[item.key];
-  // Another value than the ledger's needs a note saying why (the server refuses the submit
+  const prefill = prefills[item.key];
+  // Another value than the ledger's (or the sample's checks') needs a note saying why (the server refuses the submit
   // without one).
   const differs = differsFromLedger(answer, prefill);
   const evidenceProblems = [
     ...result.evidenceProblems.filter((entry) => entry.itemKey === item.key),
-    ...(differs && !answer.note?.trim() ? [{ itemKey: item.key, kind: "ledger_note_missing" as const }] : []),
+    ...(differs && !answer.note?.trim() ? [{ itemKey: item.key, kind: noteMissingKind(prefill) }] : []),
   ];
   const photoRule = item.evidence?.photo ?? "none";
   const noteRule = item.evidence?.note ?? "none";
@@ -522,7 +546,7 @@ function ItemCard({
           <label class="field">
             <span>
               {differs
-                ? `${t("note")} — ${t("prefillDiffers")}`
+                ? `${t("note")} — ${t(prefill && isFromSample(prefill) ? "samplePrefillDiffers" : "prefillDiffers")}`
                 : noteRule !== "none"
                   ? `${t("note")} — ${t("noteRequired")}`
                   : t("note")}
@@ -554,6 +578,7 @@ function ItemCard({
 
 export function SectionScreen({ id, sectionKey }: { id: string; sectionKey: string }) {
   const view = useInspection(id);
+  const sample = measuredChecks(useSampleRows(view));
   if (view === undefined) return <p role="status">{t("loading")}</p>;
   if (view === null || !view.checklist) return <p class="card">{t("notFoundInspection")}</p>;
   const content = contentOf(view.checklist);
@@ -561,6 +586,8 @@ export function SectionScreen({ id, sectionKey }: { id: string; sectionKey: stri
   if (index < 0) return <p class="card">{t("notFound")}</p>;
   const section = content.sections[index];
   const result = preview(content, view.answers);
+  // The sample's figures follow the checks as they are recorded (the rows are live).
+  const prefills = itemPrefillOf(view.inspection, content, sample.sampled, sample.checks);
   const disabled = view.status !== "in_progress";
   const base = `/inspections/${id}`;
   const previous = content.sections[index - 1];
@@ -575,7 +602,7 @@ export function SectionScreen({ id, sectionKey }: { id: string; sectionKey: stri
       {section.items
         .filter((item) => result.visible.has(item.key))
         .map((item) => (
-          <ItemCard key={`${item.key}`} view={view} item={item} result={result} disabled={disabled} />
+          <ItemCard key={`${item.key}`} view={view} item={item} result={result} prefills={prefills} disabled={disabled} />
         ))}
       <nav class="pager" aria-label={t("sectionsTitle")}>
         {previous ? (

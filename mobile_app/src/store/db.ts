@@ -32,13 +32,13 @@ export interface LocalAnswer {
   denominator: number | null;
   note: string | null;
   evidence: string[];
-  /** "dossier_ledger" when the value was taken from the ledger's pre-fill (absent: typed). */
+  /** "dossier_ledger" / "dossier_sample" when the value was taken from that pre-fill (absent: typed). */
   source?: AnswerSource | null;
   deviceTime: string;
   opId: string;
 }
 
-export type AnswerSource = "dossier_ledger";
+export type AnswerSource = "dossier_ledger" | "dossier_sample";
 
 /** An assignment as the phone keeps it: the server's summary or detail, with the dossier
  * ledger's pre-filled values the bootstrap gave (kept when a detail replaces the summary) and the
@@ -88,7 +88,8 @@ export interface StoredSample {
   dossiers: SampledDossier[];
 }
 
-export const CHECK_KEYS = ["received", "resolved", "returned", "components", "result", "fee_receipt"] as const;
+// receipt_slip came after the first six: a check stored before it reads it as not checked.
+export const CHECK_KEYS = ["received", "resolved", "returned", "components", "result", "fee_receipt", "receipt_slip"] as const;
 export type CheckKey = (typeof CHECK_KEYS)[number];
 /** The three checks whose mismatch can say what the paper shows instead. */
 export const DATE_CHECKS = { received: "received_at", resolved: "resolved_at", returned: "returned_at" } as const;

@@ -225,6 +225,19 @@ export function progressOf(rows: DossierRow[]): SampleProgress {
   };
 }
 
+/** The sample's codes and checks as the checklist's `dossier_sample` measures read them
+ * (rules/prefill.ts): the same rows the sample's screens show. */
+export function measuredChecks(rows: DossierRow[] | null | undefined): {
+  sampled: string[] | null;
+  checks: Record<string, Partial<Record<string, string>>>;
+} {
+  if (!rows) return { sampled: null, checks: {} };
+  return {
+    sampled: rows.map((row) => row.dossier.dossier_code),
+    checks: Object.fromEntries(rows.map((row) => [row.dossier.dossier_code, row.check.checks])),
+  };
+}
+
 /** The assignment's sample with this phone's checks, or null when it has no sample. */
 export async function loadSample(
   db: AppDB,

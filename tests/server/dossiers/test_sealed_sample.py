@@ -559,3 +559,102 @@ async def test_submit_turns_each_mismatched_dossier_into_a_finding_that_says_wha
     )
     assert "đã đối chiếu 3/6 hồ sơ giấy với hệ thống một cửa điện tử; 2 hồ sơ không khớp" in text
     assert text.count(f"Hồ sơ {resolved}") == 1
+
+
+# --- the sample's checks feed D4 ---------------------------------------------------------------
+
+
+async def test_d4_is_judged_at_submit_against_the_date_mismatches_of_the_stored_checks(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    inspection_id, codes, inspector = await started_inspection(client, world)
+    _, template = await publish_shipped_checklist()
+    photos = [
+        await upload_evidence(client, inspector, photo_bytes((i * 40, 10, 10))) for i in range(3)
+    ]
+    answers = [
+        answer
+        for answer in answer_ops(template, inspection_id, photos, set())
+        if answer["payload"]["item_key"] != "D4"
+    ]
+
+    def d4(value: int, **extra: Any) -> dict[str, Any]:
+        return op(
+            "answer",
+            inspection_id=inspection_id,
+            item_key="D4",
+            value=value,
+            evidence=photos[:1],
+            device_time=now_iso(),
+            **extra,
+        )
+
+    checks = [
+        check_op(inspection_id, codes[0], received="match", resolved="match", receipt_slip="match"),
+        # No date compared: not one of D4's checked dossiers; its receipt slip is missing (D1).
+        check_op(inspection_id, codes[1], components="mismatch", receipt_slip="mismatch"),
+    ]
+    # The phone took 0 (1 dossier's dates checked); a teammate's check of a return date that
+    # does not match arrives before the submit: the server recomputes 1 from the stored checks.
+    teammate = check_op(inspection_id, codes[2], returned="mismatch", note="Sổ ghi trả muộn")
+    submit = op("submit", inspection_id=inspection_id, device_time=now_iso())
+    results = await sync(
+        client,
+        inspector,
+        [*checks, *answers, d4(0, source="dossier_sample"), teammate, submit],
+    )
+    assert [r["status"] for r in results[:-1]] == ["applied"] * (len(results) - 1)
+    assert results[-1]["status"] == "rejected"
+    assert (
+        "D4 (the sample's checks say (2 of 6 dossiers checked) 1, the answer is 0)"
+        in results[-1]["reason"]
+    )
+
+    # Taking the checks' new figure passes; it is stored as taken, with what it rests on.
+    again = op("submit", inspection_id=inspection_id, device_time=now_iso())
+    results = await sync(client, inspector, [d4(1, source="dossier_sample"), again])
+    assert [r["status"] for r in results] == ["applied", "applied"], results
+    leader = await login(client, world, "leader_d1")
+    detail = (await client.get(f"/api/v1/inspections/{inspection_id}", headers=leader)).json()
+    answer = next(a for a in detail["answers"] if a["item_key"] == "D4")
+    assert answer["source"] == "dossier_sample"
+    assert answer["ledger"] | {"as_of": None} == {
+        "status": "taken",
+        "source": "dossier_sample",
+        "value": 1,
+        "numerator": None,
+        "denominator": None,
+        "period_from": None,
+        "period_to": None,
+        "dossiers": None,
+        "as_of": None,
+        "checked": 2,
+        "sampled": 6,
+    }
+    # D1 (a receipt slip for every dossier) was answered 100 % with a note: an override of the
+    # checks' 1 of 2.
+    d1 = next(a for a in detail["answers"] if a["item_key"] == "D1")["ledger"]
+    assert (d1["status"], d1["source"], d1["numerator"], d1["denominator"]) == (
+        "override",
+        "dossier_sample",
+        1,
+        2,
+    )
+    assert (d1["checked"], d1["sampled"]) == (2, 6)
+    # Items pre-filled from the ledger are not judged against the sample, and the reverse.
+    ledger_items = [a for a in detail["answers"] if (a["ledger"] or {}).get("source")]
+    assert {a["item_key"] for a in ledger_items} == {"D1", "D4"}
+
+    # The minutes name the source of D4's figure.
+    minutes = await client.get(f"/api/v1/inspections/{inspection_id}/minutes.pdf", headers=leader)
+    text = " ".join(
+        " ".join(
+            page.extract_text() or "" for page in PdfReader(io.BytesIO(minutes.content)).pages
+        ).split()
+    )
+    assert (
+        "Số liệu lấy theo kết quả đối chiếu hồ sơ mẫu: mục D4 (2/6 hồ sơ mẫu đã đối chiếu) theo "
+        "kết quả đối chiếu; mục D1 (2/6 hồ sơ mẫu đã đối chiếu) đối chiếu: 1/2, kiểm tra thực tế: "
+        in text
+    )
+    assert "(theo kết quả đối chiếu hồ sơ mẫu)" in text
