@@ -147,14 +147,15 @@ TABLE: dict[tuple[str, str], Entry] = {
     ),
     # --- Dossier ledgers (admin or a leader above imports; scoped reads, not inspectors) ---
     ("POST", "/api/v1/units/{unit_id:uuid}/dossier-ledgers"): Entry(
-        # An unknown layout is refused after the authorization checks; nothing is written.
+        # An unknown layout is refused after the authorization checks (in the user's language: the
+        # test world speaks Vietnamese); nothing is written.
         call=lambda o: Call(
             f"/api/v1/units/{o.unit_id}/dossier-ledgers",
             files={"file": ("ledger.csv", b"a,b\n", "text/csv")},
             data={"layout": "no-such-layout"},
         ),
         by_role={
-            "admin": ((INVALID, "Unknown column layout"), HIDDEN, HIDDEN, INVALID, HIDDEN),
+            "admin": ((INVALID, "Không có mẫu cột"), HIDDEN, HIDDEN, INVALID, HIDDEN),
             "leader": ((DENIED, "below their own"), HIDDEN, HIDDEN, INVALID, HIDDEN),
             "unit_head": ROLE_REFUSED,
             "inspector": ROLE_REFUSED,
