@@ -15,13 +15,13 @@ import contextlib
 import dataclasses
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 from weakref import WeakKeyDictionary
 
 import aiosqlite
@@ -401,6 +401,74 @@ async def insert_rows(
         sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES {slots}{suffix}'  # noqa: S608
         written += await _run_compiled(sql, values)
     return written
+
+
+async def insert_rows_in_bulk(
+    table: type[Table],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    conflict_target: Sequence[Column] = (),
+    update: Sequence[Column] = (),
+) -> None:
+    """Like :func:`insert_rows` (without ``returning``), for tens of thousands of rows inside
+    the current write transaction.
+
+    PostgreSQL: the rows go by ``COPY`` (asyncpg's binary ``copy_records_to_table``), straight
+    into `table`, or with `conflict_target` into a temporary staging table dropped at commit and
+    then one ``INSERT … SELECT … ON CONFLICT``. Building and binding a parameter per value was
+    most of a 100,000-row import's time (2.8 million parameters in 94 statements). SQLite has no
+    COPY and binds parameters cheaply in process: :func:`insert_rows`."""
+    if not rows:
+        return
+    current = engine()
+    if not isinstance(current, PostgresEngine):
+        await insert_rows(table, rows, conflict_target=conflict_target, update=update)
+        return
+    transaction = current.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("insert_rows_in_bulk runs inside write_transaction()")
+    connection: asyncpg.Connection = transaction.connection
+    columns = table._meta.columns
+    encoded = [isinstance(column, JSON | JSONB) for column in columns]
+    names = [column._meta.db_column_name for column in columns]
+
+    def as_tuples() -> Iterator[tuple[Any, ...]]:
+        # A generator: asyncpg encodes as it goes, so the rows are not held twice.
+        for row in rows:
+            values: list[Any] = []
+            for column, is_json in zip(columns, encoded, strict=True):
+                value = row[column._meta.name]
+                if is_json and value is not None and not isinstance(value, str):
+                    value = dump_json(value)
+                elif isinstance(value, Enum):
+                    value = value.value
+                values.append(value)
+            yield tuple(values)
+
+    target = _safe_name(table._meta.tablename)
+    if not conflict_target:
+        await connection.copy_records_to_table(target, records=as_tuples(), columns=names)
+        return
+    staging = f"staging_{target}_{uuid4().hex}"
+    listed = ", ".join(f'"{name}"' for name in names)
+    keys = ", ".join(f'"{column._meta.db_column_name}"' for column in conflict_target)
+    if update:
+        sets = ", ".join(
+            f'"{column._meta.db_column_name}" = EXCLUDED."{column._meta.db_column_name}"'
+            for column in update
+        )
+        action = f"DO UPDATE SET {sets}"
+    else:
+        action = "DO NOTHING"
+    # Names come from the table's definition (and a fresh hex suffix); every value is COPY data.
+    await connection.execute(
+        f'CREATE TEMPORARY TABLE "{staging}" (LIKE "{target}" INCLUDING DEFAULTS) ON COMMIT DROP'
+    )
+    await connection.copy_records_to_table(staging, records=as_tuples(), columns=names)
+    await connection.execute(
+        f'INSERT INTO "{target}" ({listed}) SELECT {listed} FROM "{staging}" '  # noqa: S608
+        f"ON CONFLICT ({keys}) {action}"
+    )
 
 
 async def _run_compiled(sql: str, values: list[Any]) -> list[dict[str, Any]]:

@@ -1,14 +1,18 @@
 """Importing a unit's dossier ledger and reading what it adds up to.
 
-**An import** reads the whole file first (in a worker thread: parsing 100,000 rows takes seconds
-of CPU, which must not stall the event loop), so every problem is reported at once and nothing is
-written unless the file is valid. It then compares each record with the unit's stored dossier of
-the same code and writes, in one short write transaction: the import row, every new or changed
-dossier (one multi-row upsert on (unit_id, dossier_code) through ``db.insert_rows``), a history
-row with the previous values of every changed one, and the audit event. Unchanged dossiers are
-not touched, and dossiers missing from a later file are kept (an export may cover a shorter
-period). On SQLite this is the "validate first, then one IMMEDIATE transaction" the database
-needs; on PostgreSQL the same single transaction with multi-row inserts.
+**An import** streams the upload to a temporary file (hashing it on the way), then reads the
+whole file (in a worker thread: parsing 100,000 rows takes seconds of CPU, which must not stall
+the event loop), so every problem is reported at once and nothing is written unless the file is
+valid. It then compares each record with the unit's stored dossier of the same code (read with
+plain SQL, compared column by column; a stored dossier becomes a record again only when it
+changes or the file lacks it) and writes, in one short write transaction: the import row, every
+new dossier, every changed one (updated by (unit_id, dossier_code)), a history row with the
+previous values of every changed one, and the audit event. ``db.insert_rows_in_bulk`` writes the
+rows: COPY on PostgreSQL (changed ones through a staging table and one upsert), multi-row inserts
+on SQLite. Unchanged dossiers are not touched, and dossiers missing from a later file are kept
+(an export may cover a shorter period). On SQLite this is the "validate first, then one
+IMMEDIATE transaction" the database needs. The rules run once for the summary's flags and
+indicators.
 
 **Idempotent by (unit, SHA-256 of the file's bytes).** The same file again answers with the first
 import and writes nothing; a unique index makes two concurrent uploads of it store one import.
@@ -24,13 +28,14 @@ units in their part of the tree; a unit outside it is not found (404).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-import shutil
 import tempfile
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, Final
 from uuid import UUID, uuid4
@@ -102,6 +107,7 @@ CONTENT_TYPES: Final[dict[str, FileFormat]] = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 ZIP_MAGIC: Final = b"PK\x03\x04"
+SPOOL_CHUNK_BYTES: Final = 1024 * 1024
 
 
 # --- the file ------------------------------------------------------------------------------------
@@ -126,19 +132,32 @@ def file_format_of(file_name: str, content_type: str | None, head: bytes) -> Fil
     return by_name
 
 
-def spool_to_file(source: IO[bytes], suffix: str) -> Path:
-    """Copy an upload to a temporary file (calamine reads XLSX from a path); the caller deletes
-    it. Blocking: call it from a worker thread."""
+@dataclass(frozen=True)
+class SpooledUpload:
+    """An upload copied to a temporary file, with the SHA-256 of its bytes."""
+
+    path: Path
+    sha256: str
+
+
+def spool_to_file(source: IO[bytes], suffix: str) -> SpooledUpload:
+    """Copy an upload to a temporary file in 1 MB chunks, hashing it on the way (the reader
+    reads a path: calamine needs one, and the CSV reader streams from it); the caller deletes
+    it. Never more than a chunk of the file is in memory. Blocking: call it from a worker
+    thread."""
+    digest = hashlib.sha256()
     with tempfile.NamedTemporaryFile(prefix="ledger-", suffix=suffix, delete=False) as target:
-        shutil.copyfileobj(source, target, 1024 * 1024)
-    return Path(target.name)
+        while chunk := source.read(SPOOL_CHUNK_BYTES):
+            digest.update(chunk)
+            target.write(chunk)
+    return SpooledUpload(Path(target.name), digest.hexdigest())
 
 
 def file_sha256(path: Path) -> str:
     """The SHA-256 of the file's bytes, as the reader's report gives it. Blocking."""
     digest = hashlib.sha256()
     with path.open("rb") as file:
-        while chunk := file.read(1024 * 1024):
+        while chunk := file.read(SPOOL_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -226,20 +245,93 @@ def record_from_row(row: dict[str, Any], zone: ZoneInfo) -> DossierRecord:
     )
 
 
-@dataclass(frozen=True)
-class _Stored:
-    id: UUID
-    import_id: UUID
-    record: DossierRecord
+# What a stored dossier is compared by: the record's columns, read with plain SQL (no Piccolo row
+# processing, no JSON decoding of the two lists unless one holds something).
+_COMPARED_COLUMNS: Final = (
+    *(f"{name}_{part}" for name in MOMENT_FIELDS for part in ("day", "at")),
+    *PLAIN_FIELDS,
+    "channel",
+    "status",
+    *LIST_FIELDS,
+)
+_STORED_SQL: Final = (
+    "SELECT id, import_id, dossier_code, "  # noqa: S608  # names are the table's own
+    + ", ".join(_COMPARED_COLUMNS)
+    + " FROM dossier WHERE unit_id = {}"
+)
 
 
-async def _stored_dossiers(unit: UnitFacts) -> dict[str, _Stored]:
+def _json_list(value: Any) -> list[Any]:
+    if value is None or value == "[]":
+        return []
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+async def _stored_dossiers(unit: UnitFacts) -> dict[str, dict[str, Any]]:
+    """The unit's stored dossiers by code, as rows of what the comparison needs (lists as JSON
+    text: see :func:`_json_list`)."""
+    rows = await Dossier.raw(_STORED_SQL, unit.id)
+    return {row["dossier_code"]: row for row in rows}
+
+
+def _stored_record(row: dict[str, Any], zone: ZoneInfo) -> DossierRecord:
+    return record_from_row(
+        {
+            **row,
+            **{name: _json_list(row[name]) for name in LIST_FIELDS},
+        },
+        zone,
+    )
+
+
+def _moment_key(moment: Moment | None) -> tuple[date | None, datetime | None]:
+    return (moment.day, moment.at) if moment is not None else (None, None)
+
+
+def _stored_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A stored row as the comparison sees it; equal to :func:`_record_key` of the record it was
+    written from (aware datetimes compare as instants, whatever their zone)."""
+    return (
+        *(row[name] for name in _COMPARED_COLUMNS[: -len(LIST_FIELDS)]),
+        *(
+            tuple(
+                (
+                    date.fromisoformat(item["day"]),
+                    datetime.fromisoformat(item["at"]) if item.get("at") else None,
+                )
+                for item in _json_list(row[name])
+            )
+            for name in LIST_FIELDS
+        ),
+    )
+
+
+def _record_key(record: DossierRecord) -> tuple[Any, ...]:
+    moments = (_moment_key(getattr(record, name)) for name in MOMENT_FIELDS)
+    return (
+        *(part for pair in moments for part in pair),
+        *(getattr(record, name) for name in PLAIN_FIELDS),
+        record.channel.value if record.channel else None,
+        record.status.value if record.status else None,
+        *(tuple(_moment_key(moment) for moment in getattr(record, name)) for name in LIST_FIELDS),
+    )
+
+
+async def _stored_records(unit: UnitFacts) -> dict[str, _Stored]:
+    """The unit's stored dossiers by code, as records (for the screens that show them)."""
     rows = await Dossier.select().where(Dossier.unit_id == unit.id).output(load_json=True)
     zone = ZoneInfo(unit.time_zone)
     return {
         row["dossier_code"]: _Stored(row["id"], row["import_id"], record_from_row(row, zone))
         for row in rows
     }
+
+
+@dataclass(frozen=True)
+class _Stored:
+    id: UUID
+    import_id: UUID
+    record: DossierRecord
 
 
 # --- the shipped layouts and rules, for the import and ledger screens ----------------------------
@@ -317,7 +409,8 @@ async def unit_for_import(unit_id: UUID, principal: Principal) -> UnitFacts:
 class _Plan:
     """What an import will write, worked out before the write transaction."""
 
-    dossier_rows: list[dict[str, Any]]
+    new_rows: list[dict[str, Any]]
+    changed_rows: list[dict[str, Any]]
     history_rows: list[dict[str, Any]]
     created: int
     updated: int
@@ -327,18 +420,23 @@ class _Plan:
 
 def _plan(
     records: list[DossierRecord],
-    stored: dict[str, _Stored],
+    stored: dict[str, dict[str, Any]],
     *,
+    zone: ZoneInfo,
     unit_id: UUID,
     import_id: UUID,
     now: datetime,
 ) -> _Plan:
-    dossier_rows: list[dict[str, Any]] = []
+    """Blocking (a pass over every record): call it from a worker thread. A stored dossier is
+    turned back into a record only when the file changes it (for its history) or lacks it (the
+    summary counts it)."""
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
     history_rows: list[dict[str, Any]] = []
     created = updated = unchanged = 0
     for record in records:
         before = stored.get(record.dossier_code)
-        if before is not None and before.record == record:
+        if before is not None and _stored_key(before) == _record_key(record):
             unchanged += 1
             continue
         if before is None:
@@ -348,16 +446,16 @@ def _plan(
             history_rows.append(
                 {
                     "id": uuid4(),
-                    "dossier_id": before.id,
+                    "dossier_id": before["id"],
                     "unit_id": unit_id,
                     "dossier_code": record.dossier_code,
-                    "previous": record_json(before.record),
-                    "previous_import_id": before.import_id,
+                    "previous": record_json(_stored_record(before, zone)),
+                    "previous_import_id": before["import_id"],
                     "replaced_by_import_id": import_id,
                     "replaced_at": now,
                 }
             )
-        dossier_rows.append(
+        (new_rows if before is None else changed_rows).append(
             {
                 "id": uuid4(),  # kept only by a new row: the upsert leaves an existing id alone
                 "unit_id": unit_id,
@@ -367,9 +465,11 @@ def _plan(
                 **record_values(record),
             }
         )
-    merged = {code: entry.record for code, entry in stored.items()}
-    merged.update((record.dossier_code, record) for record in records)
-    return _Plan(dossier_rows, history_rows, created, updated, unchanged, list(merged.values()))
+    in_file = {record.dossier_code for record in records}
+    kept = [_stored_record(row, zone) for code, row in stored.items() if code not in in_file]
+    return _Plan(
+        new_rows, changed_rows, history_rows, created, updated, unchanged, [*kept, *records]
+    )
 
 
 _IMPORT_COLUMNS: Final = [
@@ -392,11 +492,13 @@ async def import_ledger(
     principal: Principal,
     period_start: date | None = None,
     period_end: date | None = None,
+    sha256: str | None = None,
 ) -> LedgerImportSummaryOut:
     """Import the ledger file at ``path`` for a unit (see the module's notes). Refused with every
     problem (422, :class:`~server.dossiers.reading.LedgerInvalid`) and nothing written when any
     row is wrong. The period the file covers is ``period_start``–``period_end`` when given (an
-    export of a quarter: backlog is judged at its end), else its first and last day received."""
+    export of a quarter: backlog is judged at its end), else its first and last day received.
+    ``sha256``: the file's, when the caller hashed it already (:func:`spool_to_file`)."""
     unit = await unit_for_import(unit_id, principal)
     return await import_for_unit(
         unit,
@@ -407,6 +509,7 @@ async def import_ledger(
         actor=audit_service.actor_of(principal),
         period_start=period_start,
         period_end=period_end,
+        sha256=sha256,
     )
 
 
@@ -429,6 +532,7 @@ async def import_for_unit(
     actor: audit_service.Actor,
     period_start: date | None = None,
     period_end: date | None = None,
+    sha256: str | None = None,
 ) -> LedgerImportSummaryOut:
     """The import itself, for a unit whose authorization was checked (or an operator's)."""
     if (period_start is None) != (period_end is None):
@@ -438,14 +542,27 @@ async def import_for_unit(
     shipped_layout(layout)  # an unknown layout is refused before the file is read
     # The same file again is found by its hash before it is parsed (a pass over its bytes is
     # a small fraction of reading it).
-    existing = await _import_by_hash(unit.id, await anyio.to_thread.run_sync(file_sha256, path))
+    if sha256 is None:
+        sha256 = await anyio.to_thread.run_sync(file_sha256, path)
+    existing = await _import_by_hash(unit.id, sha256)
     if existing is not None:
         return await _summary_of(existing)
     parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout)
     latest_before = await _latest_import_id(unit.id)
     stored = await _stored_dossiers(unit)
     import_id, now = uuid4(), datetime.now(UTC)
-    plan = _plan(parsed.records, stored, unit_id=unit.id, import_id=import_id, now=now)
+    plan = await anyio.to_thread.run_sync(
+        partial(
+            _plan,
+            parsed.records,
+            stored,
+            zone=ZoneInfo(unit.time_zone),
+            unit_id=unit.id,
+            import_id=import_id,
+            now=now,
+        )
+    )
+    del stored
     received = [record.received.day for record in parsed.records]
     period: tuple[date | None, date | None] = (period_start, period_end)
     if period_start is None and received:
@@ -496,10 +613,14 @@ async def import_for_unit(
                     }
                 ],
             )
-            await db.insert_rows(DossierHistory, plan.history_rows)
-            await db.insert_rows(
+            await db.insert_rows_in_bulk(DossierHistory, plan.history_rows)
+            # New dossiers go straight in (on PostgreSQL a plain COPY): no other import of the
+            # unit committed since the comparison (checked above, under the unit's lock), so
+            # none of their codes is stored. Changed ones update their row by the key.
+            await db.insert_rows_in_bulk(Dossier, plan.new_rows)
+            await db.insert_rows_in_bulk(
                 Dossier,
-                plan.dossier_rows,
+                plan.changed_rows,
                 conflict_target=(Dossier.unit_id, Dossier.dossier_code),
                 update=_UPSERTED,
             )
@@ -598,7 +719,8 @@ def indicators_out(indicators: PeriodIndicators) -> IndicatorsOut:
 def _summarise(
     records: list[DossierRecord], period: tuple[date | None, date | None]
 ) -> tuple[FlagCountsOut, IndicatorsOut | None]:
-    """Flags of the dossiers received in the period (judged at its end) and its indicators."""
+    """Flags of the dossiers received in the period (judged at its end) and its indicators; the
+    rules run once, for both."""
     check = check_ledger(_in_period(records, period), _context(period[1]))
     flags = FlagCountsOut(
         dossiers=check.totals.dossiers,
@@ -610,7 +732,11 @@ def _summarise(
     if start is None or end is None:
         return flags, None
     indicators = period_indicators(
-        records, period_start=start, period_end=end, context=_context(end)
+        records,
+        period_start=start,
+        period_end=end,
+        context=_context(end),
+        flagged_codes=check.flags.keys(),
     )
     return flags, indicators_out(indicators)
 
@@ -678,7 +804,7 @@ async def period_indicators_for(
     period = await _period_or_latest(unit, period_start, period_end)
     if period is None:
         raise NotFound(f"Unit {unit.code} has no dossier ledger yet: import one first.")
-    records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+    records = [entry.record for entry in (await _stored_records(unit)).values()]
 
     def compute() -> IndicatorsOut:
         start, end = period
@@ -850,7 +976,7 @@ async def list_flagged(
     period = await _period_or_latest(unit, period_start, period_end)
     if period is None:
         return Page([], 0)
-    stored = await _stored_dossiers(unit)
+    stored = await _stored_records(unit)
 
     def compute() -> list[FlaggedDossierOut]:
         records = _in_period((entry.record for entry in stored.values()), period)
@@ -946,7 +1072,7 @@ async def ledger_prefill(
         for column in shipped_layout(layout).columns
     )
     answerable = measures_the_ledger_answers(measures, mapped)
-    records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+    records = [entry.record for entry in (await _stored_records(unit)).values()]
 
     def compute() -> LedgerPrefill | None:
         try:
