@@ -111,15 +111,18 @@ async def test_bulk_rows_upsert_on_their_key_in_one_transaction(world: World) ->
     first_import, second_import = uuid4(), uuid4()
     now = datetime.now(UTC)
 
-    def row(import_id: Any, record: DossierRecord) -> dict[str, Any]:
-        return {
-            "id": uuid4(),
+    first_id = uuid4()
+
+    def row(import_id: Any, record: DossierRecord) -> tuple[Any, ...]:
+        values = {
+            "id": first_id if import_id == first_import else uuid4(),
             "unit_id": unit.id,
             "dossier_code": record.dossier_code,
             "import_id": import_id,
             "updated_at": now,
-            **dossier_service.record_values(record),
+            **dossier_service.record_values(record),  # lists as Python values: encoded there
         }
+        return tuple(values[name] for name in db.column_names(Dossier))
 
     first_row = row(first_import, record)
     async with db.write_transaction():
@@ -139,6 +142,6 @@ async def test_bulk_rows_upsert_on_their_key_in_one_transaction(world: World) ->
         )
 
     (stored,) = await Dossier.select().output(load_json=True)
-    assert stored["id"] == first_row["id"]  # the key's row is updated, not replaced
+    assert stored["id"] == first_id  # the key's row is updated, not replaced
     assert stored["import_id"] == second_import
     assert stored["apology_slips"] == [{"day": "2024-03-06", "at": "2024-03-06T10:00:00+07:00"}]
