@@ -255,10 +255,10 @@ _COMPARED_COLUMNS: Final = (
     "status",
     *LIST_FIELDS,
 )
+# Every name is the table's own (its columns and table name), never input.
 _STORED_SQL: Final = (
-    "SELECT id, import_id, dossier_code, "  # noqa: S608  # names are the table's own
-    + ", ".join(_COMPARED_COLUMNS)
-    + " FROM dossier WHERE unit_id = {}"
+    f"SELECT id, import_id, dossier_code, {', '.join(_COMPARED_COLUMNS)} "  # noqa: S608
+    f"FROM {Dossier._meta.tablename} WHERE unit_id = {{}}"
 )
 
 
