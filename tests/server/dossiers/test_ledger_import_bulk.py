@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from server.core import db
+from server.dossiers import indicators as indicators_module
 from server.dossiers import services as dossier_service
 from server.dossiers.model import DossierRecord
 from server.dossiers.tables import Dossier, DossierHistory
@@ -145,3 +146,28 @@ async def test_bulk_rows_upsert_on_their_key_in_one_transaction(world: World) ->
     assert stored["id"] == first_id  # the key's row is updated, not replaced
     assert stored["import_id"] == second_import
     assert stored["apology_slips"] == [{"day": "2024-03-06", "at": "2024-03-06T10:00:00+07:00"}]
+
+
+async def test_an_import_runs_the_rules_once_for_its_flags_and_indicators(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unit = await dossier_service.unit_by_code("C1")
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(csv_bytes(small_ledger(60)))
+
+    def second_pass(*_: Any) -> Any:
+        raise AssertionError("the indicators ran the rules again")
+
+    monkeypatch.setattr(indicators_module, "check_dossier", second_pass)
+    summary = await dossier_service.import_for_unit(
+        unit,
+        actor=ACTOR,
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        **file_arguments(path),
+    )
+
+    assert summary.indicators is not None
+    assert summary.flags.flagged_dossiers > 0
+    assert summary.indicators.flagged.numerator == summary.flags.flagged_dossiers
+    assert summary.indicators.flagged.denominator == summary.flags.dossiers == 60
