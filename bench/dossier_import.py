@@ -1,8 +1,9 @@
 """Dossier-ledger import through the service on PostgreSQL: 100,000 generated dossiers in the
 generic export's CSV imported for one unit (read, parse and validate in a worker thread, compare
-with the stored dossiers, work out the summary, then one write transaction: COPY into a staging
-table and one upsert from it, the history by COPY, and the audit event), against the same file merely read and validated (bench/dossiers.py's
-subject), so the difference is what storing costs. Then the same file again (idempotent: found by
+with the stored dossiers, work out the summary, then one write transaction: new dossiers and
+history by COPY, changed ones by COPY into a staging table and one upsert, and the audit event),
+against the same file merely read and validated (bench/dossiers.py's subject), so the difference
+is what storing costs. Then the same file again (idempotent: found by
 its hash, nothing written) and a later export with 1 % of the dossiers changed (updates with
 history).
 
