@@ -469,8 +469,8 @@ def _plan(
             "updated_at": now,
             **record_values(record),
         }
-        for name in LIST_FIELDS:
-            values[name] = dump_json(values[name])
+        for name in LIST_FIELDS:  # mostly empty: "[]" without the encoder
+            values[name] = dump_json(values[name]) if values[name] else "[]"
         (new_rows if before is None else changed_rows).append(
             tuple(values[name] for name in _DOSSIER_COLUMNS)
         )
