@@ -15,13 +15,13 @@ import contextlib
 import dataclasses
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 from weakref import WeakKeyDictionary
 
 import aiosqlite
@@ -401,6 +401,93 @@ async def insert_rows(
         sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES {slots}{suffix}'  # noqa: S608
         written += await _run_compiled(sql, values)
     return written
+
+
+def column_names(table: type[Table]) -> tuple[str, ...]:
+    """The names of `table`'s columns in the order :func:`insert_rows_in_bulk` takes values."""
+    return tuple(column._meta.name for column in table._meta.columns)
+
+
+_SQLITE_BULK_CHUNK = 1000
+
+
+async def insert_rows_in_bulk(
+    table: type[Table],
+    rows: Sequence[Sequence[Any]],
+    *,
+    conflict_target: Sequence[Column] = (),
+    update: Sequence[Column] = (),
+) -> None:
+    """Like :func:`insert_rows` (without ``returning``), for tens of thousands of rows inside
+    the current write transaction. Each row is a tuple of every column's value in the order of
+    :func:`column_names` (a tuple holds a row in a fifth of a dict's memory); JSON values may
+    come encoded already.
+
+    PostgreSQL: the rows go by ``COPY`` (asyncpg's binary ``copy_records_to_table``), straight
+    into `table`, or with `conflict_target` into a temporary staging table dropped at commit and
+    then one ``INSERT … SELECT … ON CONFLICT``. Building and binding a parameter per value was
+    most of a 100,000-row import's time (2.8 million parameters in 94 statements). SQLite has no
+    COPY and binds parameters cheaply in process: :func:`insert_rows`, a thousand rows at a
+    time."""
+    if not rows:
+        return
+    current = engine()
+    if not isinstance(current, PostgresEngine):
+        in_order = column_names(table)
+        for first in range(0, len(rows), _SQLITE_BULK_CHUNK):
+            chunk = rows[first : first + _SQLITE_BULK_CHUNK]
+            await insert_rows(
+                table,
+                [dict(zip(in_order, row, strict=True)) for row in chunk],
+                conflict_target=conflict_target,
+                update=update,
+            )
+        return
+    transaction = current.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("insert_rows_in_bulk runs inside write_transaction()")
+    connection: asyncpg.Connection = transaction.connection
+    columns = table._meta.columns
+    encoded = [isinstance(column, JSON | JSONB) for column in columns]
+    names = [column._meta.db_column_name for column in columns]
+
+    def as_tuples() -> Iterator[tuple[Any, ...]]:
+        # A generator: asyncpg encodes as it goes, so the rows are not held twice. A row of the
+        # wrong length fails in zip(strict=True).
+        for row in rows:
+            yield tuple(
+                dump_json(value)
+                if is_json and value is not None and not isinstance(value, str)
+                else value.value
+                if isinstance(value, Enum)
+                else value
+                for value, is_json in zip(row, encoded, strict=True)
+            )
+
+    target = _safe_name(table._meta.tablename)
+    if not conflict_target:
+        await connection.copy_records_to_table(target, records=as_tuples(), columns=names)
+        return
+    staging = f"staging_{target}_{uuid4().hex}"
+    listed = ", ".join(f'"{name}"' for name in names)
+    keys = ", ".join(f'"{column._meta.db_column_name}"' for column in conflict_target)
+    if update:
+        sets = ", ".join(
+            f'"{column._meta.db_column_name}" = EXCLUDED."{column._meta.db_column_name}"'
+            for column in update
+        )
+        action = f"DO UPDATE SET {sets}"
+    else:
+        action = "DO NOTHING"
+    # Names come from the table's definition (and a fresh hex suffix); every value is COPY data.
+    await connection.execute(
+        f'CREATE TEMPORARY TABLE "{staging}" (LIKE "{target}" INCLUDING DEFAULTS) ON COMMIT DROP'
+    )
+    await connection.copy_records_to_table(staging, records=as_tuples(), columns=names)
+    await connection.execute(
+        f'INSERT INTO "{target}" ({listed}) SELECT {listed} FROM "{staging}" '  # noqa: S608
+        f"ON CONFLICT ({keys}) {action}"
+    )
 
 
 async def _run_compiled(sql: str, values: list[Any]) -> list[dict[str, Any]]:

@@ -117,13 +117,19 @@ class DossierLedgerController(Controller):
         head = await upload.read(8)
         await upload.seek(0)
         file_format = dossier_service.file_format_of(file_name, upload.content_type, head, language)
-        path = await anyio.to_thread.run_sync(
+        # Litestar's multipart parser already keeps at most 1 MB of a file part in memory (its
+        # UploadFile is a SpooledTemporaryFile that rolls to disk beyond that); the body as a
+        # whole is capped by `request_max_body_size`. The copy to a named file, hashed on the
+        # way, goes in 1 MB chunks; the reader then streams from its path.
+        spooled = await anyio.to_thread.run_sync(
             dossier_service.spool_to_file, upload.file, Path(file_name).suffix
         )
+        path = spooled.path
         try:
             return await dossier_service.import_ledger(
                 unit_id=unit_id,
                 path=path,
+                sha256=spooled.sha256,
                 file_name=file_name,
                 file_format=file_format,
                 layout=data.layout,

@@ -22,7 +22,7 @@ A share with nothing to divide by is ``None`` (no data), never 0 % or 100 %.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,7 +59,12 @@ def period_indicators(
     period_start: date,
     period_end: date,
     context: RuleContext,
+    flagged_codes: Collection[str] | None = None,
 ) -> PeriodIndicators:
+    """``flagged_codes``: the codes of the dossiers of the period that the rules flag when
+    judged at ``period_end`` with ``context``, when the caller has run them already (an import's
+    summary counts the flags too); without it the rules run here. Either way the result is the
+    same (a property test holds them together)."""
     if period_end < period_start:
         raise ValueError("the period ends before it starts")
     flag_context = RuleContext(context.calendar, period_end, context.posted_fees)
@@ -74,7 +79,10 @@ def period_indicators(
             if record.fee and record.paid_online is not None:
                 payable += 1
                 paid_online += record.paid_online
-            flagged += bool(check_dossier(record, flag_context))
+            if flagged_codes is None:
+                flagged += bool(check_dossier(record, flag_context))
+            else:
+                flagged += record.dossier_code in flagged_codes
         if record.resolved is not None and period_start <= record.resolved.day <= period_end:
             resolved += 1
             on_time += record.resolved.day <= record.appointed_return.day

@@ -1,14 +1,18 @@
 """Importing a unit's dossier ledger and reading what it adds up to.
 
-**An import** reads the whole file first (in a worker thread: parsing 100,000 rows takes seconds
-of CPU, which must not stall the event loop), so every problem is reported at once and nothing is
-written unless the file is valid. It then compares each record with the unit's stored dossier of
-the same code and writes, in one short write transaction: the import row, every new or changed
-dossier (one multi-row upsert on (unit_id, dossier_code) through ``db.insert_rows``), a history
-row with the previous values of every changed one, and the audit event. Unchanged dossiers are
-not touched, and dossiers missing from a later file are kept (an export may cover a shorter
-period). On SQLite this is the "validate first, then one IMMEDIATE transaction" the database
-needs; on PostgreSQL the same single transaction with multi-row inserts.
+**An import** streams the upload to a temporary file (hashing it on the way), then reads the
+whole file (in a worker thread: parsing 100,000 rows takes seconds of CPU, which must not stall
+the event loop), so every problem is reported at once and nothing is written unless the file is
+valid. It then compares each record with the unit's stored dossier of the same code (read with
+plain SQL, compared column by column; a stored dossier becomes a record again only when it
+changes or the file lacks it) and writes, in one short write transaction: the import row, every
+new dossier, every changed one (updated by (unit_id, dossier_code)), a history row with the
+previous values of every changed one, and the audit event. ``db.insert_rows_in_bulk`` writes the
+rows: COPY on PostgreSQL (changed ones through a staging table and one upsert), multi-row inserts
+on SQLite. Unchanged dossiers are not touched, and dossiers missing from a later file are kept
+(an export may cover a shorter period). On SQLite this is the "validate first, then one
+IMMEDIATE transaction" the database needs. The rules run once for the summary's flags and
+indicators.
 
 **Idempotent by (unit, SHA-256 of the file's bytes).** The same file again answers with the first
 import and writes nothing; a unique index makes two concurrent uploads of it store one import.
@@ -24,19 +28,21 @@ units in their part of the tree; a unit outside it is not found (404).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-import shutil
 import tempfile
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, Final
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
+from piccolo.utils.encoding import dump_json
 
 from checklists.schemas import PrefillSourceOut, PrefillValueOut
 from server.core import db
@@ -109,6 +115,7 @@ CONTENT_TYPES: Final[dict[str, FileFormat]] = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 ZIP_MAGIC: Final = b"PK\x03\x04"
+SPOOL_CHUNK_BYTES: Final = 1024 * 1024
 
 
 # --- the file ------------------------------------------------------------------------------------
@@ -150,19 +157,32 @@ def file_format_of(
     return by_name
 
 
-def spool_to_file(source: IO[bytes], suffix: str) -> Path:
-    """Copy an upload to a temporary file (calamine reads XLSX from a path); the caller deletes
-    it. Blocking: call it from a worker thread."""
+@dataclass(frozen=True)
+class SpooledUpload:
+    """An upload copied to a temporary file, with the SHA-256 of its bytes."""
+
+    path: Path
+    sha256: str
+
+
+def spool_to_file(source: IO[bytes], suffix: str) -> SpooledUpload:
+    """Copy an upload to a temporary file in 1 MB chunks, hashing it on the way (the reader
+    reads a path: calamine needs one, and the CSV reader streams from it); the caller deletes
+    it. Never more than a chunk of the file is in memory. Blocking: call it from a worker
+    thread."""
+    digest = hashlib.sha256()
     with tempfile.NamedTemporaryFile(prefix="ledger-", suffix=suffix, delete=False) as target:
-        shutil.copyfileobj(source, target, 1024 * 1024)
-    return Path(target.name)
+        while chunk := source.read(SPOOL_CHUNK_BYTES):
+            digest.update(chunk)
+            target.write(chunk)
+    return SpooledUpload(Path(target.name), digest.hexdigest())
 
 
 def file_sha256(path: Path) -> str:
     """The SHA-256 of the file's bytes, as the reader's report gives it. Blocking."""
     digest = hashlib.sha256()
     with path.open("rb") as file:
-        while chunk := file.read(1024 * 1024):
+        while chunk := file.read(SPOOL_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -261,20 +281,106 @@ def record_from_row(row: dict[str, Any], zone: ZoneInfo) -> DossierRecord:
     )
 
 
-@dataclass(frozen=True)
-class _Stored:
-    id: UUID
-    import_id: UUID
-    record: DossierRecord
+# What a stored dossier is compared by: the record's columns, read with plain SQL (no Piccolo row
+# processing, no JSON decoding of the two lists unless one holds something).
+_COMPARED_COLUMNS: Final = (
+    *(f"{name}_{part}" for name in MOMENT_FIELDS for part in ("day", "at")),
+    *PLAIN_FIELDS,
+    "channel",
+    "status",
+    *LIST_FIELDS,
+)
+# Every name is the table's own (its columns and table name), never input.
+_STORED_SQL: Final = (
+    f"SELECT id, import_id, dossier_code, {', '.join(_COMPARED_COLUMNS)} "  # noqa: S608
+    f"FROM {Dossier._meta.tablename} WHERE unit_id = {{}}"
+)
 
 
-async def _stored_dossiers(unit: UnitFacts) -> dict[str, _Stored]:
+def _json_list(value: Any) -> list[Any] | None:
+    """A stored list column read as JSON text (or already decoded): the list, or None for the
+    JSON value null (unknown apology slips: the ledger had no slip column)."""
+    if value == "[]":
+        return []
+    decoded = json.loads(value) if isinstance(value, str) else value
+    return None if decoded is None else list(decoded)
+
+
+async def _stored_dossiers(unit: UnitFacts) -> dict[str, dict[str, Any]]:
+    """The unit's stored dossiers by code, as rows of what the comparison needs (lists as JSON
+    text: see :func:`_json_list`)."""
+    rows = await Dossier.raw(_STORED_SQL, unit.id)
+    return {row["dossier_code"]: row for row in rows}
+
+
+def _stored_record(row: dict[str, Any], zone: ZoneInfo) -> DossierRecord:
+    return record_from_row(
+        {
+            **row,
+            **{name: _json_list(row[name]) for name in LIST_FIELDS},
+        },
+        zone,
+    )
+
+
+def _moment_key(moment: Moment | None) -> tuple[date | None, datetime | None]:
+    return (moment.day, moment.at) if moment is not None else (None, None)
+
+
+def _stored_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A stored row as the comparison sees it; equal to :func:`_record_key` of the record it was
+    written from (aware datetimes compare as instants, whatever their zone)."""
+    return (
+        *(row[name] for name in _COMPARED_COLUMNS[: -len(LIST_FIELDS)]),
+        *(
+            _stored_moments_key(_json_list(row[name]))
+            for name in LIST_FIELDS
+        ),
+    )
+
+
+def _stored_moments_key(items: list[dict[str, Any]] | None) -> tuple[Any, ...] | None:
+    if items is None:
+        return None
+    return tuple(
+        (
+            date.fromisoformat(item["day"]),
+            datetime.fromisoformat(item["at"]) if item.get("at") else None,
+        )
+        for item in items
+    )
+
+
+def _moments_key(moments: tuple[Moment, ...] | None) -> tuple[Any, ...] | None:
+    return None if moments is None else tuple(_moment_key(moment) for moment in moments)
+
+
+def _record_key(record: DossierRecord) -> tuple[Any, ...]:
+    moments = (_moment_key(getattr(record, name)) for name in MOMENT_FIELDS)
+    return (
+        *(part for pair in moments for part in pair),
+        *(getattr(record, name) for name in PLAIN_FIELDS),
+        record.channel.value if record.channel else None,
+        record.status.value if record.status else None,
+        *(_moments_key(getattr(record, name)) for name in LIST_FIELDS),
+    )
+
+
+async def _stored_records(unit: UnitFacts) -> dict[str, _Stored]:
+    """The unit's stored dossiers by code, as records (for the screens that show them)."""
     rows = await Dossier.select().where(Dossier.unit_id == unit.id).output(load_json=True)
     zone = ZoneInfo(unit.time_zone)
     return {
         row["dossier_code"]: _Stored(row["id"], row["import_id"], record_from_row(row, zone))
         for row in rows
     }
+
+
+@dataclass(frozen=True)
+class _Stored:
+    id: UUID
+    import_id: UUID
+    record: DossierRecord
 
 
 # --- the shipped layouts and rules, for the import and ledger screens ----------------------------
@@ -348,12 +454,19 @@ async def unit_for_import(unit_id: UUID, principal: Principal) -> UnitFacts:
 # --- importing -----------------------------------------------------------------------------------
 
 
+_DOSSIER_COLUMNS: Final = db.column_names(Dossier)
+_HISTORY_COLUMNS: Final = db.column_names(DossierHistory)
+
+
 @dataclass
 class _Plan:
     """What an import will write, worked out before the write transaction."""
 
-    dossier_rows: list[dict[str, Any]]
-    history_rows: list[dict[str, Any]]
+    # Rows as tuples in the tables' column order (db.column_names), JSON already encoded: for
+    # 100,000 dossiers, dicts would hold about 100 MB more until the write.
+    new_rows: list[tuple[Any, ...]]
+    changed_rows: list[tuple[Any, ...]]
+    history_rows: list[tuple[Any, ...]]
     created: int
     updated: int
     unchanged: int
@@ -362,49 +475,59 @@ class _Plan:
 
 def _plan(
     records: list[DossierRecord],
-    stored: dict[str, _Stored],
+    stored: dict[str, dict[str, Any]],
     *,
+    zone: ZoneInfo,
     unit_id: UUID,
     import_id: UUID,
     now: datetime,
 ) -> _Plan:
-    dossier_rows: list[dict[str, Any]] = []
-    history_rows: list[dict[str, Any]] = []
+    """Blocking (a pass over every record): call it from a worker thread. A stored dossier is
+    turned back into a record only when the file changes it (for its history) or lacks it (the
+    summary counts it)."""
+    new_rows: list[tuple[Any, ...]] = []
+    changed_rows: list[tuple[Any, ...]] = []
+    history_rows: list[tuple[Any, ...]] = []
     created = updated = unchanged = 0
     for record in records:
         before = stored.get(record.dossier_code)
-        if before is not None and before.record == record:
+        if before is not None and _stored_key(before) == _record_key(record):
             unchanged += 1
             continue
         if before is None:
             created += 1
         else:
             updated += 1
-            history_rows.append(
-                {
-                    "id": uuid4(),
-                    "dossier_id": before.id,
-                    "unit_id": unit_id,
-                    "dossier_code": record.dossier_code,
-                    "previous": record_json(before.record),
-                    "previous_import_id": before.import_id,
-                    "replaced_by_import_id": import_id,
-                    "replaced_at": now,
-                }
-            )
-        dossier_rows.append(
-            {
-                "id": uuid4(),  # kept only by a new row: the upsert leaves an existing id alone
+            history = {
+                "id": uuid4(),
+                "dossier_id": before["id"],
                 "unit_id": unit_id,
                 "dossier_code": record.dossier_code,
-                "import_id": import_id,
-                "updated_at": now,
-                **record_values(record),
+                "previous": dump_json(record_json(_stored_record(before, zone))),
+                "previous_import_id": before["import_id"],
+                "replaced_by_import_id": import_id,
+                "replaced_at": now,
             }
+            history_rows.append(tuple(history[name] for name in _HISTORY_COLUMNS))
+        values = {
+            "id": uuid4(),  # kept only by a new row: the upsert leaves an existing id alone
+            "unit_id": unit_id,
+            "dossier_code": record.dossier_code,
+            "import_id": import_id,
+            "updated_at": now,
+            **record_values(record),
+        }
+        for name in LIST_FIELDS:  # mostly empty: "[]" without the encoder
+            if not isinstance(values[name], str):  # "null" (unknown slips) is JSON text already
+                values[name] = dump_json(values[name]) if values[name] else "[]"
+        (new_rows if before is None else changed_rows).append(
+            tuple(values[name] for name in _DOSSIER_COLUMNS)
         )
-    merged = {code: entry.record for code, entry in stored.items()}
-    merged.update((record.dossier_code, record) for record in records)
-    return _Plan(dossier_rows, history_rows, created, updated, unchanged, list(merged.values()))
+    in_file = {record.dossier_code for record in records}
+    kept = [_stored_record(row, zone) for code, row in stored.items() if code not in in_file]
+    return _Plan(
+        new_rows, changed_rows, history_rows, created, updated, unchanged, [*kept, *records]
+    )
 
 
 _IMPORT_COLUMNS: Final = [
@@ -428,12 +551,14 @@ async def import_ledger(
     period_start: date | None = None,
     period_end: date | None = None,
     language: Language = "vi",
+    sha256: str | None = None,
 ) -> LedgerImportSummaryOut:
     """Import the ledger file at ``path`` for a unit (see the module's notes). Refused with every
     problem (422, :class:`~server.dossiers.reading.LedgerInvalid`, worded in ``language`` and
     both languages beside it) and nothing written when any row is wrong. The period the file
     covers is ``period_start``–``period_end`` when given (an export of a quarter: backlog is
-    judged at its end), else its first and last day received."""
+    judged at its end), else its first and last day received. ``sha256``: the file's, when the
+    caller hashed it already (:func:`spool_to_file`)."""
     unit = await unit_for_import(unit_id, principal)
     return await import_for_unit(
         unit,
@@ -445,6 +570,7 @@ async def import_ledger(
         period_start=period_start,
         period_end=period_end,
         language=language,
+        sha256=sha256,
     )
 
 
@@ -468,6 +594,7 @@ async def import_for_unit(
     period_start: date | None = None,
     period_end: date | None = None,
     language: Language = "vi",
+    sha256: str | None = None,
 ) -> LedgerImportSummaryOut:
     """The import itself, for a unit whose authorization was checked (or an operator's)."""
     if (period_start is None) != (period_end is None):
@@ -491,14 +618,27 @@ async def import_for_unit(
         raise refusal(InvalidInput, text, language)
     # The same file again is found by its hash before it is parsed (a pass over its bytes is
     # a small fraction of reading it).
-    existing = await _import_by_hash(unit.id, await anyio.to_thread.run_sync(file_sha256, path))
+    if sha256 is None:
+        sha256 = await anyio.to_thread.run_sync(file_sha256, path)
+    existing = await _import_by_hash(unit.id, sha256)
     if existing is not None:
         return await _summary_of(existing, unit)
     parsed = await anyio.to_thread.run_sync(_parse, path, file_format, layout, language)
     latest_before = await _latest_import_id(unit.id)
     stored = await _stored_dossiers(unit)
     import_id, now = uuid4(), datetime.now(UTC)
-    plan = _plan(parsed.records, stored, unit_id=unit.id, import_id=import_id, now=now)
+    plan = await anyio.to_thread.run_sync(
+        partial(
+            _plan,
+            parsed.records,
+            stored,
+            zone=ZoneInfo(unit.time_zone),
+            unit_id=unit.id,
+            import_id=import_id,
+            now=now,
+        )
+    )
+    del stored
     received = [record.received.day for record in parsed.records]
     period: tuple[date | None, date | None] = (period_start, period_end)
     if period_start is None and received:
@@ -555,10 +695,14 @@ async def import_for_unit(
                     }
                 ],
             )
-            await db.insert_rows(DossierHistory, plan.history_rows)
-            await db.insert_rows(
+            await db.insert_rows_in_bulk(DossierHistory, plan.history_rows)
+            # New dossiers go straight in (on PostgreSQL a plain COPY): no other import of the
+            # unit committed since the comparison (checked above, under the unit's lock), so
+            # none of their codes is stored. Changed ones update their row by the key.
+            await db.insert_rows_in_bulk(Dossier, plan.new_rows)
+            await db.insert_rows_in_bulk(
                 Dossier,
-                plan.dossier_rows,
+                plan.changed_rows,
                 conflict_target=(Dossier.unit_id, Dossier.dossier_code),
                 update=_UPSERTED,
             )
@@ -657,7 +801,8 @@ def indicators_out(indicators: PeriodIndicators) -> IndicatorsOut:
 def _summarise(
     records: list[DossierRecord], period: tuple[date | None, date | None]
 ) -> tuple[FlagCountsOut, IndicatorsOut | None]:
-    """Flags of the dossiers received in the period (judged at its end) and its indicators."""
+    """Flags of the dossiers received in the period (judged at its end) and its indicators; the
+    rules run once, for both."""
     check = check_ledger(_in_period(records, period), _context(period[1]))
     flags = FlagCountsOut(
         dossiers=check.totals.dossiers,
@@ -669,7 +814,11 @@ def _summarise(
     if start is None or end is None:
         return flags, None
     indicators = period_indicators(
-        records, period_start=start, period_end=end, context=_context(end)
+        records,
+        period_start=start,
+        period_end=end,
+        context=_context(end),
+        flagged_codes=check.flags.keys(),
     )
     return flags, indicators_out(indicators)
 
@@ -688,7 +837,7 @@ async def _summary_of(ledger_import: LedgerImportOut, unit: UnitFacts) -> Ledger
     assert row is not None
     summary = row["summary"]
     if not summary:
-        records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+        records = [entry.record for entry in (await _stored_records(unit)).values()]
         period = (ledger_import.period_start, ledger_import.period_end)
         flags, indicators = await anyio.to_thread.run_sync(_summarise, records, period)
         summary = {
@@ -750,7 +899,7 @@ async def period_indicators_for(
     period = await _period_or_latest(unit, period_start, period_end)
     if period is None:
         raise NotFound(f"Unit {unit.code} has no dossier ledger yet: import one first.")
-    records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+    records = [entry.record for entry in (await _stored_records(unit)).values()]
 
     def compute() -> IndicatorsOut:
         start, end = period
@@ -923,7 +1072,7 @@ async def list_flagged(
     period = await _period_or_latest(unit, period_start, period_end)
     if period is None:
         return Page([], 0)
-    stored = await _stored_dossiers(unit)
+    stored = await _stored_records(unit)
 
     def compute() -> list[FlaggedDossierOut]:
         records = _in_period((entry.record for entry in stored.values()), period)
@@ -1042,7 +1191,7 @@ async def ledger_prefill(
     unit = await unit_service.get_unit_unscoped(unit_id)
     if unit is None:
         return None
-    records = [entry.record for entry in (await _stored_dossiers(unit)).values()]
+    records = [entry.record for entry in (await _stored_records(unit)).values()]
 
     def compute() -> LedgerPrefill | None:
         try:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from server.dossiers.generator import generate_ledger
 from server.dossiers.indicators import Share, period_indicators
 from server.dossiers.model import Channel, DossierStatus
-from server.dossiers.rules import RuleContext
+from server.dossiers.rules import RuleContext, check_ledger
 from server.dossiers.workdays import shipped_calendar
 from tests.server.dossiers.builders import at, day, dossier
 
@@ -75,3 +78,41 @@ def test_nothing_to_divide_by_is_no_data_not_zero() -> None:
     result = indicators([])
     assert result.online.value is None and result.on_time.value is None
     assert result.flagged == Share(0, 0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    start_offset=st.integers(0, 80),
+    length=st.integers(0, 60),
+)
+def test_flags_counted_once_by_the_caller_give_the_same_indicators(
+    seed: int, start_offset: int, length: int
+) -> None:
+    # An import's summary runs the rules once and hands the flagged codes to the indicators.
+    records = generate_ledger(
+        seed,
+        unit_code="X",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        count=80,
+    ).records
+    start = date(2024, 1, 1) + timedelta(days=start_offset)
+    end = start + timedelta(days=length)
+    context = RuleContext(shipped_calendar(), period_end=end)
+    of_period = [record for record in records if start <= record.received.day <= end]
+    flagged = check_ledger(of_period, context).flags.keys()
+    given_flags = period_indicators(
+        records, period_start=start, period_end=end, context=context, flagged_codes=flagged
+    )
+    assert given_flags == period_indicators(
+        records, period_start=start, period_end=end, context=context
+    )
+    assert given_flags.flagged.numerator == len(flagged)
+    # The codes given are what is counted: the rules do not run again.
+    assert (
+        period_indicators(
+            records, period_start=start, period_end=end, context=context, flagged_codes=()
+        ).flagged.numerator
+        == 0
+    )
