@@ -332,10 +332,7 @@ def _stored_key(row: dict[str, Any]) -> tuple[Any, ...]:
     written from (aware datetimes compare as instants, whatever their zone)."""
     return (
         *(row[name] for name in _COMPARED_COLUMNS[: -len(LIST_FIELDS)]),
-        *(
-            _stored_moments_key(_json_list(row[name]))
-            for name in LIST_FIELDS
-        ),
+        *(_stored_moments_key(_json_list(row[name])) for name in LIST_FIELDS),
     )
 
 
