@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -13,6 +15,12 @@ from PIL import Image
 from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
 from checklists.services import SHIPPED_TEMPLATES_DIR
+from server.core.audit.services import Actor
+from server.dossiers import services as dossier_service
+from server.dossiers.generator import generate_ledger
+from server.dossiers.mapping import shipped_layout
+from server.dossiers.writing import write_csv
+from server.units import services as unit_service
 
 
 async def publish_shipped_checklist() -> tuple[uuid.UUID, ChecklistTemplate]:
@@ -245,3 +253,32 @@ async def run_to_signed(
         r for r in results if r["status"] != "applied"
     ]
     return inspection_id
+
+
+async def store_generated_ledger(
+    unit_id: uuid.UUID,
+    *,
+    seed: int,
+    period: tuple[date, date],
+    count: int,
+    layout: str = "one-stop-export",
+) -> None:
+    """A generated ledger of `count` dossiers received in `period`, imported for the unit as an
+    operator would (`spotcheck dossiers import`: no principal, the file written by our writer)."""
+    unit = await unit_service.get_unit_unscoped(unit_id)
+    assert unit is not None
+    records = generate_ledger(
+        seed, unit_code=unit.code, period_start=period[0], period_end=period[1], count=count
+    ).records
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ledger.csv"
+        with path.open("w", encoding="utf-8", newline="") as file:
+            write_csv(shipped_layout(layout), records, file)
+        await dossier_service.import_for_unit(
+            unit,
+            path=path,
+            file_name=path.name,
+            file_format="csv",
+            layout=layout,
+            actor=Actor(id=None, label="test"),
+        )

@@ -5,10 +5,8 @@ and the section of the summary PDF (a province-sized table paginates, it is not 
 from __future__ import annotations
 
 import io
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -19,17 +17,13 @@ from pypdf import PdfReader
 
 from reports import rendering, summary_document, summary_service
 from reports.schemas import SummaryOut
-from server.core.audit.services import Actor
 from server.dossiers import services as dossier_service
-from server.dossiers.generator import generate_ledger
 from server.dossiers.indicators import period_indicators
-from server.dossiers.mapping import shipped_layout
 from server.dossiers.rules import RuleContext
 from server.dossiers.tables import Dossier
 from server.dossiers.workdays import shipped_calendar
-from server.dossiers.writing import write_csv
-from server.units import services as unit_service
 from tests.conftest import World, build_world
+from tests.helpers import store_generated_ledger
 from tests.reports.builders import Sessions, empty_tables
 
 LAYOUT = "one-stop-export"
@@ -44,23 +38,7 @@ class Data:
 
 
 async def store_ledger(world: World, code: str, seed: int, period: tuple[date, date]) -> None:
-    records = generate_ledger(
-        seed, unit_code=code, period_start=period[0], period_end=period[1], count=150
-    ).records
-    unit = await unit_service.get_unit_unscoped(world.units[code])
-    assert unit is not None
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "ledger.csv"
-        with path.open("w", encoding="utf-8", newline="") as file:
-            write_csv(shipped_layout(LAYOUT), records, file)
-        await dossier_service.import_for_unit(
-            unit,
-            path=path,
-            file_name=path.name,
-            file_format="csv",
-            layout=LAYOUT,
-            actor=Actor(id=None, label="test"),
-        )
+    await store_generated_ledger(world.units[code], seed=seed, period=period, count=150)
 
 
 @pytest.fixture(scope="module")

@@ -5,29 +5,23 @@ an indicator input in the sealed document is detected; without the option, a pla
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from server.core.audit.services import Actor
 from server.dossiers import services as dossier_service
-from server.dossiers.generator import generate_ledger
 from server.dossiers.indicators import period_indicators
-from server.dossiers.mapping import shipped_layout
 from server.dossiers.rules import RuleContext
 from server.dossiers.tables import Dossier
 from server.dossiers.workdays import shipped_calendar
-from server.dossiers.writing import write_csv
 from server.plans import draw
 from server.plans.services import dossier_period
 from server.plans.tables import Plan
-from server.units import services as unit_service
 from tests.conftest import World
+from tests.helpers import store_generated_ledger
 from tests.server.test_plans import PAST_WINDOW, call, login, plan_body, post_plan, verify
 
 LAYOUT = "one-stop-export"
@@ -35,23 +29,7 @@ LAYOUT = "one-stop-export"
 
 async def store_ledger(world: World, code: str, first_day: Any) -> tuple[Any, Any]:
     period = dossier_period(first_day)
-    records = generate_ledger(
-        5, unit_code=code, period_start=period[0], period_end=period[1], count=200
-    ).records
-    unit = await unit_service.get_unit_unscoped(world.units[code])
-    assert unit is not None
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "ledger.csv"
-        with path.open("w", encoding="utf-8", newline="") as file:
-            write_csv(shipped_layout(LAYOUT), records, file)
-        await dossier_service.import_for_unit(
-            unit,
-            path=path,
-            file_name=path.name,
-            file_format="csv",
-            layout=LAYOUT,
-            actor=Actor(id=None, label="test"),
-        )
+    await store_generated_ledger(world.units[code], seed=5, period=period, count=200)
     return period
 
 
