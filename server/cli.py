@@ -555,7 +555,7 @@ def _storage_migrate(args: argparse.Namespace) -> int:
         f"SPOTCHECK_STORAGE_URL={settings.storage_url} (with SPOTCHECK_STORAGE_ENDPOINT_URL, "
         "SPOTCHECK_STORAGE_REGION and the access key as for this command) and restart them; then "
         "run this command once more: it copies only what the server stored in between. Keep "
-        f"{source} until that run reports 0 copied."
+        f"{source} until that run has ended with 0 failed."
     )
     return 0
 
