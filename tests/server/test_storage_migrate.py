@@ -10,12 +10,18 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
 from server.core import storage
+from server.core.scopes import Principal, Role
+from server.core.settings import Settings
 from server.core.storage.migration import stated_sha256
-from tests.conftest import CommandResult, Spotcheck
+from server.evidence import services as evidence_service
+from server.evidence.tables import Evidence
+from tests.conftest import TEST_SECRET, CommandResult, Spotcheck, World
+from tests.helpers import photo_bytes
 from tests.s3_peer import S3Peer
 from tests.server.peers import free_port
 
@@ -65,6 +71,47 @@ async def test_every_file_is_copied_under_its_key_and_the_switch_is_explained(
     assert "0 failed" in result.stdout
     assert f"SPOTCHECK_STORAGE_URL=s3://{bucket}/{PREFIX}" in result.stdout
     assert "restart" in result.stdout
+
+
+async def test_evidence_stored_before_the_move_is_served_from_the_bucket_after_the_switch(
+    spotcheck: Spotcheck, s3_server: S3Peer, world: World, tmp_path: Path
+) -> None:
+    before = Settings(
+        environment="test",
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
+        media_dir=tmp_path,
+    )
+    bucket = s3_server.new_bucket()
+    env = s3_server.settings_env(bucket, PREFIX)
+    after = Settings(
+        environment="test",
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
+        media_dir=tmp_path,
+        **{key.removeprefix("SPOTCHECK_").lower(): value for key, value in env.items()},  # type: ignore[arg-type]
+    )
+    photo = photo_bytes((90, 140, 30))
+    inspector = Principal(
+        user_id=world.users["inspector"],
+        username="inspector",
+        role=Role.inspector,
+        home_unit_id=world.units["D1"],
+        home_unit_path=f"/{uuid4()}/",
+    )
+    await evidence_service.store(
+        sha256=sha(photo), data=photo, principal=inspector, settings=before
+    )
+    row = await Evidence.select().where(Evidence.sha256 == sha(photo)).first()
+    assert row is not None
+    derivative = (tmp_path / row["derivative_path"]).read_bytes()
+
+    result = migrate(spotcheck, tmp_path, env)
+
+    assert result.returncode == 0, result.stderr
+    # The rows name the same keys; the switched server finds both files in the bucket.
+    files = storage.for_settings(after)
+    assert await files.get(row["original_path"]) == photo
+    found = await evidence_service.derivatives_for_print([sha(photo)], settings=after)
+    assert found == {sha(photo): derivative}
 
 
 async def test_a_second_run_copies_only_what_is_missing(
