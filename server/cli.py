@@ -121,6 +121,19 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", choices=("vi", "en"), default="en", help="the language of the problems listed"
     )
     ledger.set_defaults(handler=_dossiers_import)
+
+    storage = commands.add_parser("storage", help="file storage").add_subparsers()
+    move = storage.add_parser(
+        "migrate",
+        help="copy the media directory's files into the bucket of SPOTCHECK_STORAGE_URL "
+        "(same keys; a key already there is compared by SHA-256 and skipped; safe to run again)",
+    )
+    move.add_argument("--media-dir", help="the directory to copy (default: SPOTCHECK_MEDIA_DIR's)")
+    move.add_argument(
+        "--dry-run", action="store_true", help="say what would be copied, copy nothing"
+    )
+    move.add_argument("--jobs", type=int, default=4, help="files copied at once (default 4)")
+    move.set_defaults(handler=_storage_migrate)
     return parser
 
 
@@ -483,6 +496,68 @@ def _dossiers_import(args: argparse.Namespace) -> int:
         return 0
 
     return _with_database(settings, work)
+
+
+# A progress line every this many files, so a long copy shows that it moves.
+PROGRESS_EVERY = 500
+
+
+def _storage_migrate(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from server.core import storage
+    from server.core.storage.migration import MigrationReport, copy_media_directory
+
+    if settings.storage_url is None:
+        print(
+            "spotcheck: SPOTCHECK_STORAGE_URL is not set: name the bucket to copy into (with "
+            "SPOTCHECK_STORAGE_ENDPOINT_URL and the access key) in this command's environment.",
+            file=sys.stderr,
+        )
+        return 2
+    source = Path(args.media_dir) if args.media_dir else settings.media_dir
+    if not source.is_dir():
+        print(f"spotcheck: {source} is not a directory: nothing to copy", file=sys.stderr)
+        return 2
+    target = storage.for_settings(settings)
+    verb = "would copy" if args.dry_run else "copying"
+    print(f"{verb} the files of {source} into {target.location}")
+
+    def progress(report: MigrationReport) -> None:
+        seen = report.files_seen
+        if seen % PROGRESS_EVERY == 0:
+            print(f"  {seen} files: {len(report.copied)} copied, {len(report.failed)} failed")
+
+    report = asyncio.run(
+        copy_media_directory(source, target, dry_run=args.dry_run, jobs=args.jobs, on_file=progress)
+    )
+    for key in report.ignored:
+        print(f"  ignored {key}: not a file the server stores")
+    for failure in report.failed:
+        print(f"spotcheck: {failure.key}: {failure.reason}", file=sys.stderr)
+    copied = "would be copied" if args.dry_run else "copied"
+    print(
+        f"{report.files_seen} files: {len(report.copied)} {copied} ({report.bytes_copied} bytes), "
+        f"{len(report.already_there)} already in the bucket with the same bytes, "
+        f"{len(report.failed)} failed, {len(report.ignored)} ignored"
+    )
+    if not report.ok:
+        print(
+            f"spotcheck: {len(report.failed)} file(s) not in the bucket (listed above); keep "
+            "SPOTCHECK_STORAGE_URL unset for the server until they are.",
+            file=sys.stderr,
+        )
+        return 1
+    if args.dry_run:
+        print("dry run: nothing was copied; run again without --dry-run to copy.")
+        return 0
+    print(
+        "Every file is in the bucket. To switch: give every API process and the worker the same "
+        f"SPOTCHECK_STORAGE_URL={settings.storage_url} (with SPOTCHECK_STORAGE_ENDPOINT_URL, "
+        "SPOTCHECK_STORAGE_REGION and the access key as for this command) and restart them; then "
+        "run this command once more: it copies only what the server stored in between. Keep "
+        f"{source} until that run has ended with 0 failed."
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -19,7 +19,11 @@ from tests.browser.conftest import AxeViolations, LiveServer, PhoneFactory, Scre
 
 
 def test_live_server_serves_the_demo_on_its_own_database(live_server: LiveServer) -> None:
-    assert live_server.api("GET", "/health").json() == {"status": "ok", "database": "ok"}
+    assert live_server.api("GET", "/health").json() == {
+        "status": "ok",
+        "database": "ok",
+        "storage": "ok",
+    }
 
     token = live_server.login("admin")
     inspection_id = live_server.demo_open_inspection["id"]

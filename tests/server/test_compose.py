@@ -1,9 +1,11 @@
 """compose.yaml is valid, refuses to start without its required secrets, puts the API behind
 a TLS reverse proxy (deploy/Caddyfile) that is the only service with published ports, and keeps
-files in MinIO's bucket so that the API replicas share nothing but PostgreSQL and the bucket."""
+files in MinIO's bucket so that the API replicas share nothing but PostgreSQL and the bucket,
+which they reach as a MinIO user limited to it (deploy/minio-api-policy.json), never as root."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,6 +22,7 @@ REQUIRED = {
     "POSTGRES_PASSWORD": "a-database-password",
     "SPOTCHECK_SECRET_KEY": "a-random-secret-key-of-at-least-32-characters",
     "MINIO_ROOT_PASSWORD": "an-object-store-password",
+    "SPOTCHECK_STORAGE_SECRET_ACCESS_KEY": "the-api-users-own-password",
 }
 
 
@@ -166,8 +169,11 @@ def test_the_replicas_share_no_volume_and_keep_their_files_in_the_bucket(
         environment = service["environment"]
         assert environment["SPOTCHECK_STORAGE_URL"].startswith("s3://spotcheck/")
         assert environment["SPOTCHECK_STORAGE_ENDPOINT_URL"] == "http://minio:9000"
-        assert environment["SPOTCHECK_STORAGE_ACCESS_KEY_ID"] == "spotcheck"
-        assert environment["SPOTCHECK_STORAGE_SECRET_ACCESS_KEY"] == REQUIRED["MINIO_ROOT_PASSWORD"]
+        assert environment["SPOTCHECK_STORAGE_ACCESS_KEY_ID"] == "spotcheck-api"
+        assert (
+            environment["SPOTCHECK_STORAGE_SECRET_ACCESS_KEY"]
+            == (REQUIRED["SPOTCHECK_STORAGE_SECRET_ACCESS_KEY"])
+        )
         assert "SPOTCHECK_MEDIA_DIR" not in environment
         # They start once the bucket exists, which waits for MinIO to be healthy.
         assert service["depends_on"]["minio-bucket"]["condition"] == (
@@ -177,3 +183,89 @@ def test_the_replicas_share_no_volume_and_keep_their_files_in_the_bucket(
     assert "mb --ignore-existing local/spotcheck" in " ".join(services["minio-bucket"]["command"])
     assert services["minio"]["healthcheck"]["test"]
     assert services["minio"]["environment"]["MINIO_ROOT_USER"] == "spotcheck"
+
+
+def test_compose_refuses_to_run_without_the_api_users_storage_secret(
+    docker_compose: str, tmp_path: Path
+) -> None:
+    variables = {
+        key: value
+        for key, value in REQUIRED.items()
+        if key != "SPOTCHECK_STORAGE_SECRET_ACCESS_KEY"
+    }
+    result = compose_config(docker_compose, tmp_path, **variables)
+
+    assert result.returncode != 0
+    assert "set SPOTCHECK_STORAGE_SECRET_ACCESS_KEY" in result.stderr
+
+
+def test_only_minio_and_its_setup_job_hold_the_root_key(
+    docker_compose: str, tmp_path: Path
+) -> None:
+    services = resolved_compose(docker_compose, tmp_path)["services"]
+    root_password = REQUIRED["MINIO_ROOT_PASSWORD"]
+
+    holders = {
+        name
+        for name, service in services.items()
+        if root_password in json.dumps(service.get("environment") or {})
+        or root_password in json.dumps(service.get("command") or [])
+    }
+    assert holders == {"minio", "minio-bucket"}
+    for name in ("api", "worker", "migrate"):
+        environment = services[name]["environment"]
+        assert not any(key.startswith("MINIO_ROOT") for key in environment)
+        assert environment["SPOTCHECK_STORAGE_ACCESS_KEY_ID"] != "spotcheck"  # the root user
+
+
+def test_the_setup_job_gives_the_api_user_the_bucket_policy_and_nothing_more(
+    docker_compose: str, tmp_path: Path
+) -> None:
+    services = resolved_compose(docker_compose, tmp_path)["services"]
+    job = services["minio-bucket"]
+    script = " ".join(job["command"])
+    api = services["api"]["environment"]
+
+    # The policy file is the one in deploy/, mounted read-only where the script reads it.
+    mounts = [str(volume) for volume in job["volumes"]]
+    assert any(
+        "deploy/minio-api-policy.json:/etc/spotcheck/minio-api-policy.json:ro" in mount
+        for mount in mounts
+    ), mounts
+    assert "mc admin policy create local spotcheck-api /etc/spotcheck/minio-api-policy.json" in (
+        script
+    )
+    # The user it makes is the one the API signs in as, with that policy (compose keeps the
+    # script's $$, escaped from interpolation, as it is).
+    assert 'mc admin user add local "$$API_ACCESS_KEY_ID" "$$API_SECRET_ACCESS_KEY"' in script
+    assert 'mc admin policy attach local spotcheck-api --user "$$API_ACCESS_KEY_ID"' in script
+    assert job["environment"]["API_ACCESS_KEY_ID"] == api["SPOTCHECK_STORAGE_ACCESS_KEY_ID"]
+    assert job["environment"]["API_SECRET_ACCESS_KEY"] == api["SPOTCHECK_STORAGE_SECRET_ACCESS_KEY"]
+    # The steps run in order and stop at the first that fails (the API then does not start).
+    assert script.index("mc mb") < script.index("policy create") < script.index("user add")
+    assert script.index("user add") < script.index("policy attach")
+
+
+def test_the_api_policy_allows_only_reading_writing_and_listing_its_own_bucket(
+    docker_compose: str, tmp_path: Path
+) -> None:
+    policy = json.loads((ROOT / "deploy" / "minio-api-policy.json").read_text(encoding="utf-8"))
+    api = resolved_compose(docker_compose, tmp_path)["services"]["api"]["environment"]
+    bucket, _, prefix = api["SPOTCHECK_STORAGE_URL"].removeprefix("s3://").partition("/")
+
+    assert policy["Version"] == "2012-10-17"
+    grants = {
+        action: statement["Resource"]
+        for statement in policy["Statement"]
+        for action in statement["Action"]
+        if statement["Effect"] == "Allow"
+    }
+    # What the server does: HEAD and GET (s3:GetObject), a conditional PUT (s3:PutObject), and a
+    # listing for /health, which also makes a missing key 404 rather than 403. No delete, no
+    # admin, no other bucket, no wildcard action.
+    assert grants == {
+        "s3:GetObject": [f"arn:aws:s3:::{bucket}/{prefix}/*"],
+        "s3:PutObject": [f"arn:aws:s3:::{bucket}/{prefix}/*"],
+        "s3:ListBucket": [f"arn:aws:s3:::{bucket}"],
+    }
+    assert all(statement["Effect"] == "Allow" for statement in policy["Statement"])

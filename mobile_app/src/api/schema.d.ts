@@ -1382,8 +1382,12 @@ export interface components {
         };
         /** HealthOut */
         HealthOut: {
+            /** @description ok or unreachable */
             database: string;
+            /** @description ok, or unavailable when the database or the file store does not answer */
             status: string;
+            /** @description ok or unreachable: the media directory or the bucket of SPOTCHECK_STORAGE_URL (checked at most every few seconds) */
+            storage: string;
         };
         /** HeatmapCellOut */
         HeatmapCellOut: {
@@ -6388,7 +6392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The database does not answer. */
+            /** @description The database or the file store does not answer. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */

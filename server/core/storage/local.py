@@ -88,6 +88,15 @@ class LocalDirectoryStorage:
     async def exists(self, key: str) -> bool:
         return await anyio.to_thread.run_sync(self.path(key).is_file)
 
+    async def ping(self) -> None:
+        # The directory is made on the first write; until then there is nothing to be missing,
+        # but something else under its name (a file, a directory no one may write) is.
+        def check() -> None:
+            if self.root.exists() and not (self.root.is_dir() and os.access(self.root, os.W_OK)):
+                raise OSError(f"{self.root} is not a directory this server can write")
+
+        await anyio.to_thread.run_sync(check)
+
 
 async def _chunks(stream: BinaryIO) -> AsyncIterator[bytes]:
     # Closed however the reader ends: read to the end, or dropped when the client went away.

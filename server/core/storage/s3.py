@@ -35,10 +35,32 @@ from server.core.storage.base import (
 
 if TYPE_CHECKING:
     from obstore import GetResult
+    from obstore.store import RetryConfig
 
 log = logging.getLogger("spotcheck.storage")
 
 RETRY_AFTER_SECONDS = 5
+# /health's probe: one listing, no retries, answered within this or counted as not answering.
+PROBE_TIMEOUT = "2s"
+
+_RETRIES: RetryConfig = {
+    "max_retries": 3,
+    "retry_timeout": timedelta(seconds=15),
+    "backoff": {
+        "init_backoff": timedelta(milliseconds=100),
+        "max_backoff": timedelta(seconds=2),
+        "base": 2,
+    },
+}
+_NO_RETRIES: RetryConfig = {
+    "max_retries": 0,
+    "retry_timeout": timedelta(seconds=2),
+    "backoff": {
+        "init_backoff": timedelta(milliseconds=100),
+        "max_backoff": timedelta(seconds=1),
+        "base": 2,
+    },
+}
 STREAM_CHUNK_BYTES = 256 * 1024
 
 
@@ -55,34 +77,33 @@ class S3Storage:
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix
-        self._store = S3Store(
-            bucket,
-            prefix=prefix or None,
-            endpoint=endpoint_url,
-            region=region,
-            access_key_id=access_key_id,
-            secret_access_key=secret_access_key,
-            # Path style (endpoint/bucket/key): what MinIO and most S3-compatible stores serve
-            # without wildcard DNS for bucket names.
-            virtual_hosted_style_request=False,
-            conditional_put="etag",
-            checksum_algorithm="sha256",
-            client_options={
-                "allow_http": bool(endpoint_url and endpoint_url.startswith("http://")),
-                "connect_timeout": "5s",
-                "timeout": "60s",
-            },
-            # A request waits for the store a few seconds, not the library's three minutes.
-            retry_config={
-                "max_retries": 3,
-                "retry_timeout": timedelta(seconds=15),
-                "backoff": {
-                    "init_backoff": timedelta(milliseconds=100),
-                    "max_backoff": timedelta(seconds=2),
-                    "base": 2,
+        allow_http = bool(endpoint_url and endpoint_url.startswith("http://"))
+
+        def store(timeout: str, connect_timeout: str, retry_config: RetryConfig) -> S3Store:
+            return S3Store(
+                bucket,
+                prefix=prefix or None,
+                endpoint=endpoint_url,
+                region=region,
+                access_key_id=access_key_id,
+                secret_access_key=secret_access_key,
+                # Path style (endpoint/bucket/key): what MinIO and most S3-compatible stores
+                # serve without wildcard DNS for bucket names.
+                virtual_hosted_style_request=False,
+                conditional_put="etag",
+                checksum_algorithm="sha256",
+                client_options={
+                    "allow_http": allow_http,
+                    "connect_timeout": connect_timeout,
+                    "timeout": timeout,
                 },
-            },
-        )
+                retry_config=retry_config,
+            )
+
+        # A request waits for the store a few seconds, not the library's three minutes.
+        self._store = store("60s", "5s", _RETRIES)
+        # /health's: one try, answered within PROBE_TIMEOUT or not at all.
+        self._probe_store = store(PROBE_TIMEOUT, PROBE_TIMEOUT, _NO_RETRIES)
 
     @property
     def location(self) -> str:
@@ -141,6 +162,11 @@ class S3Storage:
         except BaseError as error:
             raise self._unavailable("look up", key, error) from error
         return True
+
+    async def ping(self) -> None:
+        # A listing under a name no object has: one small request that a missing bucket or
+        # refused credentials fail (a HEAD of a missing key would not tell a missing bucket).
+        await obstore.list_with_delimiter_async(self._probe_store, "health-probe")
 
     def _unavailable(self, verb: str, key: str, error: BaseError) -> ServiceUnavailable:
         # The library's message names the endpoint and the status, never the secret.
