@@ -37,8 +37,9 @@ from server.core.errors import InvalidInput
 from server.core.scopes import Principal, Role
 from server.core.timeutil import aware
 from server.dossiers import sample as sample_algorithm
+from server.dossiers.fees import rule_context
 from server.dossiers.model import DossierRecord, Moment
-from server.dossiers.rules import RuleContext, check_ledger
+from server.dossiers.rules import check_ledger
 from server.dossiers.schemas import (
     CheckValue,
     DossierCheckIn,
@@ -51,7 +52,6 @@ from server.dossiers.schemas import (
 )
 from server.dossiers.services import record_from_row
 from server.dossiers.tables import Dossier, DossierCheck, DossierSample
-from server.dossiers.workdays import shipped_calendar
 from server.inspections import services as inspection_service
 from server.inspections.services import FindingDraft
 from server.units import services as unit_service
@@ -159,9 +159,7 @@ def _draw_unit(
 ) -> UnitSample:
     """Blocking (the rules over a quarter's ledger): run in a worker thread."""
     strata = [field.value for field in params.strata]
-    flags = check_ledger(
-        records, RuleContext(shipped_calendar(), period_end=params.period_to)
-    ).flags
+    flags = check_ledger(records, rule_context(params.period_to)).flags
     by_code = {record.dossier_code: record for record in records}
     pool = [
         sample_algorithm.PoolRow(

@@ -51,6 +51,7 @@ from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from server.core.pagination import Page
 from server.core.scopes import Principal, Role, require_role
 from server.core.timeutil import aware
+from server.dossiers.fees import rule_context
 from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
 from server.dossiers.mapping import SHIPPED_LAYOUTS, shipped_layout
 from server.dossiers.model import FIELDS, Channel, DossierRecord, DossierStatus, Moment
@@ -84,7 +85,7 @@ from server.dossiers.tables import (
     DossierSample,
 )
 from server.dossiers.texts import Language, Text, in_language, refusal
-from server.dossiers.workdays import CalendarNotCovered, shipped_calendar
+from server.dossiers.workdays import CalendarNotCovered
 from server.units import services as unit_service
 from server.units.services import UnitFacts
 from server.units.tables import Unit
@@ -762,7 +763,7 @@ async def _import_by_hash(unit_id: UUID, sha256: str) -> LedgerImportOut | None:
 
 
 def _context(period_end: date | None) -> RuleContext:
-    return RuleContext(shipped_calendar(), period_end=period_end)
+    return rule_context(period_end)
 
 
 def _in_period(
