@@ -51,7 +51,7 @@ from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from server.core.pagination import Page
 from server.core.scopes import Principal, Role, require_role
 from server.core.timeutil import aware
-from server.dossiers.fees import rule_context
+from server.dossiers.fees import catalogue_in_use, rule_context
 from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
 from server.dossiers.mapping import SHIPPED_LAYOUTS, shipped_layout
 from server.dossiers.model import FIELDS, Channel, DossierRecord, DossierStatus, Moment
@@ -65,6 +65,7 @@ from server.dossiers.prefill import (
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
 from server.dossiers.rules import RuleContext, check_ledger, rule_catalogue
 from server.dossiers.schemas import (
+    FeeCatalogueOut,
     FlagCountsOut,
     FlaggedDossierOut,
     FlagOut,
@@ -75,6 +76,7 @@ from server.dossiers.schemas import (
     LedgerLayoutOut,
     LedgerRuleOut,
     LegalBasisOut,
+    PostedFeeOut,
     ShareOut,
 )
 from server.dossiers.tables import (
@@ -407,6 +409,25 @@ def shipped_layouts() -> list[LedgerLayoutOut]:
             )
         )
     return out
+
+
+def fee_catalogue_out() -> FeeCatalogueOut:
+    """The posted-fee catalogue in use, as the fee rules read it."""
+    catalogue = catalogue_in_use()
+    if catalogue is None:
+        return FeeCatalogueOut(
+            catalogue=None, province=None, resolution=None, verified=None, procedures=[]
+        )
+    return FeeCatalogueOut(
+        catalogue=catalogue.key,
+        province=catalogue.province,
+        resolution=catalogue.resolution,
+        verified=catalogue.verified,
+        procedures=[
+            PostedFeeOut(code=p.code, name=p.name, fee=p.fee, per=p.per, basis=p.basis)
+            for p in catalogue.procedures
+        ],
+    )
 
 
 def ledger_rules() -> list[LedgerRuleOut]:
