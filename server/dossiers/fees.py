@@ -180,7 +180,11 @@ def catalogue_in_use() -> FeeCatalogue | None:
 def rule_context(period_end: date | None) -> RuleContext:
     """The context every server-side run of the rules uses: the shipped working-day calendar and
     the posted fees of the catalogue in use."""
-    catalogue = _in_use
+    return context_with(_in_use, period_end)
+
+
+def context_with(catalogue: FeeCatalogue | None, period_end: date | None) -> RuleContext:
+    """The same with ``catalogue`` (None: no fee rules), for a caller that names it too."""
     return RuleContext(
         shipped_calendar(),
         period_end=period_end,

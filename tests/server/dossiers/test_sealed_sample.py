@@ -241,9 +241,12 @@ async def test_a_sample_sealed_before_the_fee_catalogue_still_verifies_and_new_o
         use_fee_catalogue("ninh-binh")
     after = await create_plan(client, world, ["C1"], window_days=(-10, -1))
 
-    # The sealed pool keeps the flags it was drawn with; only the new draw flags the fee.
+    # The sealed pool keeps the flags it was drawn with; only the new draw flags the fee. Each
+    # sealed section names the catalogue its pools were flagged with.
     assert await pool_flag(before["id"]) is False
     assert await pool_flag(after["id"]) is True
+    assert before["document"]["dossier_sample"]["fee_catalogue"] is None
+    assert after["document"]["dossier_sample"]["fee_catalogue"] == "ninh-binh"
     leader = await login(client, world, "leader_d1")
     for plan in (before, after):
         await client.post(f"/api/v1/plans/{plan['id']}/reveal", headers=leader)
