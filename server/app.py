@@ -25,7 +25,7 @@ from server.core.openapi import openapi_plugins
 from server.core.pagination import TOTAL_COUNT_HEADER
 from server.core.scopes import Principal
 from server.core.security_headers import add_security_headers
-from server.core.settings import Settings, load_settings
+from server.core.settings import Settings, SettingsError, load_settings
 from server.ops import OpsController, package_version
 from server.units import services as unit_service
 from server.units.controllers import UnitController
@@ -144,6 +144,17 @@ def _route_handlers() -> list[Any]:
     ]
 
 
+def apply_fee_catalogue(settings: Settings) -> None:
+    """The posted fees every run of the fee rules compares with; an unknown key is a settings
+    error, so the server and the CLI stop with a readable message."""
+    from server.dossiers.fees import FeeCatalogueInvalid, use_fee_catalogue
+
+    try:
+        use_fee_catalogue(settings.fee_catalogue)
+    except FeeCatalogueInvalid as error:
+        raise SettingsError(f"Invalid configuration: SPOTCHECK_FEE_CATALOGUE: {error}") from None
+
+
 def wire_packages(settings: Settings) -> None:
     """Connect the packages' hooks (also used by the CLI, which builds no app)."""
     from mobile_api import services as mobile_service
@@ -220,6 +231,7 @@ def wire_packages(settings: Settings) -> None:
         ledger=dossier_service.ledger_prefill, sample=dossier_service.sample_prefill
     )
     evidence_service.register_visibility_check(sample_service.evidence_visible)
+    apply_fee_catalogue(settings)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

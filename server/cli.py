@@ -195,7 +195,10 @@ def uvicorn_options(args: argparse.Namespace, settings: Settings) -> dict[str, A
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.app import apply_fee_catalogue
+
     settings = load_settings()  # fail fast with a readable message before uvicorn starts
+    apply_fee_catalogue(settings)
     uvicorn.run(**uvicorn_options(args, settings))
     return 0
 

@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         description="How often each API process chains the audit events written since (0: only "
         "the worker and `spotcheck audit verify` do); see docs/audit.md",
     )
+    fee_catalogue: str = Field(
+        default="ninh-binh",
+        min_length=1,
+        description="The posted-fee catalogue the fee rules compare ledgers with: a key of "
+        "server/dossiers/fee_catalogues/vn.yaml, or `none` (no fee rules); see "
+        "docs/dossier-ledgers.md",
+    )
     pdf_render_workers: int = Field(default=2, ge=1, le=16)
     pdf_render_queue_limit: int = Field(default=16, ge=1)
     http_limit_concurrency: int = Field(default=200, ge=1)

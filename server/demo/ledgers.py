@@ -1,6 +1,7 @@
 """The demo's dossier ledgers: a generated quarter of the one-stop system's export for two
-communes, with planted late, missing-file and mismatched-time cases, imported by the district's
-leader as a user would upload them (CSV in the generic export layout).
+communes, with planted late, missing-file, mismatched-time and fee cases (flagged against the
+shipped fee catalogue), imported by the district's leader as a user would upload them (CSV in the
+generic export layout).
 
 Run again, it does nothing: a commune that has a ledger already is left alone.
 """

@@ -32,6 +32,7 @@ from server.core.scopes import Principal
 from server.dossiers import services as dossier_service
 from server.dossiers.mapping import SHIPPED_LAYOUTS
 from server.dossiers.schemas import (
+    FeeCatalogueOut,
     FlaggedDossierOut,
     IndicatorsOut,
     LedgerImportOut,
@@ -231,3 +232,10 @@ class DossierLedgerCatalogueController(Controller):
         """The rules run over every dossier (the `rule` of a flag): severity, title in vi and
         en, and the legal bases with the dates they apply from and until."""
         return dossier_service.ledger_rules()
+
+    @get("/api/v1/dossier-fee-catalogue", operation_id="getDossierFeeCatalogue")
+    async def fee_catalogue(self) -> FeeCatalogueOut:
+        """The posted-fee catalogue the fee rules (`fee_not_due`, `fee_differs`) compare each
+        dossier's fee with: the province, the resolution setting the fees, whether it was
+        checked, and each procedure's fee (per dossier or per page)."""
+        return dossier_service.fee_catalogue_out()

@@ -37,6 +37,7 @@ from server.core.errors import InvalidInput
 from server.core.scopes import Principal, Role
 from server.core.timeutil import aware
 from server.dossiers import sample as sample_algorithm
+from server.dossiers.fees import catalogue_in_use, context_with
 from server.dossiers.model import DossierRecord, Moment
 from server.dossiers.rules import RuleContext, check_ledger
 from server.dossiers.schemas import (
@@ -51,7 +52,6 @@ from server.dossiers.schemas import (
 )
 from server.dossiers.services import record_from_row
 from server.dossiers.tables import Dossier, DossierCheck, DossierSample
-from server.dossiers.workdays import shipped_calendar
 from server.inspections import services as inspection_service
 from server.inspections.services import FindingDraft
 from server.units import services as unit_service
@@ -105,11 +105,16 @@ class PlanSamples:
 
 
 def document_section(
-    params: DossierSampleIn, units: list[tuple[UUID, int, str, str, int]]
+    params: DossierSampleIn,
+    units: list[tuple[UUID, int, str, str, int]],
+    fee_catalogue: str | None = None,
 ) -> dict[str, Any]:
-    """The part of the plan document that binds the sample (no dossier code appears in it)."""
+    """The part of the plan document that binds the sample (no dossier code appears in it).
+    ``fee_catalogue``: the posted-fee catalogue the pools were flagged with (None: none), so a
+    recomputation from the ledger knows which fees the rules compared with."""
     return {
         "algorithm": sample_algorithm.SAMPLE_ALGORITHM,
+        "fee_catalogue": fee_catalogue,
         "size": params.size,
         "period_from": params.period_from.isoformat(),
         "period_to": params.period_to.isoformat(),
@@ -156,12 +161,11 @@ def _draw_unit(
     plan_id: UUID,
     unit_id: UUID,
     nonce: str,
+    context: RuleContext,
 ) -> UnitSample:
     """Blocking (the rules over a quarter's ledger): run in a worker thread."""
     strata = [field.value for field in params.strata]
-    flags = check_ledger(
-        records, RuleContext(shipped_calendar(), period_end=params.period_to)
-    ).flags
+    flags = check_ledger(records, context).flags
     by_code = {record.dossier_code: record for record in records}
     pool = [
         sample_algorithm.PoolRow(
@@ -224,6 +228,9 @@ async def draw_for_plan(
 ) -> PlanSamples:
     """Each target unit's sample, drawn with the plan's nonce (nothing written yet). A period
     the holiday calendar does not cover is refused (422), as for an import."""
+    # One catalogue for every unit's pool, named in the sealed section.
+    catalogue = catalogue_in_use()
+    context = context_with(catalogue, params.period_to)
     units: list[UnitSample] = []
     for unit_id in unit_ids:
         unit = await unit_service.get_unit_unscoped(unit_id)
@@ -236,7 +243,9 @@ async def draw_for_plan(
             continue
 
         def draw(records: list[DossierRecord] = records, unit_id: UUID = unit_id) -> UnitSample:
-            return _draw_unit(records, params, plan_id=plan_id, unit_id=unit_id, nonce=nonce)
+            return _draw_unit(
+                records, params, plan_id=plan_id, unit_id=unit_id, nonce=nonce, context=context
+            )
 
         units.append(await anyio.to_thread.run_sync(draw))
     section = document_section(
@@ -245,6 +254,7 @@ async def draw_for_plan(
             (unit.unit_id, len(unit.pool), unit.pool_digest, unit.sample_digest, len(unit.dossiers))
             for unit in units
         ],
+        catalogue.key if catalogue is not None else None,
     )
     return PlanSamples(document_section=section, units=units)
 

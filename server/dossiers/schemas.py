@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -290,6 +290,28 @@ class LegalBasisOut(BaseModel):
     verified: bool  # false: taken from secondary sources, not yet read in the gazette
     valid_from: date | None
     valid_until: date | None
+
+
+class PostedFeeOut(BaseModel):
+    code: str = Field(description="The procedure code, as in a ledger's procedure column")
+    name: str
+    fee: int = Field(description="Whole VND; 0: none due")
+    per: Literal["dossier", "page"] = Field(
+        description="`page`: a fee per page, which a ledger cannot show to be wrong (not compared)"
+    )
+    basis: str | None
+
+
+class FeeCatalogueOut(BaseModel):
+    """The posted-fee catalogue the fee rules compare with (`SPOTCHECK_FEE_CATALOGUE`)."""
+
+    catalogue: str | None = Field(description="Its key; null: none, the fee rules are off")
+    province: str | None
+    resolution: str | None = Field(description="The People's Council resolution setting the fees")
+    verified: bool | None = Field(
+        description="false: the amounts come from secondary sources, not checked in the gazette"
+    )
+    procedures: list[PostedFeeOut]
 
 
 class LedgerRuleOut(BaseModel):

@@ -51,6 +51,7 @@ from server.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from server.core.pagination import Page
 from server.core.scopes import Principal, Role, require_role
 from server.core.timeutil import aware
+from server.dossiers.fees import catalogue_in_use, rule_context
 from server.dossiers.indicators import PeriodIndicators, Share, period_indicators
 from server.dossiers.mapping import SHIPPED_LAYOUTS, shipped_layout
 from server.dossiers.model import FIELDS, Channel, DossierRecord, DossierStatus, Moment
@@ -64,6 +65,7 @@ from server.dossiers.prefill import (
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
 from server.dossiers.rules import RuleContext, check_ledger, rule_catalogue
 from server.dossiers.schemas import (
+    FeeCatalogueOut,
     FlagCountsOut,
     FlaggedDossierOut,
     FlagOut,
@@ -74,6 +76,7 @@ from server.dossiers.schemas import (
     LedgerLayoutOut,
     LedgerRuleOut,
     LegalBasisOut,
+    PostedFeeOut,
     ShareOut,
 )
 from server.dossiers.tables import (
@@ -84,7 +87,7 @@ from server.dossiers.tables import (
     DossierSample,
 )
 from server.dossiers.texts import Language, Text, in_language, refusal
-from server.dossiers.workdays import CalendarNotCovered, shipped_calendar
+from server.dossiers.workdays import CalendarNotCovered
 from server.units import services as unit_service
 from server.units.services import UnitFacts
 from server.units.tables import Unit
@@ -406,6 +409,25 @@ def shipped_layouts() -> list[LedgerLayoutOut]:
             )
         )
     return out
+
+
+def fee_catalogue_out() -> FeeCatalogueOut:
+    """The posted-fee catalogue in use, as the fee rules read it."""
+    catalogue = catalogue_in_use()
+    if catalogue is None:
+        return FeeCatalogueOut(
+            catalogue=None, province=None, resolution=None, verified=None, procedures=[]
+        )
+    return FeeCatalogueOut(
+        catalogue=catalogue.key,
+        province=catalogue.province,
+        resolution=catalogue.resolution,
+        verified=catalogue.verified,
+        procedures=[
+            PostedFeeOut(code=p.code, name=p.name, fee=p.fee, per=p.per, basis=p.basis)
+            for p in catalogue.procedures
+        ],
+    )
 
 
 def ledger_rules() -> list[LedgerRuleOut]:
@@ -762,7 +784,7 @@ async def _import_by_hash(unit_id: UUID, sha256: str) -> LedgerImportOut | None:
 
 
 def _context(period_end: date | None) -> RuleContext:
-    return RuleContext(shipped_calendar(), period_end=period_end)
+    return rule_context(period_end)
 
 
 def _in_period(

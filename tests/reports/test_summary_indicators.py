@@ -18,10 +18,9 @@ from pypdf import PdfReader
 from reports import rendering, summary_document, summary_service
 from reports.schemas import SummaryOut
 from server.dossiers import services as dossier_service
+from server.dossiers.fees import rule_context
 from server.dossiers.indicators import period_indicators
-from server.dossiers.rules import RuleContext
 from server.dossiers.tables import Dossier
-from server.dossiers.workdays import shipped_calendar
 from tests.conftest import World, build_world
 from tests.helpers import store_generated_ledger
 from tests.reports.builders import Sessions, empty_tables
@@ -82,7 +81,7 @@ def by_hand(records: list[Any], period: tuple[date, date]) -> dict[str, Any]:
         records,
         period_start=start,
         period_end=end,
-        context=RuleContext(shipped_calendar(), period_end=end),
+        context=rule_context(end),
     )
     return {
         "dossiers": len(received),

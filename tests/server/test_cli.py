@@ -138,8 +138,8 @@ async def test_users_create_refuses_bad_input(
 
 
 async def the_demo_ledgers_are_there_with_their_planted_cases_flagged(client: Client) -> None:
-    """Both communes' generated quarter is stored, and every planted case the stored records can
-    show (the fee rules need a procedure catalogue, which is not there yet) is flagged."""
+    """Both communes' generated quarter is stored, and every planted case is flagged, the fee
+    cases too (against the shipped fee catalogue), each by the rules it was planted for."""
     period = last_full_quarter(date.today())
     login = await client.post(
         "/api/v1/auth/login",
@@ -159,14 +159,22 @@ async def the_demo_ledgers_are_there_with_their_planted_cases_flagged(client: Cl
         ledger = generate_ledger(
             seed, unit_code=unit_code, period_start=period[0], period_end=period[1], count=count
         )
-        planted = {
-            code
-            for code, rules in ledger.planted.items()
-            if not rules <= {"fee_differs", "fee_not_due"}
-        }
+        planted = set(ledger.planted)
         kinds = {ledger.planted_kinds[code] for code in planted}
-        assert {"late_no_apology_returned", "no_result_file", "resolved_before_received"} <= kinds
+        assert {
+            "late_no_apology_returned",
+            "no_result_file",
+            "resolved_before_received",
+            "fee_differs",
+            "fee_not_due",
+        } <= kinds
         assert planted <= codes
+        rules_of = {
+            row["dossier_code"]: {f["rule"] for f in row["flags"]} for row in flagged.json()
+        }
+        for code, kind in ledger.planted_kinds.items():
+            if kind in {"fee_differs", "fee_not_due"}:
+                assert kind in rules_of[code]
 
 
 async def the_demo_plans_seal_dossier_samples_and_a_visit_found_a_mismatch(client: Client) -> None:

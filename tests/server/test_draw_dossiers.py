@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from server.dossiers import services as dossier_service
+from server.dossiers.fees import rule_context
 from server.dossiers.indicators import period_indicators
-from server.dossiers.rules import RuleContext
 from server.dossiers.tables import Dossier
-from server.dossiers.workdays import shipped_calendar
 from server.plans import draw
 from server.plans.services import dossier_period
 from server.plans.tables import Plan
@@ -46,7 +45,7 @@ async def expected_counts(unit_id: Any, period: tuple[Any, Any]) -> dict[str, in
         records,
         period_start=period[0],
         period_end=period[1],
-        context=RuleContext(shipped_calendar(), period_end=period[1]),
+        context=rule_context(period[1]),
     )
     return {
         "dossiers": found.dossiers,

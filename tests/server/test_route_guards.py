@@ -90,6 +90,7 @@ UNGUARDED: dict[str, str] = {
     "getChecklistVersion": "checklist versions belong to no unit: every role reads them",
     "listDossierLedgerLayouts": "the shipped column layouts belong to no unit: every role reads them",
     "listDossierLedgerRules": "the shipped ledger rules belong to no unit: every role reads them",
+    "getDossierFeeCatalogue": "the posted-fee catalogue belongs to no unit: every role reads it",
     "listPlans": "a role without plans reads an empty list, not a refusal",
     "getPlan": SECRET,
     "revealPlan": SECRET,

@@ -175,6 +175,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dossier-fee-catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** FeeCatalogue */
+        get: operations["getDossierFeeCatalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dossier-ledger-layouts": {
         parameters: {
             query?: never;
@@ -1286,6 +1303,17 @@ export interface components {
          * @enum {string}
          */
         EvidenceVariant: "screen" | "original";
+        /** FeeCatalogueOut */
+        FeeCatalogueOut: {
+            /** @description Its key; null: none, the fee rules are off */
+            catalogue: string | null;
+            procedures: components["schemas"]["PostedFeeOut"][];
+            province: string | null;
+            /** @description The People's Council resolution setting the fees */
+            resolution: string | null;
+            /** @description false: the amounts come from secondary sources, not checked in the gazette */
+            verified: boolean | null;
+        };
         /** FindingCountOut */
         FindingCountOut: {
             category: string;
@@ -1819,6 +1847,20 @@ export interface components {
             visit_date: string;
             /** @description Draw weight, from the sealed plan document; null when listed */
             weight?: number | null;
+        };
+        /** PostedFeeOut */
+        PostedFeeOut: {
+            basis: string | null;
+            /** @description The procedure code, as in a ledger's procedure column */
+            code: string;
+            /** @description Whole VND; 0: none due */
+            fee: number;
+            name: string;
+            /**
+             * @description `page`: a fee per page, which a ledger cannot show to be wrong (not compared)
+             * @enum {string}
+             */
+            per: "dossier" | "page";
         };
         /** PrefillSourceOut */
         PrefillSourceOut: {
@@ -3215,6 +3257,66 @@ export interface operations {
             };
             /** @description Nothing with that id (or name) in your part of the unit tree. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An error on the server's side (logged): reload to see what was saved, then retry. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The database is briefly unreachable: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getDossierFeeCatalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeCatalogueOut"];
+                };
+            };
+            /** @description No valid access token (missing, expired or revoked, or the account was deactivated): log in again or refresh the token. */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="spotcheck"` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Your role may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

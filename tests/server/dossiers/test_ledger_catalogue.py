@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from server.dossiers.fees import use_fee_catalogue
 from server.dossiers.mapping import SHIPPED_LAYOUTS, shipped_layout
 from server.dossiers.model import FIELDS
 from server.dossiers.rules import CHECKS
@@ -58,6 +59,29 @@ async def test_the_rules_name_every_check_in_both_languages_with_its_legal_bases
     assert rules["impossible_sequence"]["severity"] == "critical"
 
 
+async def test_the_fee_catalogue_in_use_is_published_and_none_says_the_rules_are_off(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = await world.login(client, "head_c1")
+    response = await client.get("/api/v1/dossier-fee-catalogue", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["catalogue"] == "ninh-binh" and body["verified"] is False
+    fees = {p["code"]: (p["fee"], p["per"]) for p in body["procedures"]}
+    assert fees["2.000635"] == (0, "dossier")  # birth registration: free
+    assert fees["2.000908"] == (2_000, "page")  # certified copies
+    use_fee_catalogue("none")
+    try:
+        off = (await client.get("/api/v1/dossier-fee-catalogue", headers=headers)).json()
+    finally:
+        use_fee_catalogue("ninh-binh")
+    assert off["catalogue"] is None and off["procedures"] == []
+
+
 async def test_the_layouts_and_rules_need_a_signed_in_user(client: httpx.AsyncClient) -> None:
-    for path in ("/api/v1/dossier-ledger-layouts", "/api/v1/dossier-ledger-rules"):
+    for path in (
+        "/api/v1/dossier-ledger-layouts",
+        "/api/v1/dossier-ledger-rules",
+        "/api/v1/dossier-fee-catalogue",
+    ):
         assert (await client.get(path)).status_code == 401

@@ -18,18 +18,17 @@ from server.core.audit.services import Actor
 from server.core.audit.tables import AuditEvent
 from server.core.errors import Conflict
 from server.dossiers import services as dossier_service
+from server.dossiers.fees import rule_context, use_fee_catalogue
 from server.dossiers.generator import generate_ledger
 from server.dossiers.mapping import shipped_layout
 from server.dossiers.model import DossierRecord
-from server.dossiers.rules import RuleContext, check_ledger
+from server.dossiers.rules import check_ledger
 from server.dossiers.tables import Dossier, DossierHistory, DossierLedgerImport
-from server.dossiers.workdays import shipped_calendar
 from server.dossiers.writing import write_csv, write_xlsx
 from tests.conftest import World, problem_detail
 
 LAYOUT = "one-stop-export"
 CSV = "text/csv"
-FEE_RULES = frozenset({"fee_differs", "fee_not_due"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -86,9 +85,8 @@ async def test_a_ledger_imports_with_its_flags_and_indicators(
     ledger = generate_ledger(3, unit_code="C1", count=400)
 
     period = (ledger.period_start, ledger.period_end)
-    # No procedure catalogue gives posted fees yet, so the fee rules stay silent.
-    expected = check_ledger(ledger.records, RuleContext(shipped_calendar(), ledger.period_end))
-    planted = {code for code, rules in ledger.planted.items() if not rules & FEE_RULES}
+    expected = check_ledger(ledger.records, rule_context(ledger.period_end))
+    planted = set(ledger.planted)
 
     response = await upload(
         client, headers, world.units["C1"], csv_bytes(ledger.records), period=period
@@ -117,6 +115,79 @@ async def test_a_ledger_imports_with_its_flags_and_indicators(
     assert codes == set(expected.flags)
     assert planted <= codes
     assert int(flagged.headers["X-Total-Count"]) == body["flags"]["flagged_dossiers"]
+
+
+def fee_cases() -> tuple[list[DossierRecord], dict[str, set[str]]]:
+    """A clean ledger with a fee on a free procedure, a wrong amount, and a per-page fee that
+    the ledger cannot show to be wrong; the dossier codes → the fee rules each must trip."""
+    records = generate_ledger(11, unit_code="C1", count=80, plant=False).records
+    free = next(i for i, r in enumerate(records) if r.procedure_code == "2.000635")  # birth
+    paid = next(i for i, r in enumerate(records) if r.procedure_code == "2.000986")  # 8,000
+    per_page = next(i for i, r in enumerate(records) if r.procedure_code == "2.000908")
+    records[free] = dataclasses.replace(records[free], fee=30_000, paid_online=False)
+    records[paid] = dataclasses.replace(records[paid], fee=18_000)
+    records[per_page] = dataclasses.replace(records[per_page], fee=6_000)  # three pages
+    return records, {
+        records[free].dossier_code: {"fee_not_due"},
+        records[paid].dossier_code: {"fee_differs"},
+    }
+
+
+async def flagged_fee_rules(
+    client: httpx.AsyncClient, headers: dict[str, str], unit_id: Any
+) -> dict[str, set[str]]:
+    response = await client.get(
+        f"/api/v1/units/{unit_id}/dossier-ledgers/flagged",
+        headers=headers,
+        params={"limit": 500, "lang": "en"},
+    )
+    assert response.status_code == 200, response.text
+    fee_rules = {"fee_not_due", "fee_differs"}
+    return {
+        row["dossier_code"]: {flag["rule"] for flag in row["flags"] if flag["rule"] in fee_rules}
+        for row in response.json()
+        if any(flag["rule"] in fee_rules for flag in row["flags"])
+    }
+
+
+async def test_the_fee_rules_flag_against_the_posted_fee_catalogue(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = await world.login(client, "leader_d1")
+    records, expected = fee_cases()
+
+    response = await upload(client, headers, world.units["C1"], csv_bytes(records))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["flags"]["by_rule"].get("fee_not_due") == 1
+    assert response.json()["flags"]["by_rule"].get("fee_differs") == 1
+    assert await flagged_fee_rules(client, headers, world.units["C1"]) == expected
+    flagged = await client.get(
+        f"/api/v1/units/{world.units['C1']}/dossier-ledgers/flagged",
+        headers=headers,
+        params={"limit": 500, "lang": "en"},
+    )
+    details = {
+        flag["detail_en"]
+        for row in flagged.json()
+        for flag in row["flags"]
+        if flag["rule"] == "fee_differs"
+    }
+    assert details == {"18.000 VND collected, the posted fee is 8.000 VND"}
+
+
+async def test_without_a_fee_catalogue_the_fee_rules_stay_silent(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = await world.login(client, "leader_d1")
+    records, _ = fee_cases()
+    use_fee_catalogue("none")
+    try:
+        response = await upload(client, headers, world.units["C1"], csv_bytes(records))
+        assert response.status_code == 200, response.text
+        assert await flagged_fee_rules(client, headers, world.units["C1"]) == {}
+    finally:
+        use_fee_catalogue("ninh-binh")
 
 
 async def test_an_xlsx_ledger_imports_like_its_csv(client: httpx.AsyncClient, world: World) -> None:

@@ -4,6 +4,7 @@ the phone's ``dossier_check`` op, and submit turning mismatches into findings.""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import tempfile
@@ -19,12 +20,12 @@ from pypdf import PdfReader
 from server.core.audit.services import Actor
 from server.dossiers import sample as sample_algorithm
 from server.dossiers import services as dossier_service
+from server.dossiers.fees import rule_context, use_fee_catalogue
 from server.dossiers.generator import generate_ledger
 from server.dossiers.mapping import shipped_layout
 from server.dossiers.model import DossierRecord
-from server.dossiers.rules import RuleContext, check_ledger
+from server.dossiers.rules import check_ledger
 from server.dossiers.tables import DossierSample
-from server.dossiers.workdays import shipped_calendar
 from server.dossiers.writing import write_csv
 from server.inspections.tables import Finding
 from tests.conftest import World, problem_detail
@@ -57,8 +58,11 @@ async def login(client: httpx.AsyncClient, world: World, name: str) -> dict[str,
     return cache[name]
 
 
-async def import_ledger(world: World, unit_code: str, count: int = 80) -> list[DossierRecord]:
-    records = generate_ledger(11, unit_code=unit_code, count=count).records
+async def import_ledger(
+    world: World, unit_code: str, count: int = 80, records: list[DossierRecord] | None = None
+) -> list[DossierRecord]:
+    if records is None:
+        records = generate_ledger(11, unit_code=unit_code, count=count).records
     text = io.StringIO(newline="")
     write_csv(shipped_layout("one-stop-export"), records, text)
     with tempfile.TemporaryDirectory() as folder:
@@ -107,7 +111,7 @@ def expected_codes(
 ) -> set[str]:
     """The sample recomputed from the ledger alone, as anyone holding it can after the reveal."""
     in_period = [r for r in records if PERIOD[0] <= r.received.day <= PERIOD[1]]
-    flags = check_ledger(in_period, RuleContext(shipped_calendar(), period_end=PERIOD[1])).flags
+    flags = check_ledger(in_period, rule_context(PERIOD[1])).flags
     pool = [
         sample_algorithm.PoolRow(
             r.dossier_code, r.channel.value if r.channel else "unknown", r.dossier_code in flags
@@ -208,6 +212,47 @@ async def test_a_plan_seals_a_sample_per_ledger_unit_that_verifies_after_reveal(
     await DossierSample.delete().where(DossierSample.id == row["id"])
     removed = (await client.get(f"/api/v1/plans/{plan['id']}/verify", headers=leader)).json()
     assert removed["status"] == "mismatch" and removed["dossier_samples_match"] is False
+
+
+async def test_a_sample_sealed_before_the_fee_catalogue_still_verifies_and_new_ones_use_it(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    records = generate_ledger(11, unit_code="C1", count=80, plant=False).records
+    free = next(i for i, r in enumerate(records) if r.procedure_code == "2.000635")  # birth
+    records[free] = dataclasses.replace(records[free], fee=30_000, paid_online=False)
+    fee_case = records[free].dossier_code
+    await import_ledger(world, "C1", records=records)
+
+    async def pool_flag(plan_id: str) -> bool:
+        row = (
+            await DossierSample.select(DossierSample.pool)
+            .where(DossierSample.plan_id == plan_id)
+            .first()
+            .output(load_json=True)
+        )
+        assert row is not None
+        (flag,) = [entry[2] for entry in row["pool"] if entry[0] == fee_case]
+        return bool(flag)
+
+    use_fee_catalogue("none")
+    try:
+        before = await create_plan(client, world, ["C1"], window_days=(-10, -1))
+    finally:
+        use_fee_catalogue("ninh-binh")
+    after = await create_plan(client, world, ["C1"], window_days=(-10, -1))
+
+    # The sealed pool keeps the flags it was drawn with; only the new draw flags the fee. Each
+    # sealed section names the catalogue its pools were flagged with.
+    assert await pool_flag(before["id"]) is False
+    assert await pool_flag(after["id"]) is True
+    assert before["document"]["dossier_sample"]["fee_catalogue"] is None
+    assert after["document"]["dossier_sample"]["fee_catalogue"] == "ninh-binh"
+    leader = await login(client, world, "leader_d1")
+    for plan in (before, after):
+        await client.post(f"/api/v1/plans/{plan['id']}/reveal", headers=leader)
+        verified = (await client.get(f"/api/v1/plans/{plan['id']}/verify", headers=leader)).json()
+        assert verified["status"] == "match", verified["explanation"]
+        assert verified["dossier_samples_match"] is True
 
 
 async def test_a_bad_sample_request_is_refused_with_what_was_wrong(
