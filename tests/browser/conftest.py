@@ -451,6 +451,36 @@ def phone_context(
         phone.close()
 
 
+class Sessions:
+    """Who logged in through the login screen, kept for the next phone of the same user in this
+    run: cookies, local storage and IndexedDB (where the app keeps its session) as Playwright's
+    storage state. A phone made with `phone_context(**sessions.options("lanhdao.tinh"))` opens
+    the app already logged in, the way a second phone would after a login on the first; the
+    login screen itself is still used at least once per user (the first phone), and by every
+    test run alone. For users who only read and act through the API (leaders, admins): an
+    inspector's phone is a device of its own, with its own queue, and always logs in itself.
+    Kept for the browser package only (one pass, a few minutes): the access token lasts 15."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, Any] = {}
+
+    def __contains__(self, username: str) -> bool:
+        return username in self._states
+
+    def options(self, username: str) -> dict[str, Any]:
+        """Context options for a phone already logged in as `username` ({} until one did)."""
+        return {"storage_state": self._states[username]} if username in self._states else {}
+
+    def keep(self, username: str, page: Page) -> None:
+        """After a login through the screen on `page`, keep its session for the next phone."""
+        self._states[username] = page.context.storage_state(indexed_db=True)
+
+
+@pytest.fixture(scope="package")
+def sessions() -> Sessions:
+    return Sessions()
+
+
 # --- evidence: screenshots and accessibility ----------------------------------------------------
 
 
