@@ -6,7 +6,7 @@ refuses to run inside the one anyio gives `async def` tests. Every test in this 
 `browser`, so `pytest -m "not browser"` leaves them out.
 
     def test_inspector_sees_the_open_plan(live_server, phone_context, shot, axe_check):
-        phone = phone_context()  # a phone at the open plan's unit, online
+        phone = phone_context(reboots=True)  # at the open plan's unit, online; can reboot
         page = phone.page
         page.goto("/app/")  # relative to live_server.url
         shot(page, "login")  # tests/browser/artifacts/<test>/01-login.png
@@ -179,7 +179,7 @@ def _run_outside_playwright(work: Coroutine[Any, Any, T]) -> T:
 def _timed_cli(timings: dict[str, float], *args: str, env: dict[str, str]) -> None:
     started = time.perf_counter()
     result = live_server_process.run(*args, env=env)
-    timings[args[0]] = time.perf_counter() - started
+    timings[" ".join(args)] = time.perf_counter() - started
     if result.returncode != 0:
         pytest.fail(
             f"`spotcheck {' '.join(args)}` for the live server failed "
@@ -207,8 +207,8 @@ def live_server(
     port = free_port()
     env = live_server_process.server_env(database_url, workdir, port)
     try:
-        _timed_cli(timings, "migrate", env=env)
-        _timed_cli(timings, "demo", env=env)
+        # One process for both: a second one would import the server again.
+        _timed_cli(timings, "migrate", "+", "demo", env=env)
         serving = time.perf_counter()
         with live_server_process.serving(database_url, workdir, port=port) as process:
             timings["serve"] = time.perf_counter() - serving
@@ -308,15 +308,20 @@ def _cut_off_service_worker(route: Route) -> None:
 
 
 class Phone:
-    """One phone: a Chromium profile on disk, so IndexedDB, Cache Storage and the service worker
-    survive `reopen()` the way they survive a phone's reboot. Airplane mode and location are the
-    phone's, not the browser's: they carry over a reopen too."""
+    """One phone. With `reboots=True` it is a Chromium profile on disk, a browser of its own, so
+    IndexedDB, Cache Storage and the service worker survive `reopen()` the way they survive a
+    phone's reboot. Without, it is a context of the shared browser: the same profile options,
+    storage and service worker for as long as it lives, and no Chromium to launch (a launch costs
+    one to two and a half seconds on the test machine, a context a few hundredths). Airplane mode
+    and location are the phone's, not the browser's: they carry over a reopen too."""
 
     def __init__(
         self,
         *,
         browser_type: BrowserType,
+        browser: Browser | None,
         user_data_dir: Path,
+        launch_options: dict[str, Any],
         options: dict[str, Any],
         latitude: float,
         longitude: float,
@@ -325,17 +330,28 @@ class Phone:
         self.offline = False
         self.latitude, self.longitude = latitude, longitude
         self._browser_type = browser_type
+        self._browser = browser
+        self._launch_options = launch_options
         self._options = options
         self._context: BrowserContext | None = None
         self._launch()
 
+    @property
+    def reboots(self) -> bool:
+        return self._browser is None
+
     def _launch(self) -> None:
-        self._context = self._browser_type.launch_persistent_context(
-            self.user_data_dir,
+        options = {
             **self._options,
-            geolocation={"latitude": self.latitude, "longitude": self.longitude},
-            offline=self.offline,
-        )
+            "geolocation": {"latitude": self.latitude, "longitude": self.longitude},
+            "offline": self.offline,
+        }
+        if self._browser is None:
+            self._context = self._browser_type.launch_persistent_context(
+                self.user_data_dir, **self._launch_options, **options
+            )
+        else:
+            self._context = self._browser.new_context(**options)
         if self.offline:
             self._context.route("**/*", _cut_off_service_worker)
 
@@ -373,7 +389,10 @@ class Phone:
 
     def reopen(self) -> Page:
         """Close the browser and start it again on the same profile; returns the new blank tab.
-        Pages from before are gone: navigate the returned one."""
+        Pages from before are gone: navigate the returned one. Only for a phone made with
+        `phone_context(reboots=True)`."""
+        if not self.reboots:
+            raise RuntimeError("this phone has no profile on disk: make it with reboots=True")
         self.close()
         self._launch()
         return self.page
@@ -391,31 +410,36 @@ PhoneFactory = Callable[..., Phone]
 def phone_context(
     playwright: Playwright,
     chromium: Chromium,
+    browser: Browser,
     live_server: LiveServer,
     tmp_path: Path,
 ) -> Iterator[PhoneFactory]:
-    """`phone_context(latitude=None, longitude=None, **options) -> Phone`: a new phone, standing
-    at the demo open plan's unit unless told where; `options` override the phone's context
-    options (e.g. `locale="en-US"`). Relative URLs go to the live server."""
+    """`phone_context(latitude=None, longitude=None, reboots=False, **options) -> Phone`: a new
+    phone, standing at the demo open plan's unit unless told where; `options` override the
+    phone's context options (e.g. `locale="en-US"`). Relative URLs go to the live server. Only a
+    phone made with `reboots=True` can be `reopen()`ed: it is a browser of its own on a profile
+    on disk, slower to start; the others are contexts of the shared browser."""
     phones: list[Phone] = []
 
     def new_phone(
-        latitude: float | None = None, longitude: float | None = None, **options: Any
+        latitude: float | None = None,
+        longitude: float | None = None,
+        reboots: bool = False,
+        **options: Any,
     ) -> Phone:
         if latitude is None or longitude is None:
             unit = live_server.demo_open_inspection["unit"]
             latitude, longitude = unit["latitude"], unit["longitude"]
         phone = Phone(
             browser_type=playwright.chromium,
+            browser=None if reboots else browser,
             user_data_dir=tmp_path / f"phone-{len(phones) + 1}",
-            options={
+            launch_options={
                 "executable_path": chromium.executable,
                 "headless": True,
                 "args": CHROMIUM_ARGS,
-                "base_url": live_server.url,
-                **phone_options(chromium),
-                **options,
             },
+            options={"base_url": live_server.url, **phone_options(chromium), **options},
             latitude=latitude,
             longitude=longitude,
         )
@@ -425,6 +449,36 @@ def phone_context(
     yield new_phone
     for phone in phones:
         phone.close()
+
+
+class Sessions:
+    """Who logged in through the login screen, kept for the next phone of the same user in this
+    run: cookies, local storage and IndexedDB (where the app keeps its session) as Playwright's
+    storage state. A phone made with `phone_context(**sessions.options("lanhdao.tinh"))` opens
+    the app already logged in, the way a second phone would after a login on the first; the
+    login screen itself is still used at least once per user (the first phone), and by every
+    test run alone. For users who only read and act through the API (leaders, admins): an
+    inspector's phone is a device of its own, with its own queue, and always logs in itself.
+    Kept for the browser package only (one pass, a few minutes): the access token lasts 15."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, Any] = {}
+
+    def __contains__(self, username: str) -> bool:
+        return username in self._states
+
+    def options(self, username: str) -> dict[str, Any]:
+        """Context options for a phone already logged in as `username` ({} until one did)."""
+        return {"storage_state": self._states[username]} if username in self._states else {}
+
+    def keep(self, username: str, page: Page) -> None:
+        """After a login through the screen on `page`, keep its session for the next phone."""
+        self._states[username] = page.context.storage_state(indexed_db=True)
+
+
+@pytest.fixture(scope="package")
+def sessions() -> Sessions:
+    return Sessions()
 
 
 # --- evidence: screenshots and accessibility ----------------------------------------------------

@@ -187,6 +187,9 @@ def answer_checklist(
 
 def draw_signature(page: Page, container: Any) -> None:
     canvas = container.get_by_test_id("signature-canvas")
+    # The mouse only reaches what is on screen: below the fold, the strokes drew nothing (seen
+    # once under load, after the team head's signature folded its form away above this one).
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     assert box is not None
     x, y = box["x"] + 30, box["y"] + box["height"] / 2

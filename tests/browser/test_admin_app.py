@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import PhoneFactory, Sessions
 from tests.server.peers import running_http
 
 # Browser tests are about the app; each module runs on one engine (the modules alternate, so both
@@ -80,6 +81,19 @@ def log_in(page: Page) -> None:
     expect(page.get_by_role("heading", name="Đơn vị", level=1)).to_be_visible()
 
 
+def admin_page(phone_context: PhoneFactory, sessions: Sessions, **options: Any) -> Page:
+    """A new phone (or desk, with `options`) of the admin on the units: logged in through the
+    login screen the first time in this run, on the session kept from then after."""
+    page = phone_context(**sessions.options(ADMIN), **options).page
+    if ADMIN in sessions:
+        page.goto("/app/")
+        expect(page.get_by_role("heading", name="Đơn vị", level=1)).to_be_visible()
+    else:
+        log_in(page)
+        sessions.keep(ADMIN, page)
+    return page
+
+
 def evidence(page: Page, shot: Any, axe_check: Any, step: str) -> None:
     shot(page, step)
     violations = axe_check(page)
@@ -97,11 +111,10 @@ def to_screen(page: Page, nav_label: str, heading: str) -> None:
 
 
 def test_on_a_phone_the_admin_adds_a_unit_tests_its_targets_and_requeues_a_failure(
-    live_server, phone_context, shot, axe_check
+    live_server, phone_context, sessions, shot, axe_check
 ) -> None:
     with running_http() as receiver, running_http() as flaky:
-        page = phone_context().page
-        log_in(page)
+        page = admin_page(phone_context, sessions)
         tree = page.get_by_test_id("unit-tree")
         expect(tree.get_by_role("link", name=re.compile("Huyện Trực Ninh"))).to_be_visible()
         evidence(page, shot, axe_check, "phone-units")
@@ -209,12 +222,11 @@ def test_on_a_phone_the_admin_adds_a_unit_tests_its_targets_and_requeues_a_failu
 
 
 def test_at_a_desk_the_admin_manages_users_and_publishes_a_checklist(
-    live_server, phone_context, shot, axe_check, tmp_path: Path
+    live_server, phone_context, sessions, shot, axe_check, tmp_path: Path
 ) -> None:
     token = live_server.login(ADMIN)
     units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=token).json()}
-    page = phone_context(**DESK).page
-    log_in(page)
+    page = admin_page(phone_context, sessions, **DESK)
     evidence(page, shot, axe_check, "desk-units")
     page.get_by_role("button", name="Mở các đơn vị trực thuộc Huyện Trực Ninh (cũ)").click()
     page.get_by_test_id("unit-tree").get_by_role("link", name=re.compile("Xã Phương Định")).click()

@@ -16,7 +16,7 @@ from tests.browser.test_leader_app import (
     DISTRICT_LEADER,
     PROVINCE_LEADER,
     checked,
-    log_in,
+    leader_page,
     shown_summary,
 )
 
@@ -24,11 +24,10 @@ pytestmark = pytest.mark.sqlite_only
 
 
 def test_the_overview_shows_the_dossier_indicators_of_the_previous_quarter(
-    live_server, phone_context, shot, axe_check
+    live_server, phone_context, sessions, shot, axe_check
 ) -> None:
     token = live_server.login(DISTRICT_LEADER)
-    page = phone_context().page
-    log_in(page, DISTRICT_LEADER)
+    page = leader_page(phone_context, sessions, DISTRICT_LEADER)
     page.get_by_label("Kỳ báo cáo").select_option("previousQuarter")
     expect(page.get_by_test_id("dossier-indicators")).to_be_visible()
     summary = live_server.api(
@@ -56,15 +55,14 @@ def test_the_overview_shows_the_dossier_indicators_of_the_previous_quarter(
 
 
 def test_a_draw_with_dossier_indicators_shows_each_candidates_reasons(
-    live_server, phone_context, shot, axe_check
+    live_server, phone_context, sessions, shot, axe_check
 ) -> None:
     token = live_server.login(PROVINCE_LEADER)
     units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=token).json()}
     users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=token).json()}
     scope = units["TN"]
     head = users["kiemtra2"]
-    page = phone_context().page
-    log_in(page, PROVINCE_LEADER)
+    page = leader_page(phone_context, sessions, PROVINCE_LEADER)
     page.goto("/app/plans/new")
     page.get_by_label("Địa bàn (chọn đơn vị trong phạm vi này)").select_option(scope["id"])
     page.get_by_label("Trưởng đoàn").select_option(head["id"])

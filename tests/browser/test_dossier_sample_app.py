@@ -114,7 +114,7 @@ def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_find
         for u in live_server.api("GET", "/api/v1/units", token=admin).json()
         if u["code"] == UNIT_CODE
     )
-    phone = phone_context(latitude=unit["latitude"], longitude=unit["longitude"])
+    phone = phone_context(latitude=unit["latitude"], longitude=unit["longitude"], reboots=True)
     page = phone.page
     page.goto("/app/")
     login(page, INSPECTOR, INSPECTOR_PASSWORD)

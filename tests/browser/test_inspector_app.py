@@ -57,7 +57,7 @@ def test_a_whole_inspection_offline_arrives_once_when_the_network_returns(
 
     template = shipped_template()
     inspection_id = str(live_server.demo_open_inspection["id"])
-    phone = phone_context()
+    phone = phone_context(reboots=True)
     page = phone.page
     page.goto("/app/")
     shot(page, "login")

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.conftest import PhoneFactory, Sessions
+
 # Browser tests are about the app; each module runs on one engine (the modules alternate, so both
 # engines serve a real browser), which keeps `make test` within its time budget. This one runs on
 # SQLite: with the API fuzzer, the admin's and the unit head's modules on PostgreSQL, the two
@@ -47,6 +49,21 @@ def log_in(page: Page, username: str) -> None:
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_role("heading", name="Tổng quan", level=1)).to_be_visible()
+
+
+def leader_page(
+    phone_context: PhoneFactory, sessions: Sessions, username: str, **options: Any
+) -> Page:
+    """A new phone (or desk, with `options`) of `username` on the overview: logged in through the
+    login screen the first time in this run, on the session kept from then after."""
+    page = phone_context(**sessions.options(username), **options).page
+    if username in sessions:
+        page.goto("/app/")
+        expect(page.get_by_role("heading", name="Tổng quan", level=1)).to_be_visible()
+    else:
+        log_in(page, username)
+        sessions.keep(username, page)
+    return page
 
 
 def checked(page: Page, shot: Callable[[Page, str], Any], axe_check: Any, step: str) -> None:
@@ -186,12 +203,11 @@ def assert_dashboard_matches_the_summary(
 
 
 def test_the_leader_reads_the_overview_and_drills_down_to_an_inspection(
-    live_server, phone_context, shot, axe_check
+    live_server, phone_context, sessions, shot, axe_check
 ) -> None:
     token = live_server.login(DISTRICT_LEADER)
     me = live_server.api("GET", "/api/v1/me", token=token).json()
-    page = phone_context().page
-    log_in(page, DISTRICT_LEADER)
+    page = leader_page(phone_context, sessions, DISTRICT_LEADER)
 
     # The default: this quarter, my own district.
     expect(page.get_by_test_id("fig-done")).to_be_visible()
@@ -251,23 +267,21 @@ def test_the_leader_reads_the_overview_and_drills_down_to_an_inspection(
     expect(page.get_by_label("Kỳ báo cáo")).to_have_value("last90")
     assert shown_summary(page)["period_from"] == summary["period"]["period_from"]
 
-    desk = phone_context(**DESK).page
-    log_in(desk, DISTRICT_LEADER)
+    desk = leader_page(phone_context, sessions, DISTRICT_LEADER, **DESK)
     expect(desk.get_by_test_id("fig-done")).to_be_visible()
     assert_dashboard_matches_the_summary(desk, live_server, token)
     checked(desk, shot, axe_check, "dashboard-desk")
 
 
 def test_a_leader_draws_a_plan_seeing_the_weights_then_reveals_and_verifies_a_past_one(
-    live_server, phone_context, shot, axe_check
+    live_server, phone_context, sessions, shot, axe_check
 ) -> None:
     token = live_server.login(PROVINCE_LEADER)
     units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=token).json()}
     users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=token).json()}
     # Nam Trực and kiemtra2: away from the units and the inspector the other browser tests use.
     scope, head = units["NT"], users["kiemtra2"]
-    page = phone_context().page
-    log_in(page, PROVINCE_LEADER)
+    page = leader_page(phone_context, sessions, PROVINCE_LEADER)
     page.get_by_role("link", name="Kế hoạch", exact=True).click()
     expect(page.get_by_role("heading", name="Kế hoạch kiểm tra")).to_be_visible()
     expect(page.get_by_test_id("plan-row").first).to_be_visible()
@@ -340,8 +354,7 @@ def test_a_leader_draws_a_plan_seeing_the_weights_then_reveals_and_verifies_a_pa
     assert published == page.get_by_test_id("commitment").inner_text()
     checked(page, shot, axe_check, "past-plan-verified")
 
-    desk = phone_context(**DESK).page
-    log_in(desk, PROVINCE_LEADER)
+    desk = leader_page(phone_context, sessions, PROVINCE_LEADER, **DESK)
     desk.goto(f"/app/plans/{plan_id}")
     expect(desk.get_by_test_id("commitment")).to_have_text(plan["commitment"])
     checked(desk, shot, axe_check, "plan-desk")

@@ -16,11 +16,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from server.demo.ledgers import last_full_quarter
+from tests.browser.test_leader_app import leader_page
 
 pytestmark = pytest.mark.sqlite_only
 
 LEADER = "lanhdao.tinh"
-PASSWORD = "leader-demo-2026"
 
 
 def checked(page: Page, shot: Callable[[Page, str], Any], axe_check: Any, step: str) -> None:
@@ -30,17 +30,12 @@ def checked(page: Page, shot: Callable[[Page, str], Any], axe_check: Any, step: 
 
 
 def test_a_leader_seals_a_plan_with_a_dossier_sample_and_sees_the_dossiers_drawn(
-    live_server, phone_context, shot, axe_check
+    live_server, phone_context, sessions, shot, axe_check
 ) -> None:
     token = live_server.login(LEADER)
     units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=token).json()}
     users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=token).json()}
-    page = phone_context().page
-    page.goto("/app/")
-    page.get_by_label("Tên đăng nhập").fill(LEADER)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", name="Tổng quan", level=1)).to_be_visible()
+    page = leader_page(phone_context, sessions, LEADER)
     page.get_by_role("link", name="Kế hoạch", exact=True).click()
     page.get_by_role("link", name="Lập kế hoạch mới").click()
 

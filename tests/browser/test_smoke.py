@@ -98,7 +98,7 @@ def test_screenshots_are_numbered_per_test(browser: Browser, shot: Screenshots) 
 
 
 def test_a_phone_keeps_its_storage_across_a_reopen(phone_context: PhoneFactory) -> None:
-    phone = phone_context()
+    phone = phone_context(reboots=True)
     phone.page.goto("/health")
     phone.page.evaluate(
         """async () => {
@@ -140,7 +140,7 @@ def test_a_phone_keeps_its_storage_across_a_reopen(phone_context: PhoneFactory) 
 
 
 def test_airplane_mode_fails_fetches_and_outlasts_a_reopen(phone_context: PhoneFactory) -> None:
-    phone = phone_context()
+    phone = phone_context(reboots=True)
     page = phone.page
     page.goto("/health")
     fetch_health = """() => fetch("/health", {cache: "no-store"}).then(
@@ -208,7 +208,7 @@ def test_airplane_mode_cuts_off_a_service_worker_started_after_a_reopen(
     phone_context: PhoneFactory, tmp_path: Path
 ) -> None:
     with static_site(tmp_path, OFFLINE_SITE) as site:
-        phone = phone_context()
+        phone = phone_context(reboots=True)
         page = phone.page
         page.goto(f"{site}/index.html")
         page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
