@@ -51,6 +51,23 @@ def _number(value: float, digits: int = 1) -> str:
     return f"{value:.{digits}f}".replace(".", ",")  # Vietnamese decimal comma
 
 
+# Advance widths in the bundled Liberation Serif (regular and bold alike), in em: digits, the
+# decimal comma and the en dash of an empty value. WeasyPrint draws SVG text letter by letter,
+# without kerning, so a number's width is the sum of these.
+_FIGURE_WIDTHS = {**dict.fromkeys("0123456789–", 0.5), ",": 0.25, ".": 0.25, " ": 0.25}
+
+
+def figure_x(x: float, shown: str, font_size: float, anchor: str = "middle") -> float:
+    """Where a number `shown` must start so that its middle (or end) is at `x`.
+
+    A `text-anchor` other than "start" makes WeasyPrint draw the text in a group of its own (a
+    PDF form XObject) to measure it first: the 1,640 numbers of a province's heatmap made the PDF
+    four times larger and its joining (``pdf_engine.join_with_footers``) slow. Numbers are placed
+    from these widths instead; other text falls back to the anchor."""
+    width = sum(_FIGURE_WIDTHS[character] for character in shown) * font_size
+    return x - (width / 2 if anchor == "middle" else width)
+
+
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -101,7 +118,7 @@ def ranking_bar_chart(
         body.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" '
             f'stroke="{GRID_COLOR}" stroke-width="0.6"/>'
-            f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="9">{tick}</text>'
+            f'<text x="{figure_x(x, str(tick), 9):.1f}" y="{height - 8}" font-size="9">{tick}</text>'
         )
     for index, bar in enumerate(bars):
         y = top + index * row_height
@@ -188,8 +205,9 @@ def section_heatmap(
             body.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{cell_width:.1f}" height="{row_height}" '
                 f'fill="{text(cell.color)}" stroke="#ffffff" stroke-width="1.5"/>'
-                f'<text x="{x + cell_width / 2:.1f}" y="{y + row_height / 2 + 4:.1f}" '
-                f'text-anchor="middle" fill="{text_color_on(cell.color)}">{shown}</text>'
+                f'<text x="{figure_x(x + cell_width / 2, shown, 11):.1f}" '
+                f'y="{y + row_height / 2 + 4:.1f}" '
+                f'fill="{text_color_on(cell.color)}">{shown}</text>'
             )
     if total_first and len(row_labels) > 1:
         y = header + row_height + 1
