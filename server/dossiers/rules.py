@@ -247,17 +247,22 @@ def backlog_at_period_end(record: DossierRecord, context: RuleContext) -> Text |
 
 
 def _money(amount: int) -> str:
+    """Vietnamese thousands: 20.000."""
     return f"{amount:,}".replace(",", ".")
+
+
+def _money_en(amount: int) -> str:
+    """English thousands: 20,000."""
+    return f"{amount:,}"
 
 
 def fee_not_due(record: DossierRecord, context: RuleContext) -> Text | None:
     posted = _posted_fee(record, context)
     if posted != 0 or not record.fee:
         return None
-    fee = _money(record.fee)
     return Text(
-        vi=f"thu {fee} đồng đối với thủ tục không thu phí, lệ phí",
-        en=f"{fee} VND collected for a procedure with no fee",
+        vi=f"thu {_money(record.fee)} đồng đối với thủ tục không thu phí, lệ phí",
+        en=f"{_money_en(record.fee)} VND collected for a procedure with no fee",
     )
 
 
@@ -265,10 +270,9 @@ def fee_differs(record: DossierRecord, context: RuleContext) -> Text | None:
     posted = _posted_fee(record, context)
     if not posted or record.fee is None or record.fee == posted:
         return None
-    fee, listed = _money(record.fee), _money(posted)
     return Text(
-        vi=f"thu {fee} đồng, khác mức phí, lệ phí niêm yết {listed} đồng",
-        en=f"{fee} VND collected, the posted fee is {listed} VND",
+        vi=f"thu {_money(record.fee)} đồng, khác mức phí, lệ phí niêm yết {_money(posted)} đồng",
+        en=f"{_money_en(record.fee)} VND collected, the posted fee is {_money_en(posted)} VND",
     )
 
 

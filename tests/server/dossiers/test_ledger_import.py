@@ -173,7 +173,7 @@ async def test_the_fee_rules_flag_against_the_posted_fee_catalogue(
         for flag in row["flags"]
         if flag["rule"] == "fee_differs"
     }
-    assert details == {"18.000 VND collected, the posted fee is 8.000 VND"}
+    assert details == {"18,000 VND collected, the posted fee is 8,000 VND"}
 
 
 async def test_without_a_fee_catalogue_the_fee_rules_stay_silent(
