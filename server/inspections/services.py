@@ -21,6 +21,7 @@ from checklists import findings as finding_wording
 from checklists import scoring
 from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate, PrefillSource, ScoredItem
+from checklists.schemas import PrefillValueOut
 from server.core import db
 from server.core.audit import services as audit_service
 from server.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -757,31 +758,8 @@ async def add_finding(
 #
 # Both are worked out by the dossiers package, registered in the app factory
 # (:func:`register_prefill_sources`): this package imports none of it (the dossiers package calls
-# this one for the sample's checks and findings). What it needs of a value is described here.
-
-
-class LedgerSourceFacts(Protocol):
-    @property
-    def period_from(self) -> date: ...
-    @property
-    def period_to(self) -> date: ...
-    @property
-    def dossiers(self) -> int: ...
-    @property
-    def as_of(self) -> datetime: ...
-
-
-class LedgerFigure(Protocol):
-    """A value the unit's dossier ledger gives an item (``PrefillValueOut``)."""
-
-    @property
-    def value(self) -> int | None: ...
-    @property
-    def numerator(self) -> int | None: ...
-    @property
-    def denominator(self) -> int | None: ...
-    @property
-    def source(self) -> LedgerSourceFacts: ...
+# this one for the sample's checks and findings). A ledger value is the checklist's
+# ``PrefillValueOut``; what it needs of a sample value is described here.
 
 
 class SampleFigure(Protocol):
@@ -803,7 +781,7 @@ class SampleFigure(Protocol):
 class LedgerSource(Protocol):
     def __call__(
         self, *, unit_id: UUID, visit_date: date, measures: dict[str, str]
-    ) -> Awaitable[Mapping[str, LedgerFigure] | None]: ...
+    ) -> Awaitable[Mapping[str, PrefillValueOut] | None]: ...
 
 
 class SampleSource(Protocol):
@@ -812,7 +790,7 @@ class SampleSource(Protocol):
     ) -> Awaitable[Mapping[str, SampleFigure]]: ...
 
 
-LedgerPrefill = Mapping[str, LedgerFigure] | None
+LedgerPrefill = Mapping[str, PrefillValueOut] | None
 SamplePrefill = Mapping[str, SampleFigure]
 _ledger_source: list[LedgerSource] = []
 _sample_source: list[SampleSource] = []
