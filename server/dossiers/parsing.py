@@ -401,7 +401,22 @@ def status_parser(extra: Mapping[str, Iterable[str]] | None = None) -> Parser:
 
 # --- per-column parsers -------------------------------------------------------------------------
 
+
 # Which parsers may read each kind of field; the first is the default.
+def parse_text(value: Cell) -> str:
+    """A text cell (:func:`clean_text`); a NUL character is refused here, with the cell's line and
+    column, as PostgreSQL cannot store it (SQLite would), so both engines answer alike."""
+    text = clean_text(value)
+    if "\x00" in text:
+        raise CellError(
+            Text(
+                vi="ô có ký tự NUL (mã 0), không phải chữ: hãy xuất lại tệp từ hệ thống",
+                en="the cell holds a NUL character (code 0), which is not text: export the file again",
+            )
+        )
+    return text
+
+
 PARSERS_BY_KIND: Final[dict[FieldKind, tuple[str, ...]]] = {
     "text": ("text",),
     "moment": ("moment",),
@@ -417,7 +432,7 @@ PARSERS_BY_KIND: Final[dict[FieldKind, tuple[str, ...]]] = {
 def make_parser(name: str, zone: tzinfo, words: Mapping[str, Iterable[str]] | None) -> Parser:
     """The parser ``name`` for one column, with that column's extra words."""
     if name == "text":
-        return clean_text
+        return parse_text
     if name == "moment":
         return functools.partial(parse_moment, zone=zone)
     if name == "moments":

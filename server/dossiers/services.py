@@ -63,7 +63,7 @@ from server.dossiers.prefill import (
     sample_measures,
 )
 from server.dossiers.reading import FileFormat, LedgerReport, read_ledger
-from server.dossiers.rules import RuleContext, check_ledger, rule_catalogue
+from server.dossiers.rules import CHECKS, RuleContext, check_ledger, rule_catalogue
 from server.dossiers.schemas import (
     FeeCatalogueOut,
     FlagCountsOut,
@@ -1088,6 +1088,14 @@ async def list_flagged(
     """The unit's flagged dossiers received in the period (default: the latest import's), judged
     at the period's end, by dossier code; each flag's ``detail`` in ``language``, and in both."""
     unit = await _unit_for(unit_id, principal, READ_ROLES)
+    if rule is not None and rule not in CHECKS:
+        # A misspelt rule would otherwise read as "nothing flagged".
+        known = ", ".join(CHECKS)
+        text = Text(
+            vi=f"Không có quy tắc «{rule}»; các quy tắc: {known}.",
+            en=f"No rule {rule!r}; the rules are: {known}.",
+        )
+        raise refusal(InvalidInput, text, language)
     period = await _period_or_latest(unit, period_start, period_end)
     if period is None:
         return Page([], 0)

@@ -176,6 +176,23 @@ async def test_the_fee_rules_flag_against_the_posted_fee_catalogue(
     assert details == {"18,000 VND collected, the posted fee is 8,000 VND"}
 
 
+async def test_an_unknown_rule_is_refused_not_read_as_nothing_flagged(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = await world.login(client, "leader_d1")
+    response = await upload(client, headers, world.units["C1"], csv_bytes(small_ledger(10)))
+    assert response.status_code == 200, response.text
+
+    flagged = await client.get(
+        f"/api/v1/units/{world.units['C1']}/dossier-ledgers/flagged",
+        headers=headers,
+        params={"rule": "late_without_apologies"},
+    )
+
+    assert flagged.status_code == 422, flagged.text
+    assert "late_without_apology" in problem_detail(flagged)
+
+
 async def test_without_a_fee_catalogue_the_fee_rules_stay_silent(
     client: httpx.AsyncClient, world: World
 ) -> None:
@@ -230,6 +247,26 @@ async def test_every_error_comes_back_with_line_and_column_and_nothing_is_writte
     assert {issue["column"] for issue in issues} == {letter}
     assert {issue["value"] for issue in issues} == {"31/02/2024", "hôm qua"}
     assert all(issue["message"] and issue["header"] for issue in issues)
+    assert await counts() == (0, 0, 0)
+
+
+async def test_a_nul_character_in_a_text_cell_is_an_issue_with_its_line_and_column(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """On both engines alike: PostgreSQL cannot store the character, and SQLite would."""
+    headers = await world.login(client, "leader_d1")
+    rows = list(csv.reader(io.StringIO(csv_bytes(small_ledger(10)).decode())))
+    column = rows[0].index("Tên thủ tục")
+    rows[5][column] = "Đăng ký\x00 khai sinh"  # line 6
+    text = io.StringIO(newline="")
+    csv.writer(text).writerows(rows)
+
+    response = await upload(client, headers, world.units["C1"], text.getvalue().encode())
+
+    assert response.status_code == 422, response.text
+    issues = response.json()["issues"]
+    assert [(issue["line"], issue["column"]) for issue in issues] == [(6, chr(ord("A") + column))]
+    assert "NUL" in issues[0]["message_en"]
     assert await counts() == (0, 0, 0)
 
 
