@@ -233,10 +233,7 @@ def draw_sample(
 
 
 def pool_digest(pool: Iterable[PoolRow]) -> str:
-    return canonical.canonical_sha256(
-        [[row.dossier_code, row.stratum, row.flagged] for row in sorted(pool)],
-        version=canonical.CANONICAL_V2,
-    )
+    return canonical.canonical_sha256(pool_to_json(pool), version=canonical.CANONICAL_V2)
 
 
 def sample_digest(codes: Iterable[str]) -> str:

@@ -231,9 +231,11 @@ async def draw_for_plan(
     # One catalogue for every unit's pool, named in the sealed section.
     catalogue = catalogue_in_use()
     context = context_with(catalogue, params.period_to)
+    unit_ids = list(unit_ids)
+    facts = {unit.id: unit for unit in await unit_service.units_unscoped(unit_ids)}
     units: list[UnitSample] = []
     for unit_id in unit_ids:
-        unit = await unit_service.get_unit_unscoped(unit_id)
+        unit = facts.get(unit_id)
         if unit is None:
             continue
         records = await _period_records(
@@ -290,10 +292,12 @@ async def plan_samples(plan_id: UUID, section: dict[str, Any]) -> list[PlanDossi
     """A plan's samples, by unit (``section``: the plan document's ``dossier_sample``, which
     gives each pool's size without loading it). Unscoped: the plans service shows them only to
     who may see the plan."""
+    # The document is data read back: a rewritten one shows sizes of 0, never a 500 (as verify).
+    entries = section.get("units")
     pool_sizes = {
         entry.get("unit_id"): entry.get("pool_size")
-        for entry in section.get("units", [])
-        if isinstance(entry, dict)
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, dict) and isinstance(entry.get("pool_size"), int)
     }
     rows = (
         await DossierSample.select(
@@ -310,7 +314,7 @@ async def plan_samples(plan_id: UUID, section: dict[str, Any]) -> list[PlanDossi
             PlanDossierSampleOut(
                 unit_id=row["unit_id"],
                 inspection_id=row["inspection_id"],
-                pool_size=int(pool_sizes.get(str(row["unit_id"])) or 0),
+                pool_size=pool_sizes.get(str(row["unit_id"]), 0),
                 allocation=row["allocation"],
                 dossiers=[SampledDossier(**dossier) for dossier in row["dossiers"]],
             )

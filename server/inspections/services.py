@@ -622,8 +622,7 @@ async def record_answers(
                 continue
             # Device time orders answers only when the device's clock is trusted.
             offset = _device_clock_offset(data.device_time, received_at, device_clock_offset)
-            skewed = abs(offset.total_seconds()) > CLOCK_SKEW_LIMIT.total_seconds()
-            ordering_time = received_at if skewed else data.device_time
+            ordering_time = received_at if is_clock_skewed(offset) else data.device_time
             key = (data.inspection_id, data.item_key)
             if key in latest and latest[key] > ordering_time:
                 outcomes.append(

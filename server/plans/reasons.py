@@ -19,7 +19,7 @@ class Reason:
 
 
 def _vi(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".").replace(".", ",") if digits else str(value)
+    return _en(value, digits).replace(".", ",")
 
 
 def _en(value: float, digits: int = 1) -> str:
