@@ -294,8 +294,8 @@ async def plan_samples(plan_id: UUID, section: dict[str, Any]) -> list[PlanDossi
     who may see the plan."""
     # The document is data read back: a rewritten one shows sizes of 0, never a 500 (as verify).
     entries = section.get("units")
-    pool_sizes = {
-        entry.get("unit_id"): entry.get("pool_size")
+    pool_sizes: dict[Any, int] = {
+        entry.get("unit_id"): entry["pool_size"]
         for entry in (entries if isinstance(entries, list) else [])
         if isinstance(entry, dict) and isinstance(entry.get("pool_size"), int)
     }
