@@ -80,7 +80,7 @@ async def test_an_upload_reaches_the_reader_as_a_file_on_disk_hashed_while_copie
     data = csv_bytes(small_ledger(6000, seed=3))
     assert len(data) > 1024 * 1024  # beyond what Litestar keeps of a file part in memory
     seen: dict[str, Any] = {}
-    real_spool, real_read = dossier_service.spool_to_file, dossier_service.read_ledger
+    real_spool, real_read = dossier_service.spool_to_file, dossier_service.load_ledger
 
     def spool(source: Any, suffix: str) -> dossier_service.SpooledUpload:
         seen["rolled_to_disk"] = source._rolled  # Litestar's SpooledTemporaryFile
@@ -92,7 +92,7 @@ async def test_an_upload_reaches_the_reader_as_a_file_on_disk_hashed_while_copie
         return real_read(path_or_file, **options)
 
     monkeypatch.setattr(dossier_service, "spool_to_file", spool)
-    monkeypatch.setattr(dossier_service, "read_ledger", read)
+    monkeypatch.setattr(dossier_service, "load_ledger", read)
     headers = await world.login(client, "leader_d1")
 
     response = await upload(client, headers, world.units["C1"], data)
