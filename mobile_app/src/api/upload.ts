@@ -2,7 +2,7 @@
 // is XMLHttpRequest), with the same token handling as every other call: refreshed first when it
 // is about to expire, and once more when the server says 401.
 import { appDB } from "../store/db";
-import { accessToken, Offline } from "../sync/auth";
+import { Offline, withAccessToken } from "../sync/auth";
 
 export interface UploadAnswer {
   status: number;
@@ -41,8 +41,9 @@ function send(path: string, form: FormData, token: string, onProgress: ProgressL
 /** POST `form` to `path` with the token; resolves with any HTTP answer, rejects with Offline
  * (no answer: network gone or cut mid-way) or SessionExpired. */
 export async function uploadForm(path: string, form: FormData, onProgress: ProgressListener): Promise<UploadAnswer> {
-  const db = await appDB();
-  let answer = await send(path, form, await accessToken(db), onProgress);
-  if (answer.status === 401) answer = await send(path, form, await accessToken(db, true), onProgress);
-  return answer;
+  return withAccessToken(
+    await appDB(),
+    (token) => send(path, form, token, onProgress),
+    async (answer) => String((answer.body as { detail?: unknown } | null)?.detail ?? "session expired"),
+  );
 }

@@ -146,47 +146,48 @@ async function refresh(db: AppDB, stale: Session): Promise<Session> {
   });
 }
 
-/** The access token to send now, refreshed first when it is (about to be) expired or when
- * `force` (the server just said 401); for requests that cannot go through fetch (an upload
- * that reports its progress). Throws Offline, SessionExpired. */
-export async function accessToken(db: AppDB, force = false): Promise<string> {
-  let session = await getKV(db, "session");
-  if (!session) throw new SessionExpired("logged out");
-  if (session.expired) throw new SessionExpired("expired");
-  if (force || Date.parse(session.accessExpiresAt) - Date.now() < REFRESH_MARGIN_MS) {
-    session = await refresh(db, session);
-  }
-  return session.accessToken;
-}
-
-/** fetch with the access token, refreshing it first when it is (about to be) expired and once
- * more when the server says 401. Throws Offline, SessionExpired; returns every other answer. */
-export async function authorizedFetch(
+/** Sends with the access token, refreshing it first when it is (about to be) expired and once
+ * more when the server says 401; a second 401 ends the session. `send` is fetch for most calls,
+ * or XMLHttpRequest for an upload that reports its progress. Throws Offline, SessionExpired;
+ * returns every other answer. */
+export async function withAccessToken<T extends { status: number }>(
   db: AppDB,
-  path: string,
-  init: RequestInit = {},
-): Promise<Response> {
+  send: (token: string) => Promise<T>,
+  detailOf: (answer: T) => Promise<string>,
+): Promise<T> {
   let session = await getKV(db, "session");
   if (!session) throw new SessionExpired("logged out");
   if (session.expired) throw new SessionExpired("expired");
   if (Date.parse(session.accessExpiresAt) - Date.now() < REFRESH_MARGIN_MS) {
     session = await refresh(db, session);
   }
-  const send = (token: string) =>
-    rawFetch(path, {
-      ...init,
-      headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
-    });
-  let response = await send(session.accessToken);
-  if (response.status === 401) {
+  let answer = await send(session.accessToken);
+  if (answer.status === 401) {
     session = await refresh(db, session);
-    response = await send(session.accessToken);
-    if (response.status === 401) {
+    answer = await send(session.accessToken);
+    if (answer.status === 401) {
       await setKV(db, "session", { ...session, expired: true });
-      throw new SessionExpired(await problemDetail(response));
+      throw new SessionExpired(await detailOf(answer));
     }
   }
-  return response;
+  return answer;
+}
+
+/** fetch with the access token (:func:`withAccessToken`). */
+export async function authorizedFetch(
+  db: AppDB,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  return withAccessToken(
+    db,
+    (token) =>
+      rawFetch(path, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+      }),
+    problemDetail,
+  );
 }
 
 export async function fetchJSON<T>(db: AppDB, path: string, init: RequestInit = {}): Promise<T> {
