@@ -200,16 +200,9 @@ def cell(value: Any) -> Any:
     return neutralise(str(value))
 
 
-def csv_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _csv_value(value: Any) -> Any:
-    """`csv_text` for the csv module, which writes None as "" and numbers as `str` does itself."""
+    """A cell for the csv module: booleans as `true`/`false`; None (written "") and numbers
+    (written as `str` gives them) left to the module."""
     if value is True:
         return "true"
     if value is False:

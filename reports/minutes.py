@@ -241,6 +241,11 @@ class MinutesContent:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# Lines of the minutes that came after minutes were first signed: left out of the digest when
+# empty (ledger figures, the sample's figures, the sealed sample's line).
+LINES_ADDED_LATER = ("ledger_line", "sample_line", "dossier_sample_text")
+
+
 def content_digest(content: MinutesContent) -> str:
     """SHA-256 over what the minutes say (not the PDF bytes, which cannot hold their own hash)."""
     document = {
@@ -248,16 +253,12 @@ def content_digest(content: MinutesContent) -> str:
         for key, value in content.__dict__.items()
         if key not in ("content_sha256", "verify_url", "labels", "extra")
     }
-    if content.ledger_line is None:
-        # Absent rather than null, so minutes without ledger figures keep the digest they had
-        # before the line existed.
-        del document["ledger_line"]
-    if content.sample_line is None:
-        del document["sample_line"]  # likewise for figures from the sample's checks
     document["evidence"] = [entry.__dict__ for entry in content.evidence]
-    if document["dossier_sample_text"] is None:
-        # Minutes of inspections without a sample hash as they did before the line existed.
-        del document["dossier_sample_text"]
+    for name in LINES_ADDED_LATER:
+        # Absent rather than null, so minutes without such a line keep the digest they had
+        # before the line existed.
+        if document[name] is None:
+            del document[name]
     return canonical.canonical_sha256(document, version=canonical.CANONICAL_V4)
 
 

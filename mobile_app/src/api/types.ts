@@ -42,7 +42,6 @@ export type SignerRole = "team_head" | "unit_representative";
 
 // The sealed dossier sample an assignment carries (issue 14; docs/sync-protocol.md).
 export type SampledDossier = S["SampledDossier"];
-export type SystemValues = S["SystemValuesOut"];
 export type DossierCheckOut = S["DossierCheckOut"];
 export type CheckValue = "match" | "mismatch" | "not_checked";
 /** Every op type the phone sends. */
