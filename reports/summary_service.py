@@ -24,6 +24,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import anyio.to_thread
+
 from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
 from reports import ranking as rules
@@ -618,14 +620,15 @@ async def summary_pdf(
         min_inspections=min_inspections,
         now=now,
     )
-    payload = data.model_dump_json()
-    key = _document_key(data)
+    # A province's figures are a few hundred kB of JSON, and the key reads the templates: both
+    # off the event loop, and the document's JSON only when it is to be rendered.
+    key = await anyio.to_thread.run_sync(_document_key, data)
     cache = rendering.rendered_cache()
     cached = cache.get(key)
     if cached is not None:
         return cached
     pdf = await rendering.render_built_async(
-        SUMMARY_BUILDER, payload, stylesheet=summary_document.STYLESHEET
+        SUMMARY_BUILDER, data.model_dump_json(), stylesheet=summary_document.STYLESHEET
     )
     cache.put(key, pdf)
     return pdf
