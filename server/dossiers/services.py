@@ -609,18 +609,7 @@ async def import_for_unit(
     sha256: str | None = None,
 ) -> LedgerImportSummaryOut:
     """The import itself, for a unit whose authorization was checked (or an operator's)."""
-    if (period_start is None) != (period_end is None):
-        text = Text(
-            vi="Hãy nhập cả ngày bắt đầu và ngày kết thúc của kỳ, hoặc để trống cả hai.",
-            en="Give both period_start and period_end, or neither.",
-        )
-        raise refusal(InvalidInput, text, language)
-    if period_start is not None and period_end is not None and period_end < period_start:
-        text = Text(
-            vi="Ngày kết thúc của kỳ đứng trước ngày bắt đầu.",
-            en="period_end is before period_start.",
-        )
-        raise refusal(InvalidInput, text, language)
+    _check_period(period_start, period_end, language)
     if layout not in SHIPPED_LAYOUTS:  # refused before the file is read
         text = Text(
             vi=f"Không có mẫu cột «{layout}»; các mẫu hiện có: {', '.join(SHIPPED_LAYOUTS)}.",
@@ -889,15 +878,31 @@ async def list_imports(
     return Page([LedgerImportOut(**row) for row in await query], total)
 
 
+def _check_period(period_start: date | None, period_end: date | None, language: Language) -> None:
+    """Both ends or neither, in order; refused (422) in ``language`` and both."""
+    if (period_start is None) != (period_end is None):
+        text = Text(
+            vi="Hãy nhập cả ngày bắt đầu và ngày kết thúc của kỳ, hoặc để trống cả hai.",
+            en="Give both period_start and period_end, or neither.",
+        )
+        raise refusal(InvalidInput, text, language)
+    if period_start is not None and period_end is not None and period_end < period_start:
+        text = Text(
+            vi="Ngày kết thúc của kỳ đứng trước ngày bắt đầu.",
+            en="period_end is before period_start.",
+        )
+        raise refusal(InvalidInput, text, language)
+
+
 async def _period_or_latest(
-    unit: UnitFacts, period_start: date | None, period_end: date | None
+    unit: UnitFacts,
+    period_start: date | None,
+    period_end: date | None,
+    language: Language = "vi",
 ) -> tuple[date, date] | None:
     """The period asked for, or the latest import's; None when the unit has no ledger."""
-    if (period_start is None) != (period_end is None):
-        raise InvalidInput("Give both period_start and period_end, or neither (the latest import).")
+    _check_period(period_start, period_end, language)
     if period_start is not None and period_end is not None:
-        if period_end < period_start:
-            raise InvalidInput("period_end is before period_start.")
         return period_start, period_end
     latest = (
         await DossierLedgerImport.select(
@@ -1097,7 +1102,7 @@ async def list_flagged(
             en=f"No rule {rule!r}; the rules are: {known}.",
         )
         raise refusal(InvalidInput, text, language)
-    period = await _period_or_latest(unit, period_start, period_end)
+    period = await _period_or_latest(unit, period_start, period_end, language)
     if period is None:
         return Page([], 0)
     stored = await _stored_records(unit)
