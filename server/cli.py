@@ -242,12 +242,13 @@ def _demo(args: argparse.Namespace) -> int:
         for outcome in await checklist_service.publish_shipped():
             print(f"checklist {outcome}")
         print(f"demo: {counts['units']} units, {counts['users_created']} new users")
-        from datetime import date
+        from datetime import UTC, datetime
 
         from server.demo.ledgers import load_demo_ledgers
 
-        # The ledgers first: the demo plans seal dossier samples from them.
-        for note in await load_demo_ledgers(date.today()):
+        # The ledgers first: the demo plans seal dossier samples from them, over the quarter
+        # before the same day (in UTC, as the plans count it).
+        for note in await load_demo_ledgers(datetime.now(UTC).date()):
             print(f"demo: {note}")
         from server.demo.inspections import load_demo_inspections
 

@@ -29,7 +29,7 @@ from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
 from server.core.scopes import Principal
 from server.core.settings import Settings
-from server.demo.ledgers import last_full_quarter
+from server.demo.ledgers import last_full_quarter, principal_of
 from server.dossiers import samples as sample_service
 from server.dossiers.schemas import DossierCheckIn, DossierSampleIn, StratumField
 from server.evidence import services as evidence_service
@@ -39,16 +39,6 @@ from server.plans import services as plan_service
 from server.plans.schemas import AssignmentVisibility, DrawIn, PlanIn, TargetIn, TeamIn
 from server.plans.tables import Plan
 from server.units.tables import Unit
-from server.users import services as user_service
-from server.users.tables import AppUser
-
-
-async def _principal(username: str) -> Principal:
-    row = await AppUser.select(AppUser.id).where(AppUser.username == username).first()
-    assert row is not None, f"demo user {username} is missing"
-    principal = await user_service.load_principal(row["id"], None)
-    assert principal is not None
-    return principal
 
 
 async def _unit_id(code: str) -> UUID:
@@ -293,10 +283,10 @@ async def load_demo_inspections(settings: Settings) -> list[str]:
         return ["no checklist published; skipped demo inspections"]
     version = templates[0].versions[-1]
     template = await checklist_service.load_version_template(version.id)
-    leader = await _principal("lanhdao.trucninh")
-    province_leader = await _principal("lanhdao.tinh")
-    inspector_one = await _principal("kiemtra1")
-    inspector_two = await _principal("kiemtra2")
+    leader = await principal_of("lanhdao.trucninh")
+    province_leader = await principal_of("lanhdao.tinh")
+    inspector_one = await principal_of("kiemtra1")
+    inspector_two = await principal_of("kiemtra2")
     now = datetime.now(UTC)
     notes = []
 
