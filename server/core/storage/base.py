@@ -15,6 +15,11 @@ _KEY = re.compile(r"^[a-z0-9_-]+(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
+def is_sha256(text: str) -> bool:
+    """Whether `text` is a SHA-256 as keys carry it: 64 lowercase hexadecimal characters."""
+    return _SHA256.match(text) is not None
+
+
 class StoredObjectMissing(LookupError):
     """No object under this key (never stored, or removed behind the server's back)."""
 

@@ -25,10 +25,9 @@ import anyio
 import anyio.to_thread
 
 from server.core.errors import DomainError
-from server.core.storage.base import ObjectStorage, checked_key
+from server.core.storage.base import ObjectStorage, checked_key, is_sha256
 
 # Left behind by a write that crashed before its link (local.write_immutable): never a stored file.
-INCOMING_PREFIX = ".incoming-"
 # Kinds whose file names are the SHA-256 of their own bytes (a derivative's names its original).
 SELF_NAMED_KINDS = ("originals", "minutes")
 
@@ -66,7 +65,7 @@ def stated_sha256(key: str) -> str | None:
     if kind not in SELF_NAMED_KINDS:
         return None
     digest = rest.rsplit("/", 1)[-1].split(".", 1)[0]
-    return digest if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest) else None
+    return digest if is_sha256(digest) else None
 
 
 def media_files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -117,11 +116,8 @@ async def copy_media_directory(
 
     async with anyio.create_task_group() as group:
         for key, path in media_files(source):
-            if path.name.startswith(INCOMING_PREFIX):
-                report.ignored.append(key)
-                continue
             try:
-                checked_key(key)
+                checked_key(key)  # also refuses a crashed write's ".incoming-…" leftover
             except ValueError:
                 report.ignored.append(key)
                 continue
