@@ -1,6 +1,9 @@
 // The plan form's sealed dossier sample: what it sends, and its defaults.
+import { h } from "preact";
+import { render } from "preact-render-to-string";
 import { describe, expect, it } from "vitest";
-import { defaultSampleChoice, sampleBody, stratumText } from "../src/screens/leader/SampleFields";
+import { t } from "../src/i18n";
+import { defaultSampleChoice, PlanSamples, sampleBody, stratumText } from "../src/screens/leader/SampleFields";
 
 describe("the plan's dossier sample", () => {
   it("is off by default, and then sends nothing", () => {
@@ -33,5 +36,47 @@ describe("the plan's dossier sample", () => {
     expect(stratumText("2.000635|in_person")).toBe("2.000635 · trực tiếp");
     expect(stratumText("online")).toBe("trực tuyến");
     expect(stratumText("all")).toBe("tất cả");
+  });
+});
+
+describe("the sealed plan's samples", () => {
+  it("name each dossier's flags in words, not by their rule codes", () => {
+    const html = render(
+      h(PlanSamples, {
+        samples: [
+          {
+            unit_id: "u1",
+            inspection_id: null,
+            pool_size: 40,
+            allocation: { online: 1 },
+            dossiers: [
+              {
+                dossier_code: "TN-PD-1",
+                procedure_code: "2.000635",
+                procedure_name: "Đăng ký khai sinh",
+                channel: "online",
+                stratum: "online",
+                flags: ["late_without_apology"],
+                system: {
+                  received_at: null,
+                  appointed_at: null,
+                  resolved_at: null,
+                  returned_at: null,
+                  component_files: null,
+                  result_file: null,
+                  fee: null,
+                  fee_paid_online: null,
+                },
+              },
+            ],
+          },
+        ],
+        unitLabel: () => "Xã Phương Định",
+        timeZone: "Asia/Ho_Chi_Minh",
+      }),
+    );
+    expect(html).toContain(t("dossierFlag_late_without_apology"));
+    expect(html).not.toContain("late_without_apology<");
+    expect(html).not.toMatch(/late_without_apology(,|<)/);
   });
 });

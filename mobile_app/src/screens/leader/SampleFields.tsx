@@ -2,6 +2,7 @@
 // plan asks for, and what a sealed plan drew for each target unit with a ledger.
 import type { components } from "../../api/schema";
 import { formatDate, formatDateTime, t, type MessageKey } from "../../i18n";
+import { flagWords } from "../Dossiers";
 import { presetPeriod, todayIn } from "./logic";
 
 type S = components["schemas"];
@@ -103,7 +104,7 @@ export function PlanSamples({ samples, unitLabel, timeZone }: { samples: PlanDos
               <li key={dossier.dossier_code} data-testid="plan-sample-dossier">
                 <strong>{dossier.dossier_code}</strong> · {dossier.procedure_name ?? dossier.procedure_code ?? ""} · {stratumText(dossier.stratum)}
                 {dossier.system.received_at ? ` · ${moment(dossier.system.received_at, timeZone)}` : ""}
-                {dossier.flags.length ? <span class="muted"> · {t("sampleFlags", { rules: dossier.flags.join(", ") })}</span> : null}
+                {dossier.flags.length ? <span class="muted"> · {t("sampleFlags", { rules: dossier.flags.map(flagWords).join(", ") })}</span> : null}
               </li>
             ))}
           </ul>
