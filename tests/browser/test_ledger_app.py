@@ -237,8 +237,13 @@ def test_a_leader_imports_a_ledger_and_its_unit_head_reads_it(
     checked(page, shot, axe_check, "leader-ledger-view")
     first_rule = page.get_by_test_id("ledger-flag").first.get_attribute("data-rule")
     page.get_by_test_id("ledger-rule").select_option(first_rule)
+    # Every card shown carries the rule, once the filtered page has replaced the unfiltered one
+    # (an expectation that waits: counting the cards at once raced the reload).
+    expect(page.get_by_test_id("flagged-dossier").first).to_be_visible()
+    expect(
+        page.locator(f'[data-testid="flagged-dossier"]:not(:has([data-rule="{first_rule}"]))')
+    ).to_have_count(0)
     flags_per_card = page.get_by_test_id("flagged-dossier")
-    expect(flags_per_card.first).to_be_visible()
     for index in range(flags_per_card.count()):
         expect(flags_per_card.nth(index).locator(f'[data-rule="{first_rule}"]')).to_have_count(1)
     shot(page, "filtered-by-rule")
