@@ -9,6 +9,7 @@ import {
   ledgerAnswer,
   ledgerFigure,
   ledgerNoteProblems,
+  prefillNoteProblem,
   prefillOf,
   sameAsLedger,
 } from "../src/rules/prefill";
@@ -71,6 +72,16 @@ describe("a different answer needs a note", () => {
       { itemKey: "D5", kind: "ledger_note_missing" },
     ]);
     expect(t("evidenceProblem_ledger_note_missing")).toBe("khác sổ theo dõi hồ sơ, cần ghi chú lý do");
+  });
+
+  it("asks the item's screen for the same note as the review (one rule for both)", () => {
+    const differing = { ...BLANK, value: 5 };
+    expect(prefillNoteProblem("D5", differing, COUNT)).toEqual({ itemKey: "D5", kind: "ledger_note_missing" });
+    expect(prefillNoteProblem("D5", { ...differing, note: "  " }, COUNT)).not.toBeNull();
+    expect(prefillNoteProblem("D5", { ...differing, note: "Sổ ghi thiếu" }, COUNT)).toBeNull();
+    expect(prefillNoteProblem("D5", { ...BLANK, value: 3 }, COUNT)).toBeNull();
+    expect(prefillNoteProblem("D5", BLANK, COUNT)).toBeNull();
+    expect(prefillNoteProblem("D5", differing, undefined)).toBeNull();
   });
 });
 

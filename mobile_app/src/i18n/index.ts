@@ -93,7 +93,7 @@ export function formatDateTime(iso: string | null | undefined, timeZone: string)
 export function formatDate(isoDate: string | null | undefined): string {
   if (!isoDate) return "—";
   const [year, month, day] = isoDate.split("-");
-  return current === "vi" ? `${day}/${month}/${year}` : `${day}/${month}/${year}`;
+  return `${day}/${month}/${year}`; // the same in both languages, as on the paper forms
 }
 
 export function formatNumber(value: number | null | undefined, digits = 2): string {

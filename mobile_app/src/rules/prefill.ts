@@ -147,6 +147,17 @@ export function noteMissingKind(prefill: AnyPrefillValue): "ledger_note_missing"
   return isFromSample(prefill) ? "sample_note_missing" : "ledger_note_missing";
 }
 
+/** The problem of an answer that differs from its pre-filled value and has no note saying why
+ * (the server refuses the submit without one), or null. */
+export function prefillNoteProblem(
+  itemKey: string,
+  answer: AnsweredValue | undefined,
+  prefill: AnyPrefillValue | undefined,
+): EvidenceProblem | null {
+  if (!prefill || !differsFromLedger(answer, prefill) || answer?.note?.trim()) return null;
+  return { itemKey, kind: noteMissingKind(prefill) };
+}
+
 /** Answers that differ from the ledger and have no note: they hold the submit back. */
 export function ledgerNoteProblems(
   prefill: ItemPrefill,
@@ -155,9 +166,8 @@ export function ledgerNoteProblems(
 ): EvidenceProblem[] {
   return Object.keys(prefill)
     .filter((key) => visible.has(key))
-    .filter((key) => differsFromLedger(answers[key], prefill[key]) && !answers[key].note?.trim())
     .sort()
-    .map((itemKey) => ({ itemKey, kind: noteMissingKind(prefill[itemKey]) }));
+    .flatMap((key) => prefillNoteProblem(key, answers[key], prefill[key]) ?? []);
 }
 
 function day(isoDate: string): string {

@@ -14,7 +14,7 @@ import {
   itemPrefillOf,
   ledgerAnswer,
   ledgerFigure,
-  noteMissingKind,
+  prefillNoteProblem,
   sameAsLedger,
   type AnyPrefillValue,
   type ItemPrefill,
@@ -431,12 +431,12 @@ function ItemCard({
   const [noteOpen, setNoteOpen] = useState(Boolean(answer.note));
   const outcome = result.outcome[item.key] ?? "unanswered";
   const prefill = prefills[item.key];
-  // Another value than the ledger's (or the sample's checks') needs a note saying why (the server refuses the submit
-  // without one).
+  // Another value than the ledger's (or the sample's checks') needs a note saying why.
   const differs = differsFromLedger(answer, prefill);
+  const noteProblem = prefillNoteProblem(item.key, answer, prefill);
   const evidenceProblems = [
     ...result.evidenceProblems.filter((entry) => entry.itemKey === item.key),
-    ...(differs && !answer.note?.trim() ? [{ itemKey: item.key, kind: noteMissingKind(prefill) }] : []),
+    ...(noteProblem ? [noteProblem] : []),
   ];
   const photoRule = item.evidence?.photo ?? "none";
   const noteRule = item.evidence?.note ?? "none";
