@@ -31,7 +31,7 @@ import hashlib
 import json
 import logging
 import tempfile
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -751,14 +751,8 @@ class _SameFileMeanwhile(Exception):
 
 
 async def _latest_import_id(unit_id: UUID) -> UUID | None:
-    row = (
-        await DossierLedgerImport.select(DossierLedgerImport.id)
-        .where(DossierLedgerImport.unit_id == unit_id)
-        .order_by(DossierLedgerImport.imported_at, ascending=False)
-        .order_by(DossierLedgerImport.id, ascending=False)
-        .first()
-    )
-    return row["id"] if row else None
+    latest = (await _latest_imports([unit_id])).get(unit_id)
+    return _as_uuid(latest["id"]) if latest else None
 
 
 async def _import_by_hash(unit_id: UUID, sha256: str) -> LedgerImportOut | None:
@@ -904,14 +898,7 @@ async def _period_or_latest(
     _check_period(period_start, period_end, language)
     if period_start is not None and period_end is not None:
         return period_start, period_end
-    latest = (
-        await DossierLedgerImport.select(
-            DossierLedgerImport.period_start, DossierLedgerImport.period_end
-        )
-        .where(DossierLedgerImport.unit_id == unit.id)
-        .order_by(DossierLedgerImport.imported_at, ascending=False)
-        .first()
-    )
+    latest = (await _latest_imports([unit.id])).get(unit.id)
     if latest is None or latest["period_start"] is None:
         return None
     return latest["period_start"], latest["period_end"]
@@ -959,18 +946,28 @@ def _counts_anything(indicators: PeriodIndicators) -> bool:
     return bool(indicators.dossiers or indicators.on_time.denominator or indicators.pending_at_end)
 
 
-async def _latest_imports(unit_ids: list[UUID]) -> dict[UUID, UUID]:
-    """Each unit's latest import (units without a ledger are absent): one query."""
+def _newest_import(rows: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The latest of a unit's imports, by the one rule every reader uses: the last imported, ties
+    broken by the larger id (so two readers never disagree on which import is the latest)."""
+    return max(rows, key=lambda row: (aware(row["imported_at"]), str(row["id"])), default=None)
+
+
+async def _latest_imports(unit_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    """Each unit's latest import (id, imported_at, period_start, period_end; units without a
+    ledger are absent): one query."""
     rows = await DossierLedgerImport.select(
-        DossierLedgerImport.unit_id, DossierLedgerImport.id, DossierLedgerImport.imported_at
+        DossierLedgerImport.unit_id,
+        DossierLedgerImport.id,
+        DossierLedgerImport.imported_at,
+        DossierLedgerImport.period_start,
+        DossierLedgerImport.period_end,
     ).where(DossierLedgerImport.unit_id.is_in(unit_ids))
-    latest: dict[UUID, tuple[datetime, str, UUID]] = {}
+    by_unit: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        unit_id, import_id = _as_uuid(row["unit_id"]), _as_uuid(row["id"])
-        candidate = (aware(row["imported_at"]), str(import_id), import_id)
-        if unit_id not in latest or candidate[:2] > latest[unit_id][:2]:
-            latest[unit_id] = candidate
-    return {unit_id: entry[2] for unit_id, entry in latest.items()}
+        by_unit[_as_uuid(row["unit_id"])].append(row)
+    return {
+        unit_id: newest for unit_id, group in by_unit.items() if (newest := _newest_import(group))
+    }
 
 
 def _as_uuid(value: Any) -> UUID:
@@ -990,7 +987,7 @@ async def indicators_by_unit(
     latest = await _latest_imports([unit.id for unit in units])
     with_ledger = [unit for unit in units if unit.id in latest]
     keys = {
-        unit.id: [(unit.id, latest[unit.id], start, end) for start, end in periods]
+        unit.id: [(unit.id, _as_uuid(latest[unit.id]["id"]), start, end) for start, end in periods]
         for unit in with_ledger
     }
     # Read what the cache has before awaiting anything: another request may evict it meanwhile.
@@ -1210,9 +1207,9 @@ async def ledger_prefill(
         DossierLedgerImport.imported_at,
         DossierLedgerImport.period_end,
     ).where(DossierLedgerImport.unit_id == unit_id)
-    if not imports:
+    latest = _newest_import(imports)
+    if latest is None:
         return None
-    latest = max(imports, key=lambda row: (row["imported_at"], str(row["id"])))
     covered = [row["period_end"] for row in imports if row["period_end"] is not None]
     period = prefill_period(visit_date, ledger_covers_until=max(covered) if covered else None)
     if period is None:
