@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from checklists import services as checklist_service
 from checklists.format import PrefillSource
+from checklists.schemas import PrefillValueOut
 from mobile_api.schemas import (
     AssignmentOut,
     BootstrapOut,
@@ -456,6 +457,7 @@ async def bootstrap(*, principal: Principal) -> BootstrapOut:
     checks: dict[UUID, list[Any]] = {}
     for check in await sample_service.checks_of(ids):
         checks.setdefault(check.inspection_id, []).append(check)
+    prefills: _PrefillMemo = {}
     return BootstrapOut(
         me=me,
         server_time=now,
@@ -464,6 +466,7 @@ async def bootstrap(*, principal: Principal) -> BootstrapOut:
                 summary,
                 dossier_sample=samples.get(summary.id),
                 dossier_checks=checks.get(summary.id, []),
+                prefills=prefills,
             )
             for summary in open_assignments
         ],
@@ -476,23 +479,35 @@ async def bootstrap(*, principal: Principal) -> BootstrapOut:
 _PREFILLED_STATUSES = frozenset({InspectionStatus.planned, InspectionStatus.in_progress})
 
 
+# (unit, visit date, checklist version) -> the ledger's values for those items then; one
+# bootstrap's assignments often share all three (a team visiting a unit several times a day).
+_PrefillMemo = dict[tuple[UUID, date, UUID], dict[str, PrefillValueOut] | None]
+
+
 async def _assignment(
     summary: InspectionSummary,
     *,
     dossier_sample: list[SampledDossier] | None,
     dossier_checks: list[DossierCheckOut],
+    prefills: _PrefillMemo,
 ) -> AssignmentOut:
     """An assignment as the phone gets it: the inspection, its sealed dossier sample and the checks
     recorded so far, and what the unit's dossier ledger says for its pre-filled items (the
-    assignment is the principal's own, so they may see it)."""
+    assignment is the principal's own, so they may see it), worked out once per unit, visit date
+    and checklist version in ``prefills``."""
     prefill = None
     if summary.status in _PREFILLED_STATUSES:
-        template = await checklist_service.load_version_template(summary.checklist_version_id)
-        prefill = await dossier_service.ledger_prefill(
-            unit_id=summary.unit.id,
-            visit_date=summary.visit_date,
-            measures=inspection_service.prefill_measures(template, PrefillSource.DOSSIER_LEDGER),
-        )
+        key = (summary.unit.id, summary.visit_date, summary.checklist_version_id)
+        if key not in prefills:
+            template = await checklist_service.load_version_template(summary.checklist_version_id)
+            prefills[key] = await dossier_service.ledger_prefill(
+                unit_id=summary.unit.id,
+                visit_date=summary.visit_date,
+                measures=inspection_service.prefill_measures(
+                    template, PrefillSource.DOSSIER_LEDGER
+                ),
+            )
+        prefill = prefills[key]
     return AssignmentOut(
         **summary.model_dump(),
         dossier_sample=dossier_sample,

@@ -4,11 +4,14 @@ the bootstrap's values and their source, and answers taken from them (or not) ju
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
+import pytest
 
+from mobile_api import services as mobile_services
 from tests.conftest import World
-from tests.helpers import now_iso, op, publish_shipped_checklist, sync
+from tests.helpers import create_plan_for, now_iso, op, publish_shipped_checklist, sync
 from tests.mobile_api.ledger_builders import (
     EXPECTED,
     answers_for,
@@ -201,3 +204,26 @@ async def test_a_different_value_without_a_note_holds_the_submit_back(
         client, inspector, [fixed, op("submit", inspection_id=inspection_id, device_time=now_iso())]
     )
     assert [r["status"] for r in results] == ["applied", "applied"], results
+
+
+async def test_assignments_of_one_unit_and_day_share_one_reading_of_the_ledger(
+    client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, visit = await planned_visit(client, world)
+    await create_plan_for(client, world, "C1")  # a second visit to C1 on the same day
+    await import_ledger(client, world, "C1", ledger_before(visit))
+    readings: list[object] = []
+    ledger_prefill = mobile_services.dossier_service.ledger_prefill
+
+    async def counted(**kwargs: Any) -> Any:
+        readings.append(kwargs["unit_id"])
+        return await ledger_prefill(**kwargs)
+
+    monkeypatch.setattr(mobile_services.dossier_service, "ledger_prefill", counted)
+    inspector = await world.login(client, "inspector")
+    boot = (await client.get("/mobile/v1/bootstrap", headers=inspector)).json()
+    first, second = boot["assignments"]
+    assert first["visit_date"] == second["visit_date"] == visit.isoformat()
+    assert first["id"] != second["id"]
+    assert first["prefill"] == second["prefill"] is not None
+    assert len(readings) == 1
