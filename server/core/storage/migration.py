@@ -136,12 +136,12 @@ async def _copy_one(
     stated = stated_sha256(key)
     if stated is not None and stated != digest:
         return Failure(key, f"the local file is damaged: its bytes hash to {digest}; not copied")
-    if not await target.exists(key):
-        if dry_run:
+    if dry_run:
+        if not await target.exists(key):
             return len(data)
-        if await target.put(key, data, sha256=digest):
-            return len(data)
-        # Taken between the look and the write (the server, or another run): compare as below.
+    elif await target.put(key, data, sha256=digest):  # put looks before it writes: no HEAD here
+        return len(data)
+    # Already there (or taken between put's look and its write): compare the bytes.
     if await _digest_of_stored(target, key) != digest:
         return Failure(
             key, "the bucket already holds different bytes under this key; left as it is"
