@@ -24,8 +24,8 @@ most ``max_issues`` issues.
 
 **The file's hash.** ``report.sha256`` is the SHA-256 of the file's bytes, computed as the CSV is
 read (every byte, including any left after the last row) and in one chunked pass before an XLSX is
-opened (a zip is read from its end, so it cannot be hashed on the way). It is the import's
-idempotency key.
+opened (a zip is read from its end, so it cannot be hashed on the way), unless the caller hands in
+the hash it already has (``known_sha256``, as the import does). It is the import's idempotency key.
 
 **CSV encodings.** UTF-8 with or without a byte-order mark, and Windows-1258, the code page
 Vietnamese Windows saves "CSV (Comma delimited)" in: the first 64 KB decide (valid UTF-8, else
@@ -339,15 +339,18 @@ def read_ledger(
     file_format: FileFormat,
     layout: Layout,
     max_issues: int = DEFAULT_MAX_ISSUES,
+    known_sha256: str | None = None,
 ) -> LedgerReading:
     """A streaming reading of ``source`` (a path or a binary file object; XLSX needs it
-    seekable). Nothing is read until the reading is iterated."""
+    seekable). Nothing is read until the reading is iterated. ``known_sha256``: the file's
+    hash, when the caller already worked it out from these very bytes (it spares an XLSX its
+    pass over the file; a CSV is hashed as it is read anyway)."""
     report = LedgerReport(layout=layout.key, file_format=file_format, max_issues=max_issues)
     rows: Iterator[tuple[int, Sequence[Any]]]
     if file_format == "csv":
         rows = _csv_rows(source, report)
     elif file_format == "xlsx":
-        rows = _xlsx_rows(source, report, layout.sheet)
+        rows = _xlsx_rows(source, report, layout.sheet, known_sha256)
     else:
         raise InvalidInput(f"Unknown ledger format {file_format!r}: send csv or xlsx.")
     return LedgerReading(rows, report, layout)
@@ -360,9 +363,16 @@ def load_ledger(
     layout: Layout,
     max_issues: int = DEFAULT_MAX_ISSUES,
     language: Language = "en",
+    known_sha256: str | None = None,
 ) -> tuple[list[DossierRecord], LedgerReport]:
     """Every record of a valid ledger, or :class:`LedgerInvalid` worded in ``language``."""
-    reading = read_ledger(source, file_format=file_format, layout=layout, max_issues=max_issues)
+    reading = read_ledger(
+        source,
+        file_format=file_format,
+        layout=layout,
+        max_issues=max_issues,
+        known_sha256=known_sha256,
+    )
     records = list(reading)
     reading.report.raise_if_invalid(language)
     return records, reading.report
@@ -450,15 +460,17 @@ def _sniff_delimiter(sample: str) -> str:
 
 
 def _xlsx_rows(
-    source: Path | IO[bytes], report: LedgerReport, sheet: str | None
+    source: Path | IO[bytes], report: LedgerReport, sheet: str | None, known_sha256: str | None
 ) -> Iterator[tuple[int, Sequence[Any]]]:
     raw, owned = _opened(source)
     try:
-        digest = hashlib.sha256()
-        raw.seek(0)
-        while chunk := raw.read(_HASH_CHUNK):
-            digest.update(chunk)
-        report.sha256 = digest.hexdigest()
+        if known_sha256 is None:
+            digest = hashlib.sha256()
+            raw.seek(0)
+            while chunk := raw.read(_HASH_CHUNK):
+                digest.update(chunk)
+            known_sha256 = digest.hexdigest()
+        report.sha256 = known_sha256
         raw.seek(0)
         try:
             workbook = (

@@ -631,6 +631,7 @@ async def import_for_unit(
             file_format=file_format,
             layout=shipped_layout(layout),
             language=language,
+            known_sha256=sha256,
         )
     )
     latest_before = await _latest_import_id(unit.id)
