@@ -37,6 +37,9 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
   each over two quarters on PostgreSQL, first and again, against the same dossiers merely read
   (bench/dossier_indicators.py). `python -m bench dossier-indicators` runs it alone.
 
+`python -m bench table` prints the speed-and-scale targets beside the figures last written under
+bench/results/ (bench/targets.py); every run ends with that table.
+
 `python -m bench scale [--units N] [--inspections N] [--seed N] [--until DATE]` only generates
 (into SPOTCHECK_DATABASE_URL, or a new PostgreSQL database whose URL it prints).
 """
@@ -56,6 +59,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.targets import load_results
+from bench.targets import render as render_targets
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -284,6 +290,9 @@ def main() -> int:
         "cpus": os.cpu_count(),
     }
     only = sys.argv[1:]
+    if only == ["table"]:  # the targets beside the figures already measured; runs nothing
+        print(render_targets(load_results(RESULTS_DIR)))
+        return 0
     if only[:1] == ["scale"]:  # a generator, not a benchmark: it writes no result file
         from bench.scale import main as scale
 
@@ -338,6 +347,8 @@ def main() -> int:
         path = RESULTS_DIR / f"{result['name']}.json"
         path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(json.dumps(result, ensure_ascii=False))
+    print()
+    print(render_targets(load_results(RESULTS_DIR)))
     return 0
 
 
