@@ -30,6 +30,9 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
   through asyncpg; and the API process's peak RSS after them and after a few minutes of mixed
   load (bench/reports.py, bench/scale.py, bench/province.py). `python -m bench reports` runs it
   alone; generating the database takes most of its time.
+- ingest-full (not in the default run: it needs a generated province, given as for `reports` in
+  SPOTCHECK_BENCH_REPORTS_DATABASE): the ingest load at 10 phones on that database against one
+  with only the demo, in alternating rounds; the target is within 10 % (bench/ingest_full.py).
 - dossier-import: the same 100,000 rows imported through the service on PostgreSQL (new, the
   same file again, a later export with 1 % changed), against the file merely read and validated
   (bench/dossier_import.py). `python -m bench dossier-import` runs it alone.
@@ -336,6 +339,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_reports(Path(workdir)))
+    if "ingest-full" in only:  # needs a generated province (SPOTCHECK_BENCH_REPORTS_DATABASE)
+        from bench.ingest_full import bench_ingest_full
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_ingest_full(Path(workdir)))
     if "exports" in only:  # not in the default run: `reports` measures the same at full size
         from bench.reports import bench_exports
 
