@@ -59,7 +59,7 @@ async def _province_phones(base_url: str, database_url: str) -> list[Phone]:
 async def _answers_stored(database_url: str) -> int:
     connection = await asyncpg.connect(database_url)
     try:
-        return int(await connection.fetchval("SELECT count(*) FROM answer"))
+        return int(await connection.fetchval("SELECT count(*) FROM inspection_answer"))
     finally:
         await connection.close()
 
