@@ -1,11 +1,14 @@
 """What an inspector does on the phone, as steps the browser tests share: log in, open an
 inspection, answer a whole checklist (with photos and notes where its rules ask), record a
-finding, submit, sign. Each step works through the screen only, the way a person would."""
+finding, submit, sign. Each step works through the screen only, the way a person would; a test
+whose point is not the answering may give a section's answers in one call into the page, through
+the same controls (`answer_checklist(..., in_page=True)`)."""
 
 from __future__ import annotations
 
 import io
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -139,50 +142,131 @@ def write_note(page: Page, item_key: str, text: str) -> None:
     box.press("Tab")
 
 
+# Answers a section's items one after the other inside the page, as taps and typing would: a
+# choice's button is clicked, a number or a date is typed (an `input` event) and committed (the
+# `change` event a Tab or a tap elsewhere fires), each through the app's own handlers, store and
+# queue; the next item waits until the card shows the answer (its `data-outcome`) and a frame has
+# passed, so an item whose show_if depends on an earlier one is seen as the screen shows it.
+# Returns each answered item's key and whether the dossier ledger offered it a figure.
+ANSWER_SECTION_IN_PAGE = """async (items) => {
+    const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+    const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+    const type = async (input, text) => {
+        input.focus();
+        setValue.call(input, text);
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        await frame();
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+        input.blur();
+        await frame();
+    };
+    const card = (key) => document.querySelector(`[data-item="${key}"]`);
+    const answered = [];
+    for (const [key, kind, answer] of items) {
+        if (!card(key)) continue;  // hidden by its show_if
+        if (kind === "yes_no" || kind === "yes_no_na") {
+            card(key).querySelector(`button[data-value="${answer.value}"]`).click();
+        } else if (kind === "count") {
+            await type(card(key).querySelector('input[type="number"]'), String(answer.value));
+        } else if (kind === "date") {
+            await type(card(key).querySelector('input[type="date"]'), answer.value);
+        } else if (kind === "percent") {
+            await type(card(key).querySelector('input[data-part="numerator"]'), String(answer.numerator));
+            await type(card(key).querySelector('input[data-part="denominator"]'), String(answer.denominator));
+        } else {
+            throw new Error(`no way to answer a ${kind} item`);
+        }
+        const deadline = Date.now() + 10000;
+        while (card(key).dataset.outcome === "unanswered") {
+            if (Date.now() > deadline) throw new Error(`${key} still unanswered`);
+            await frame();
+        }
+        await frame();
+        answered.push([key, card(key).querySelector(`[data-testid="prefill-${key}"]`) !== null]);
+    }
+    return answered;
+}"""
+
+
 def answer_checklist(
     page: Page,
     template: ChecklistTemplate,
     answering: Answering,
     photo_dir: Path,
     shot: Any | None = None,
+    *,
+    in_page: bool = False,
 ) -> None:
     """Every section in turn, every item the screen shows; photos and notes where the
-    checklist's evidence rules ask for them."""
-    seed = 100
+    checklist's evidence rules ask for them.
+
+    With `in_page=True`, each section's answers are given in one call into the page
+    (ANSWER_SECTION_IN_PAGE: the same controls' handlers, the app's own store and queue), then
+    their photos and notes, instead of one Playwright action per control, each of which costs a
+    few round trips and waits: for a test whose point is not the answering. The inspector's whole
+    visit answers through the screen, item by item. Photos, notes and the moves between sections
+    are Playwright's either way."""
+    photo_seeds = iter(range(101, 10_000))
     page.locator("a.section-link").first.click()
     for index, section in enumerate(template.sections):
         expect(
             page.get_by_role("heading", level=2).filter(has_text=f"{section.key}. ")
         ).to_be_visible()
-        for item in section.items:
-            card = page.locator(f'[data-item="{item.key}"]')
-            if not card.count():
-                continue  # hidden by its show_if
-            fail = item.key in answering.failed
-            answer = answer_for(item, fail)
-            answer_item(page, item, answer)
-            answering.values[item.key] = answer
-            rule = item.evidence.photo.value
-            if rule == "always" or (rule == "on_fail" and fail):
-                files = []
-                for _ in range(item.evidence.min_photos):
-                    seed += 1
-                    files.append(camera_photo(photo_dir / f"photo-{seed}.jpg", seed))
-                add_photos(page, item.key, files)
-                answering.photo_items[item.key] = len(files)
-            note_rule = item.evidence.note.value
-            # A value other than the one the unit's dossier ledger offers needs a note too.
-            differs = card.get_by_test_id(f"prefill-{item.key}").count() > 0
-            if note_rule == "always" or (note_rule == "on_fail" and fail) or fail or differs:
-                text = f"Ghi nhận tại chỗ về {item.key}: thấy trực tiếp tại quầy."
-                write_note(page, item.key, text)
-                answering.notes[item.key] = text
+        if in_page:
+            planned = {
+                item.key: (item, answer_for(item, item.key in answering.failed))
+                for item in section.items
+            }
+            given = page.evaluate(
+                ANSWER_SECTION_IN_PAGE,
+                [[key, item.answer_type.value, answer] for key, (item, answer) in planned.items()],
+            )
+            for key, offered in given:
+                item, answer = planned[key]
+                answering.values[key] = answer
+                _give_evidence(page, item, bool(offered), answering, photo_dir, photo_seeds)
+        else:
+            for item in section.items:
+                card = page.locator(f'[data-item="{item.key}"]')
+                if not card.count():
+                    continue  # hidden by its show_if
+                answer = answer_for(item, item.key in answering.failed)
+                answer_item(page, item, answer)
+                answering.values[item.key] = answer
+                offered = card.get_by_test_id(f"prefill-{item.key}").count() > 0
+                _give_evidence(page, item, offered, answering, photo_dir, photo_seeds)
         if shot is not None and index == 0:
             shot(page, f"section-{section.key}")
         if index + 1 < len(template.sections):
             page.get_by_role("link", name="Phần tiếp →").click()
         else:
             page.get_by_role("link", name="Xem lại và nộp →").click()
+
+
+def _give_evidence(
+    page: Page,
+    item: AnyItem,
+    offered: bool,
+    answering: Answering,
+    photo_dir: Path,
+    photo_seeds: Iterator[int],
+) -> None:
+    """The photos and the note the item's evidence rules ask for, given its answer."""
+    fail = item.key in answering.failed
+    rule = item.evidence.photo.value
+    if rule == "always" or (rule == "on_fail" and fail):
+        files = []
+        for _ in range(item.evidence.min_photos):
+            seed = next(photo_seeds)
+            files.append(camera_photo(photo_dir / f"photo-{seed}.jpg", seed))
+        add_photos(page, item.key, files)
+        answering.photo_items[item.key] = len(files)
+    note_rule = item.evidence.note.value
+    # A value other than the one the unit's dossier ledger offers (`offered`) needs a note too.
+    if note_rule == "always" or (note_rule == "on_fail" and fail) or fail or offered:
+        text = f"Ghi nhận tại chỗ về {item.key}: thấy trực tiếp tại quầy."
+        write_note(page, item.key, text)
+        answering.notes[item.key] = text
 
 
 def draw_signature(page: Page, container: Any) -> None:

@@ -217,7 +217,7 @@ def test_a_sampled_dossier_checked_offline_reaches_the_server_and_becomes_a_find
     # The review warns of the dossiers left unchecked and counts the finding to come; then the
     # whole checklist, submit, and the server makes the finding.
     page.goto(f"/app/inspections/{inspection_id}")
-    answer_checklist(page, shipped_template(), Answering(failed=set()), tmp_path)
+    answer_checklist(page, shipped_template(), Answering(failed=set()), tmp_path, in_page=True)
     expect(page.get_by_role("heading", name="Xem lại và nộp")).to_be_visible()
     review = page.get_by_test_id("review-sample")
     expect(review.get_by_test_id("review-sample-unchecked")).to_contain_text(

@@ -17,6 +17,11 @@ from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import AxeViolations, LiveServer, PhoneFactory, Screenshots
 
+# The phone's own fixture (its profile, its storage across a reboot, airplane mode) works the same
+# whatever database the live server has behind it: those tests run in one pass, the PostgreSQL
+# one, where fewer browser modules run. Only the live server itself is checked on both engines.
+phone_fixture_test = pytest.mark.postgres_only
+
 
 def test_live_server_serves_the_demo_on_its_own_database(live_server: LiveServer) -> None:
     assert live_server.api("GET", "/health").json() == {
@@ -35,6 +40,7 @@ def test_live_server_serves_the_demo_on_its_own_database(live_server: LiveServer
     assert verified.returncode == 0, verified.stderr
 
 
+@phone_fixture_test
 def test_a_phone_opens_the_schema_where_the_open_plan_is(
     live_server: LiveServer, phone_context: PhoneFactory
 ) -> None:
@@ -97,6 +103,7 @@ def test_screenshots_are_numbered_per_test(browser: Browser, shot: Screenshots) 
     page.close()
 
 
+@phone_fixture_test
 def test_a_phone_keeps_its_storage_across_a_reopen(phone_context: PhoneFactory) -> None:
     phone = phone_context(reboots=True)
     phone.page.goto("/health")
@@ -139,6 +146,7 @@ def test_a_phone_keeps_its_storage_across_a_reopen(phone_context: PhoneFactory) 
     assert kept == ["đã lưu", "cached"]
 
 
+@phone_fixture_test
 def test_airplane_mode_fails_fetches_and_outlasts_a_reopen(phone_context: PhoneFactory) -> None:
     phone = phone_context(reboots=True)
     page = phone.page
@@ -204,6 +212,7 @@ def static_site(directory: Path, files: dict[str, str]) -> Iterator[str]:
         thread.join()
 
 
+@phone_fixture_test
 def test_airplane_mode_cuts_off_a_service_worker_started_after_a_reopen(
     phone_context: PhoneFactory, tmp_path: Path
 ) -> None:
