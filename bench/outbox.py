@@ -184,7 +184,8 @@ async def fill(database_url: str, target: str, prefix: str, count: int) -> float
     )
     db.bind_engine(db.build_engine(settings), registry.all_tables())
     notification_service.configure(settings)
-    await db.open_database(settings)
+    # No pool: the one transaction needs one connection, and a pool would open ten at once on a
+    # PostgreSQL that the workers (ten each) and other jobs share.
     try:
         now = datetime.now(UTC)
         async with db.write_transaction():

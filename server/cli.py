@@ -358,6 +358,9 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Apprise logs a line at INFO for every message it sends: a formatted, locked write per
+    # delivery that says what the attempt rows already record. Its warnings (a failed send) stay.
+    logging.getLogger("apprise").setLevel(logging.WARNING)
     from server.notifications import services as notification_service
     from server.notifications.worker import Worker
 
