@@ -54,6 +54,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -125,16 +126,79 @@ class Chain:
 
     end: ChainEnd | None = None
 
-    def place(self, record: dict[str, Any]) -> None:
-        """Give `record` (an audit_event row) its place after the end, and make it the end."""
+    def place(self, event: history.AuditRecord) -> tuple[int, int, str, str]:
+        """Give `event` its place after the end and make it the end: its seq, txid (0: no
+        transaction waits to be sealed), prev_hash and hash."""
         seq = self.end.seq + 1 if self.end else 1
         prev_hash = self.end.hash if self.end else GENESIS_HASH
-        digest = audit_service.row_hash(record, seq=seq, prev_hash=prev_hash)
-        record.update(seq=seq, prev_hash=prev_hash, hash=digest)
+        # The row as the sealer reads it back (object ids are stored as text).
+        row = {
+            "occurred_at": event.occurred_at,
+            "actor_id": event.actor_id,
+            "actor_label": event.actor_label,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": str(event.object_id),
+            "summary": event.summary,
+        }
+        digest = audit_service.row_hash(row, seq=seq, prev_hash=prev_hash)
         self.end = ChainEnd(seq=seq, hash=digest)
+        return seq, 0, prev_hash, digest
 
 
-async def write_rows(rows: history.Rows, chain: Chain | None = None) -> None:
+@dataclass
+class Records:
+    """A round's rows as the writer copies them: per table, a tuple per row in the table's
+    column order with JSON already encoded, made where the round is built (a worker process,
+    side by side with the others) so that the one writing process only copies; and its events,
+    which the writer chains."""
+
+    tables: dict[str, list[tuple[Any, ...]]]
+    events: list[history.AuditRecord]
+
+
+def records_of(rows: history.Rows) -> Records:
+    tables = _tables()
+    return Records(
+        tables={name: _records(tables[name], values) for name, values in rows.tables.items()},
+        events=rows.events,
+    )
+
+
+def _records(table: type[Table], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    columns = table._meta.columns
+    in_order = itemgetter(*(column._meta.name for column in columns))
+    json_at = [index for index, column in enumerate(columns) if isinstance(column, JSON | JSONB)]
+    records = []
+    for row in rows:
+        values = list(in_order(row))
+        for index in json_at:
+            # Encoded as db.insert_rows encodes it for the server: a None stays SQL NULL.
+            if values[index] is not None:
+                values[index] = dump_json(values[index])
+        records.append(tuple(values))
+    return records
+
+
+# The audit_event table's columns, in its order (checked in write_rows): its rows are built here
+# as tuples, a million and a half of them, without a loop over the columns for each.
+AUDIT_COLUMNS = (
+    "id",
+    "seq",
+    "txid",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "summary",
+    "prev_hash",
+    "hash",
+)
+
+
+async def write_rows(rows: Records, chain: Chain | None = None) -> None:
     """Write `rows` and their audit events (in the order they happened) in the current write
     transaction: COPY on PostgreSQL, multi-row INSERTs on SQLite. With `chain`, the events are
     written sealed, after its end, and the head moved onto them; without, unchained, for
@@ -145,58 +209,52 @@ async def write_rows(rows: history.Rows, chain: Chain | None = None) -> None:
     events = sorted(rows.events, key=lambda event: event.occurred_at)  # stable: written order
     if not events:
         return
+    audit = tables[audit_service.CHAIN]
+    assert tuple(column._meta.db_column_name for column in audit._meta.columns) == AUDIT_COLUMNS
     # Ids from the history, not from the database's sequence, so one seed gives the same ids.
     rng = random.Random(f"{events[0].occurred_at.isoformat()}/{len(events)}")
-    records = [
-        {
-            "id": history.new_id(rng),
-            "seq": 0,
-            "txid": 0,
-            "occurred_at": event.occurred_at,
-            "actor_id": event.actor_id,
-            "actor_label": event.actor_label,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": str(event.object_id),
-            "summary": event.summary,
-            "prev_hash": "",
-            "hash": "",
-        }
-        for event in events
-    ]
+    ids = [history.new_id(rng) for _ in events]
     if chain is None:
         txid, slots = await db.log_slots(
-            audit_service.CHAIN, "seq", audit_service.PENDING_SEQUENCE, len(records)
+            audit_service.CHAIN, "seq", audit_service.PENDING_SEQUENCE, len(events)
         )
-        for record, slot in zip(records, slots, strict=True):
-            record.update(seq=slot, txid=txid)
+        places = [(slot, txid, "", "") for slot in slots]
     else:
         # As a sealing: under the seal lock, the rows and the head in one transaction.
         await db.lock_for_append(audit_service.SEAL_LOCK)
         before = chain.end
-        for record in records:
-            chain.place(record)
+        places = [chain.place(event) for event in events]
         assert chain.end is not None
         await audit_service.move_head(before, chain.end)
-    await _bulk_insert(tables[audit_service.CHAIN], records)
+    await _bulk_insert(
+        audit,
+        [
+            (
+                id,
+                seq,
+                txid,
+                event.occurred_at,
+                event.actor_id,
+                event.actor_label,
+                event.action,
+                event.object_type,
+                str(event.object_id),
+                dump_json(event.summary),
+                prev_hash,
+                hash,
+            )
+            for id, event, (seq, txid, prev_hash, hash) in zip(ids, events, places, strict=True)
+        ],
+    )
 
 
-async def _bulk_insert(table: type[Table], rows: list[dict[str, Any]]) -> None:
-    if not rows:
+async def _bulk_insert(table: type[Table], records: list[tuple[Any, ...]]) -> None:
+    if not records:
         return
     if not db.is_postgres():
-        await db.insert_rows(table, rows)
+        await db.insert_rows_in_bulk(table, records)
         return
-    columns = table._meta.columns
-    names = [column._meta.db_column_name for column in columns]
-    encoded = [isinstance(column, JSON | JSONB) for column in columns]
-    records = [
-        tuple(
-            dump_json(row[column._meta.name]) if is_json else row[column._meta.name]
-            for column, is_json in zip(columns, encoded, strict=True)
-        )
-        for row in rows
-    ]
+    names = [column._meta.db_column_name for column in table._meta.columns]
     transaction = db.engine().current_transaction.get()
     assert transaction is not None, "bulk inserts run inside db.write_transaction()"
     await transaction.connection.copy_records_to_table(
@@ -303,7 +361,7 @@ async def generate(
     )
     chain = None if sealer else Chain()
     async with db.write_transaction():
-        await write_rows(setup, chain)
+        await write_rows(records_of(setup), chain)
     sealed = await audit_service.seal() if sealer else len(setup.events)
     seconds["set_up"] = time.perf_counter() - began
 
@@ -394,19 +452,19 @@ def _start_worker(context: history.History) -> None:
     _context = context
 
 
-def _build_in_worker(planned: history.Round) -> history.Rows:
+def _build_in_worker(planned: history.Round) -> Records:
     assert _context is not None
-    return history.round_rows(_context, planned)
+    return records_of(history.round_rows(_context, planned))
 
 
 async def _built(
     context: history.History, planned: list[history.Round], workers: int
-) -> AsyncIterator[tuple[int, history.Rows]]:
+) -> AsyncIterator[tuple[int, Records]]:
     """Each round's rows in order: built here, or by `workers` processes a few rounds ahead
     (bounded, so memory holds a few rounds at a time)."""
     if workers < 1:
         for each in planned:
-            yield each.number, history.round_rows(context, each)
+            yield each.number, records_of(history.round_rows(context, each))
         return
     # Spawned, not forked: this process holds an event loop and database connections.
     with ProcessPoolExecutor(
@@ -415,7 +473,7 @@ async def _built(
         initializer=_start_worker,
         initargs=(context,),
     ) as pool:
-        ahead: deque[tuple[int, Future[history.Rows]]] = deque()
+        ahead: deque[tuple[int, Future[Records]]] = deque()
         queue = iter(planned)
         for each in queue:
             ahead.append((each.number, pool.submit(_build_in_worker, each)))
