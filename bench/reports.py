@@ -35,7 +35,10 @@ Writes bench/results/reports.json. The database is created, generated and droppe
 SPOTCHECK_BENCH_REPORTS_DATABASE (a generated database's URL) with SPOTCHECK_BENCH_REPORTS_MEDIA
 (its evidence directory) measures an existing one instead and leaves it in place (the mixed load
 adds a few plans and answers to it). SPOTCHECK_BENCH_SCALE_UNITS and
-SPOTCHECK_BENCH_SCALE_INSPECTIONS shrink a generated one.
+SPOTCHECK_BENCH_SCALE_INSPECTIONS shrink a generated one. SPOTCHECK_BENCH_REPORTS_PARTS (a
+comma-separated subset of "json,pdf,exports,mixed", all by default) measures only those parts
+(json: the summary and ranking); the figures of the parts skipped are carried over from the file
+it replaces under "not_rerun", with that run's time stamp, never mixed with this run's.
 
     python -m bench reports
 """
@@ -85,6 +88,19 @@ TARGET_REPORT_MS = 300
 TARGET_PDF_MS = 2000
 TARGET_RSS_MB = 200
 TARGET_EXPORT_RATIO = 3  # an export within 3x of the COPY of the same rows
+PARTS = ("json", "pdf", "exports", "mixed")
+
+
+def parts() -> tuple[str, ...]:
+    """The parts SPOTCHECK_BENCH_REPORTS_PARTS asks for (all by default), in PARTS' order."""
+    asked = os.environ.get("SPOTCHECK_BENCH_REPORTS_PARTS", "")
+    chosen = {part.strip() for part in asked.split(",") if part.strip()} or set(PARTS)
+    unknown = chosen - set(PARTS)
+    if unknown:
+        raise SystemExit(f"SPOTCHECK_BENCH_REPORTS_PARTS: unknown {sorted(unknown)}; use {PARTS}")
+    return tuple(part for part in PARTS if part in chosen)
+
+
 PROVINCE_LEADER = "lanhdao.tinh"
 DISTRICT_LEADER = "lanhdao.h01"
 
@@ -442,7 +458,7 @@ async def leaders(client: httpx.AsyncClient, connection: asyncpg.Connection) -> 
 
 
 async def measure_reports(
-    base_url: str, database_url: str, start: date, end: date
+    base_url: str, database_url: str, start: date, end: date, measured: tuple[str, ...] = PARTS
 ) -> dict[str, Any]:
     previous_end = start - timedelta(days=1)
     previous_start = previous_end - (end - start)
@@ -455,35 +471,46 @@ async def measure_reports(
             for leader in people:
                 args = (f"{leader.scope_path}%", start, end, previous_start, previous_end)
                 prefix = leader.label
-                await measure(
-                    series,
-                    [
-                        (
-                            f"{prefix}.summary",
-                            http_call(client, "/api/v1/reports/summary", leader.session, **period),
-                        ),
-                        (f"{prefix}.summary.sql", sql_call(connection, SUMMARY_SQL, *args)),
-                        (
-                            f"{prefix}.ranking",
-                            http_call(client, "/api/v1/reports/ranking", leader.session, **period),
-                        ),
-                        (f"{prefix}.ranking.sql", sql_call(connection, RANKING_SQL, *args[:4])),
-                    ],
-                    REPEATS_JSON,
-                )
-                await measure(
-                    series,
-                    [
-                        (
-                            f"{prefix}.summary.pdf",
-                            http_call(
-                                client, "/api/v1/reports/summary.pdf", leader.session, **period
+                if "json" in measured:
+                    await measure(
+                        series,
+                        [
+                            (
+                                f"{prefix}.summary",
+                                http_call(
+                                    client, "/api/v1/reports/summary", leader.session, **period
+                                ),
                             ),
-                        ),
-                    ],
-                    REPEATS_PDF,
-                )
-                await measure(series, export_cases(client, connection, leader, start, end), 1)
+                            (f"{prefix}.summary.sql", sql_call(connection, SUMMARY_SQL, *args)),
+                            (
+                                f"{prefix}.ranking",
+                                http_call(
+                                    client, "/api/v1/reports/ranking", leader.session, **period
+                                ),
+                            ),
+                            (
+                                f"{prefix}.ranking.sql",
+                                sql_call(connection, RANKING_SQL, *args[:4]),
+                            ),
+                        ],
+                        REPEATS_JSON,
+                    )
+                if "pdf" in measured:
+                    await measure(
+                        series,
+                        [
+                            (
+                                f"{prefix}.summary.pdf",
+                                http_call(
+                                    client, "/api/v1/reports/summary.pdf", leader.session, **period
+                                ),
+                            ),
+                        ],
+                        REPEATS_PDF,
+                    )
+                if "exports" in measured:
+                    cases = export_cases(client, connection, leader, start, end)
+                    await measure(series, cases, 1)
     finally:
         await connection.close()
     return {name: each.report() for name, each in series.items()}
@@ -746,6 +773,7 @@ async def mixed_load(
 
 
 def bench_reports(workdir: Path) -> dict[str, Any]:
+    measured = parts()
     prepared = prepare(workdir)
     try:
         start, end = asyncio.run(history_span(prepared.database_url))
@@ -755,14 +783,22 @@ def bench_reports(workdir: Path) -> dict[str, Any]:
         command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--workers", "1"]
         base_url = f"http://127.0.0.1:{port}"
+        load_before = os.getloadavg()
         with process(command, env, f"{base_url}/health", workdir / "reports-server.log") as server:
             memory_at_start = memory(server.pid)
-            results = asyncio.run(measure_reports(base_url, prepared.database_url, start, end))
+            results = asyncio.run(
+                measure_reports(base_url, prepared.database_url, start, end, measured)
+            )
             memory_after_reports = memory(server.pid)
-            mixed = asyncio.run(mixed_load(base_url, prepared.database_url, server.pid, start, end))
+            mixed = (
+                asyncio.run(mixed_load(base_url, prepared.database_url, server.pid, start, end))
+                if "mixed" in measured
+                else None
+            )
     finally:
         if prepared.owned:
             asyncio.run(drop_database(prepared.database_url))
+    skipped = [part for part in PARTS if part not in measured]
     return {
         "name": "reports",
         "what": (
@@ -771,6 +807,8 @@ def bench_reports(workdir: Path) -> dict[str, Any]:
             "fresh and repeated, vs hand-written SQL through asyncpg; peak RSS of the API "
             f"process after them and after {MIXED_SECONDS:g} s of mixed load"
         ),
+        "parts": list(measured),
+        "skipped": skipped,
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "generation": prepared.generated,
         "targets": {
@@ -785,12 +823,52 @@ def bench_reports(workdir: Path) -> dict[str, Any]:
             "after_reports": memory_after_reports,
             "within_target_after_reports": memory_after_reports["api_peak_rss_mb"] < TARGET_RSS_MB,
         },
-        "mixed_load": {
-            **mixed,
-            "within_target": mixed["api_peak_rss_mb"] < TARGET_RSS_MB,
-        },
+        "mixed_load": (
+            {**mixed, "within_target": mixed["api_peak_rss_mb"] < TARGET_RSS_MB} if mixed else None
+        ),
+        "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
+        **({"not_rerun": not_rerun(skipped)} if skipped else {}),
     }
+
+
+RESULTS_FILE = ROOT / "bench" / "results" / "reports.json"
+
+
+def not_rerun(skipped: list[str], path: Path = RESULTS_FILE) -> dict[str, Any] | None:
+    """The figures of the skipped parts from the file this run replaces (each with the time
+    stamp of the run that measured it), so that measuring one part does not erase the others'
+    last figures, nor passes them off as this run's."""
+    if not path.exists():
+        return None
+    previous = json.loads(path.read_text(encoding="utf-8"))
+    carried = previous.get("not_rerun") or {}
+    stamp = {"measured_at": previous.get("at")}
+    results = {
+        name: figures
+        for name, figures in carried.get("results", {}).items()
+        if part_of(name) in skipped
+    }
+    results.update(
+        {
+            name: {**figures, **stamp}
+            for name, figures in previous.get("results", {}).items()
+            if part_of(name) in skipped
+        }
+    )
+    kept: dict[str, Any] = {"results": results}
+    if "mixed" in skipped:
+        mixed = previous.get("mixed_load")
+        kept["mixed_load"] = {**mixed, **stamp} if mixed else carried.get("mixed_load")
+    return kept
+
+
+def part_of(series: str) -> str:
+    """Which part a series of `measure_reports` belongs to, from its name."""
+    name = series.removesuffix(".sql").split(".", 1)[1]
+    if name in ("summary", "ranking"):
+        return "json"
+    return "pdf" if name == "summary.pdf" else "exports"
 
 
 # --- Exports alone, at a size a shared machine can build in a minute -----------------------------

@@ -7,7 +7,7 @@ some not, some N/A), scored by the real scoring function, ~100,000 findings with
 action each in the states the product uses (most verified, some returned once, the recent ones
 open, acknowledged, in progress or submitted, a few stalled and overdue), the plans that sealed
 the visits, and the audit events of all of it (~1.5 million, one per answer as the sync path
-writes them), chained by the real sealer so that `spotcheck audit verify` passes.
+writes them), written already sealed so that `spotcheck audit verify` passes.
 
 Why a bench command and not `spotcheck demo --scale N`: it writes rows straight into the tables
 in bulk (COPY on PostgreSQL, multi-row INSERTs on SQLite), past the services that own them,
@@ -16,10 +16,13 @@ installed package and out of `spotcheck`'s start-up.
 
 How: bench/province.py builds the rows from the seed (no I/O); this module writes them one round
 of plans at a time (a plan per district visiting each of its communes once), each round in one
-transaction, and then lets `audit_service.seal()` chain what committed, as an API process does
-every second. Audit events are written in the order their moments happened: those that fall
+transaction. Audit events are written in the order their moments happened: those that fall
 after the next round's start (an action verified weeks later) wait for a later round, so the
-chain reads as the history did. The evidence files (a pool of photos and signature images that
+chain reads as the history did. They are chained as they are written, with the sealer's own hash
+(`audit_service.row_hash`), in the order `audit_service.seal()` would give them if it ran after
+each round, and the keyed head moves in the same transaction: the chain the sealer would have
+made (tests/bench/test_scale.py compares them), without updating 1.5 million rows a second time
+(the sealer took 30 of the 55 minutes a full province took to generate). The evidence files (a pool of photos and signature images that
 the answers, findings and fixes refer to) go through `evidence_service.store`, like uploads.
 
 Deterministic: the same --seed and --until give the same rows, ids included (except the
@@ -52,6 +55,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +72,7 @@ from checklists.validator import load_template
 from server import registry
 from server.core import db, passwords
 from server.core.audit import services as audit_service
+from server.core.audit.chain import GENESIS_HASH, ChainEnd
 from server.core.scopes import Principal, Role
 from server.core.settings import Settings
 from server.evidence import services as evidence_service
@@ -112,58 +117,144 @@ def _tables() -> dict[str, type[Table]]:
     return {table._meta.tablename: table for table in registry.all_tables()}
 
 
-async def write_rows(rows: history.Rows) -> None:
-    """Write `rows` and their audit events (unchained, in the order they happened) in the
-    current write transaction: COPY on PostgreSQL, multi-row INSERTs on SQLite."""
+@dataclass
+class Chain:
+    """The audit chain as the generator writes it: its end so far. Each round's events are
+    chained as they are written (the sealer's rule, `audit_service.row_hash`, in the order the
+    sealer would give them: a round is one transaction, written in the order things happened)
+    and the head is moved in the same transaction, so nothing is left for the sealer to update."""
+
+    end: ChainEnd | None = None
+
+    def place(self, event: history.AuditRecord) -> tuple[int, int, str, str]:
+        """Give `event` its place after the end and make it the end: its seq, txid (0: no
+        transaction waits to be sealed), prev_hash and hash."""
+        seq = self.end.seq + 1 if self.end else 1
+        prev_hash = self.end.hash if self.end else GENESIS_HASH
+        # The row as the sealer reads it back (object ids are stored as text).
+        row = {
+            "occurred_at": event.occurred_at,
+            "actor_id": event.actor_id,
+            "actor_label": event.actor_label,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": str(event.object_id),
+            "summary": event.summary,
+        }
+        digest = audit_service.row_hash(row, seq=seq, prev_hash=prev_hash)
+        self.end = ChainEnd(seq=seq, hash=digest)
+        return seq, 0, prev_hash, digest
+
+
+@dataclass
+class Records:
+    """A round's rows as the writer copies them: per table, a tuple per row in the table's
+    column order with JSON already encoded, made where the round is built (a worker process,
+    side by side with the others) so that the one writing process only copies; and its events,
+    which the writer chains."""
+
+    tables: dict[str, list[tuple[Any, ...]]]
+    events: list[history.AuditRecord]
+
+
+def records_of(rows: history.Rows) -> Records:
+    tables = _tables()
+    return Records(
+        tables={name: _records(tables[name], values) for name, values in rows.tables.items()},
+        events=rows.events,
+    )
+
+
+def _records(table: type[Table], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    columns = table._meta.columns
+    in_order = itemgetter(*(column._meta.name for column in columns))
+    json_at = [index for index, column in enumerate(columns) if isinstance(column, JSON | JSONB)]
+    records = []
+    for row in rows:
+        values = list(in_order(row))
+        for index in json_at:
+            # Encoded as db.insert_rows encodes it for the server: a None stays SQL NULL.
+            if values[index] is not None:
+                values[index] = dump_json(values[index])
+        records.append(tuple(values))
+    return records
+
+
+# The audit_event table's columns, in its order (checked in write_rows): its rows are built here
+# as tuples, a million and a half of them, without a loop over the columns for each.
+AUDIT_COLUMNS = (
+    "id",
+    "seq",
+    "txid",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "summary",
+    "prev_hash",
+    "hash",
+)
+
+
+async def write_rows(rows: Records, chain: Chain | None = None) -> None:
+    """Write `rows` and their audit events (in the order they happened) in the current write
+    transaction: COPY on PostgreSQL, multi-row INSERTs on SQLite. With `chain`, the events are
+    written sealed, after its end, and the head moved onto them; without, unchained, for
+    `audit_service.seal()` to chain as it chains an API process's events."""
     tables = _tables()
     for name, values in rows.tables.items():
         await _bulk_insert(tables[name], values)
     events = sorted(rows.events, key=lambda event: event.occurred_at)  # stable: written order
     if not events:
         return
-    txid, slots = await db.log_slots(
-        audit_service.CHAIN, "seq", audit_service.PENDING_SEQUENCE, len(events)
-    )
+    audit = tables[audit_service.CHAIN]
+    assert tuple(column._meta.db_column_name for column in audit._meta.columns) == AUDIT_COLUMNS
     # Ids from the history, not from the database's sequence, so one seed gives the same ids.
     rng = random.Random(f"{events[0].occurred_at.isoformat()}/{len(events)}")
+    ids = [history.new_id(rng) for _ in events]
+    if chain is None:
+        txid, slots = await db.log_slots(
+            audit_service.CHAIN, "seq", audit_service.PENDING_SEQUENCE, len(events)
+        )
+        places = [(slot, txid, "", "") for slot in slots]
+    else:
+        # As a sealing: under the seal lock, the rows and the head in one transaction.
+        await db.lock_for_append(audit_service.SEAL_LOCK)
+        before = chain.end
+        places = [chain.place(event) for event in events]
+        assert chain.end is not None
+        await audit_service.move_head(before, chain.end)
     await _bulk_insert(
-        tables[audit_service.CHAIN],
+        audit,
         [
-            {
-                "id": history.new_id(rng),
-                "seq": slot,
-                "txid": txid,
-                "occurred_at": event.occurred_at,
-                "actor_id": event.actor_id,
-                "actor_label": event.actor_label,
-                "action": event.action,
-                "object_type": event.object_type,
-                "object_id": str(event.object_id),
-                "summary": event.summary,
-                "prev_hash": "",
-                "hash": "",
-            }
-            for slot, event in zip(slots, events, strict=True)
+            (
+                id,
+                seq,
+                txid,
+                event.occurred_at,
+                event.actor_id,
+                event.actor_label,
+                event.action,
+                event.object_type,
+                str(event.object_id),
+                dump_json(event.summary),
+                prev_hash,
+                hash,
+            )
+            for id, event, (seq, txid, prev_hash, hash) in zip(ids, events, places, strict=True)
         ],
     )
 
 
-async def _bulk_insert(table: type[Table], rows: list[dict[str, Any]]) -> None:
-    if not rows:
+async def _bulk_insert(table: type[Table], records: list[tuple[Any, ...]]) -> None:
+    if not records:
         return
     if not db.is_postgres():
-        await db.insert_rows(table, rows)
+        await db.insert_rows_in_bulk(table, records)
         return
-    columns = table._meta.columns
-    names = [column._meta.db_column_name for column in columns]
-    encoded = [isinstance(column, JSON | JSONB) for column in columns]
-    records = [
-        tuple(
-            dump_json(row[column._meta.name]) if is_json else row[column._meta.name]
-            for column, is_json in zip(columns, encoded, strict=True)
-        )
-        for row in rows
-    ]
+    names = [column._meta.db_column_name for column in table._meta.columns]
     transaction = db.engine().current_transaction.get()
     assert transaction is not None, "bulk inserts run inside db.write_transaction()"
     await transaction.connection.copy_records_to_table(
@@ -239,10 +330,13 @@ async def generate(
     shape: Shape,
     *,
     workers: int = 0,
+    sealer: bool = False,
     say: Callable[[str], None] = print,
 ) -> Generated:
     """Fill the (migrated, empty) database of `settings`, bound by the caller. With `workers`,
-    rounds are built in that many processes while this one writes and seals."""
+    rounds are built in that many processes while this one writes and seals. The audit events
+    are written sealed; with `sealer`, unchained, and `audit_service.seal()` chains each round's
+    (what tests/bench/test_scale.py compares the generator's chain with)."""
     tables = _tables()
     if await tables["unit"].count() or await tables["inspection"].count():
         raise SystemExit("bench scale: the database is not empty; give it a fresh migrated one")
@@ -265,9 +359,10 @@ async def generate(
         checklist={"id": version_id, **checklist},
         at=set_up_at,
     )
+    chain = None if sealer else Chain()
     async with db.write_transaction():
-        await write_rows(setup)
-    sealed = await audit_service.seal()
+        await write_rows(records_of(setup), chain)
+    sealed = await audit_service.seal() if sealer else len(setup.events)
     seconds["set_up"] = time.perf_counter() - began
 
     context = history.History(
@@ -303,11 +398,14 @@ async def generate(
         batch.events, pending = pending[:cut], pending[cut:]
         started = time.perf_counter()
         async with db.write_transaction():
-            await write_rows(batch)
+            await write_rows(batch, chain)
         writing += time.perf_counter() - started
-        started = time.perf_counter()
-        sealed += await audit_service.seal()
-        sealing += time.perf_counter() - started
+        if sealer:
+            started = time.perf_counter()
+            sealed += await audit_service.seal()
+            sealing += time.perf_counter() - started
+        else:
+            sealed += len(batch.events)
         for name, rows in batch.tables.items():
             counts[name] = counts.get(name, 0) + len(rows)
         counts["audit_event"] += len(batch.events)
@@ -318,6 +416,7 @@ async def generate(
                 f"{counts['audit_event']} audit events, {time.perf_counter() - began:.0f} s"
             )
     assert not pending, "every event up to the end of the history is written"
+    # Without the sealer, chaining is part of writing (hashing in this process: see Chain).
     seconds.update(write_rows=writing, seal_audit=sealing)
     seconds["rounds"] = time.perf_counter() - began - seconds["set_up"]
     started = time.perf_counter()
@@ -353,19 +452,19 @@ def _start_worker(context: history.History) -> None:
     _context = context
 
 
-def _build_in_worker(planned: history.Round) -> history.Rows:
+def _build_in_worker(planned: history.Round) -> Records:
     assert _context is not None
-    return history.round_rows(_context, planned)
+    return records_of(history.round_rows(_context, planned))
 
 
 async def _built(
     context: history.History, planned: list[history.Round], workers: int
-) -> AsyncIterator[tuple[int, history.Rows]]:
+) -> AsyncIterator[tuple[int, Records]]:
     """Each round's rows in order: built here, or by `workers` processes a few rounds ahead
     (bounded, so memory holds a few rounds at a time)."""
     if workers < 1:
         for each in planned:
-            yield each.number, history.round_rows(context, each)
+            yield each.number, records_of(history.round_rows(context, each))
         return
     # Spawned, not forked: this process holds an event loop and database connections.
     with ProcessPoolExecutor(
@@ -374,7 +473,7 @@ async def _built(
         initializer=_start_worker,
         initargs=(context,),
     ) as pool:
-        ahead: deque[tuple[int, Future[history.Rows]]] = deque()
+        ahead: deque[tuple[int, Future[Records]]] = deque()
         queue = iter(planned)
         for each in queue:
             ahead.append((each.number, pool.submit(_build_in_worker, each)))

@@ -9,7 +9,9 @@ the counted inspections.
 The figures come from a few SQL aggregations over rows (:mod:`reports.summary_queries`: one
 over the inspections of both periods, one each over section scores, findings and corrective
 actions), never from a Python loop over inspection rows nor from the score JSON; this module adds
-up their small grouped results, and :mod:`reports.ranking` shapes them. The dossier indicators
+up their small grouped results, and :mod:`reports.ranking` shapes them. The queries do not depend
+on one another, so they run side by side (``db.read_together``), each on a pooled connection: at
+province scale a summary waits for the slowest, not for the sum. The dossier indicators
 (``dossier_indicators``) are the exception: the flagged share needs the pure rules over every
 dossier, so the dossiers service makes one pass per unit over its stored ledger.
 """
@@ -166,14 +168,16 @@ async def _inspection_figures(
 ) -> InspectionFigures:
     # The previous period ends the day before the current one starts, so one range covers both.
     both = await counted_clauses(principal, scope.path, Period(previous.start, current.end))
-    groups = await queries.unit_groups(queries.where(both), current.start)
+    counted = queries.where(await counted_clauses(principal, scope.path, current))
+    groups, facets = await db.read_together(
+        queries.unit_groups(queries.where(both), current.start), queries.facet_groups(counted)
+    )
     now = [group for group in groups if group.current]
     before = [group for group in groups if not group.current]
-    counted = queries.where(await counted_clauses(principal, scope.path, current))
     statuses: dict[str, int] = {}
     bands: dict[str | None, int] = {}
     versions: dict[UUID, int] = {}
-    for facet in await queries.facet_groups(counted):
+    for facet in facets:
         statuses[facet.status] = statuses.get(facet.status, 0) + facet.inspections
         bands[facet.rating_band] = bands.get(facet.rating_band, 0) + facet.inspections
         versions[facet.checklist_version_id] = (
@@ -407,11 +411,16 @@ async def summary(
     scope = await _scope(principal, unit_id)
     current, previous = resolve_period(period_from, period_to, today=_today(scope.time_zone, now))
     _require_min_inspections(min_inspections)
-    figures = await _inspection_figures(principal, scope, current, previous)
     counted = queries.where(await counted_clauses(principal, scope.path, current))
-    unit_cells, overall_cells = _section_cells(await queries.section_groups(counted))
-    findings = await queries.finding_groups(counted)
-    action_units = await queries.action_groups(counted, now)
+    # Independent aggregates, side by side (each over up to a million rows at province scale).
+    figures, sections, findings, action_units, indicators = await db.read_together(
+        _inspection_figures(principal, scope, current, previous),
+        queries.section_groups(counted),
+        queries.finding_groups(counted),
+        queries.action_groups(counted, now),
+        _dossier_indicators(scope, current, previous),
+    )
+    unit_cells, overall_cells = _section_cells(sections)
     reference = await _reference(figures.versions)
     units = await _units(
         {entry.unit for entry in figures.units + figures.previous_units}
@@ -424,7 +433,6 @@ async def summary(
     action_totals = _action_totals(action_units)
 
     ranking_out = _ranking_out(scope, current, previous, min_inspections, result, units, reference)
-    indicators = await _dossier_indicators(scope, current, previous)
     return SummaryOut(
         scope_unit=scope.unit,
         period=current.out,

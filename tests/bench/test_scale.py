@@ -1,7 +1,7 @@
 """The scale generator (`python -m bench scale`) at a tiny scale, on the suite's engine: what it
 writes is what the server would have stored (scores from the scoring function, an action per
-finding, a chain that `spotcheck audit verify` accepts), the server reads it, and one seed gives
-the same rows."""
+finding, a chain that `spotcheck audit verify` accepts and that the real sealer would have made),
+the server reads it, and one seed gives the same rows."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ SNAPSHOT = {
     "finding": "id, inspection_id, item_key",
     "corrective_action": "id, status, due_at, verified_at",
     "corrective_action_event": "id, action_id, to_status, at",
-    "audit_event": "seq, id, occurred_at, hash",
+    "audit_event": "seq, id, occurred_at, prev_hash, hash",
+    "audit_head": "seq, hash, discrepancy, mac",
 }
 
 
@@ -196,3 +197,19 @@ async def test_one_seed_gives_the_same_rows(settings: Settings, tiny: Generated)
     await generate(settings, TINY, say=quiet)
 
     assert await snapshot() == _first_rows
+
+
+async def test_the_generators_chain_is_the_sealers(settings: Settings, tiny: Generated) -> None:
+    """The generator writes the events already chained, with the sealer's hash; the same events
+    written unchained and chained by the real sealer (`audit_service.seal()` after each round)
+    get the same places, links and hashes, and the same keyed head."""
+    await empty_all_tables()
+
+    sealed_by_sealer = await generate(settings, TINY, sealer=True, say=quiet)
+
+    by_sealer = await snapshot()
+    assert by_sealer["audit_event"] == _first_rows["audit_event"]
+    assert by_sealer["audit_head"] == _first_rows["audit_head"]
+    assert len(by_sealer["audit_event"]) == tiny.counts["audit_event"] > 100
+    assert sealed_by_sealer.audit_events_sealed == tiny.audit_events_sealed
+    assert by_sealer == _first_rows
