@@ -31,6 +31,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
@@ -810,6 +811,13 @@ def json_text_mentions(column: str, value: str) -> WhereRaw:
     if not value.isalnum():
         raise ValueError(f"unsafe value {value!r}")
     return WhereRaw(f"CAST({column} AS TEXT) LIKE {{}}", f'%"{value}"%')
+
+
+def for_update(query: Select) -> Select:
+    """`query` locking the rows it returns until the transaction ends (PostgreSQL's ``FOR
+    UPDATE``, which also returns each row as it is once locked, its filter checked again). SQLite
+    locks nothing more: the IMMEDIATE write transaction already excludes every other writer."""
+    return query.lock_rows("UPDATE") if is_postgres() else query
 
 
 async def lock_row(table_name: str, row_id: Any) -> None:
