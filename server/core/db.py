@@ -348,9 +348,12 @@ async def insert_rows(
     conflict_target: Sequence[Column] = (),
     update: Sequence[Column] = (),
     returning: Column | None = None,
+    expressions: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """INSERT `rows` into `table` with statements built here, one per ~30,000 values. Each row
-    maps every column's name to its value (no defaults are filled in: a missing one is a bug).
+    maps every column's name to its value (no defaults are filled in: a missing one is a bug),
+    except the columns in `expressions` (PostgreSQL only), whose value in every row is that SQL,
+    evaluated row by row in the order of `rows` (see :func:`log_slot_expressions`).
 
     For the sync path, where Piccolo's building of a query value by value, and of a Table
     instance per row, costs more than the database does. The values reach the driver as Piccolo
@@ -361,10 +364,19 @@ async def insert_rows(
     `returning` column of the rows written."""
     if not rows:
         return []
-    columns = table._meta.columns
+    expressions = expressions or {}
+    if expressions and not is_postgres():
+        raise ValueError("SQL expressions as inserted values are for PostgreSQL")
+    all_columns = table._meta.columns
+    # The parameters' columns, then the expressions' (names from the table's definition).
+    columns = [column for column in all_columns if column._meta.name not in expressions]
+    computed = [column for column in all_columns if column._meta.name in expressions]
+    if len(computed) != len(expressions):
+        raise ValueError(f"not columns of {table._meta.tablename}: {sorted(expressions)}")
     width = len(columns)
     encoded = [isinstance(column, JSON | JSONB) for column in columns]
-    names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
+    names = ", ".join(f'"{column._meta.db_column_name}"' for column in [*columns, *computed])
+    row_suffix = "".join(f", {expressions[column._meta.name]}" for column in computed)
     suffix = ""
     if conflict_target:
         target = ", ".join(f'"{column._meta.db_column_name}"' for column in conflict_target)
@@ -393,7 +405,10 @@ async def insert_rows(
                 values.append(value)
         if is_postgres():
             slots = ", ".join(
-                "(" + ", ".join(f"${index + 1}" for index in range(start, start + width)) + ")"
+                "("
+                + ", ".join(f"${index + 1}" for index in range(start, start + width))
+                + row_suffix
+                + ")"
                 for start in range(0, len(values), width)
             )
         else:
@@ -625,6 +640,20 @@ async def log_slots(
     rows = await engine().run_ddl(f'SELECT min("{key}") AS low FROM "{table}"')  # noqa: S608
     low = min(int(rows[0]["low"] or 0), 0)
     return 0, [low - offset for offset in range(1, count + 1)]
+
+
+def log_slot_expressions(sequence: str) -> dict[str, str] | None:
+    """What :func:`log_slots` gives, as SQL for :func:`insert_rows`' `expressions` (the
+    transaction id, and the next provisional key of `sequence` row by row, negative), so that
+    appending to a log is one statement instead of two; None on SQLite, where log_slots costs no
+    round trip. Rows of one statement draw their keys in the order they are listed, as from
+    log_slots. The name is checked by :func:`_safe_name`."""
+    if not is_postgres():
+        return None
+    return {
+        "txid": "pg_current_xact_id()::text::bigint",
+        "seq": f"-nextval('{_safe_name(sequence)}')",
+    }
 
 
 async def set_columns_by_id(
