@@ -263,7 +263,7 @@ async def load_principal(
 ) -> Principal | None:
     """The active user as a principal, or None; `also` is one more condition on the user's row
     (the caller's check of the session, in the same statement)."""
-    where = [AppUser.id == user_id, AppUser.active == True]
+    where: list[Combinable] = [AppUser.id == user_id, AppUser.active == True]
     if also is not None:
         where.append(also)
     row = (
