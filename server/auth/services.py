@@ -291,7 +291,12 @@ async def authenticate(settings: Settings, bearer_token: str) -> Principal:
     principal = await user_service.load_principal(
         claims.user_id,
         claims.family_id,
-        also=AppUser.id.is_in(RefreshToken.select(RefreshToken.user_id).where(*live_family)),
+        also=db.has_linked_row(
+            RefreshToken.user_id,
+            AppUser.id,
+            equal=[(RefreshToken.family_id, claims.family_id)],
+            null=[RefreshToken.revoked_at],
+        ),
     )
     if principal is not None:
         return principal

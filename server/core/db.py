@@ -842,6 +842,39 @@ def json_text_mentions(column: str, value: str) -> WhereRaw:
     return WhereRaw(f"CAST({column} AS TEXT) LIKE {{}}", f'%"{value}"%')
 
 
+def has_linked_row(
+    link: Column,
+    to: Column,
+    *,
+    equal: Sequence[tuple[Column, Any]] = (),
+    null: Sequence[Column] = (),
+) -> WhereRaw:
+    """Rows of `to`'s table that a row of `link`'s table points at (``link = to``), that row also
+    having each value in `equal` and NULL in `null`: a correlated ``EXISTS``, so the check is part
+    of the one statement. Written here rather than as Piccolo's ``is_in(select)``, whose sub-query
+    is built and compiled anew on every call: this runs for every request (the session check) and
+    every op (the team check)."""
+    table = link._meta.table
+    conditions = [
+        f"{link._meta.get_full_name(with_alias=False)} = {to._meta.get_full_name(with_alias=False)}"
+    ]
+    for column, _value in equal:
+        if column._meta.table is not table:
+            raise ValueError(f"{column._meta.name} is not a column of {table._meta.tablename}")
+        conditions.append(f"{column._meta.get_full_name(with_alias=False)} = {{}}")
+    for column in null:
+        if column._meta.table is not table:
+            raise ValueError(f"{column._meta.name} is not a column of {table._meta.tablename}")
+        conditions.append(f"{column._meta.get_full_name(with_alias=False)} IS NULL")
+    # Names come from the tables' definitions; every value is a parameter.
+    sql = (
+        f'EXISTS (SELECT 1 FROM "{_safe_name(table._meta.tablename)}" WHERE '  # noqa: S608
+        + " AND ".join(conditions)
+        + ")"
+    )
+    return WhereRaw(sql, *(value for _column, value in equal))
+
+
 def for_update(query: Select) -> Select:
     """`query` locking the rows it returns until the transaction ends (PostgreSQL's ``FOR
     UPDATE``, which also returns each row as it is once locked, its filter checked again). SQLite

@@ -278,10 +278,10 @@ async def _team_row(inspection_id: UUID, principal: Principal) -> dict[str, Any]
     # that does not exist. SQLite locks nothing here: the IMMEDIATE write transaction already
     # excludes every other writer.
     clauses = await _visible_query(principal, now=datetime.now(UTC), member_of=[inspection_id])
-    on_team = Inspection.id.is_in(
-        InspectionMember.select(InspectionMember.inspection_id).where(
-            InspectionMember.user_id == principal.user_id
-        )
+    on_team = db.has_linked_row(
+        InspectionMember.inspection_id,
+        Inspection.id,
+        equal=[(InspectionMember.user_id, principal.user_id)],
     )
     query = Inspection.select().where(Inspection.id == inspection_id, on_team, *clauses)
     row = await db.for_update(query).first().output(load_json=True)
