@@ -8,7 +8,9 @@ With SPOTCHECK_BENCH_BEFORE=<another checkout with its own .venv> (e.g. `git wor
 both engines in the same run, for a before/after ratio on the same machine at the same time.
 
 Writes bench/results/ingest.json: per side, engine and level, batches/s, answers/s, p50/p95/p99
-latency and errors, and the ratios. Everything runs on 127.0.0.1, on databases of its own that are
+latency and errors, the CPU time per batch of the load generator, the server's processes and the
+PostgreSQL backends of its database (all three share the machine's cores, so this says where the
+time goes when wall times are noisy), the load average, and the ratios. Everything runs on 127.0.0.1, on databases of its own that are
 dropped at the end; the load stops by itself.
 
     python -m bench ingest        # SPOTCHECK_BENCH_POSTGRES, SPOTCHECK_BENCH_SECONDS to change
@@ -17,6 +19,8 @@ dropped at the end; the load stops by itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import socket
 import statistics
@@ -63,6 +67,12 @@ class Run:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    # CPU seconds spent during the run by the load generator (this process), the server's
+    # processes (all workers) and the PostgreSQL backends serving its database.
+    generator_cpu_s: float = 0.0
+    server_cpu_s: float | None = None
+    postgres_cpu_s: float | None = None
+    load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def report(self) -> dict[str, Any]:
         done = len(self.latencies)
@@ -84,6 +94,16 @@ class Run:
             "p50_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
             "p95_ms": percentile(0.95),
             "p99_ms": percentile(0.99),
+            # Where the time goes, per completed batch: the 2 cores are shared by all three.
+            "cpu_ms_per_batch": {
+                name: round(seconds * 1000 / done, 2) if done and seconds is not None else None
+                for name, seconds in (
+                    ("generator", self.generator_cpu_s),
+                    ("server", self.server_cpu_s),
+                    ("postgres", self.postgres_cpu_s),
+                )
+            },
+            "load_average_1m_at_end": round(self.load_average[0], 2),
         }
 
 
@@ -214,6 +234,79 @@ def bare_server(database_url: str, workdir: Path) -> Any:
     return port, process(command, env, f"http://127.0.0.1:{port}/", workdir / "bare.log")
 
 
+def _ticks(pid: int) -> int:
+    """User + system CPU of one process so far, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
+
+
+async def _postgres_backends(database_url: str) -> list[int]:
+    connection = await asyncpg.connect(database_url, timeout=10)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+    finally:
+        await connection.close()
+    return [row["pid"] for row in rows]
+
+
+@dataclass
+class _CpuSnapshot:
+    server: dict[int, int]
+    postgres: dict[int, int]
+
+
+def _cpu_snapshot(server_pid: int, database_url: str | None) -> _CpuSnapshot:
+    server = {pid: _ticks(pid) for pid in [server_pid, *_children(server_pid)]}
+    postgres = {}
+    if database_url is not None:
+        postgres = {pid: _ticks(pid) for pid in asyncio.run(_postgres_backends(database_url))}
+    return _CpuSnapshot(server, postgres)
+
+
+def _spent(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds between two snapshots (a process that appeared in between counts from 0)."""
+    ticks = sum(max(0, now - before.get(pid, 0)) for pid, now in after.items())
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def drive_measured(
+    base_url: str,
+    side: str,
+    phones: list[Phone],
+    concurrency: int,
+    server_pid: int,
+    database_url: str | None,
+) -> Run:
+    """:func:`drive`, with the CPU each process spent during it and the load average after."""
+    before = _cpu_snapshot(server_pid, database_url)
+    run = asyncio.run(drive(base_url, side, phones, concurrency, answer_payloads()))
+    after = _cpu_snapshot(server_pid, database_url)
+    run.server_cpu_s = _spent(before.server, after.server)
+    if database_url is not None:
+        run.postgres_cpu_s = _spent(before.postgres, after.postgres)
+    run.load_average = os.getloadavg()
+    return run
+
+
 # --- the phones ---------------------------------------------------------------------------------
 
 
@@ -300,33 +393,84 @@ def start_batch(device_id: str, inspection_id: str, unit: dict[str, Any]) -> dic
     }
 
 
+class _Connection:
+    """One phone's keep-alive HTTP/1.1 connection, spoken by hand.
+
+    The load generator shares the machine's cores with the servers and PostgreSQL. Driven by
+    httpx, the bare endpoint fell from 525 batches/s at 10 phones to 186 at 50, which its own work
+    per batch does not explain: the generator looked like the pace-setter. Written and read by
+    hand, a batch costs the generator 0.4-0.6 ms of CPU (each run reports it), less than the bare
+    endpoint's server, so what is measured is the servers."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, port: int) -> _Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(reader, writer)
+
+    async def post(self, path: str, token: str, body: bytes) -> tuple[int, bytes]:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode("ascii")
+        self.writer.write(head + body)
+        status_line = await self.reader.readuntil(b"\r\n")
+        status = int(status_line.split(b" ", 2)[1])
+        length = None
+        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        if length is None:
+            raise RuntimeError("the bench reads only responses with a Content-Length")
+        return status, await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
+
+
 async def drive(
     base_url: str, side: str, phones: list[Phone], concurrency: int, answers: list[dict[str, Any]]
 ) -> Run:
-    """`concurrency` phones send batches back to back, each starting new ones for SECONDS and then
-    waiting for its last answer; throughput is what completed over the time until the last one
-    did (a slow server's batches all finish late, and would count as none in a fixed window)."""
-    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency)
+    """`concurrency` phones send batches back to back, each on a keep-alive connection of its
+    own, each starting new ones for SECONDS and then waiting for its last answer; throughput is
+    what completed over the time until the last one did (a slow server's batches all finish late,
+    and would count as none in a fixed window)."""
+    port = int(base_url.rsplit(":", 1)[1])
     run = Run(side=side, concurrency=concurrency, seconds=0.0)
-    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+    connections = [await _Connection.open(port) for _ in range(concurrency)]
+    try:
         began = time.monotonic()
+        cpu_began = time.process_time()
         stop_at = began + SECONDS
 
-        async def phone(one: Phone) -> None:
-            headers = {"Authorization": f"Bearer {one.token}"}
+        async def phone(one: Phone, connection: _Connection) -> None:
             while time.monotonic() < stop_at:
-                body = batch_body(one.inspection_id, answers)
+                body = json.dumps(batch_body(one.inspection_id, answers)).encode()
                 started = time.perf_counter()
-                response = await client.post("/mobile/v1/sync", json=body, headers=headers)
+                status, content = await connection.post("/mobile/v1/sync", one.token, body)
                 elapsed = time.perf_counter() - started
-                results = response.json().get("results", []) if response.status_code == 200 else []
+                results = json.loads(content).get("results", []) if status == 200 else []
                 if {result["status"] for result in results} == {"applied"}:
                     run.latencies.append(elapsed)
                 else:
                     run.errors += 1
 
-        await asyncio.gather(*(phone(one) for one in phones[:concurrency]))
+        await asyncio.gather(
+            *(phone(one, connection) for one, connection in zip(phones, connections, strict=False))
+        )
         run.seconds = time.monotonic() - began
+        run.generator_cpu_s = time.process_time() - cpu_began
+    finally:
+        for connection in connections:
+            await connection.close()
     return run
 
 
@@ -366,12 +510,12 @@ def prepare(tree: Tree, database_url: str, workdir: Path) -> list[Phone]:
 def measure(
     tree: Tree, engine: str, database_url: str, workdir: Path, workers: int, phones: list[Phone]
 ) -> list[Run]:
-    answers = answer_payloads()
     port, server = spotcheck_server(database_url, workdir, workers=workers, tree=tree)
     side = f"spotcheck-{tree.label}-{engine}-{workers}w"
-    with server:
+    postgres = database_url if engine == "postgres" else None
+    with server as running:
         return [
-            asyncio.run(drive(f"http://127.0.0.1:{port}", side, phones, level, answers))
+            drive_measured(f"http://127.0.0.1:{port}", side, phones, level, running.pid, postgres)
             for level in LEVELS
         ]
 
@@ -388,11 +532,15 @@ def bench_ingest(workdir: Path) -> dict[str, Any]:
             if tree is NOW:
                 runs += measure(tree, "postgres", database_url, tree_dir, 2, phones)
                 bare_port, bare = bare_server(database_url, tree_dir)
-                with bare:
-                    answers = answer_payloads()
+                with bare as running:
                     runs += [
-                        asyncio.run(
-                            drive(f"http://127.0.0.1:{bare_port}", "bare", phones, level, answers)
+                        drive_measured(
+                            f"http://127.0.0.1:{bare_port}",
+                            "bare",
+                            phones,
+                            level,
+                            running.pid,
+                            database_url,
                         )
                         for level in LEVELS
                     ]

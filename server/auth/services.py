@@ -19,6 +19,7 @@ from server.core.scopes import Principal
 from server.core.settings import Settings
 from server.core.timeutil import aware
 from server.users import services as user_service
+from server.users.tables import AppUser
 
 # Wrong username and wrong password read the same, so the API does not confirm who has an account.
 BAD_CREDENTIALS = "Wrong username or password."
@@ -280,14 +281,25 @@ async def authenticate(settings: Settings, bearer_token: str) -> Principal:
     claims = tokens.decode_access_token(settings, bearer_token)
     # A logged-out or revoked family ends its access tokens at once, not when they expire.
     # The family must be the subject's own: a live family of another user does not vouch for it.
-    live = await RefreshToken.exists().where(
+    live_family = (
         RefreshToken.family_id == claims.family_id,
         RefreshToken.user_id == claims.user_id,
         RefreshToken.revoked_at.is_null(),
     )
-    if not live:
+    # Every request comes here: the session and the user are checked in one statement, and only a
+    # refusal looks again to say which of the two it was.
+    principal = await user_service.load_principal(
+        claims.user_id,
+        claims.family_id,
+        also=db.has_linked_row(
+            RefreshToken.user_id,
+            AppUser.id,
+            equal=[(RefreshToken.family_id, claims.family_id)],
+            null=[RefreshToken.revoked_at],
+        ),
+    )
+    if principal is not None:
+        return principal
+    if not await RefreshToken.exists().where(*live_family):
         raise NotAuthenticated("This login was ended; log in again.")
-    principal = await user_service.load_principal(claims.user_id, claims.family_id)
-    if principal is None:
-        raise NotAuthenticated("The account is no longer active.")
-    return principal
+    raise NotAuthenticated("The account is no longer active.")

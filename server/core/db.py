@@ -31,6 +31,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
@@ -347,9 +348,12 @@ async def insert_rows(
     conflict_target: Sequence[Column] = (),
     update: Sequence[Column] = (),
     returning: Column | None = None,
+    expressions: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """INSERT `rows` into `table` with statements built here, one per ~30,000 values. Each row
-    maps every column's name to its value (no defaults are filled in: a missing one is a bug).
+    maps every column's name to its value (no defaults are filled in: a missing one is a bug),
+    except the columns in `expressions` (PostgreSQL only), whose value in every row is that SQL,
+    evaluated row by row in the order of `rows` (see :func:`log_slot_expressions`).
 
     For the sync path, where Piccolo's building of a query value by value, and of a Table
     instance per row, costs more than the database does. The values reach the driver as Piccolo
@@ -360,10 +364,19 @@ async def insert_rows(
     `returning` column of the rows written."""
     if not rows:
         return []
-    columns = table._meta.columns
+    expressions = expressions or {}
+    if expressions and not is_postgres():
+        raise ValueError("SQL expressions as inserted values are for PostgreSQL")
+    all_columns = table._meta.columns
+    # The parameters' columns, then the expressions' (names from the table's definition).
+    columns = [column for column in all_columns if column._meta.name not in expressions]
+    computed = [column for column in all_columns if column._meta.name in expressions]
+    if len(computed) != len(expressions):
+        raise ValueError(f"not columns of {table._meta.tablename}: {sorted(expressions)}")
     width = len(columns)
     encoded = [isinstance(column, JSON | JSONB) for column in columns]
-    names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
+    names = ", ".join(f'"{column._meta.db_column_name}"' for column in [*columns, *computed])
+    row_suffix = "".join(f", {expressions[column._meta.name]}" for column in computed)
     suffix = ""
     if conflict_target:
         target = ", ".join(f'"{column._meta.db_column_name}"' for column in conflict_target)
@@ -392,7 +405,10 @@ async def insert_rows(
                 values.append(value)
         if is_postgres():
             slots = ", ".join(
-                "(" + ", ".join(f"${index + 1}" for index in range(start, start + width)) + ")"
+                "("
+                + ", ".join(f"${index + 1}" for index in range(start, start + width))
+                + row_suffix
+                + ")"
                 for start in range(0, len(values), width)
             )
         else:
@@ -665,6 +681,20 @@ async def log_slots(
     return 0, [low - offset for offset in range(1, count + 1)]
 
 
+def log_slot_expressions(sequence: str) -> dict[str, str] | None:
+    """What :func:`log_slots` gives, as SQL for :func:`insert_rows`' `expressions` (the
+    transaction id, and the next provisional key of `sequence` row by row, negative), so that
+    appending to a log is one statement instead of two; None on SQLite, where log_slots costs no
+    round trip. Rows of one statement draw their keys in the order they are listed, as from
+    log_slots. The name is checked by :func:`_safe_name`."""
+    if not is_postgres():
+        return None
+    return {
+        "txid": "pg_current_xact_id()::text::bigint",
+        "seq": f"-nextval('{_safe_name(sequence)}')",
+    }
+
+
 async def set_columns_by_id(
     table_name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
@@ -849,6 +879,46 @@ def json_text_mentions(column: str, value: str) -> WhereRaw:
     if not value.isalnum():
         raise ValueError(f"unsafe value {value!r}")
     return WhereRaw(f"CAST({column} AS TEXT) LIKE {{}}", f'%"{value}"%')
+
+
+def has_linked_row(
+    link: Column,
+    to: Column,
+    *,
+    equal: Sequence[tuple[Column, Any]] = (),
+    null: Sequence[Column] = (),
+) -> WhereRaw:
+    """Rows of `to`'s table that a row of `link`'s table points at (``link = to``), that row also
+    having each value in `equal` and NULL in `null`: a correlated ``EXISTS``, so the check is part
+    of the one statement. Written here rather than as Piccolo's ``is_in(select)``, whose sub-query
+    is built and compiled anew on every call: this runs for every request (the session check) and
+    every op (the team check)."""
+    table = link._meta.table
+    conditions = [
+        f"{link._meta.get_full_name(with_alias=False)} = {to._meta.get_full_name(with_alias=False)}"
+    ]
+    for column, _value in equal:
+        if column._meta.table is not table:
+            raise ValueError(f"{column._meta.name} is not a column of {table._meta.tablename}")
+        conditions.append(f"{column._meta.get_full_name(with_alias=False)} = {{}}")
+    for column in null:
+        if column._meta.table is not table:
+            raise ValueError(f"{column._meta.name} is not a column of {table._meta.tablename}")
+        conditions.append(f"{column._meta.get_full_name(with_alias=False)} IS NULL")
+    # Names come from the tables' definitions; every value is a parameter.
+    sql = (
+        f'EXISTS (SELECT 1 FROM "{_safe_name(table._meta.tablename)}" WHERE '  # noqa: S608
+        + " AND ".join(conditions)
+        + ")"
+    )
+    return WhereRaw(sql, *(value for _column, value in equal))
+
+
+def for_update(query: Select) -> Select:
+    """`query` locking the rows it returns until the transaction ends (PostgreSQL's ``FOR
+    UPDATE``, which also returns each row as it is once locked, its filter checked again). SQLite
+    locks nothing more: the IMMEDIATE write transaction already excludes every other writer."""
+    return query.lock_rows("UPDATE") if is_postgres() else query
 
 
 async def lock_row(table_name: str, row_id: Any) -> None:

@@ -271,20 +271,23 @@ async def _team_row(inspection_id: UUID, principal: Principal) -> dict[str, Any]
     """An inspection the principal may work on as a team member; otherwise not found, whether
     or not it exists (an op must not reveal that). Called inside a write transaction: the row is
     locked, so two phones acting on one inspection at once take turns (start, submit, sign)."""
-    # Membership first, so nobody off the team ever waits on (and so learns of) the row's lock;
-    # then the row is read once, after the lock, as it is now. Every refusal reads the same, so
-    # an assignment not yet visible to its team answers like an id that does not exist.
-    refusal = NotFound(f"No inspection {inspection_id} assigned to you.")
-    if not await InspectionMember.exists().where(
-        InspectionMember.inspection_id == inspection_id,
-        InspectionMember.user_id == principal.user_id,
-    ):
-        raise refusal
-    await db.lock_row("inspection", inspection_id)
-    try:
-        return await _visible_row(inspection_id, principal, member=True)
-    except NotFound:
-        raise refusal from None
+    # One statement (it runs for every op and every sync batch): membership and visibility are
+    # its filter, so nobody off the team ever waits on (and so learns of) the row's lock, and
+    # PostgreSQL's FOR UPDATE returns the row as it is once locked, filter checked again. Every
+    # refusal reads the same, so an assignment not yet visible to its team answers like an id
+    # that does not exist. SQLite locks nothing here: the IMMEDIATE write transaction already
+    # excludes every other writer.
+    clauses = await _visible_query(principal, now=datetime.now(UTC), member_of=[inspection_id])
+    on_team = db.has_linked_row(
+        InspectionMember.inspection_id,
+        Inspection.id,
+        equal=[(InspectionMember.user_id, principal.user_id)],
+    )
+    query = Inspection.select().where(Inspection.id == inspection_id, on_team, *clauses)
+    row = await db.for_update(query).first().output(load_json=True)
+    if row is None:
+        raise NotFound(f"No inspection {inspection_id} assigned to you.")
+    return row
 
 
 async def visible_ids(

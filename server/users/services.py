@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from piccolo.columns.combination import Combinable
+
 from server.core import db, passwords
 from server.core.audit import services as audit_service
 from server.core.errors import Conflict, InvalidInput, NotFound
@@ -256,7 +258,14 @@ async def find_active_by_username(username: str) -> LoginCandidate | None:
     )
 
 
-async def load_principal(user_id: UUID, family_id: UUID | None) -> Principal | None:
+async def load_principal(
+    user_id: UUID, family_id: UUID | None, *, also: Combinable | None = None
+) -> Principal | None:
+    """The active user as a principal, or None; `also` is one more condition on the user's row
+    (the caller's check of the session, in the same statement)."""
+    where: list[Combinable] = [AppUser.id == user_id, AppUser.active == True]
+    if also is not None:
+        where.append(also)
     row = (
         await AppUser.select(
             AppUser.id,
@@ -266,7 +275,7 @@ async def load_principal(user_id: UUID, family_id: UUID | None) -> Principal | N
             AppUser.language,
             AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_unit_path"),
         )
-        .where(AppUser.id == user_id, AppUser.active == True)
+        .where(*where)
         .first()
     )
     if row is None or row["home_unit_path"] is None:

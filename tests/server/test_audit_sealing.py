@@ -71,6 +71,38 @@ async def test_an_event_is_written_unchained_and_sealed_once() -> None:
     assert report.ok and report.rows_checked == 2, report
 
 
+async def test_events_written_together_keep_their_order_and_transaction() -> None:
+    """A sync batch writes its events with one insert (on PostgreSQL the transaction id and the
+    provisional keys are drawn by the insert itself): they must come out as written, one
+    transaction, with keys counting down in the order of writing, like events written one by
+    one."""
+    names = [f"many-{index:02d}" for index in range(12)]
+    async with db.write_transaction():
+        await write_event("first")
+        await audit_service.record_many(
+            actor=ACTOR,
+            events=[audit_service.Event("unit.updated", "unit", name, {}) for name in names],
+        )
+        await write_event("last")
+    async with db.write_transaction():
+        await write_event("next transaction")
+
+    rows = await AuditEvent.select(AuditEvent.object_id, AuditEvent.seq, AuditEvent.txid)
+    by_name = {row["object_id"]: row for row in rows}
+    written = ["first", *names, "last"]
+    keys = [by_name[name]["seq"] for name in written]
+    assert all(key < 0 for key in keys) and keys == sorted(keys, reverse=True), keys
+    assert len({by_name[name]["txid"] for name in written}) == 1
+    if db.is_postgres():
+        assert by_name["first"]["txid"] > 0
+        assert by_name["next transaction"]["txid"] > by_name["first"]["txid"]
+
+    assert await audit_service.seal() == len(written) + 1
+    assert await chained_names() == [*written, "next transaction"]
+    report = await audit_service.verify_chain()
+    assert report.ok, report
+
+
 async def test_a_change_rolled_back_leaves_no_event() -> None:
     with pytest.raises(RuntimeError):
         async with db.write_transaction():

@@ -282,6 +282,23 @@ async def test_a_deactivated_users_token_stops_working(client: Client, world: Wo
     assert (await login(client, "head_c2")).status_code == 401
 
 
+async def test_a_refused_token_says_whether_the_login_or_the_account_ended(
+    client: Client, world: World
+) -> None:
+    """Both are checked in one statement; a refusal looks again to tell the user which it was."""
+    ended = await login_pair(client, "inspector")
+    await client.post("/api/v1/auth/logout", headers=bearer(ended["access_token"]))
+    deactivated = await login_pair(client, "head_c2")
+    await AppUser.update({AppUser.active: False}).where(AppUser.id == world.users["head_c2"])
+
+    response = await client.get("/api/v1/me", headers=bearer(ended["access_token"]))
+    assert response.status_code == 401
+    assert "This login was ended" in problem_detail(response)
+    response = await client.get("/api/v1/me", headers=bearer(deactivated["access_token"]))
+    assert response.status_code == 401
+    assert "no longer active" in problem_detail(response)
+
+
 async def test_deactivating_through_the_api_ends_sessions(client: Client, world: World) -> None:
     admin = await login_pair(client, "admin")
     victim = await login_pair(client, "head_c1")
