@@ -30,9 +30,8 @@ from bench.ingest import (
     NOW,
     Phone,
     Run,
-    answer_payloads,
     create_database,
-    drive,
+    drive_measured,
     drop_database,
     prepare,
     spotcheck_server,
@@ -71,7 +70,6 @@ def bench_ingest_full(workdir: Path) -> dict[str, Any]:
             "bench ingest-full needs a generated province: SPOTCHECK_BENCH_REPORTS_DATABASE=<url> "
             "(make one with `python -m bench scale`)"
         )
-    answers = answer_payloads()
     empty_url = asyncio.run(create_database())
     runs: dict[str, list[Run]] = {"empty": [], "full": []}
     stored: dict[str, int] = {}
@@ -90,11 +88,13 @@ def bench_ingest_full(workdir: Path) -> dict[str, Any]:
         for _ in range(ROUNDS):
             for name in ("empty", "full"):
                 port, server = spotcheck_server(urls[name], dirs[name], workers=1)
-                with server:
+                with server as running:
                     base = f"http://127.0.0.1:{port}"
                     side = f"spotcheck-{name}-postgres-1w"
                     runs[name].append(
-                        asyncio.run(drive(base, side, phones[name], CONCURRENCY, answers))
+                        drive_measured(
+                            base, side, phones[name], CONCURRENCY, running.pid, urls[name]
+                        )
                     )
     finally:
         asyncio.run(drop_database(empty_url))
