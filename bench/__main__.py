@@ -37,6 +37,11 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
   each over two quarters on PostgreSQL, first and again, against the same dossiers merely read
   (bench/dossier_indicators.py). `python -m bench dossier-indicators` runs it alone.
 
+- summary-pdf: the leader's summary PDF of a fabricated province (204 communes, every section
+  filled) and of a district (13), rendered in one process as a render worker does (charts, HTML,
+  WeasyPrint), median of 5 CPU and wall times with the load average (bench/summary_pdf.py).
+  `python -m bench summary-pdf` runs it alone.
+
 `python -m bench scale [--units N] [--inspections N] [--seed N] [--until DATE]` only generates
 (into SPOTCHECK_DATABASE_URL, or a new PostgreSQL database whose URL it prints).
 """
@@ -327,6 +332,10 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_reports(Path(workdir)))
+    if not only or "summary-pdf" in only:
+        from bench.summary_pdf import bench_summary_pdf
+
+        results.append(bench_summary_pdf())
     if "exports" in only:  # not in the default run: `reports` measures the same at full size
         from bench.reports import bench_exports
 
