@@ -266,9 +266,10 @@ async def render_built_async(
     images: Mapping[str, bytes] | None = None,
     stylesheet: str | None = None,
 ) -> bytes:
-    """Like :func:`render_pdf_async`, with the HTML built in the worker too, by `builder`
-    ("module:function", pure, called with `payload`): for documents whose HTML is itself costly
-    to build, which would otherwise hold the API process's GIL."""
+    """Like :func:`render_pdf_async`, with the HTML and its charts built in the worker too, by
+    `builder` ("module:function", pure, called with `payload`, returning :class:`Built`): for
+    documents whose HTML is itself costly to build, which would otherwise hold the API process's
+    GIL."""
     return await render_pool().render_built(builder, payload, images=images, stylesheet=stylesheet)
 
 
