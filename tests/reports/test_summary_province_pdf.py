@@ -10,6 +10,7 @@ import io
 import math
 import re
 
+import pytest
 from pypdf import PdfReader
 
 from bench.summary_pdf import fabricated_summary
@@ -21,6 +22,7 @@ def spaced(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.slow
 async def test_every_unit_row_and_chart_of_a_province_is_in_its_pdf() -> None:
     data = fabricated_summary(204)
     pdf = await rendering.render_built_async(
