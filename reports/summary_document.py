@@ -43,14 +43,27 @@ TABLE_FONT_PT = 9.5
 ACTION_HEADERS = ("Tổng", "Chưa xong", "Quá hạn", "Đã xác nhận", "Đúng hạn", "Trễ hạn")
 
 
+# Single-line rows (ranking, actions) go in cells of this many, with a rule between cells: the
+# rule every five rows of statistical tables. A cell costs WeasyPrint about half a millisecond
+# beyond its lines, and these two tables have four hundred rows.
+ROWS_PER_RULE = 5
+
+
 @dataclass(frozen=True)
 class TabularTable:
-    """A long table: header cells per column, each body row one cell of text set to them
-    (``reports.tabular``), an optional bold total row."""
+    """A long table: header cells per column, body cells of text set to them
+    (``reports.tabular``), each of one row or of `ROWS_PER_RULE` rows; an optional bold total
+    row."""
 
     layout: Layout
     rows: list[str]
     total: str | None = None
+
+    def grouped(self, size: int) -> TabularTable:
+        cells = [
+            "\n".join(self.rows[start : start + size]) for start in range(0, len(self.rows), size)
+        ]
+        return TabularTable(self.layout, cells, self.total)
 
 
 def _columns(*columns: tuple[str, float, Align]) -> Layout:
@@ -169,7 +182,7 @@ def _ranking_table(data: SummaryOut) -> TabularTable:
             shown_change,
         ]
         rows.append(layout.row([values], wraps=1))
-    return TabularTable(layout, rows)
+    return TabularTable(layout, rows).grouped(ROWS_PER_RULE)
 
 
 def _actions_table(data: SummaryOut) -> TabularTable:
@@ -183,7 +196,7 @@ def _actions_table(data: SummaryOut) -> TabularTable:
         for row in data.actions.by_responsible_unit
     ]
     total = layout.row([["Cộng", *(str(getattr(data.actions, name)) for name in names)]], bold=True)
-    return TabularTable(layout, rows, total)
+    return TabularTable(layout, rows, total).grouped(ROWS_PER_RULE)
 
 
 def _indicators_table(data: SummaryOut) -> TabularTable | None:
