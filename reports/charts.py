@@ -202,22 +202,21 @@ def ranking_bar_chart(
         x = plot_left + plot_width * tick / 100
         chart.shapes.append(Line(x, top, x, height - bottom, GRID_COLOR))
     rows: list[list[Placed]] = []
-    captions: list[list[Placed]] = []
     for index, bar in enumerate(bars):
         y = top + index * row_height
         value = max(0.0, min(100.0, bar.value))
         length = plot_width * value / 100
         chart.shapes.append(Rect(plot_left, y + 4, length, row_height - 8, bar.color))
+        # The caption on the same line as the label and value (one line box per bar, not two)
         rows.append(
             [
                 (plot_left - 6, clip(bar.label, 34), "right"),
                 (plot_left + length + 4, _number(bar.value, 2), "left"),
+                (plot_right + 48, clip(bar.caption, 12), "left"),
             ]
         )
-        captions.append([(plot_right + 48, clip(bar.caption, 14), "left")])
     chart.texts += [
         _text_block(top, rows, line_height=row_height),
-        _text_block(top, captions, size=SMALL_FONT_SIZE, line_height=row_height),
         _text_block(
             height - bottom + 2,
             [[(plot_left + plot_width * tick / 100, str(tick), "center") for tick in ticks]],
