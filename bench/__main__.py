@@ -39,6 +39,10 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
 - dossier-indicators: the summary's dossier indicators for 204 communes with 3,000 dossiers
   each over two quarters on PostgreSQL, first and again, against the same dossiers merely read
   (bench/dossier_indicators.py). `python -m bench dossier-indicators` runs it alone.
+- summary-pdf: the leader's summary PDF of a fabricated province (204 communes, every section
+  filled) and of a district (13), rendered in one process as a render worker does (charts, HTML,
+  WeasyPrint), median of 5 CPU and wall times with the load average (bench/summary_pdf.py).
+  `python -m bench summary-pdf` runs it alone.
 
 `python -m bench table` prints the speed-and-scale targets beside the figures last written under
 bench/results/ (bench/targets.py); every run ends with that table.
@@ -339,6 +343,10 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_reports(Path(workdir)))
+    if not only or "summary-pdf" in only:
+        from bench.summary_pdf import bench_summary_pdf
+
+        results.append(bench_summary_pdf())
     if "ingest-full" in only:  # needs a generated province (SPOTCHECK_BENCH_REPORTS_DATABASE)
         from bench.ingest_full import bench_ingest_full
 

@@ -47,6 +47,10 @@ def _run(result: Result, side: str, concurrency: int, field: str) -> Any:
     return None
 
 
+def _seconds_as_ms(value: float | None) -> float | None:
+    return None if value is None else value * 1000
+
+
 def _percent(value: float) -> str:
     return f"{value * 100:.0f} %"
 
@@ -145,7 +149,15 @@ TARGETS: tuple[Target, ...] = (
         _ms,
     ),
     Target(
-        "Summary PDF of the province, p95",
+        "Summary PDF of a 204-unit province, render in one process (median CPU of 5)",
+        "< 2,000 ms",
+        "summary-pdf",
+        lambda r: _seconds_as_ms(dig(r, "province", "cpu_s_median")),
+        lambda v: v < 2000,
+        _ms,
+    ),
+    Target(
+        "Summary PDF of the generated province through the server, p95",
         "< 2,000 ms",
         "reports",
         lambda r: dig(r, "results", "province.summary.pdf", "p95_ms"),
@@ -191,7 +203,7 @@ def load_results(directory: Path) -> dict[str, Result]:
 
 def _load_average(result: Result) -> str:
     for field in ("load_average_after", "load_average_before", "load_average"):
-        value = result.get(field)
+        value = result.get(field, dig(result, "province", "load_after"))
         if isinstance(value, list) and value:
             return f"{value[0]:.1f}"
     return "—"

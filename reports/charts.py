@@ -1,31 +1,44 @@
-"""SVG charts for the summary PDF. Pure: numbers and labels in, an SVG string out, no I/O.
+"""Charts for the summary PDF: numbers and labels in, a :class:`Chart` out. Pure but for reading
+the bundled fonts' widths (``reports.tabular``).
 
-The PDF renderer refuses remote URLs, so charts are inlined into the HTML. Every label is
-escaped (unit names are user data and may contain ``<`` or ``&``); text is UTF-8, so Vietnamese
-needs nothing special, only a font that has it (the bundled 'Spotcheck Serif').
-Sizes are CSS pixels; a chart 640 px wide fills the text width of an A4 page with 20 mm margins.
+A chart is two layers, drawn one over the other (summary.html):
+
+- its shapes (bars, cells, grid lines), a PNG drawn by Pillow (`Chart.png`): flat colours, no
+  text, so it is small and quick to encode at `SCALE` image pixels per CSS pixel;
+- its text (labels, values, axis), as a few blocks of lines of real text over the image, each
+  line one text run whose parts are placed at their x by spacing (``tabular.place``), each
+  block's line height the chart's row height so that each line sits in its row.
+
+Not SVG: WeasyPrint lays out SVG text letter by letter, and a province's ranking and heatmap
+held about 15,000 letters, a quarter of the summary's render time; a line of HTML text costs
+about what one SVG letter did. The text stays text: searchable, selectable, read by a screen
+reader, printed sharp. The heatmap's cells are tints of the band colours so that dark text reads
+on every one. Sizes are CSS pixels; a chart 640 px wide fills the text width of an A4 page with
+18 mm margins.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape
 
-FONT = "Spotcheck Serif, serif"
+from PIL import Image, ImageDraw
+
+from reports import tabular
+
 WIDTH = 640
+SCALE = 1  # image pixels per CSS pixel: flat shapes on whole pixels, drawn unsmoothed (`image-rendering`)
+FONT_SIZE = 11
+SMALL_FONT_SIZE = 9
 # From the best band to the worst; a checklist with a different number of bands is spread over it
 # so that the best is always green and the worst always red.
 BAND_COLORS = ("#1e7b3a", "#7cb342", "#e8a317", "#d9712b", "#c62828")
 NO_DATA_COLOR = "#e6e6e6"
 TEXT_COLOR = "#1a1a1a"
 GRID_COLOR = "#c8c8c8"
-
-
-def text(value: object) -> str:
-    """Escape for element content and double-quoted attributes."""
-    return escape(str(value), {'"': "&quot;", "'": "&#39;"})
+HEATMAP_TINT = 0.5  # a heatmap cell's colour: its band's, half way to white
 
 
 def clip(label: str, limit: int) -> str:
@@ -42,50 +55,121 @@ def band_color(order: int | None, band_count: int) -> str:
     return BAND_COLORS[max(0, min(position, len(BAND_COLORS) - 1))]
 
 
-def text_color_on(fill: str) -> str:
-    """White on the darkest fills (the best and worst bands), dark text elsewhere."""
-    return "#ffffff" if fill in (BAND_COLORS[0], BAND_COLORS[-1]) else TEXT_COLOR
+def tint(color: str, toward_white: float) -> str:
+    """`color` (#rrggbb) moved `toward_white` (0..1) of the way to white."""
+    channels = [int(color[index : index + 2], 16) for index in (1, 3, 5)]
+    return "#" + "".join(f"{round(value + (255 - value) * toward_white):02x}" for value in channels)
 
 
 def _number(value: float, digits: int = 1) -> str:
     return f"{value:.{digits}f}".replace(".", ",")  # Vietnamese decimal comma
 
 
-# Advance widths in the bundled Liberation Serif (regular and bold alike), in em: digits, the
-# decimal comma and the en dash of an empty value. WeasyPrint draws SVG text letter by letter,
-# without kerning, so a number's width is the sum of these.
-_FIGURE_WIDTHS = {**dict.fromkeys("0123456789–", 0.5), ",": 0.25, ".": 0.25, " ": 0.25}
+Align = tabular.Align
+Placed = tuple[float, str, Align]  # a text at its x (CSS px), aligned there
 
 
-def figure_x(x: float, shown: str, font_size: float, anchor: str = "middle") -> float:
-    """Where a number `shown` must start so that its middle (or end) is at `x`.
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+    color: str
+    outline: str | None = None  # a border of one CSS pixel inside the rectangle
 
-    A `text-anchor` other than "start" makes WeasyPrint draw the text in a group of its own (a
-    PDF form XObject) to measure it first: the 1,640 numbers of a province's heatmap made the PDF
-    four times larger and its joining (``pdf_engine.join_with_footers``) slow. Numbers are placed
-    from these widths instead; other text falls back to the anchor."""
-    width = sum(_FIGURE_WIDTHS[character] for character in shown) * font_size
-    return x - (width / 2 if anchor == "middle" else width)
+
+@dataclass(frozen=True)
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    color: str
+    width: float = 0.6
 
 
-def _svg(width: int, height: int, title: str, body: list[str]) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{text(title)}" '
-        f'font-family="{FONT}" font-size="11" fill="{TEXT_COLOR}">'
-        f"<title>{text(title)}</title>" + "".join(body) + "</svg>"
+@dataclass(frozen=True)
+class TextBlock:
+    """Lines of text over the image: the first line box's top at `top`, one line every
+    `line_height` px, each line made by ``tabular.place`` from (x, text, align) parts."""
+
+    top: float
+    lines: tuple[str, ...]
+    size: float = FONT_SIZE
+    line_height: float = 22
+    bold: bool = False
+    italic: bool = False
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _text_block(
+    top: float,
+    rows: Sequence[Sequence[Placed]],
+    *,
+    size: float = FONT_SIZE,
+    line_height: float = 22,
+    bold: bool = False,
+    italic: bool = False,
+) -> TextBlock:
+    lines = tuple(
+        tabular.place([(x / size, text, align) for x, text, align in row], bold=bold)
+        for row in rows
     )
+    return TextBlock(top, lines, size, line_height, bold, italic)
 
 
-def _empty(title: str, message: str) -> str:
-    return _svg(
+@dataclass
+class Chart:
+    """A chart: its shapes (drawn into `png`), its text blocks, its size in CSS pixels and its
+    title (the image's alternative text)."""
+
+    width: int
+    height: int
+    title: str
+    shapes: list[Rect | Line] = field(default_factory=list)
+    texts: list[TextBlock] = field(default_factory=list)
+
+    def words(self) -> list[str]:
+        """Every line of text the chart shows, spacing collapsed (for tests and readers)."""
+        return [" ".join(line.split()) for block in self.texts for line in block.lines]
+
+    def png(self) -> bytes:
+        image = Image.new("RGB", (self.width * SCALE, self.height * SCALE), "#ffffff")
+        draw = ImageDraw.Draw(image)
+        for shape in self.shapes:
+            if isinstance(shape, Rect):
+                box = (
+                    round(shape.x * SCALE),
+                    round(shape.y * SCALE),
+                    round((shape.x + shape.width) * SCALE) - 1,
+                    round((shape.y + shape.height) * SCALE) - 1,
+                )
+                if box[2] >= box[0] and box[3] >= box[1]:
+                    draw.rectangle(box, fill=shape.color)
+                    if shape.outline:
+                        draw.rectangle(box, outline=shape.outline, width=SCALE)
+            else:
+                points = [
+                    (shape.x1 * SCALE, shape.y1 * SCALE),
+                    (shape.x2 * SCALE, shape.y2 * SCALE),
+                ]
+                draw.line(points, fill=shape.color, width=max(1, round(shape.width * SCALE)))
+        out = io.BytesIO()
+        # Level 1: flat colours compress well at once (WeasyPrint re-encodes the pixels anyway).
+        image.save(out, format="PNG", compress_level=1)
+        return out.getvalue()
+
+
+def _empty(title: str, message: str) -> Chart:
+    return Chart(
         WIDTH,
         40,
         title,
-        [
-            f'<text x="{WIDTH // 2}" y="24" text-anchor="middle" font-style="italic">'
-            f"{text(message)}</text>"
-        ],
+        texts=[_text_block(7, [[(WIDTH / 2, message, "center")]], italic=True)],
     )
 
 
@@ -104,7 +188,7 @@ def ranking_bar_chart(
     empty_message: str = "Không có đơn vị nào đủ dữ liệu để xếp hạng",
     label_width: int = 210,
     row_height: int = 22,
-) -> str:
+) -> Chart:
     """Horizontal bars on a 0–100 axis, one row per unit, in the given order."""
     if not bars:
         return _empty(title, empty_message)
@@ -112,44 +196,46 @@ def ranking_bar_chart(
     plot_left, plot_right = label_width, WIDTH - 110
     plot_width = plot_right - plot_left
     height = top + row_height * len(bars) + bottom
-    body: list[str] = []
-    for tick in (0, 25, 50, 75, 100):
+    chart = Chart(WIDTH, height, title)
+    ticks = (0, 25, 50, 75, 100)
+    for tick in ticks:
         x = plot_left + plot_width * tick / 100
-        body.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" '
-            f'stroke="{GRID_COLOR}" stroke-width="0.6"/>'
-            f'<text x="{figure_x(x, str(tick), 9):.1f}" y="{height - 8}" font-size="9">{tick}</text>'
-        )
+        chart.shapes.append(Line(x, top, x, height - bottom, GRID_COLOR))
+    rows: list[list[Placed]] = []
     for index, bar in enumerate(bars):
         y = top + index * row_height
         value = max(0.0, min(100.0, bar.value))
         length = plot_width * value / 100
-        middle = y + row_height / 2 + 4
-        body.append(
-            f'<text x="{plot_left - 6}" y="{middle:.1f}" text-anchor="end">'
-            f"{text(clip(bar.label, 34))}</text>"
-            f'<rect x="{plot_left}" y="{y + 4}" width="{length:.1f}" height="{row_height - 8}" '
-            f'fill="{text(bar.color)}"/>'
-            f'<text x="{plot_left + length + 4:.1f}" y="{middle:.1f}" font-weight="bold">'
-            f"{_number(bar.value, 2)}</text>"
+        chart.shapes.append(Rect(plot_left, y + 4, length, row_height - 8, bar.color))
+        # The caption on the same line as the label and value (one line box per bar, not two)
+        rows.append(
+            [
+                (plot_left - 6, clip(bar.label, 34), "right"),
+                (plot_left + length + 4, _number(bar.value, 2), "left"),
+                (plot_right + 48, clip(bar.caption, 12), "left"),
+            ]
         )
-        if bar.caption:
-            body.append(
-                f'<text x="{plot_right + 48}" y="{middle:.1f}" font-size="9">'
-                f"{text(clip(bar.caption, 14))}</text>"
-            )
-    return _svg(WIDTH, height, title, body)
+    chart.texts += [
+        _text_block(top, rows, line_height=row_height),
+        _text_block(
+            height - bottom + 2,
+            [[(plot_left + plot_width * tick / 100, str(tick), "center") for tick in ticks]],
+            size=SMALL_FONT_SIZE,
+            line_height=bottom - 4,
+        ),
+    ]
+    return chart
 
 
-# Rows in one chart: an SVG is an image, which WeasyPrint never splits across pages, so a chart of
-# a whole province (two hundred units, 4,500 px) would run off its page and be cut. 36 rows of 22 px
-# and the axis fit an A4 page with the section's heading.
+# Rows in one chart: a chart is never split across pages (`.chart` avoids breaks inside), so a
+# chart of a whole province (two hundred units, 4,500 px) would run off its page and be cut.
+# 36 rows of 22 px and the axis fit an A4 page with the section's heading.
 ROWS_PER_CHART = 36
 
 
 def ranking_bar_charts(
     bars: Sequence[Bar], *, rows_per_chart: int = ROWS_PER_CHART, **options: Any
-) -> list[str]:
+) -> list[Chart]:
     """The ranking as charts of at most `rows_per_chart` bars each, in order: one per page."""
     if not bars:
         return [ranking_bar_chart(bars, **options)]
@@ -175,8 +261,8 @@ def section_heatmap(
     label_width: int = 200,
     row_height: int = 22,
     total_first: bool = False,
-) -> str:
-    """Units down, checklist sections across; each cell coloured by the band its average
+) -> Chart:
+    """Units down, checklist sections across; each cell tinted by the band its average
     reaches, with the value written in it; an empty cell means no scored answers there.
     With ``total_first`` the first row is the whole scope: bold, and set apart by a rule."""
     if not row_labels or not column_labels:
@@ -185,36 +271,33 @@ def section_heatmap(
     cell_width = min(70.0, (WIDTH - label_width) / len(column_labels))
     width = int(label_width + cell_width * len(column_labels)) + 1
     height = header + row_height * len(row_labels) + 1
-    body: list[str] = []
-    for column, label in enumerate(column_labels):
-        x = label_width + cell_width * (column + 0.5)
-        body.append(
-            f'<text x="{x:.1f}" y="{header - 7}" text-anchor="middle" font-weight="bold">'
-            f"{text(clip(label, 10))}</text>"
-        )
+    chart = Chart(width, height + 2, title)
+    rows: list[list[Placed]] = []
     for row, label in enumerate(row_labels):
         y = header + row * row_height
-        weight = ' font-weight="bold"' if total_first and row == 0 else ""
-        body.append(
-            f'<text x="{label_width - 6}" y="{y + row_height / 2 + 4:.1f}" text-anchor="end"'
-            f"{weight}>{text(clip(label, 32))}</text>"
-        )
+        line: list[Placed] = [(label_width - 6, clip(label, 32), "right")]
         for column, cell in enumerate(cells[row]):
             x = label_width + cell_width * column
+            color = cell.color if cell.color == NO_DATA_COLOR else tint(cell.color, HEATMAP_TINT)
+            chart.shapes.append(Rect(x, y, cell_width, row_height, color, outline="#ffffff"))
             shown = "–" if cell.value is None else _number(cell.value)
-            body.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{cell_width:.1f}" height="{row_height}" '
-                f'fill="{text(cell.color)}" stroke="#ffffff" stroke-width="1.5"/>'
-                f'<text x="{figure_x(x + cell_width / 2, shown, 11):.1f}" '
-                f'y="{y + row_height / 2 + 4:.1f}" '
-                f'fill="{text_color_on(cell.color)}">{shown}</text>'
-            )
-    if total_first and len(row_labels) > 1:
-        y = header + row_height + 1
-        body.append(
-            f'<line x1="0" y1="{y}" x2="{width}" y2="{y}" stroke="{TEXT_COLOR}" stroke-width="0.8"/>'
-        )
-    return _svg(width, height + 2, title, body)
+            line.append((x + cell_width / 2, shown, "center"))
+        rows.append(line)
+    headers: list[Placed] = [
+        (label_width + cell_width * (column + 0.5), clip(label, 10), "center")
+        for column, label in enumerate(column_labels)
+    ]
+    chart.texts.append(_text_block(0, [headers], line_height=header, bold=True))
+    if total_first:
+        chart.texts.append(_text_block(header, rows[:1], line_height=row_height, bold=True))
+        rows = rows[1:]
+        if rows:
+            y = header + row_height + 1
+            chart.shapes.append(Line(0, y, width, y, TEXT_COLOR, 0.8))
+    if rows:
+        first = header + (len(row_labels) - len(rows)) * row_height
+        chart.texts.append(_text_block(first, rows, line_height=row_height))
+    return chart
 
 
 def section_heatmaps(
@@ -225,7 +308,7 @@ def section_heatmaps(
     rows_per_chart: int = ROWS_PER_CHART,
     total_first: bool = False,
     **options: Any,
-) -> list[str]:
+) -> list[Chart]:
     """The heatmap as charts of at most `rows_per_chart` rows each, every one with the section
     headers; the whole scope's row (``total_first``) heads the first."""
     if not row_labels:
@@ -257,26 +340,28 @@ def band_distribution_chart(
     empty_message: str = "Chưa có cuộc kiểm tra nào trong kỳ",
     label_width: int = 150,
     row_height: int = 22,
-) -> str:
+) -> Chart:
     """One bar per band, its length the band's share of the inspections, with count and %."""
     if not slices or not any(entry.count for entry in slices):
         return _empty(title, empty_message)
     plot_left, plot_right = label_width, WIDTH - 120
     plot_width = plot_right - plot_left
     height = row_height * len(slices) + 6
-    body: list[str] = []
+    chart = Chart(WIDTH, height, title)
+    rows: list[list[Placed]] = []
     for index, entry in enumerate(slices):
         y = 3 + index * row_height
         length = plot_width * max(0.0, min(1.0, entry.share))
-        middle = y + row_height / 2 + 4
         percent = f"{entry.share * 100:.0f}".replace(".", ",")
-        body.append(
-            f'<text x="{plot_left - 6}" y="{middle:.1f}" text-anchor="end">'
-            f"{text(clip(entry.label, 26))}</text>"
-            f'<rect x="{plot_left}" y="{y + 4}" width="{plot_width}" height="{row_height - 8}" '
-            f'fill="#f3f3f3"/>'
-            f'<rect x="{plot_left}" y="{y + 4}" width="{length:.1f}" height="{row_height - 8}" '
-            f'fill="{text(entry.color)}"/>'
-            f'<text x="{plot_right + 6}" y="{middle:.1f}">{entry.count} ({percent}%)</text>'
+        chart.shapes += [
+            Rect(plot_left, y + 4, plot_width, row_height - 8, "#f3f3f3"),
+            Rect(plot_left, y + 4, length, row_height - 8, entry.color),
+        ]
+        rows.append(
+            [
+                (plot_left - 6, clip(entry.label, 26), "right"),
+                (plot_right + 6, f"{entry.count} ({percent}%)", "left"),
+            ]
         )
-    return _svg(WIDTH, height, title, body)
+    chart.texts.append(_text_block(3, rows, line_height=row_height))
+    return chart

@@ -8,7 +8,8 @@ by every `spotcheck` command and server start otherwise.
 - The URL fetcher refuses everything but the project's own assets (``reports/``), ``data:`` URIs
   and ``evidence:<sha256>``, served from the downscaled photos that the caller handed over with
   the HTML (read from storage by the API process beforehand, so the render processes need no
-  storage and no credentials). A remote URL, a ``file://`` path elsewhere or a photo that was not
+  storage and no credentials), and ``chart:<name>``, the PNG charts built with the HTML. A
+  remote URL, a ``file://`` path elsewhere or a photo that was not
   handed over is refused, so a value typed by a user into a checklist note can never make the
   server fetch something.
 """
@@ -29,6 +30,7 @@ ASSETS_DIR = Path(__file__).resolve().parent
 FONTS_DIR = ASSETS_DIR / "fonts"
 TEMPLATES_DIR = ASSETS_DIR / "templates"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+CHART_NAME = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
 class RefusedFetch(ValueError):
@@ -36,17 +38,25 @@ class RefusedFetch(ValueError):
 
 
 class ProjectOnlyFetcher(URLFetcher):
-    """Serves project assets, data: URIs and the evidence photos given; refuses all else."""
+    """Serves project assets, data: URIs, the evidence photos and the charts given; refuses all
+    else."""
 
-    def __init__(self, images: Mapping[str, bytes] | None = None) -> None:
-        super().__init__(allowed_protocols={"file", "data", "evidence"}, allow_redirects=False)
+    def __init__(
+        self, images: Mapping[str, bytes] | None = None, charts: Mapping[str, bytes] | None = None
+    ) -> None:
+        super().__init__(
+            allowed_protocols={"file", "data", "evidence", "chart"}, allow_redirects=False
+        )
         self.images = dict(images or {})
+        self.charts = dict(charts or {})
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
         if url.startswith("evidence:"):
             return self._evidence(url.removeprefix("evidence:"))
+        if url.startswith("chart:"):
+            return self._chart(url.removeprefix("chart:"))
         if url.startswith("file:"):
             path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
             if not path.is_relative_to(ASSETS_DIR) or not path.is_file():
@@ -61,6 +71,13 @@ class ProjectOnlyFetcher(URLFetcher):
             raise RefusedFetch(f"no derivative for evidence {sha256}")
         return URLFetcherResponse(
             f"evidence:{sha256}", body=self.images[sha256], headers={"Content-Type": "image/jpeg"}
+        )
+
+    def _chart(self, name: str) -> URLFetcherResponse:
+        if not CHART_NAME.match(name) or name not in self.charts:
+            raise RefusedFetch(f"no chart {name!r} was built with this document")
+        return URLFetcherResponse(
+            f"chart:{name}", body=self.charts[name], headers={"Content-Type": "image/png"}
         )
 
 
@@ -89,11 +106,16 @@ def _base_stylesheet() -> CSS:
 
 
 def render_pdf(
-    html: str, *, images: Mapping[str, bytes] | None = None, stylesheet: str | None = None
+    html: str,
+    *,
+    images: Mapping[str, bytes] | None = None,
+    stylesheet: str | None = None,
+    charts: Mapping[str, bytes] | None = None,
 ) -> bytes:
     """Blocking. ``stylesheet`` is a file name under reports/templates/; ``images`` are the
-    downscaled evidence photos (JPEG) that ``evidence:<sha256>`` in the HTML may show."""
-    fetcher = ProjectOnlyFetcher(images)
+    downscaled evidence photos (JPEG) that ``evidence:<sha256>`` in the HTML may show, ``charts``
+    the PNG charts that ``chart:<name>`` may show."""
+    fetcher = ProjectOnlyFetcher(images, charts)
     stylesheets = [_base_stylesheet()]
     if stylesheet:
         stylesheets.append(_stylesheet(stylesheet))

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -51,20 +51,34 @@ def templates() -> Environment:
     )
 
 
-def _render(html: str, *, images: Mapping[str, bytes] | None, stylesheet: str | None) -> bytes:
+def _render(
+    html: str,
+    *,
+    images: Mapping[str, bytes] | None,
+    stylesheet: str | None,
+    charts: Mapping[str, bytes] | None = None,
+) -> bytes:
     """Runs in a worker process, where WeasyPrint is loaded (the fork server preloads it)."""
     pdf_engine = importlib.import_module("reports.pdf_engine")
-    return bytes(pdf_engine.render_pdf(html, images=images, stylesheet=stylesheet))
+    return bytes(pdf_engine.render_pdf(html, images=images, stylesheet=stylesheet, charts=charts))
+
+
+class Built(NamedTuple):
+    """What a document builder returns: the HTML, and the PNG charts it shows as
+    ``chart:<name>`` (made in the worker with the HTML; they never cross a process)."""
+
+    html: str
+    charts: Mapping[str, bytes]
 
 
 def _render_built(
     builder: str, payload: str, *, images: Mapping[str, bytes] | None, stylesheet: str | None
 ) -> bytes:
-    """Runs in a worker process: build the HTML with `builder` ("module:function", a pure
-    function called with `payload`), then render it."""
+    """Runs in a worker process: build the HTML and its charts with `builder` ("module:function",
+    a pure function called with `payload`, returning :class:`Built`), then render them."""
     module_name, _, function_name = builder.partition(":")
-    html = getattr(importlib.import_module(module_name), function_name)(payload)
-    return _render(html, images=images, stylesheet=stylesheet)
+    built: Built = getattr(importlib.import_module(module_name), function_name)(payload)
+    return _render(built.html, images=images, stylesheet=stylesheet, charts=built.charts)
 
 
 # A render worker's exit status when the pool's owner is gone (nobody reads it: for a reader of ps).
@@ -252,9 +266,10 @@ async def render_built_async(
     images: Mapping[str, bytes] | None = None,
     stylesheet: str | None = None,
 ) -> bytes:
-    """Like :func:`render_pdf_async`, with the HTML built in the worker too, by `builder`
-    ("module:function", pure, called with `payload`): for documents whose HTML is itself costly
-    to build, which would otherwise hold the API process's GIL."""
+    """Like :func:`render_pdf_async`, with the HTML and its charts built in the worker too, by
+    `builder` ("module:function", pure, called with `payload`, returning :class:`Built`): for
+    documents whose HTML is itself costly to build, which would otherwise hold the API process's
+    GIL."""
     return await render_pool().render_built(builder, payload, images=images, stylesheet=stylesheet)
 
 

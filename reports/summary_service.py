@@ -616,7 +616,7 @@ async def summary_pdf(
     min_inspections: int = rules.DEFAULT_MIN_INSPECTIONS,
     now: datetime | None = None,
 ) -> bytes:
-    """The summary as an A4 PDF with SVG charts. Charts, HTML and PDF are made in the bounded
+    """The summary as an A4 PDF with its charts. Charts, HTML and PDF are made in the bounded
     pool of render processes (``summary_document``), never in this process or on its event
     loop. A request whose figures are those of a document rendered in the last few minutes
     (``rendering.RenderedCache``) gets that document, which says when it was made."""

@@ -1,6 +1,6 @@
-"""The charts' numbers are placed from the bundled fonts' widths, not with SVG `text-anchor`:
-WeasyPrint draws an anchored text in a PDF object of its own to measure it, and a province's
-heatmap has about 1,640 numbers (the summary PDF went from about 1 MB to 419 KB without them)."""
+"""The charts' and long tables' text is placed by spacing measured with the bundled fonts' own
+advance widths (reports/tabular.py): a value starts, ends or is centred where its column or
+chart position says."""
 
 from __future__ import annotations
 
@@ -8,29 +8,66 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
-from reports import charts
+from reports import charts, tabular
 
 
-def test_a_number_is_placed_by_the_widths_the_bundled_fonts_give_it() -> None:
-    """A number starts where its middle (or end) falls at the anchor point: the widths are the
-    fonts' own."""
-    for name in ("LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf"):
-        font = TTFont(Path(charts.__file__).parent / "fonts" / name)
-        cmap, advances, units = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
-        for shown in ("71,3", "–", "100", "0", "98,76"):
-            width = sum(advances[cmap[ord(ch)]][0] for ch in shown) / units * 11
-            assert abs(charts.figure_x(200, shown, 11) - (200 - width / 2)) < 1e-9
-            assert abs(charts.figure_x(200, shown, 11, anchor="end") - (200 - width)) < 1e-9
+def advance_em(text: str, font_file: str) -> float:
+    font = TTFont(Path(tabular.__file__).parent / "fonts" / font_file)
+    cmap, advances, units = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+    return sum(advances[cmap[ord(character)]][0] for character in text) / units
 
 
-def test_the_heatmap_writes_its_numbers_without_text_anchor() -> None:
-    svg = charts.section_heatmap(
+def test_widths_are_the_bundled_fonts_advances() -> None:
+    for bold, name in ((False, "LiberationSerif-Regular.ttf"), (True, "LiberationSerif-Bold.ttf")):
+        for shown in ("71,3", "–", "100", "0", "98,76", "Xã Phước Hưng", "−3,2 điểm"):
+            assert abs(tabular.width_em(shown, bold=bold) - advance_em(shown, name)) < 1e-9
+
+
+def test_a_fill_is_never_wider_than_its_gap_and_short_by_less_than_a_hair_space() -> None:
+    for gap in (0.0, 0.05, 0.3, 1.0, 2.37, 7.9, 13.013):
+        filled = sum(tabular.width_em(character) for character in tabular.fill(gap))
+        assert gap - tabular.HAIR_SPACE[1] < filled <= gap + 1e-9, gap
+    assert tabular.fill(-1.0) == ""
+
+
+def test_values_start_end_or_centre_at_their_x() -> None:
+    line = tabular.place([(10.0, "Xã A", "right"), (12.0, "98,76", "left"), (20.0, "B", "center")])
+    first, second = line.split("Xã A")
+    assert abs(tabular.width_em(first) + tabular.width_em("Xã A") - 10.0) < 0.09
+    between, rest = second.split("98,76")
+    assert abs(10.0 + tabular.width_em(between) - 12.0) < 0.09
+    before_b = rest.removesuffix("B")
+    start_b = 12.0 + tabular.width_em("98,76") + tabular.width_em(before_b)
+    assert abs(start_b + tabular.width_em("B") / 2 - 20.0) < 0.09
+
+
+def test_an_overlapping_value_follows_the_one_before_it_after_a_space() -> None:
+    line = tabular.place([(10.0, "Xã rất dài " * 3, "left"), (11.0, "42", "left")])
+    assert line.endswith("42") and "  " not in line.replace(" 42", "")
+    assert line.index("42") > 0
+
+
+def test_a_long_name_wraps_inside_its_column_and_the_figures_stay_on_the_first_line() -> None:
+    layout = tabular.Layout(
+        (tabular.Column("Đơn vị", 80, "left"), tabular.Column("Điểm", 40)), font_size_pt=9.5
+    )
+    row = layout.row([["Phường Nguyễn Thái Bình thuộc Quận Một", "98,76"]]).split("\n")
+    assert len(row) > 1 and row[0].endswith("98,76")
+    assert " ".join(" ".join(line.split()) for line in row).replace(" 98,76", "") == (
+        "Phường Nguyễn Thái Bình thuộc Quận Một"
+    )
+
+
+def test_the_heatmap_writes_each_cell_value_as_text_on_a_tint_of_its_band() -> None:
+    chart = charts.section_heatmap(
         row_labels=["Xã A", "Xã B"],
         column_labels=["A", "B"],
         cells=[
-            [charts.HeatCell(71.3, "#2e7d32"), charts.HeatCell(None, "#eeeeee")],
-            [charts.HeatCell(100.0, "#2e7d32"), charts.HeatCell(98.76, "#2e7d32")],
+            [charts.HeatCell(71.3, "#1e7b3a"), charts.HeatCell(None, charts.NO_DATA_COLOR)],
+            [charts.HeatCell(100.0, "#c62828"), charts.HeatCell(98.76, "#1e7b3a")],
         ],
     )
-    numbers = [part for part in svg.split("<text")[1:] if ">71,3<" in part or ">100,0<" in part]
-    assert len(numbers) == 2 and all("text-anchor" not in part for part in numbers)
+    assert chart.words() == ["A B", "Xã A 71,3 –", "Xã B 100,0 98,8"]
+    fills = {shape.color for shape in chart.shapes if isinstance(shape, charts.Rect)}
+    assert fills == {charts.tint("#1e7b3a", 0.5), charts.tint("#c62828", 0.5), "#e6e6e6"}
+    assert chart.png().startswith(b"\x89PNG")
