@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from checklists.validator import validate_text
 from tests.checklists.test_validator import VALID
 
+# Hypothesis' own default of 100 damaged files a test (it was 150), drawn afresh on every run.
 FUZZ_SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 JSON_VALUES = st.recursive(

@@ -112,12 +112,17 @@ class HttpPeer:
     port: int
     hits: list[Hit] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    # "ok" answers 200, "fail" 500, "slow" sleeps `slow_seconds` then answers 200, "slow-fail"
-    # sleeps then answers 500. `slow_first` makes only the first request slow (a worker is then
-    # killed while waiting on it). `path_modes` sets the mode of the paths starting with a key.
+    # "ok" answers 200, "fail" 500, "slow" sleeps `slow_seconds` then answers 200, "held-fail"
+    # answers 500 once the test sets `release` (or after `hold_timeout_seconds`, counted in
+    # `hold_timeouts`): held for as long as the test needs, not for a guessed time. `slow_first`
+    # makes only the first request slow (a worker is then killed while waiting on it).
+    # `path_modes` sets the mode of the paths starting with a key.
     mode: str = "ok"
     slow_seconds: float = 3.0
     slow_first: bool = False
+    release: threading.Event = field(default_factory=threading.Event)
+    hold_timeout_seconds: float = 30.0
+    hold_timeouts: int = 0
     path_modes: dict[str, str] = field(default_factory=dict)
     # "gate": the first requests wait until `gate_size` of them are in flight at once (then the
     # gate stays open), or until `gate_timeout_seconds` have passed, counted in `gate_timeouts`.
@@ -190,13 +195,16 @@ class _HookHandler(BaseHTTPRequestHandler):
         try:
             if mode == "gate":
                 peer._pass_gate()
-            if mode.startswith("slow"):
+            if mode == "slow":
                 time.sleep(peer.slow_seconds)
+            if mode == "held-fail" and not peer.release.wait(peer.hold_timeout_seconds):
+                with peer.lock:
+                    peer.hold_timeouts += 1
         finally:
             # Counted out before the answer leaves: a client cannot start its next request on
             # this answer while this one still counts as in flight.
             peer._answered()
-        status = 500 if mode in ("fail", "slow-fail") else 200
+        status = 500 if mode in ("fail", "held-fail") else 200
         hit.answered = status
         with contextlib.suppress(OSError):  # the caller may have been killed meanwhile
             self.send_response(status)
@@ -227,6 +235,7 @@ def running_http() -> Iterator[HttpPeer]:
     try:
         yield server.peer
     finally:
+        server.peer.release.set()  # a request still held (a failed test) is answered, not left
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -94,11 +94,14 @@ def test_compose_refuses_to_run_without_an_object_store_password(
     assert "set MINIO_ROOT_PASSWORD" in result.stderr
 
 
-def resolved_compose(binary: str, tmp_path: Path) -> dict[str, Any]:
-    env_file = tmp_path / "empty.env"
+@pytest.fixture(scope="module")
+def resolved_compose(docker_compose: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`docker-compose config` with every required secret set, run once for the module: its
+    output depends only on compose.yaml and REQUIRED, and each run costs half a second of CPU."""
+    env_file = tmp_path_factory.mktemp("compose") / "empty.env"
     env_file.write_text("")
     result = subprocess.run(
-        [binary, "--env-file", str(env_file), "-f", str(ROOT / "compose.yaml"), "config"],
+        [docker_compose, "--env-file", str(env_file), "-f", str(ROOT / "compose.yaml"), "config"],
         env={**os.environ, **REQUIRED},
         cwd=ROOT,
         capture_output=True,
@@ -107,12 +110,17 @@ def resolved_compose(binary: str, tmp_path: Path) -> dict[str, Any]:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    document: dict[str, Any] = yaml.safe_load(result.stdout)
-    return document
+    return result.stdout
 
 
-def test_only_the_tls_proxy_publishes_ports(docker_compose: str, tmp_path: Path) -> None:
-    services = resolved_compose(docker_compose, tmp_path)["services"]
+@pytest.fixture
+def services(resolved_compose: str) -> dict[str, Any]:
+    """The resolved services, parsed afresh for each test (no test sees another's changes)."""
+    document: dict[str, Any] = yaml.safe_load(resolved_compose)
+    return document["services"]  # type: ignore[no-any-return]
+
+
+def test_only_the_tls_proxy_publishes_ports(services: dict[str, Any]) -> None:
 
     published = {name for name, service in services.items() if service.get("ports")}
     assert published == {"proxy"}
@@ -126,9 +134,8 @@ def test_only_the_tls_proxy_publishes_ports(docker_compose: str, tmp_path: Path)
 
 
 def test_the_proxy_runs_the_deploy_caddyfile_and_is_the_trusted_proxy(
-    docker_compose: str, tmp_path: Path
+    services: dict[str, Any],
 ) -> None:
-    services = resolved_compose(docker_compose, tmp_path)["services"]
     proxy = services["proxy"]
 
     mounts = [str(volume) for volume in proxy["volumes"]]
@@ -150,18 +157,16 @@ def test_the_caddyfile_bounds_slow_clients_and_bodies_and_reaches_every_replica(
 
 
 def test_the_server_and_the_worker_run_under_an_init_that_reaps_their_children(
-    docker_compose: str, tmp_path: Path
+    services: dict[str, Any],
 ) -> None:
-    services = resolved_compose(docker_compose, tmp_path)["services"]
 
     assert services["api"]["init"] is True
     assert services["worker"]["init"] is True
 
 
 def test_the_replicas_share_no_volume_and_keep_their_files_in_the_bucket(
-    docker_compose: str, tmp_path: Path
+    services: dict[str, Any],
 ) -> None:
-    services = resolved_compose(docker_compose, tmp_path)["services"]
 
     for name in ("api", "worker"):
         service = services[name]
@@ -199,10 +204,7 @@ def test_compose_refuses_to_run_without_the_api_users_storage_secret(
     assert "set SPOTCHECK_STORAGE_SECRET_ACCESS_KEY" in result.stderr
 
 
-def test_only_minio_and_its_setup_job_hold_the_root_key(
-    docker_compose: str, tmp_path: Path
-) -> None:
-    services = resolved_compose(docker_compose, tmp_path)["services"]
+def test_only_minio_and_its_setup_job_hold_the_root_key(services: dict[str, Any]) -> None:
     root_password = REQUIRED["MINIO_ROOT_PASSWORD"]
 
     holders = {
@@ -219,9 +221,8 @@ def test_only_minio_and_its_setup_job_hold_the_root_key(
 
 
 def test_the_setup_job_gives_the_api_user_the_bucket_policy_and_nothing_more(
-    docker_compose: str, tmp_path: Path
+    services: dict[str, Any],
 ) -> None:
-    services = resolved_compose(docker_compose, tmp_path)["services"]
     job = services["minio-bucket"]
     script = " ".join(job["command"])
     api = services["api"]["environment"]
@@ -247,10 +248,10 @@ def test_the_setup_job_gives_the_api_user_the_bucket_policy_and_nothing_more(
 
 
 def test_the_api_policy_allows_only_reading_writing_and_listing_its_own_bucket(
-    docker_compose: str, tmp_path: Path
+    services: dict[str, Any],
 ) -> None:
     policy = json.loads((ROOT / "deploy" / "minio-api-policy.json").read_text(encoding="utf-8"))
-    api = resolved_compose(docker_compose, tmp_path)["services"]["api"]["environment"]
+    api = services["api"]["environment"]
     bucket, _, prefix = api["SPOTCHECK_STORAGE_URL"].removeprefix("s3://").partition("/")
 
     assert policy["Version"] == "2012-10-17"

@@ -154,14 +154,16 @@ async def test_each_message_goes_out_once_with_its_own_event_key_and_link(
 async def test_a_failing_target_backs_off_without_holding_up_the_others(
     client, world: World, settings: Settings, http_peer: HttpPeer
 ) -> None:
-    """C2's receiver takes 3 s to answer 500; its message is the oldest, so it is claimed first.
-    C1's twenty go out through the other slots meanwhile, and C2's row waits out its backoff."""
+    """C2's receiver holds its request and answers 500 only once C1's twenty are sent; its message
+    is the oldest, so it is claimed first. C1's twenty go out through the other slots meanwhile (a
+    worker that waited on C2's answer first would never send them: the hold would time out), and
+    C2's row waits out its backoff."""
     await set_unit_targets(client, world, "C1", [http_peer.url("/ok")])
     await set_unit_targets(client, world, "C2", [http_peer.url("/failing")])
     earlier = datetime.now(UTC) - timedelta(seconds=5)
     (failing_key,) = await queue(world.units["C2"], "failing", 1, now=earlier)
     keys = await queue(world.units["C1"], "others", 20)
-    http_peer.slow_seconds, http_peer.path_modes["/failing"] = 3.0, "slow-fail"
+    http_peer.path_modes["/failing"] = "held-fail"
     worker = Worker(settings, name="backing-off", concurrency=4)  # the real 30 s backoff base
 
     def settled(rows: list[dict[str, Any]]) -> bool:
@@ -169,13 +171,26 @@ async def test_a_failing_target_backs_off_without_holding_up_the_others(
         failing_status = statuses.pop(failing_key, None)
         return failing_status == "failed" and set(statuses.values()) == {"sent"}
 
-    await run_until(
-        worker,
-        settled,
-        OutboxMessage.event_key.is_in([failing_key, *keys]),
-        within=60,
-        what="the others sent and the failing row failed",
+    async def release_once_the_others_are_sent() -> None:
+        await wait_for_rows(
+            all_sent,
+            OutboxMessage.event_key.like("action.verified:others-%"),
+            within=60,
+            what="the others sent while the failing target holds its request",
+        )
+        http_peer.release.set()
+
+    await asyncio.gather(
+        run_until(
+            worker,
+            settled,
+            OutboxMessage.event_key.is_in([failing_key, *keys]),
+            within=60,
+            what="the others sent and the failing row failed",
+        ),
+        release_once_the_others_are_sent(),
     )
+    assert http_peer.hold_timeouts == 0  # answered on release, not after the hold's timeout
     (failing,) = await outbox_rows(OutboxMessage.event_key == failing_key)
     others = await outbox_rows(OutboxMessage.event_key.like("action.verified:others-%"))
     (failed_attempt,) = await DeliveryAttempt.select().where(
