@@ -157,10 +157,11 @@ TARGETS: tuple[Target, ...] = (
         _ms,
     ),
     Target(
-        "Summary PDF of the generated province through the server, p95",
+        "Summary PDF of the generated province through the server, a new period each time "
+        "(rendered anew on a warm pool), p95",
         "< 2,000 ms",
         "reports",
-        lambda r: dig(r, "results", "province.summary.pdf", "p95_ms"),
+        lambda r: dig(r, "results", "province.summary.pdf.new", "p95_ms"),
         lambda v: v < 2000,
         _ms,
     ),
