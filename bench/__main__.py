@@ -327,6 +327,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_reports(Path(workdir)))
+    if only[:1] == ["soak"]:  # an hour by default: only ever on its own, never in `make bench`
+        from bench.soak import main as soak
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(soak(only[1:], Path(workdir)))
     if "exports" in only:  # not in the default run: `reports` measures the same at full size
         from bench.reports import bench_exports
 
