@@ -165,20 +165,22 @@ async def paced(period: float, stop_at: float, step: Any, offset: float = 0.0) -
 
 @dataclass
 class Targets:
-    signed: list[str]  # signed inspections (their minutes)
+    signed: dict[str, list[str]]  # signed inspections each leader may see (their minutes)
     actions: dict[str, list[str]]  # corrective actions each leader may see, by username
     photos: list[str]  # evidence the leaders read
 
 
 async def targets(connection: asyncpg.Connection, people: list[Leader]) -> Targets:
-    signed = [
-        str(row["id"])
-        for row in await connection.fetch(
-            "SELECT id FROM inspection WHERE status IN ('signed', 'closed') ORDER BY id"
-        )
-    ]
-    actions = {}
+    signed, actions = {}, {}
     for leader in people:
+        signed[leader.username] = [
+            str(row["id"])
+            for row in await connection.fetch(
+                "SELECT id FROM inspection WHERE status IN ('signed', 'closed') "
+                "AND unit_path LIKE $1 ORDER BY id",
+                f"{leader.scope_path}%",
+            )
+        ]
         actions[leader.username] = [
             str(row["id"])
             for row in await connection.fetch(
@@ -237,7 +239,7 @@ async def soak_load(
                         path = f"/api/v1/exports/{kind}"
                         await tally.run(kind, http_call(client, path, leader.session, **period))
                     elif kind == "minutes.pdf":
-                        path = f"/api/v1/inspections/{rng.choice(known.signed)}/minutes.pdf"
+                        path = f"/api/v1/inspections/{rng.choice(known.signed[leader.username])}/minutes.pdf"
                         lang = rng.choice(["vi", "en"])
                         await tally.run(kind, http_call(client, path, leader.session, lang=lang))
                     elif kind == "actions":
