@@ -37,6 +37,10 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
   each over two quarters on PostgreSQL, first and again, against the same dossiers merely read
   (bench/dossier_indicators.py). `python -m bench dossier-indicators` runs it alone.
 
+Not in `make bench` (an hour): `python -m bench soak [--minutes 60]`, the API process's RSS (and
+the render pool's and the worker's) sampled every 10 s under a fixed-rate mixed load through
+`spotcheck serve` and `spotcheck worker` on a small generated province (bench/soak.py).
+
 `python -m bench scale [--units N] [--inspections N] [--seed N] [--until DATE]` only generates
 (into SPOTCHECK_DATABASE_URL, or a new PostgreSQL database whose URL it prints).
 """
