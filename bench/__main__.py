@@ -47,6 +47,10 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
 `python -m bench table` prints the speed-and-scale targets beside the figures last written under
 bench/results/ (bench/targets.py); every run ends with that table.
 
+Not in `make bench` (an hour): `python -m bench soak [--minutes 60]`, the API process's RSS (and
+the render pool's and the worker's) sampled every 10 s under a fixed-rate mixed load through
+`spotcheck serve` and `spotcheck worker` on a small generated province (bench/soak.py).
+
 `python -m bench scale [--units N] [--inspections N] [--seed N] [--until DATE]` only generates
 (into SPOTCHECK_DATABASE_URL, or a new PostgreSQL database whose URL it prints).
 """
@@ -352,6 +356,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(bench_ingest_full(Path(workdir)))
+    if only[:1] == ["soak"]:  # an hour by default: only ever on its own, never in `make bench`
+        from bench.soak import main as soak
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(soak(only[1:], Path(workdir)))
     if "exports" in only:  # not in the default run: `reports` measures the same at full size
         from bench.reports import bench_exports
 

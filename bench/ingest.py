@@ -474,8 +474,8 @@ async def drive(
     return run
 
 
-async def create_database() -> str:
-    name = f"spotcheck_bench_{uuid.uuid4().hex[:12]}"
+async def create_database(prefix: str = "spotcheck_bench") -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(ADMIN_URL, timeout=10)
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')

@@ -117,12 +117,16 @@ class Prepared:
     owned: bool  # made (and so dropped) by this run
 
 
-def prepare(workdir: Path, default_shape: dict[str, str] | None = None) -> Prepared:
+def prepare(
+    workdir: Path,
+    default_shape: dict[str, str] | None = None,
+    database_prefix: str = "spotcheck_bench",
+) -> Prepared:
     existing = os.environ.get("SPOTCHECK_BENCH_REPORTS_DATABASE")
     if existing:
         media = Path(os.environ.get("SPOTCHECK_BENCH_REPORTS_MEDIA", workdir / "media"))
         return Prepared(existing, media, None, owned=False)
-    database_url = asyncio.run(create_database())
+    database_url = asyncio.run(create_database(database_prefix))
     media = workdir / "media"
     env = {
         **os.environ,
@@ -596,24 +600,28 @@ def comparisons(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    last_error: dict[str, str] = field(default_factory=dict)  # what the last failure said
 
     async def run(self, kind: str, call: Call) -> None:
         try:
             elapsed, _ = await call()
             self.latencies.setdefault(kind, []).append(elapsed)
-        except (RuntimeError, httpx.HTTPError):
+        except (RuntimeError, httpx.HTTPError) as error:
             self.errors[kind] = self.errors.get(kind, 0) + 1
+            self.last_error[kind] = f"{type(error).__name__}: {error}"[:300]
 
     def report(self) -> dict[str, Any]:
-        return {
-            kind: {
+        out = {}
+        for kind in sorted(set(self.latencies) | set(self.errors)):
+            values = self.latencies.get(kind, [])
+            out[kind] = {
                 "requests": len(values),
                 "errors": self.errors.get(kind, 0),
                 "p50_ms": percentile(values, 0.5),
                 "p95_ms": percentile(values, 0.95),
+                **({"last_error": self.last_error[kind]} if kind in self.last_error else {}),
             }
-            for kind, values in sorted(self.latencies.items())
-        }
+        return out
 
 
 def photo(seed: int) -> bytes:

@@ -281,14 +281,19 @@ class RenderedCache:
     (the caller's: e.g. a hash of the figures and of the templates). A request for the same
     document within `max_age_seconds` of its render is answered with it: the time it prints is
     then a few minutes old, and still true (the figures have not changed since, or the key
-    would differ). Bounded by count and by bytes; the least recently used go first. Per process:
-    a replica or worker that has not rendered a document renders it once itself."""
+    would differ). Bounded by count and by bytes; the least recently used go first, and those
+    past their age go at the next put (they can no longer be served, so they would only hold
+    memory until pushed out). Per process: a replica or worker that has not rendered a document
+    renders it once itself.
+
+    16 MiB: about twenty of the province's summaries (~0.8 MB each at two years of a province),
+    a bounded share of the API process's 200 MB budget (issue 13)."""
 
     def __init__(
         self,
         *,
         max_entries: int = 32,
-        max_bytes: int = 64 * 1024 * 1024,
+        max_bytes: int = 16 * 1024 * 1024,
         max_age_seconds: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -320,7 +325,12 @@ class RenderedCache:
             return
         with self._lock:
             self._drop(key)
-            self._entries[key] = (self._clock(), document)
+            now = self._clock()
+            for stale in [
+                k for k, (at, _) in self._entries.items() if now - at > self.max_age_seconds
+            ]:
+                self._drop(stale)
+            self._entries[key] = (now, document)
             self._bytes += len(document)
             while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))

@@ -18,7 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from server import registry
 from server.auth.controllers import AuthController, MeController
 from server.auth.middleware import BearerAuthenticationMiddleware
-from server.core import db
+from server.core import db, memory
 from server.core.audit import services as audit_service
 from server.core.errors import EXCEPTION_HANDLERS
 from server.core.openapi import openapi_plugins
@@ -253,12 +253,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             sealer = asyncio.create_task(
                 audit_service.keep_sealing(settings.audit_seal_interval_seconds, stop)
             )
+        # Freed memory back to the system after bursts of requests (server/core/memory.py).
+        trimmer = asyncio.create_task(memory.keep_trimming(memory.TRIM_INTERVAL_SECONDS, stop))
         try:
             yield
         finally:
             stop.set()
             if sealer is not None:
                 await sealer
+            await trimmer
             await db.close_database()
 
     return Litestar(

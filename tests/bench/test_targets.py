@@ -48,10 +48,11 @@ def test_what_no_run_wrote_reads_not_measured() -> None:
 
 
 def test_a_soak_shorter_than_an_hour_does_not_count_for_the_hour_target() -> None:
-    short = {"soak": {"minutes": 10, "api_rss_mb": {"end": 150.0}}}
-    hour = {"soak": {"minutes": 60, "api_rss_mb": {"end": 150.0}}}
-    assert _row(rows(short), "API process RSS")[2] == "not measured"
-    assert _row(rows(hour), "API process RSS")[2:4] == ("150 MB", "met")
+    short = {"soak": {"seconds": 900, "api_rss": {"end_mb": 150.0, "peak_mb": 250.0}}}
+    hour = {"soak": {"seconds": 3610, "api_rss": {"end_mb": 150.0, "peak_mb": 250.0}}}
+    assert _row(rows(short), "API process RSS after")[2] == "not measured"
+    assert _row(rows(hour), "API process RSS after")[2:4] == ("150 MB", "met")
+    assert _row(rows(hour), "API process RSS at its highest")[2:4] == ("250 MB", "NOT met")
 
 
 def test_the_table_is_read_from_the_result_files(tmp_path: Path) -> None:

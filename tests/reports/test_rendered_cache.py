@@ -48,3 +48,18 @@ def test_a_document_older_than_the_maximum_age_is_rendered_again() -> None:
     now[0] += 2  # 601 seconds after it was rendered
     assert cache.get("a") is None
     assert len(cache) == 0
+
+
+def test_documents_past_their_age_are_dropped_when_another_is_put() -> None:
+    # Never served again, they would hold memory until the count or byte bound pushed them out.
+    now = [1000.0]
+    cache = RenderedCache(max_entries=10, max_bytes=1000, max_age_seconds=600, clock=lambda: now[0])
+    cache.put("old", b"x" * 100)
+    now[0] += 300
+    cache.put("recent", b"y" * 100)
+    now[0] += 301  # "old" is 601 seconds old, "recent" 301
+
+    cache.put("new", b"z" * 100)
+
+    assert len(cache) == 2
+    assert (cache.get("recent"), cache.get("new")) == (b"y" * 100, b"z" * 100)

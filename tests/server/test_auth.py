@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib.util
 import json
+import threading
+import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import argon2
@@ -313,3 +316,50 @@ async def test_deactivating_through_the_api_ends_sessions(client: Client, world:
     assert response.json()["active"] is False
     assert await me_status(client, victim["access_token"]) == 401
     assert (await refresh(client, victim["refresh_token"])).status_code == 401
+
+
+class _CountingHasher(argon2.PasswordHasher):
+    """Records how many hashes run at the same moment (each takes a little while)."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.running = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def _hold(self) -> None:
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        with self._lock:
+            self.running -= 1
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        self._hold()
+        return super().hash(password, salt=salt)
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self._hold()
+        return super().verify(hash, password)
+
+
+async def test_a_burst_of_logins_hashes_a_bounded_number_of_passwords_at_once() -> None:
+    # Each production-strength hash holds 64 MiB while it runs: twelve logins at once must not
+    # hold twelve of them (anyio's default would run up to 40 together).
+    previous = passwords._hasher
+    counting = _CountingHasher()
+    passwords.use_hasher(counting)
+    try:
+        stored = counting.hash(TEST_PASSWORD)
+        counting.most = 0
+        results = await asyncio.gather(
+            *(passwords.verify_password(stored, TEST_PASSWORD) for _ in range(8)),
+            *(passwords.hash_password(TEST_PASSWORD) for _ in range(4)),
+        )
+    finally:
+        passwords.use_hasher(previous)
+
+    assert all(results[:8])
+    assert all(each.startswith("$argon2id$") for each in results[8:])
+    assert counting.most == passwords.PASSWORD_HASHES_AT_ONCE
