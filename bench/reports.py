@@ -270,6 +270,30 @@ def http_call(
     return call
 
 
+def answer_batch(
+    device_id: str, inspection_id: str, answers: list[dict[str, Any]], evidence: list[str]
+) -> dict[str, Any]:
+    """A phone's sync batch answering `answers` now, each citing `evidence` when there is any."""
+    now = datetime.now(UTC).isoformat()
+    return {
+        "device_id": device_id,
+        "sent_at": now,
+        "ops": [
+            {
+                "op_id": str(uuid.uuid4()),
+                "type": "answer",
+                "payload": {
+                    "inspection_id": inspection_id,
+                    "device_time": now,
+                    **answer,
+                    **({"evidence": evidence} if evidence else {}),
+                },
+            }
+            for answer in answers
+        ],
+    }
+
+
 def new_period_pdf_call(client: httpx.AsyncClient, who: Session, start: date, end: date) -> Call:
     """The summary PDF of a period starting a day later at each call: never in the cache."""
     later = itertools.count(1)
@@ -743,24 +767,7 @@ async def mixed_load(
 
                         await tally.run("evidence.upload", clocked(upload))
                         mine.append(sha)
-                    now = datetime.now(UTC).isoformat()
-                    body = {
-                        "device_id": f"bench-mixed-{index}",
-                        "sent_at": now,
-                        "ops": [
-                            {
-                                "op_id": str(uuid.uuid4()),
-                                "type": "answer",
-                                "payload": {
-                                    "inspection_id": inspection_id,
-                                    "device_time": now,
-                                    **answer,
-                                    **({"evidence": mine[-1:]} if mine else {}),
-                                },
-                            }
-                            for answer in answers
-                        ],
-                    }
+                    body = answer_batch(f"bench-mixed-{index}", inspection_id, answers, mine[-1:])
 
                     async def sync(body: dict[str, Any] = body) -> int:
                         response = await client.post("/mobile/v1/sync", json=body, headers=headers)

@@ -39,7 +39,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ from bench.reports import (
     TARGET_RSS_MB,
     Leader,
     Tally,
+    answer_batch,
     children,
     clocked,
     history_span,
@@ -302,24 +303,7 @@ async def soak_load(
                         await tally.run("evidence.upload", clocked(upload))
                         mine.append(sha)
                         del mine[:-1]  # only the last is needed: the answers carry it
-                    now = datetime.now(UTC).isoformat()
-                    body = {
-                        "device_id": f"bench-soak-{username}",
-                        "sent_at": now,
-                        "ops": [
-                            {
-                                "op_id": str(uuid.uuid4()),
-                                "type": "answer",
-                                "payload": {
-                                    "inspection_id": inspection_id,
-                                    "device_time": now,
-                                    **answer,
-                                    **({"evidence": mine[-1:]} if mine else {}),
-                                },
-                            }
-                            for answer in answers
-                        ],
-                    }
+                    body = answer_batch(f"bench-soak-{username}", inspection_id, answers, mine[-1:])
 
                     async def sync() -> int:
                         response = await client.post("/mobile/v1/sync", json=body, headers=current)

@@ -324,24 +324,13 @@ def test_records_survive_an_xlsx_round_trip(written: list[DossierRecord]) -> Non
     assert records == written
 
 
-class _CountingReads(io.BytesIO):
-    def __init__(self, data: bytes) -> None:
-        super().__init__(data)
-        self.bytes_read = 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        chunk = super().read(size)
-        self.bytes_read += len(chunk)
-        return chunk
-
-
 def test_an_xlsx_whose_hash_is_known_is_not_read_again_to_hash_it() -> None:
     data = io.BytesIO()
     write_xlsx(EXPORT, [dossier()], data)
     known = hashlib.sha256(data.getvalue()).hexdigest()
-    hashed_here = _CountingReads(data.getvalue())
+    hashed_here = CountingFile(data.getvalue())
     records, report = load_ledger(hashed_here, file_format="xlsx", layout=EXPORT)
-    taken = _CountingReads(data.getvalue())
+    taken = CountingFile(data.getvalue())
     same_records, same_report = load_ledger(
         taken, file_format="xlsx", layout=EXPORT, known_sha256=known
     )
