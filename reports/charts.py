@@ -41,9 +41,10 @@ GRID_COLOR = "#c8c8c8"
 HEATMAP_TINT = 0.5  # a heatmap cell's colour: its band's, half way to white
 
 
-def clip(label: str, limit: int) -> str:
-    label = " ".join(label.split())
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+def fit_px(label: str, room_px: float, *, size: float = FONT_SIZE, bold: bool = False) -> str:
+    """`label` cut (with an ellipsis) to the width it may take, in CSS px at `size`: a label wider
+    than its slot would push the next ones off their columns (:func:`tabular.place`)."""
+    return tabular.fit(label, room_px / size, bold=bold)
 
 
 def band_color(order: int | None, band_count: int) -> str:
@@ -210,9 +211,9 @@ def ranking_bar_chart(
         # The caption on the same line as the label and value (one line box per bar, not two)
         rows.append(
             [
-                (plot_left - 6, clip(bar.label, 34), "right"),
+                (plot_left - 6, fit_px(bar.label, plot_left - 12), "right"),
                 (plot_left + length + 4, _number(bar.value, 2), "left"),
-                (plot_right + 48, clip(bar.caption, 12), "left"),
+                (plot_right + 48, fit_px(bar.caption, WIDTH - plot_right - 50), "left"),
             ]
         )
     chart.texts += [
@@ -275,7 +276,7 @@ def section_heatmap(
     rows: list[list[Placed]] = []
     for row, label in enumerate(row_labels):
         y = header + row * row_height
-        line: list[Placed] = [(label_width - 6, clip(label, 32), "right")]
+        line: list[Placed] = [(label_width - 6, fit_px(label, label_width - 12), "right")]
         for column, cell in enumerate(cells[row]):
             x = label_width + cell_width * column
             color = cell.color if cell.color == NO_DATA_COLOR else tint(cell.color, HEATMAP_TINT)
@@ -284,7 +285,11 @@ def section_heatmap(
             line.append((x + cell_width / 2, shown, "center"))
         rows.append(line)
     headers: list[Placed] = [
-        (label_width + cell_width * (column + 0.5), clip(label, 10), "center")
+        (
+            label_width + cell_width * (column + 0.5),
+            fit_px(label, cell_width - 4, bold=True),
+            "center",
+        )
         for column, label in enumerate(column_labels)
     ]
     chart.texts.append(_text_block(0, [headers], line_height=header, bold=True))
@@ -359,7 +364,7 @@ def band_distribution_chart(
         ]
         rows.append(
             [
-                (plot_left - 6, clip(entry.label, 26), "right"),
+                (plot_left - 6, fit_px(entry.label, plot_left - 12), "right"),
                 (plot_right + 6, f"{entry.count} ({percent}%)", "left"),
             ]
         )

@@ -286,8 +286,9 @@ class RenderedCache:
     memory until pushed out). Per process: a replica or worker that has not rendered a document
     renders it once itself.
 
-    16 MiB: about twenty of the province's summaries (~0.8 MB each at two years of a province),
-    a bounded share of the API process's 200 MB budget (issue 13)."""
+    16 MiB: dozens of the province's summaries (120–180 KB each since the charts are images with
+    their text laid over: bench/results/reports.json, summary-pdf.json), so the 32 documents bind
+    first; a bounded share of the API process's 200 MB budget (issue 13)."""
 
     def __init__(
         self,

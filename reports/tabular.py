@@ -13,8 +13,9 @@ a tenth of an em.
 
 The rows are drawn without kerning and ligatures (CSS `font-kerning: none`, class ``tabular``),
 so the widths on paper are the sums of the advances. A name too long for its column wraps inside
-the column on lines of its own. A value that would not fit its column (never with the widths the
-summary gives) pushes the rest of its line right: misplaced, never cut.
+the column on lines of its own (`Layout.row`'s `wraps`); any other value too wide for its column (a
+checklist's long band name) is cut to the column's width with an ellipsis (:func:`fit`), so that
+every value stays under its own header.
 """
 
 from __future__ import annotations
@@ -69,6 +70,17 @@ def fill(gap_em: float) -> str:
     return "".join(shown)
 
 
+def fit(text: str, room_em: float, *, bold: bool = False) -> str:
+    """`text` (its runs of spaces as one) as it fits in `room_em`: whole, or cut at the end with
+    an ellipsis; empty when not even the ellipsis fits."""
+    text = " ".join(text.split())
+    if width_em(text, bold=bold) <= room_em:
+        return text
+    while text and width_em(text + "…", bold=bold) > room_em:
+        text = text[:-1].rstrip()
+    return text + "…" if text else ""
+
+
 def place(items: Sequence[tuple[float, str, Align]], *, bold: bool = False) -> str:
     """One line of text with each item's text starting (left), ending (right) or centred
     (center) at its x, in em from the line's start; items in order of x. An item that would
@@ -81,9 +93,11 @@ def place(items: Sequence[tuple[float, str, Align]], *, bold: bool = False) -> s
         wide = width_em(value, bold=bold)
         at = x if align == "left" else x - wide if align == "right" else x - wide / 2
         earliest = cursor + (0.25 if shown else 0.0)
-        at = max(at, earliest)
-        shown.append(fill(at - cursor) + value)
-        cursor = at + wide
+        gap = fill(max(at, earliest) - cursor)
+        shown.append(gap + value)
+        # From where the value really starts: a fill falls short by up to a hair space, and
+        # counting from the ideal start would add those shortfalls up along the line.
+        cursor += width_em(gap) + wide
     return "".join(shown)
 
 
@@ -109,13 +123,13 @@ class Layout:
         return start / self.font_size_pt, end / self.font_size_pt
 
     def line(self, values: Sequence[str], *, bold: bool = False) -> str:
-        """One line: each value in its column, aligned as the column says."""
+        """One line: each value in its column, aligned as the column says, cut to fit it."""
         items: list[tuple[float, str, Align]] = []
         for index, value in enumerate(values):
             left, right = self._bounds(index)
             align = self.columns[index].align
             x = left if align == "left" else right if align == "right" else (left + right) / 2
-            items.append((x, value, align))
+            items.append((x, fit(value, right - left, bold=bold), align))
         return place(items, bold=bold)
 
     def wrap(self, text: str, index: int = 0, *, bold: bool = False) -> list[str]:

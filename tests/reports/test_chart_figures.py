@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fontTools.ttLib import TTFont
 
 from reports import charts, tabular
@@ -41,10 +42,84 @@ def test_values_start_end_or_centre_at_their_x() -> None:
     assert abs(start_b + tabular.width_em("B") / 2 - 20.0) < 0.09
 
 
+FILL = {space for space, _ in tabular.SPACES} | {tabular.HAIR_SPACE[0]}
+
+
+def placed(line: str, *, bold: bool = False) -> list[tuple[float, str]]:
+    """Each value of a placed line with where it starts, in em (values are separated by fill)."""
+    values: list[tuple[float, str]] = []
+    cursor, start, text = 0.0, 0.0, ""
+    for character in line:
+        if character in FILL:
+            if text:
+                values.append((start, text))
+                text = ""
+        elif not text:
+            start = cursor
+            text = character
+        else:
+            text += character
+        cursor += tabular.width_em(character, bold=bold)
+    if text:
+        values.append((start, text))
+    return values
+
+
 def test_an_overlapping_value_follows_the_one_before_it_after_a_space() -> None:
-    line = tabular.place([(10.0, "Xã rất dài " * 3, "left"), (11.0, "42", "left")])
-    assert line.endswith("42") and "  " not in line.replace(" 42", "")
-    assert line.index("42") > 0
+    long = " ".join(["Xã rất dài"] * 3)
+    (first_at, first), (second_at, second) = placed(
+        tabular.place([(10.0, long, "left"), (11.0, "42", "left")])
+    )
+    assert (first_at, first, second) == (
+        pytest.approx(10.0, abs=0.09),
+        long,
+        "42",
+    )
+    end_of_first = first_at + tabular.width_em(long)
+    assert end_of_first + 0.25 - 0.09 <= second_at <= end_of_first + 0.25 + 1e-9
+
+
+def test_a_value_wider_than_its_column_is_cut_and_the_next_stays_under_its_header() -> None:
+    layout = tabular.Layout(
+        (
+            tabular.Column("Xếp loại", 60, "left"),
+            tabular.Column("Kỳ trước", 40, "center"),
+            tabular.Column("Thay đổi", 40, "center"),
+        ),
+        font_size_pt=9.5,
+    )
+    line = layout.line(["Hoàn thành xuất sắc nhiệm vụ", "12", "+3"])
+    (band_at, band), (previous_at, previous), (change_at, change) = placed(line)
+    room = (60 - 2 * tabular.CELL_PADDING_PT - tabular.RIGHT_MARGIN_PT) / 9.5
+    assert band.endswith("…") and "Hoàn thành".startswith(band[:4])
+    assert band_at == 0.0 and tabular.width_em(band) <= room
+    for at, value, (left, right) in (
+        (previous_at, previous, layout._bounds(1)),
+        (change_at, change, layout._bounds(2)),
+    ):
+        centre = at + tabular.width_em(value) / 2
+        assert abs(centre - (left + right) / 2) < 0.09, value
+    assert tabular.fit("Khá", 10.0) == "Khá" and tabular.fit("Khá", 0.1) == ""
+
+
+def test_long_section_keys_keep_each_heatmap_header_over_its_own_column() -> None:
+    keys = [f"section_{number}" for number in range(12)]
+    chart = charts.section_heatmap(
+        row_labels=["Xã A"],
+        column_labels=keys,
+        cells=[[charts.HeatCell(50.0, "#1e7b3a") for _ in keys]],
+    )
+    header = chart.texts[0]
+    label_width = 200
+    cell_width = min(70.0, (charts.WIDTH - label_width) / len(keys))
+    shown = placed(header.lines[0], bold=True)
+    assert len(shown) == len(keys)
+    for column, (at, text) in enumerate(shown):
+        width = tabular.width_em(text, bold=True) * header.size
+        centre = at * header.size + width / 2
+        assert width <= cell_width - 4, text
+        # within a hair space or so of the column's centre (not pushed along by the one before)
+        assert abs(centre - (label_width + cell_width * (column + 0.5))) < 1.5, text
 
 
 def test_a_long_name_wraps_inside_its_column_and_the_figures_stay_on_the_first_line() -> None:

@@ -42,12 +42,14 @@ async def test_every_unit_row_and_chart_of_a_province_is_in_its_pdf() -> None:
         # its row in the ranking table, in order of the columns
         assert f"{entry.rank} {name} {entry.scored_inspections} {score}" in text, name
         # its bar's label and value in the ranking chart
-        assert f"{entry.rank}. {charts.clip(name, 34)} {score}" in text, name
+        label = charts.fit_px(f"{entry.rank}. {name}", 210 - 12)  # the chart's label slot
+        assert f"{label} {score}" in text, name
     for entry in data.ranking.insufficient_data:
         assert entry.unit.name_vi in text
     for row in data.section_results.rows:
         values = " ".join(number(cell.average_score) for cell in row.cells)
-        assert f"{charts.clip(row.label, 32)} {values}" in text, row.label  # its heatmap row
+        label = charts.fit_px(row.label, 200 - 12)  # the heatmap's label slot
+        assert f"{label} {values}" in text, row.label  # its heatmap row
     for action in data.actions.by_responsible_unit:
         assert (
             f"{action.unit.name_vi} {action.total} {action.open} {action.overdue} "
