@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import inspect
 import socket
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
@@ -597,13 +598,24 @@ async def read_together(*reads: Awaitable[Any]) -> tuple[Any, ...]:
     runs one statement at a time, and they must see its writes. If one fails, the others are
     cancelled and its error is raised as it is."""
     if engine().current_transaction.get() is not None:
-        return tuple([await read for read in reads])
+        results = []
+        try:
+            for read in reads:
+                results.append(await read)
+        finally:
+            for unread in reads[len(results) + 1 :]:  # after a failure: never started
+                if inspect.iscoroutine(unread):
+                    unread.close()
+        return tuple(results)
     tasks = [asyncio.ensure_future(read) for read in reads]
     try:
         return tuple(await asyncio.gather(*tasks))
     except BaseException:
         for task in tasks:
             task.cancel()
+        # Wait until the others have stopped and given their connections back (their errors,
+        # cancellations included, are not this one's).
+        await asyncio.gather(*tasks, return_exceptions=True)
         raise
 
 
@@ -611,7 +623,9 @@ async def open_database(settings: Settings) -> None:
     """Open the pool (PostgreSQL) or set the file's pragmas (SQLite); run in the app lifespan."""
     current = engine()
     if isinstance(current, PostgresEngine):
-        await current.start_connection_pool(max_size=settings.db_pool_max_size)
+        # asyncpg opens min_size (10 by default) at once and refuses a max below it.
+        size = settings.db_pool_max_size
+        await current.start_connection_pool(min_size=min(10, size), max_size=size)
     elif isinstance(current, SerialisedSQLiteEngine):
         await current.open()
     else:
@@ -897,9 +911,11 @@ def has_linked_row(
     conditions = [
         f"{link._meta.get_full_name(with_alias=False)} = {to._meta.get_full_name(with_alias=False)}"
     ]
-    for column, _value in equal:
+    for column, value in equal:
         if column._meta.table is not table:
             raise ValueError(f"{column._meta.name} is not a column of {table._meta.tablename}")
+        if value is None:  # `= NULL` is never true: say `null=` for that
+            raise ValueError(f"{column._meta.name}: compare with None through null=, not equal=")
         conditions.append(f"{column._meta.get_full_name(with_alias=False)} = {{}}")
     for column in null:
         if column._meta.table is not table:

@@ -46,4 +46,6 @@ async def keep_trimming(
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
         except TimeoutError:
-            trim()
+            # In a thread: a trim after a burst walks every arena, and the event loop must not
+            # wait for it (ctypes lets go of the GIL during the call).
+            await asyncio.to_thread(trim)

@@ -69,3 +69,46 @@ async def test_a_failing_read_is_raised_as_it_is_and_the_others_are_cancelled(
     with pytest.raises(NotFound, match="no such unit"):
         await db.read_together(slow(), failing())
     await asyncio.wait_for(cancelled.wait(), timeout=5)
+
+
+async def test_a_failure_is_raised_only_once_the_others_have_stopped(
+    client: httpx.AsyncClient,
+) -> None:
+    stopped: list[str] = []
+
+    async def slow_to_stop() -> int:
+        try:
+            await asyncio.sleep(30)
+        finally:
+            await asyncio.sleep(0.05)  # giving its connection back takes a moment
+            stopped.append("slow")
+        return 0
+
+    async def failing() -> int:
+        await asyncio.sleep(0)
+        raise NotFound("no such unit")
+
+    with pytest.raises(NotFound):
+        await db.read_together(slow_to_stop(), failing())
+    assert stopped == ["slow"]
+
+
+async def test_inside_a_transaction_the_reads_after_a_failure_are_never_started(
+    client: httpx.AsyncClient,
+) -> None:
+    started: list[str] = []
+
+    async def failing() -> int:
+        started.append("failing")
+        raise NotFound("no such unit")
+
+    async def later() -> int:
+        started.append("later")
+        return 0
+
+    never = later()
+    with pytest.raises(NotFound):
+        async with db.write_transaction():
+            await db.read_together(failing(), never)
+    assert started == ["failing"]
+    assert never.cr_frame is None  # closed, not left to warn that it was never awaited
