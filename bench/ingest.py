@@ -52,6 +52,7 @@ PHONES = max(LEVELS)
 ADMIN = ("admin", "admin-demo-2026")
 LEADER = ("lanhdao.tinh", "leader-demo-2026")
 PHONE_PASSWORD = "bench-phone-2026"
+REQUEST_TIMEOUT_S = 120
 
 
 @dataclass
@@ -455,7 +456,10 @@ async def drive(
             while time.monotonic() < stop_at:
                 body = json.dumps(batch_body(one.inspection_id, answers)).encode()
                 started = time.perf_counter()
-                status, content = await connection.post("/mobile/v1/sync", one.token, body)
+                # As httpx's timeout did: a server that stops answering ends the run, not hangs it.
+                status, content = await asyncio.wait_for(
+                    connection.post("/mobile/v1/sync", one.token, body), REQUEST_TIMEOUT_S
+                )
                 elapsed = time.perf_counter() - started
                 results = json.loads(content).get("results", []) if status == 200 else []
                 if {result["status"] for result in results} == {"applied"}:

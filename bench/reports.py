@@ -904,7 +904,7 @@ def part_of(series: str) -> str:
     name = series.removesuffix(".sql").split(".", 1)[1]
     if name in ("summary", "ranking"):
         return "json"
-    return "pdf" if name == "summary.pdf" else "exports"
+    return "pdf" if name.startswith("summary.pdf") else "exports"  # .pdf and .pdf.new
 
 
 # --- Exports alone, at a size a shared machine can build in a minute -----------------------------

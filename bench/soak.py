@@ -307,8 +307,10 @@ async def soak_load(
 
                     async def sync() -> int:
                         response = await client.post("/mobile/v1/sync", json=body, headers=current)
+                        if response.status_code != 200:  # its body may not be JSON (a 503)
+                            raise RuntimeError(response.text[:300])
                         statuses = {r["status"] for r in response.json().get("results", [])}
-                        if response.status_code != 200 or statuses != {"applied"}:
+                        if statuses != {"applied"}:
                             raise RuntimeError(response.text[:300])
                         return len(response.content)
 

@@ -27,6 +27,7 @@ def test_each_series_belongs_to_its_part() -> None:
     assert reports.part_of("province.summary") == "json"
     assert reports.part_of("district.ranking.sql") == "json"
     assert reports.part_of("province.summary.pdf") == "pdf"
+    assert reports.part_of("district.summary.pdf.new") == "pdf"
     assert reports.part_of("district.findings_90_days.xlsx") == "exports"
     assert reports.part_of("province.actions.csv.sql") == "exports"
 
