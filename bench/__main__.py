@@ -33,6 +33,9 @@ machine, interleaved, and reports the ratio; absolute times vary between machine
 - ingest-full (not in the default run: it needs a generated province, given as for `reports` in
   SPOTCHECK_BENCH_REPORTS_DATABASE): the ingest load at 10 phones on that database against one
   with only the demo, in alternating rounds; the target is within 10 % (bench/ingest_full.py).
+- reports-sqlite (not in the default run: it needs a generated province in a SQLite file, in
+  SPOTCHECK_BENCH_SQLITE_DATABASE): the summary and ranking through the server on SQLite, the
+  embedded default; the target is < 1 s (bench/reports_sqlite.py).
 - dossier-import: the same 100,000 rows imported through the service on PostgreSQL (new, the
   same file again, a later export with 1 % changed), against the file merely read and validated
   (bench/dossier_import.py). `python -m bench dossier-import` runs it alone.
@@ -361,6 +364,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as workdir:
             results.append(soak(only[1:], Path(workdir)))
+    if "reports-sqlite" in only:  # needs a generated province in a SQLite file
+        from bench.reports_sqlite import bench_reports_sqlite
+
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(bench_reports_sqlite(Path(workdir)))
     if "exports" in only:  # not in the default run: `reports` measures the same at full size
         from bench.reports import bench_exports
 

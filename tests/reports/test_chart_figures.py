@@ -4,6 +4,7 @@ chart position says."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,17 @@ def test_the_heatmap_writes_each_cell_value_as_text_on_a_tint_of_its_band() -> N
     fills = {shape.color for shape in chart.shapes if isinstance(shape, charts.Rect)}
     assert fills == {charts.tint("#1e7b3a", 0.5), charts.tint("#c62828", 0.5), "#e6e6e6"}
     assert chart.png().startswith(b"\x89PNG")
+
+
+def test_a_unit_name_with_markup_is_written_as_text_everywhere_in_the_summary() -> None:
+    from bench.summary_pdf import fabricated_summary
+    from reports import summary_document
+    from reports.schemas import SummaryOut
+
+    data = fabricated_summary(6)
+    name = data.ranking.ranked[0].unit.name_vi
+    hostile = "<script>alert(1)</script> Xã <b>Hải</b> & Co"
+    payload = data.model_dump_json().replace(f'"{name}"', json.dumps(hostile))
+    built = summary_document.summary_document(SummaryOut.model_validate_json(payload))
+    assert "<script>" not in built.html and "<b>Hải</b>" not in built.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Xã &lt;b&gt;Hải&lt;/b&gt; &amp; Co" in built.html
