@@ -134,7 +134,8 @@ class Layout:
 
     def wrap(self, text: str, index: int = 0, *, bold: bool = False) -> list[str]:
         """`text` broken at spaces into lines that fit column `index` (a word longer than the
-        column is a line of its own: the cell's `overflow-wrap` then breaks it)."""
+        column is a line of its own, which :meth:`line` then cuts to the column with an ellipsis:
+        some forty letters without a space at the summary's widths)."""
         left, right = self._bounds(index)
         room = right - left
         lines: list[str] = []
