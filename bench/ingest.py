@@ -218,11 +218,21 @@ def trees() -> list[Tree]:
     return [NOW, Tree("before", root, str(root / ".venv" / "bin" / "python"))]
 
 
-def spotcheck_server(database_url: str, workdir: Path, workers: int, tree: Tree = NOW) -> Any:
+def spotcheck_server(
+    database_url: str,
+    workdir: Path,
+    workers: int,
+    tree: Tree = NOW,
+    media_dir: Path | None = None,
+) -> Any:
+    """`spotcheck serve` of `tree` on 127.0.0.1 (its port, and the process to enter: it is up
+    once entered); its files in `media_dir` (default: under `workdir`)."""
     port = free_port()
     command = [tree.python, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
     env = spotcheck_env(database_url, workdir, port)
+    if media_dir is not None:
+        env["SPOTCHECK_MEDIA_DIR"] = str(media_dir)
     log = workdir / f"spotcheck-{tree.label}-{workers}.log"
     return port, process(command, env, f"http://127.0.0.1:{port}/health", log, cwd=tree.root)
 

@@ -71,9 +71,7 @@ from bench.ingest import (
     answer_payloads,
     create_database,
     drop_database,
-    free_port,
-    process,
-    spotcheck_env,
+    spotcheck_server,
     start_batch,
 )
 from bench.province import PASSWORD
@@ -813,14 +811,12 @@ def bench_reports(workdir: Path) -> dict[str, Any]:
     prepared = prepare(workdir)
     try:
         start, end = asyncio.run(history_span(prepared.database_url))
-        port = free_port()
-        env = spotcheck_env(prepared.database_url, workdir, port)
-        env["SPOTCHECK_MEDIA_DIR"] = str(prepared.media_dir)
-        command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(port), "--workers", "1"]
+        port, serving = spotcheck_server(
+            prepared.database_url, workdir, workers=1, media_dir=prepared.media_dir
+        )
         base_url = f"http://127.0.0.1:{port}"
         load_before = os.getloadavg()
-        with process(command, env, f"{base_url}/health", workdir / "reports-server.log") as server:
+        with serving as server:
             memory_at_start = memory(server.pid)
             results = asyncio.run(
                 measure_reports(base_url, prepared.database_url, start, end, measured)
@@ -923,14 +919,12 @@ def bench_exports(workdir: Path) -> dict[str, Any]:
     prepared = prepare(workdir, EXPORTS_SHAPE)
     try:
         start, end = asyncio.run(history_span(prepared.database_url))
-        port = free_port()
-        env = spotcheck_env(prepared.database_url, workdir, port)
-        env["SPOTCHECK_MEDIA_DIR"] = str(prepared.media_dir)
-        command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(port), "--workers", "1"]
+        port, serving = spotcheck_server(
+            prepared.database_url, workdir, workers=1, media_dir=prepared.media_dir
+        )
         base_url = f"http://127.0.0.1:{port}"
         load_before = os.getloadavg()
-        with process(command, env, f"{base_url}/health", workdir / "exports-server.log") as server:
+        with serving as server:
             memory_at_start = memory(server.pid)
             results = asyncio.run(_measure_exports(base_url, prepared.database_url, start, end))
             memory_after = memory(server.pid)
