@@ -6,7 +6,7 @@ import type { Me } from "../../api/types";
 import { uploadForm } from "../../api/upload";
 import { lang, t } from "../../i18n";
 import { Offline } from "../../sync/auth";
-import { ErrorNote, Loading, problemText, unitOptions, useApi, useUnits } from "../leader/common";
+import { ErrorNote, Loading, PeriodDates, problemText, unitOptions, useApi, useUnits } from "../leader/common";
 import { fileTooLarge, formatPercent, importableUnits, uploadResult, type LedgerLayout, type UploadResult } from "./model";
 import { ImportResult, IssueList } from "./views";
 
@@ -150,16 +150,7 @@ export function ImportScreen({ me }: { me: Me }) {
           </label>
           <fieldset class="ledger-period-fields">
             <legend class="small">{t("ledgerPeriodOptional")}</legend>
-            <div class="leader-dates">
-              <label class="field">
-                <span>{t("periodFrom")}</span>
-                <input type="date" value={period.from} onChange={(event) => setPeriod({ ...period, from: (event.target as HTMLInputElement).value })} />
-              </label>
-              <label class="field">
-                <span>{t("periodTo")}</span>
-                <input type="date" value={period.to} onChange={(event) => setPeriod({ ...period, to: (event.target as HTMLInputElement).value })} />
-              </label>
-            </div>
+            <PeriodDates period={period} onDate={(part, value) => setPeriod({ ...period, [part]: value })} />
           </fieldset>
           <ErrorNote text={formError} />
           <button class="button button-primary button-block" type="submit" disabled={sending !== "no"} data-testid="ledger-upload">

@@ -6,7 +6,7 @@ import { apiPage } from "../../api/client";
 import type { Me } from "../../api/types";
 import { formatDateTime, lang, t, type MessageKey } from "../../i18n";
 import { useLang } from "../../ui/hooks";
-import { DEFAULT_TIME_ZONE, ErrorNote, Loading, problemText, query, unitName, useApi, useUnits } from "../leader/common";
+import { DEFAULT_TIME_ZONE, ErrorNote, Loading, PeriodDates, problemText, query, unitName, useApi, useUnits } from "../leader/common";
 import { todayIn, type Period } from "../leader/logic";
 import {
   defaultLedgerPeriod,
@@ -81,16 +81,7 @@ function PeriodForm({
           ))}
         </select>
       </label>
-      <div class="leader-dates">
-        <label class="field">
-          <span>{t("periodFrom")}</span>
-          <input type="date" data-testid="ledger-period-from" value={period.from} onChange={(event) => setDate("from", (event.target as HTMLInputElement).value)} />
-        </label>
-        <label class="field">
-          <span>{t("periodTo")}</span>
-          <input type="date" data-testid="ledger-period-to" value={period.to} onChange={(event) => setDate("to", (event.target as HTMLInputElement).value)} />
-        </label>
-      </div>
+      <PeriodDates period={period} onDate={setDate} testIdPrefix="ledger-period" />
     </form>
   );
 }

@@ -12,6 +12,7 @@ import {
   fetchFile,
   labelOr,
   Loading,
+  PeriodDates,
   problemText,
   query,
   unitName,
@@ -145,26 +146,7 @@ function SelectionForm({
           ))}
         </select>
       </label>
-      <div class="leader-dates">
-        <label class="field">
-          <span>{t("periodFrom")}</span>
-          <input
-            type="date"
-            data-testid="period-from"
-            value={period.from}
-            onChange={(event) => setDate("from", (event.target as HTMLInputElement).value)}
-          />
-        </label>
-        <label class="field">
-          <span>{t("periodTo")}</span>
-          <input
-            type="date"
-            data-testid="period-to"
-            value={period.to}
-            onChange={(event) => setDate("to", (event.target as HTMLInputElement).value)}
-          />
-        </label>
-      </div>
+      <PeriodDates period={period} onDate={setDate} testIdPrefix="period" />
       <label class="field">
         <span>{t("scopeUnitLabel")}</span>
         <select

@@ -150,3 +150,31 @@ export function query(params: Record<string, string | number | null | undefined>
   const text = search.toString();
   return text ? `?${text}` : "";
 }
+
+/** A period's two dates ("from", "to"); `onDate` gets the part changed and the value typed
+ * (empty when cleared: the caller decides whether that is allowed). */
+export function PeriodDates({
+  period,
+  onDate,
+  testIdPrefix,
+}: {
+  period: { from: string; to: string };
+  onDate: (part: "from" | "to", value: string) => void;
+  testIdPrefix?: string;
+}) {
+  return (
+    <div class="leader-dates">
+      {(["from", "to"] as const).map((part) => (
+        <label class="field" key={part}>
+          <span>{t(part === "from" ? "periodFrom" : "periodTo")}</span>
+          <input
+            type="date"
+            data-testid={testIdPrefix ? `${testIdPrefix}-${part}` : undefined}
+            value={period[part]}
+            onChange={(event) => onDate(part, (event.target as HTMLInputElement).value)}
+          />
+        </label>
+      ))}
+    </div>
+  );
+}
