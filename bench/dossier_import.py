@@ -17,8 +17,6 @@ import asyncio
 import dataclasses
 import io
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench.ingest import create_database, drop_database, spotcheck_env
+from bench.scale import migrate
 from server import registry
 from server.core import db
 from server.core.audit.services import Actor
@@ -158,12 +157,7 @@ def bench_dossier_import(workdir: Path) -> dict[str, Any]:
     url = asyncio.run(create_database())
     env = spotcheck_env(url, workdir, 8000)
     try:
-        subprocess.run(
-            [sys.executable, "-m", "server.cli", "migrate"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(url, env)
         os.environ.update(
             {key: env[key] for key in ("SPOTCHECK_DATABASE_URL", "SPOTCHECK_ENVIRONMENT")}
         )

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -24,6 +22,7 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from bench.ingest import create_database, drop_database, spotcheck_env
+from bench.scale import migrate
 from server import registry
 from server.core import db
 from server.core.settings import load_settings
@@ -180,12 +179,7 @@ def bench_dossier_indicators(workdir: Path) -> dict[str, Any]:
     url = asyncio.run(create_database())
     env = spotcheck_env(url, workdir, 8000)
     try:
-        subprocess.run(
-            [sys.executable, "-m", "server.cli", "migrate"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(url, env)
         os.environ.update(
             {key: env[key] for key in ("SPOTCHECK_DATABASE_URL", "SPOTCHECK_ENVIRONMENT")}
         )

@@ -45,6 +45,7 @@ import asyncpg
 import httpx
 
 from bench.ingest import create_database, drop_database, free_port, process
+from bench.scale import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = int(os.environ.get("SPOTCHECK_BENCH_OUTBOX_MESSAGES", "3000"))
@@ -405,13 +406,7 @@ def bench_outbox(workdir: Path) -> dict[str, Any]:
     load_before = os.getloadavg()
     database_url = asyncio.run(create_database())
     try:
-        subprocess.run(
-            [sys.executable, "-m", "server.cli", "migrate"],
-            env=worker_env(database_url),
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        migrate(database_url, worker_env(database_url))
         with receiver(workdir) as base:
             one = worker_run(database_url, workdir, base, processes=1)
             messages = asyncio.run(bodies(database_url, "w1"))

@@ -75,7 +75,7 @@ from bench.ingest import (
     start_batch,
 )
 from bench.province import PASSWORD
-from bench.scale import process_cpu
+from bench.scale import migrate, process_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS_JSON = 12
@@ -133,13 +133,7 @@ def prepare(
         "SPOTCHECK_MEDIA_DIR": str(media),
     }
     try:
-        subprocess.run(
-            [sys.executable, "-m", "server.cli", "migrate"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        migrate(database_url, env)
         shape = []
         for option, variable in (
             ("--units", "SPOTCHECK_BENCH_SCALE_UNITS"),
