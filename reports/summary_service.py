@@ -135,14 +135,22 @@ def _today(time_zone: str, now: datetime) -> date:
 
 async def counted_clauses(principal: Principal, scope_path: str, period: Period) -> list[Any]:
     """Where-clauses on `Inspection` for what a summary counts (see the module docstring)."""
+    return [*await scope_clauses(principal, scope_path), *period_clauses(period)]
+
+
+async def scope_clauses(principal: Principal, scope_path: str) -> list[Any]:
+    """The part of `counted_clauses` that does not depend on the period (secrecy, subtree,
+    started, not cancelled): worked out once per request, whatever the number of periods."""
     return [
         *await inspection_service.visible_clauses(principal),
         db.path_prefix_range(Inspection.unit_path, scope_path),
         Inspection.started_at.is_not_null(),
         Inspection.status != CANCELLED,
-        Inspection.visit_date >= period.start,
-        Inspection.visit_date <= period.end,
     ]
+
+
+def period_clauses(period: Period) -> list[Any]:
+    return [Inspection.visit_date >= period.start, Inspection.visit_date <= period.end]
 
 
 # --- Figures from the aggregate queries (reports.summary_queries) --------------------------------
@@ -164,11 +172,12 @@ class InspectionFigures:
 
 
 async def _inspection_figures(
-    principal: Principal, scope: Scope, current: Period, previous: Period
+    scoped: list[Any], current: Period, previous: Period
 ) -> InspectionFigures:
+    """`scoped`: the request's `scope_clauses`."""
     # The previous period ends the day before the current one starts, so one range covers both.
-    both = await counted_clauses(principal, scope.path, Period(previous.start, current.end))
-    counted = queries.where(await counted_clauses(principal, scope.path, current))
+    both = [*scoped, *period_clauses(Period(previous.start, current.end))]
+    counted = queries.where([*scoped, *period_clauses(current)])
     groups, facets = await db.read_together(
         queries.unit_groups(queries.where(both), current.start), queries.facet_groups(counted)
     )
@@ -322,7 +331,8 @@ async def ranking(
     scope = await _scope(principal, unit_id)
     current, previous = resolve_period(period_from, period_to, today=_today(scope.time_zone, now))
     _require_min_inspections(min_inspections)
-    figures = await _inspection_figures(principal, scope, current, previous)
+    scoped = await scope_clauses(principal, scope.path)
+    figures = await _inspection_figures(scoped, current, previous)
     reference = await _reference(figures.versions)
     units = await _units({entry.unit for entry in figures.units + figures.previous_units})
     result = _rank(figures, units, min_inspections, reference)
@@ -411,10 +421,11 @@ async def summary(
     scope = await _scope(principal, unit_id)
     current, previous = resolve_period(period_from, period_to, today=_today(scope.time_zone, now))
     _require_min_inspections(min_inspections)
-    counted = queries.where(await counted_clauses(principal, scope.path, current))
+    scoped = await scope_clauses(principal, scope.path)
+    counted = queries.where([*scoped, *period_clauses(current)])
     # Independent aggregates, side by side (each over up to a million rows at province scale).
     figures, sections, findings, action_units, indicators = await db.read_together(
-        _inspection_figures(principal, scope, current, previous),
+        _inspection_figures(scoped, current, previous),
         queries.section_groups(counted),
         queries.finding_groups(counted),
         queries.action_groups(counted, now),

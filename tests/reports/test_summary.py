@@ -517,6 +517,32 @@ async def test_the_asker_of_a_direct_call_cannot_reach_a_planned_visit() -> None
     assert "planned" not in statuses
 
 
+async def test_a_summary_and_a_ranking_work_out_the_secrecy_clauses_once(
+    data: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The current and previous periods share one set of scope clauses per request."""
+    calls: list[Principal] = []
+    visible = summary_service.inspection_service.visible_clauses
+
+    async def counting(principal: Principal, **kwargs: Any) -> list[Any]:
+        calls.append(principal)
+        return await visible(principal, **kwargs)
+
+    monkeypatch.setattr(summary_service.inspection_service, "visible_clauses", counting)
+    leader = Principal(
+        user_id=uuid.uuid4(),
+        username="probe",
+        role=Role.leader,
+        home_unit_id=data.world.units["P"],
+        home_unit_path=await unit_path("P", data.world),
+    )
+    period_from, period_to = data.period
+    await summary_service.summary(principal=leader, period_from=period_from, period_to=period_to)
+    assert len(calls) == 1
+    await summary_service.ranking(principal=leader, period_from=period_from, period_to=period_to)
+    assert len(calls) == 2
+
+
 SCOPE_CASES = [
     ("leader_d1", "D2", 404),  # a sibling district
     ("leader_d1", "P", 404),  # the parent
@@ -675,6 +701,41 @@ async def test_an_identical_summary_pdf_is_not_rendered_again(data: Data) -> Non
     other = await summary_service.summary_pdf(**request, now=at, min_inspections=3)
     assert cache.hits == hits + 1
     assert other != first and other.startswith(b"%PDF-")
+
+
+async def test_markup_in_a_unit_name_is_printed_as_text_not_obeyed(data: Data) -> None:
+    """Unit names are typed by admins and section labels come from checklists: the summary
+    document escapes them wherever they appear (title, ranking charts and table, heatmap), so a
+    name can neither inject markup into the PDF nor make WeasyPrint fetch anything."""
+    leader = await district_leader(data)
+    summary = await summary_service.summary(
+        principal=leader, period_from=data.period[0], period_to=data.period[1]
+    )
+    hostile = '<img src="http://127.0.0.1:9/x"><b>Xã & Co</b>'
+    entry, row = summary.ranking.ranked[0], summary.section_results.rows[0]
+    named = summary.model_copy(
+        update={
+            "scope_unit": summary.scope_unit.model_copy(update={"name_vi": hostile}),
+            "ranking": summary.ranking.model_copy(
+                update={
+                    "ranked": [
+                        entry.model_copy(
+                            update={"unit": entry.unit.model_copy(update={"name_vi": hostile})}
+                        )
+                    ]
+                }
+            ),
+            "section_results": summary.section_results.model_copy(
+                update={"rows": [row.model_copy(update={"label": hostile})]}
+            ),
+        }
+    )
+
+    html = summary_document.summary_html(named)
+
+    assert '<img src="http://127.0.0.1:9/x">' not in html and "<b>Xã" not in html
+    assert html.count("&lt;img") >= 3  # the title, the ranking and the heatmap at least
+    assert "&amp; Co" in html
 
 
 async def test_a_province_sized_ranking_is_split_into_charts_that_fit_a_page(data: Data) -> None:
