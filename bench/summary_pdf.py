@@ -1,6 +1,6 @@
 """The leader's summary PDF at province scale, rendered in this process from fabricated figures:
 no database, no server, only what the render pool's worker does with a summary's JSON (build the
-charts and HTML, `summary_document.summary_html_from_json`, then WeasyPrint,
+charts and HTML, `summary_document.summary_document_from_json`, then WeasyPrint,
 `pdf_engine.render_pdf`).
 
 The figures are those of a province of `SPOTCHECK_BENCH_SUMMARY_UNITS` (204) communes, as the

@@ -78,8 +78,9 @@ def _columns(*columns: tuple[str, float, Align]) -> Layout:
     )
 
 
-def summary_html_from_json(payload: str) -> rendering.Built:
-    """The builder the render workers call (``module:function`` in ``render_built_async``)."""
+def summary_document_from_json(payload: str) -> rendering.Built:
+    """The document (HTML and chart images) from a summary's JSON: the builder the render workers
+    call (``module:function`` in ``render_built_async``)."""
     return summary_document(SummaryOut.model_validate_json(payload))
 
 

@@ -653,7 +653,7 @@ async def summary_pdf(
     return pdf
 
 
-SUMMARY_BUILDER = "reports.summary_document:summary_html_from_json"
+SUMMARY_BUILDER = "reports.summary_document:summary_document_from_json"
 
 
 def _document_key(data: SummaryOut) -> str:
