@@ -83,7 +83,6 @@ worker: migrate
 	$(RUN_ENV) $(BIN)/spotcheck worker
 
 test: install app
-	cd $(APP) && npx vitest run
 	scripts/test-both-engines $(ARGS)
 
 lint: install $(APP_DEPS)
