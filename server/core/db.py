@@ -576,6 +576,35 @@ _D = TypeVar("_D")
 _E = TypeVar("_E")
 
 
+class _SideConnections:
+    """How many reads `read_together` may run beside their callers across the process: a few
+    province summaries at once must not take the whole pool from the requests around them. Taken
+    without waiting, so that a `read_together` nested in another's read can never deadlock on it;
+    a read that gets no slot runs after the others, on its caller's turn."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_use = 0
+
+    def take(self, wanted: int) -> int:
+        granted = max(0, min(wanted, self.limit - self.in_use))
+        self.in_use += granted
+        return granted
+
+    def give_back(self, count: int) -> None:
+        self.in_use -= count
+
+
+# Half the pool at most, whatever the number of reports at once (set when the pool opens).
+_side_connections = _SideConnections(limit=5)
+
+
+def _close_unstarted(reads: Sequence[Awaitable[Any]]) -> None:
+    for unread in reads:
+        if inspect.iscoroutine(unread):
+            unread.close()  # not left to warn that it was never awaited
+
+
 @overload
 async def read_together(first: Awaitable[_A], second: Awaitable[_B], /) -> tuple[_A, _B]: ...
 
@@ -594,29 +623,40 @@ async def read_together(
 async def read_together(*reads: Awaitable[Any]) -> tuple[Any, ...]:
     """The results of independent reads, run at once, each on a pooled connection of its own,
     so that a report's aggregate queries run side by side in the database (and on its CPUs)
-    instead of one after another. Inside a transaction they run in order: its one connection
-    runs one statement at a time, and they must see its writes. If one fails, the others are
-    cancelled and its error is raised as it is."""
+    instead of one after another. At most half the pool's connections serve such reads beside
+    their callers across the process (`_SideConnections`); the reads that find none free run in
+    order after the others. Inside a transaction they run in order: its one connection runs one
+    statement at a time, and they must see its writes. If one fails, the others are cancelled
+    (or never started) and its error is raised as it is."""
     if engine().current_transaction.get() is not None:
-        results = []
-        try:
-            for read in reads:
-                results.append(await read)
-        finally:
-            for unread in reads[len(results) + 1 :]:  # after a failure: never started
-                if inspect.iscoroutine(unread):
-                    unread.close()
-        return tuple(results)
-    tasks = [asyncio.ensure_future(read) for read in reads]
+        return await _read_in_order(reads)
+    beside = _side_connections.take(len(reads) - 1)
+    at_once, after = reads[: 1 + beside], reads[1 + beside :]
     try:
-        return tuple(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        # Wait until the others have stopped and given their connections back (their errors,
-        # cancellations included, are not this one's).
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+        tasks = [asyncio.ensure_future(read) for read in at_once]
+        try:
+            results = list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            # Wait until the others have stopped and given their connections back (their
+            # errors, cancellations included, are not this one's).
+            await asyncio.gather(*tasks, return_exceptions=True)
+            _close_unstarted(after)
+            raise
+    finally:
+        _side_connections.give_back(beside)
+    return (*results, *await _read_in_order(after))
+
+
+async def _read_in_order(reads: Sequence[Awaitable[Any]]) -> tuple[Any, ...]:
+    results = []
+    try:
+        for read in reads:
+            results.append(await read)
+    finally:
+        _close_unstarted(reads[len(results) + 1 :])  # after a failure: never started
+    return tuple(results)
 
 
 async def open_database(settings: Settings) -> None:
@@ -626,6 +666,7 @@ async def open_database(settings: Settings) -> None:
         # asyncpg opens min_size (10 by default) at once and refuses a max below it.
         size = settings.db_pool_max_size
         await current.start_connection_pool(min_size=min(10, size), max_size=size)
+        _side_connections.limit = size // 2
     elif isinstance(current, SerialisedSQLiteEngine):
         await current.open()
     else:

@@ -112,3 +112,71 @@ async def test_inside_a_transaction_the_reads_after_a_failure_are_never_started(
             await db.read_together(failing(), never)
     assert started == ["failing"]
     assert never.cr_frame is None  # closed, not left to warn that it was never awaited
+
+
+async def test_at_most_the_side_connections_run_beside_the_caller_and_the_rest_after(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    side = db._SideConnections(limit=2)
+    monkeypatch.setattr(db, "_side_connections", side)
+    running = 0
+    most = 0
+
+    async def read(number: int) -> int:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.02)
+        count = await Unit.count()
+        running -= 1
+        return number * 1000 + count
+
+    units = await Unit.count()
+    results = await db.read_together(*(read(number) for number in range(5)))
+
+    assert results == tuple(number * 1000 + units for number in range(5))  # in the reads' order
+    assert most == 3  # the caller's own and two beside it
+    assert side.in_use == 0
+
+
+async def test_nested_reads_finish_when_no_side_connection_is_left(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outer call takes the only slot; the inner ones find none and run in order rather than
+    wait for one that its own caller holds."""
+    side = db._SideConnections(limit=1)
+    monkeypatch.setattr(db, "_side_connections", side)
+
+    async def inner(name: str) -> list[str]:
+        first, second = await db.read_together(leaf(f"{name}.1"), leaf(f"{name}.2"))
+        return [first, second]
+
+    async def leaf(name: str) -> str:
+        await Unit.count()
+        return name
+
+    outer = await asyncio.wait_for(db.read_together(inner("a"), inner("b")), timeout=10)
+
+    assert outer == (["a.1", "a.2"], ["b.1", "b.2"])
+    assert side.in_use == 0
+
+
+async def test_a_failure_among_the_reads_run_after_closes_those_not_started(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    side = db._SideConnections(limit=0)
+    monkeypatch.setattr(db, "_side_connections", side)
+    started: list[str] = []
+
+    async def read(name: str) -> int:
+        started.append(name)
+        if name == "second":
+            raise NotFound("no such unit")
+        return await Unit.count()
+
+    never = read("third")
+    with pytest.raises(NotFound):
+        await db.read_together(read("first"), read("second"), never)
+    assert started == ["first", "second"]
+    assert never.cr_frame is None
+    assert side.in_use == 0
