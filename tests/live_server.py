@@ -4,11 +4,8 @@ start it, wait for it and stop it, whatever the test.
 
 Every command run through here uses the suite's cheap Argon2 parameters (the production ones are
 tested once, in tests/server/test_auth.py): a fuzzer creates users and tries passwords, the demo
-hashes a dozen, and a browser test logs in on every phone.
-
-    python -m tests.live_server serve --host 127.0.0.1 --port 8123   # SPOTCHECK_* from the env
-    python -m tests.live_server demo
-    python -m tests.live_server migrate + demo   # one after the other, in one process
+hashes a dozen, and a browser test logs in on every phone. The processes run tests.cheap_spotcheck
+(see there why not this module).
 """
 
 from __future__ import annotations
@@ -24,20 +21,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
-from server import cli
-from server.core import passwords
 from tests.conftest import ROOT, cli_env
 from tests.server.peers import free_port
 
 START_SECONDS = 60.0
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def command(*args: str) -> list[str]:
     """`spotcheck <args>` with the cheap hasher, as a process's argument list."""
-    return [sys.executable, "-m", "tests.live_server", *args]
+    return [sys.executable, "-m", "tests.cheap_spotcheck", *args]
 
 
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -138,21 +131,3 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def main(argv: list[str]) -> int:
-    """`spotcheck <args>`; `migrate + demo` runs one command after the other in this process, which
-    spares the live server's start an interpreter and the server's imports (about half a second
-    of CPU each)."""
-    passwords.use_hasher(CHEAP_HASHER)
-    status = 0
-    while status == 0 and argv:
-        args, argv = (
-            (argv[: argv.index("+")], argv[argv.index("+") + 1 :]) if "+" in argv else (argv, [])
-        )
-        status = cli.main(args)
-    return status
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -54,10 +54,12 @@ def compose_config(
     )
 
 
-def test_compose_file_is_valid_with_its_secrets(docker_compose: str, tmp_path: Path) -> None:
-    result = compose_config(docker_compose, tmp_path, **REQUIRED)
+def test_compose_file_is_valid_with_its_secrets(resolved_compose: str) -> None:
+    # `docker-compose config` with every secret set: the fixture asserts that it succeeded (the
+    # same run the tests of the resolved services read, not a second one).
+    document = yaml.safe_load(resolved_compose)
 
-    assert result.returncode == 0, result.stderr
+    assert {"api", "worker", "postgres", "minio", "proxy"} <= set(document["services"])
 
 
 @pytest.mark.parametrize("value", [None, ""], ids=["unset", "empty"])
