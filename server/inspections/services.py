@@ -611,13 +611,23 @@ async def record_answers(
                 latest[(row["inspection_id"], row["item_key"])] = aware(row["ordering_time"])
         winners: dict[tuple[UUID, str], _Winner] = {}
         events: list[audit_service.Event] = []
+        # Each op is checked on its own, against its template's items looked up once per batch.
+        items = {
+            inspection_id: scoring.items_by_key(template)
+            for inspection_id, template in checked.items()
+            if not isinstance(template, DomainError)
+        }
         for data, op_id in batch:
             template = checked[data.inspection_id]
             if isinstance(template, DomainError):
                 outcomes.append(template)
                 continue
             try:
-                problems = scoring.check_answers(template, {data.item_key: _scoring_answer(data)})
+                problems = scoring.check_answers(
+                    template,
+                    {data.item_key: _scoring_answer(data)},
+                    items=items[data.inspection_id],
+                )
                 if problems:
                     raise InvalidInput("; ".join(f"{p.item_key}: {p.message}" for p in problems))
             except DomainError as error:
