@@ -30,7 +30,7 @@ from weakref import WeakKeyDictionary
 import aiosqlite
 import asyncpg
 from piccolo.columns import JSON, JSONB, Column
-from piccolo.columns.combination import WhereRaw
+from piccolo.columns.combination import Combinable, WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
@@ -945,6 +945,16 @@ def has_linked_row(
         + ")"
     )
     return WhereRaw(sql, *(value for _column, value in equal))
+
+
+def one_of(column: Column, values: Sequence[Any]) -> Combinable:
+    """``column IN values``. On PostgreSQL one array parameter (``= ANY``): Piccolo's ``is_in``
+    builds, cleans and binds a piece of the query per value, which for a sync batch's 40 op ids
+    cost more than the database's work. SQLite: Piccolo's ``is_in``."""
+    if not is_postgres():
+        return column.is_in(list(values))
+    # The name comes from the table's definition; the values are one parameter.
+    return WhereRaw(f"{column._meta.get_full_name(with_alias=False)} = ANY({{}})", list(values))
 
 
 def for_update(query: Select) -> Select:
