@@ -189,11 +189,22 @@ class InvalidAnswers(ValueError):
 # --- Checking answers --------------------------------------------------------------------------
 
 
+def items_by_key(template: ChecklistTemplate) -> dict[str, AnyItem]:
+    """The template's items by key, for :func:`check_answers` called many times over one
+    template (a sync batch checks each answer op on its own)."""
+    return {item.key: item for _section, item in template.items()}
+
+
 def check_answers(
-    template: ChecklistTemplate, answers: Mapping[str, Answer]
+    template: ChecklistTemplate,
+    answers: Mapping[str, Answer],
+    *,
+    items: Mapping[str, AnyItem] | None = None,
 ) -> list[AnswerProblem]:
-    """Every answer that does not fit its item (or names no item of this template)."""
-    items = {item.key: item for _section, item in template.items()}
+    """Every answer that does not fit its item (or names no item of this template); `items`,
+    when given, is ``items_by_key(template)`` made once by the caller."""
+    if items is None:
+        items = items_by_key(template)
     problems = []
     for key, answer in answers.items():
         item = items.get(key)

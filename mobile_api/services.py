@@ -270,8 +270,17 @@ async def _apply_answer_run(
 
 
 async def _recorded(op_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    # What a replay answers from, and no more: every batch asks, and most ask about new ops.
     rows = (
-        await SyncOperation.select().where(SyncOperation.op_id.is_in(op_ids)).output(load_json=True)
+        await SyncOperation.select(
+            SyncOperation.op_id,
+            SyncOperation.user_id,
+            SyncOperation.payload_sha256,
+            SyncOperation.status,
+            SyncOperation.result,
+        )
+        .where(db.one_of(SyncOperation.op_id, op_ids))
+        .output(load_json=True)
     )
     return {UUID(str(row["op_id"])): row for row in rows}
 

@@ -21,6 +21,7 @@ changed, or hashes already stored would no longer verify: new rules are a new ve
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -107,18 +108,24 @@ CANONICAL_V4: Final = CanonicalVersion(
 )
 
 
-def canonical_json(value: Any, *, version: CanonicalVersion) -> bytes:
-    """The canonical UTF-8 JSON bytes of ``value`` under ``version``'s rules."""
-    if version.prepare is not None:
-        value = version.prepare(value)
-    return json.dumps(
-        value,
+@functools.cache
+def _encoder(version: CanonicalVersion) -> json.JSONEncoder:
+    """The encoder ``json.dumps`` would build for ``version`` on every call, built once: the sync
+    path hashes every op's payload and the sealer every audit event. Same rules, same bytes."""
+    return json.JSONEncoder(
         sort_keys=True,
         separators=version.separators,
         ensure_ascii=False,
         allow_nan=version.allow_nan,
         default=version.fallback,
-    ).encode("utf-8")
+    )
+
+
+def canonical_json(value: Any, *, version: CanonicalVersion) -> bytes:
+    """The canonical UTF-8 JSON bytes of ``value`` under ``version``'s rules."""
+    if version.prepare is not None:
+        value = version.prepare(value)
+    return _encoder(version).encode(value).encode("utf-8")
 
 
 def canonical_sha256(value: Any, *, version: CanonicalVersion, prefix: bytes = b"") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 
 from server.core import db, passwords
@@ -258,6 +260,13 @@ async def find_active_by_username(username: str) -> LoginCandidate | None:
     )
 
 
+@functools.cache
+def _home_unit_path() -> Column:
+    """The user's home unit's path, joined: built once, as Piccolo copies the columns on every
+    ``join_on`` and :func:`load_principal` runs for every request. Queries only read it."""
+    return AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_unit_path")
+
+
 async def load_principal(
     user_id: UUID, family_id: UUID | None, *, also: Combinable | None = None
 ) -> Principal | None:
@@ -273,7 +282,7 @@ async def load_principal(
             AppUser.role,
             AppUser.home_unit_id,
             AppUser.language,
-            AppUser.home_unit_id.join_on(Unit.id).path.as_alias("home_unit_path"),
+            _home_unit_path(),
         )
         .where(*where)
         .first()
