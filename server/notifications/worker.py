@@ -27,15 +27,21 @@ make safe to share between threads, is ever used by two deliveries at once. Each
 Apprise object to send with, and Apprise captures each call's log on its own (a context variable),
 so the error recorded for one delivery never comes from another running at the same time.
 
+Webhooks (``json://``, ``form://``, ``xml://``) keep their connections: each delivery thread
+sends to a target through a ``requests`` Session it keeps for it (:mod:`server.notifications.
+keepalive`), so consecutive messages skip the connect and the close; a failed delivery drops it.
+
 Delivery is guarded on every send, whatever the cache holds: only accepted schemes, no redirects,
 and every connection to a public address or a host of ``SPOTCHECK_NOTIFY_ALLOWED_HOSTS``, checked
-on the very lookup the connection uses (:mod:`server.notifications.egress`); a refused target
-fails like any failed delivery, with the reason in ``last_error``.
+on the very lookup the connection uses when it is opened (:mod:`server.notifications.egress`; a
+kept connection stays with the address it was checked for); a refused target fails like any
+failed delivery, with the reason in ``last_error``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -43,7 +49,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,7 +63,7 @@ from apprise.plugins import url_to_dict
 from server.core import db
 from server.core.audit import services as audit_service
 from server.core.settings import Settings
-from server.notifications import egress, triggers
+from server.notifications import egress, keepalive, triggers
 from server.notifications import targets as notify_targets
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
 
@@ -189,9 +195,18 @@ class AppriseSender:
         # unchecked.
         self.asset = apprise.AppriseAsset(async_mode=False, http_redirects=False, service_timeout=0)
         self.targets = TargetCache(self.asset, cache_size)
+        self.sessions = keepalive.KeptSessions()
         # An Apprise object per thread, emptied after each call: it only carries the one plugin
         # to its notify() and is never shared between threads.
         self._local = threading.local()
+
+    @contextlib.contextmanager
+    def _session_for(self, url: str, webhook: bool) -> Iterator[None]:
+        if not webhook:
+            yield
+            return
+        with self.sessions.session(url) as session, keepalive.sending_with(session):
+            yield
 
     def __call__(
         self, url: str, subject: str, body: str, event_key: str, link: str | None = None
@@ -212,13 +227,20 @@ class AppriseSender:
         notifier.add(plugin)
         try:
             # The guard is entered for every delivery: what the cache holds is the URL's parsed
-            # form, never a decision about where it may connect.
-            with egress.guarded(self.allowed_hosts) as policy:
+            # form, never a decision about where it may connect. A webhook is sent through the
+            # Session this thread keeps for its target (a kept connection was checked by the
+            # guard when it was opened); a failed delivery drops it.
+            with (
+                egress.guarded(self.allowed_hosts) as policy,
+                self._session_for(url, target.webhook),
+            ):
                 # Our bodies are plain text. Without saying so, Apprise hands them to e-mail as
                 # HTML: the line breaks vanish and any markup in a title would be interpreted.
                 result = notifier.notify(
                     title=subject, body=body, body_format=apprise.NotifyFormat.TEXT
                 )
+                if not result:
+                    self.sessions.drop()
         finally:
             notifier.clear()
         try:

@@ -131,6 +131,10 @@ class HttpPeer:
     gate_timeout_seconds: float = 10.0
     gate_timeouts: int = 0
     gate_open: bool = False
+    # HTTP/1.1 with keep-alive when set (each connection then serves requests until the client
+    # closes it); by default HTTP/1.0, a connection per request. `connections` counts them.
+    keep_alive: bool = False
+    connections: int = 0
     # Requests read and not yet answered, now and at most.
     in_flight: int = 0
     max_in_flight: int = 0
@@ -180,6 +184,16 @@ class HttpPeer:
 
 class _HookHandler(BaseHTTPRequestHandler):
     server: _HookServer
+    # The answer's head and body leave in one segment: no Nagle wait on a kept connection.
+    disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        peer = self.server.peer
+        if peer.keep_alive:
+            self.protocol_version = "HTTP/1.1"
+        with peer.lock:
+            peer.connections += 1
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -206,11 +220,13 @@ class _HookHandler(BaseHTTPRequestHandler):
             peer._answered()
         status = 500 if mode in ("fail", "held-fail") else 200
         hit.answered = status
+        answer = b'{"ok": %s}' % (b"false" if status >= 500 else b"true")
         with contextlib.suppress(OSError):  # the caller may have been killed meanwhile
             self.send_response(status)
             self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b'{"ok": %s}' % (b"false" if status >= 500 else b"true"))
+            self.wfile.write(answer)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep pytest output quiet

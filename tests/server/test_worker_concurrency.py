@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,7 +22,7 @@ import pytest
 
 from server.core import db
 from server.core.settings import Settings
-from server.notifications import egress
+from server.notifications import egress, keepalive
 from server.notifications import services as notification_service
 from server.notifications import targets as notify_targets
 from server.notifications.services import Recipient
@@ -374,3 +376,80 @@ async def test_a_cached_target_is_checked_by_the_egress_guard_on_every_send(
     assert lookups.count(("hooks.rebind.example", True)) == 2
     assert all(guarded for _name, guarded in lookups)
     assert [hit.path for hit in http_peer.received()] == ["/named"] * 5  # nothing reached inside
+
+
+async def test_a_webhook_keeps_its_connections_and_the_guard_checks_each_one_it_opens(
+    client,
+    world: World,
+    settings: Settings,
+    http_peer: HttpPeer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A receiver that keeps connections alive gets many messages over few connections, each
+    message once with its own key; every connection was opened under a delivery's guard (one
+    guarded lookup per connection the receiver accepted)."""
+    lookups: list[tuple[str, bool]] = []
+    egress.install()
+    system_getaddrinfo = egress._system_getaddrinfo
+
+    def resolver(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        lookups.append((str(host), egress._policy.get() is not None))
+        return system_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(egress, "_system_getaddrinfo", resolver)
+    http_peer.keep_alive = True
+    await set_unit_targets(client, world, "C1", [f"json://localhost:{http_peer.port}/kept"])
+    keys = await queue(world.units["C1"], "kept", 30)
+    worker = Worker(settings, name="keeping", concurrency=2)
+    assert isinstance(worker.sender, AppriseSender)
+    assert await drain(worker) == 30
+    assert Counter(hit.body["event_key"] for hit in http_peer.received()) == Counter(keys)
+    for hit in http_peer.received():
+        assert hit.headers["x-spotcheck-event-key"] == hit.body["event_key"]
+    await assert_sent_once(
+        await outbox_rows(OutboxMessage.event_key.like("action.verified:kept-%"))
+    )
+    opened = http_peer.connections
+    assert 1 <= opened < 30  # kept alive: far fewer connections than messages
+    assert worker.sender.sessions.opened <= opened
+    assert lookups.count(("localhost", True)) == opened  # each connection checked when opened
+    assert all(guarded for _name, guarded in lookups)
+
+
+def test_kept_sessions_are_per_thread_and_dropped_after_a_failure_or_when_idle() -> None:
+    sessions = keepalive.KeptSessions(size=2, idle_seconds=3600)
+    a, b, c = (f"json://hooks.example.vn/{name}" for name in "abc")
+    with sessions.session(a) as first:
+        pass
+    with sessions.session(a) as again:
+        assert again is first  # kept for the next message to the same target
+    with sessions.session(a) as failed:
+        sessions.drop()  # the delivery failed: its retry connects afresh
+    assert failed is first
+    with sessions.session(a) as after_failure:
+        assert after_failure is not first
+    with pytest.raises(RuntimeError), sessions.session(a) as raised:
+        raise RuntimeError("the send raised")
+    with sessions.session(a) as after_raise:
+        assert after_raise is not raised
+    with sessions.session(b), sessions.session(c):
+        pass  # a, b, c: beyond the size, the least recently used (a) is closed
+    with sessions.session(a) as newest:
+        assert newest is not after_raise
+    other_thread: list[Any] = []
+
+    def in_another_thread() -> None:
+        with sessions.session(a) as session:
+            other_thread.append(session)
+
+    thread = threading.Thread(target=in_another_thread)
+    thread.start()
+    thread.join()
+    assert other_thread[0] is not newest  # never shared between threads
+    idle = keepalive.KeptSessions(idle_seconds=0)
+    with idle.session(a) as before:
+        pass
+    time.sleep(0.01)
+    with idle.session(a) as later:
+        assert later is not before  # idle too long: the server may be closing it
+    assert sessions.opened == 7 and idle.opened == 2
