@@ -35,8 +35,7 @@ def test_a_leader_seals_a_plan_with_a_dossier_sample_and_sees_the_dossiers_drawn
     token = live_server.login(LEADER)
     units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=token).json()}
     users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=token).json()}
-    page = leader_page(phone_context, sessions, LEADER)
-    page.get_by_role("link", name="Kế hoạch", exact=True).click()
+    page = leader_page(phone_context, sessions, LEADER, "/app/plans")
     page.get_by_role("link", name="Lập kế hoạch mới").click()
 
     page.get_by_label("Tên kế hoạch").fill("Đối chiếu hồ sơ – Việt Hùng")
