@@ -2,7 +2,7 @@
 figure equal to `GET /api/v1/reports/summary` for the same period and subtree (the default
 quarter, then another period from the picker), the summary PDF and an export, the drill-down
 from the ranking to a unit and to one of its inspections, the dossier indicators of the previous
-quarter (test_dossier_indicators_app has the draw's); a risk-weighted draw whose candidates'
+quarter (test_sample_plan has the draw's); a risk-weighted draw whose candidates'
 weights show before sealing and whose commitment shows after; the reveal refused inside the
 window; the demo's past plan revealed and verified as a match. On a phone and on a desk, with a
 screenshot and an axe check of every screen.
