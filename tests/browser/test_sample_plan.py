@@ -1,15 +1,20 @@
-"""The leader seals a plan with a dossier sample from the plan form (issue 14 item 3): Việt Hùng
-has a demo ledger, so the sealed plan shows the dossiers drawn from it, the same the API gives the
-plan's leaders. On a phone, with a screenshot and an axe check of each screen.
+"""Dossiers on the province leader's plan form, on a phone, against a live server with the demo
+(which has ledgers for Phương Định and Việt Hùng over the last full quarter): a draw with the
+dossier indicators shows, before sealing, each candidate's dossier reasons as the preview gives
+them (nothing of it is sealed); then a plan with a dossier sample, sealed from a fresh form
+(issue 14 item 3), shows the dossiers drawn from Việt Hùng's ledger, the same the API gives the
+plan's leaders. With a screenshot and an axe check of each screen. One test on one phone: a new
+phone and its first screen cost about three seconds of CPU, and both are this leader's form.
 
 Done by the province's leader (the Trực Ninh leader sees only users homed in Trực Ninh, and the
 demo's inspectors work at the provincial department), with kiemtra2 as the team head, whom the
-other browser tests' assignments do not count."""
+other browser tests' assignments do not count. The overview's dossier indicator table is checked
+in test_leader_app."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,19 +34,58 @@ def checked(page: Page, shot: Callable[[Page, str], Any], axe_check: Any, step: 
     assert not violations, f"{step}:\n{violations.report()}"
 
 
-def test_a_leader_seals_a_plan_with_a_dossier_sample_and_sees_the_dossiers_drawn(
+def test_a_leader_sees_the_dossier_reasons_of_a_draw_then_seals_a_plan_with_a_dossier_sample(
     live_server, phone_context, sessions, shot, axe_check
 ) -> None:
     token = live_server.login(LEADER)
     units = {u["code"]: u for u in live_server.api("GET", "/api/v1/units", token=token).json()}
     users = {u["username"]: u for u in live_server.api("GET", "/api/v1/users", token=token).json()}
-    page = leader_page(phone_context, sessions, LEADER)
-    page.get_by_role("link", name="Kế hoạch", exact=True).click()
+    scope, head = units["TN"], users["kiemtra2"]
+
+    # A draw with the dossier indicators: each candidate's dossier reasons, before sealing.
+    page = leader_page(phone_context, sessions, LEADER, "/app/plans/new")
+    page.get_by_label("Địa bàn (chọn đơn vị trong phạm vi này)").select_option(scope["id"])
+    page.get_by_label("Trưởng đoàn").select_option(head["id"])
+    page.get_by_test_id("plan-dossier-indicators").check()
+    expect(page.get_by_test_id("preview-dossier-period")).to_be_visible(timeout=15_000)
+
+    now = datetime.now(UTC)
+    preview = live_server.api(
+        "POST",
+        "/api/v1/plans/draw-preview",
+        token=token,
+        json={
+            "scope_unit_id": scope["id"],
+            "window_start": now.isoformat(),
+            "window_end": (now + timedelta(days=7)).isoformat(),
+            "teams": [{"head_id": head["id"], "member_ids": []}],
+            "draw": {"k": 1, "dossier_indicators": True},
+        },
+    ).json()
+    with_ledger = [c for c in preview["candidates"] if c["risk"]["dossiers"]]
+    assert with_ledger, "the demo's ledgers should count in the 90 days before today"
+    candidates = page.get_by_test_id("preview-candidates").get_by_test_id("candidate")
+    expect(candidates).to_have_count(len(preview["candidates"]))
+    for candidate in with_ledger:
+        row = page.locator(f'[data-testid="candidate"][data-unit="{candidate["unit_id"]}"]')
+        shown = [text.strip() for text in row.get_by_test_id("dossier-reason").all_inner_texts()]
+        expected = [
+            reason["vi"]
+            for reason in candidate["risk"]["reasons"]
+            if reason["code"] in ("flagged_dossiers", "late_dossiers", "backlog")
+        ]
+        assert [text.split(": +")[0] for text in shown] == expected
+        assert row.get_attribute("data-weight") == str(candidate["weight"]).removesuffix(".0")
+    checked(page, shot, axe_check, "plan-new-dossier-reasons")
+
+    # A fresh form (the app keeps no draft of the one above), reached from the plans: a listed
+    # plan with a dossier sample of Việt Hùng, sealed.
+    page.goto("/app/plans")
     page.get_by_role("link", name="Lập kế hoạch mới").click()
 
     page.get_by_label("Tên kế hoạch").fill("Đối chiếu hồ sơ – Việt Hùng")
-    page.get_by_label("Địa bàn (chọn đơn vị trong phạm vi này)").select_option(units["TN"]["id"])
-    page.get_by_label("Trưởng đoàn").select_option(users["kiemtra2"]["id"])
+    page.get_by_label("Địa bàn (chọn đơn vị trong phạm vi này)").select_option(scope["id"])
+    page.get_by_label("Trưởng đoàn").select_option(head["id"])
     page.get_by_test_id("mode-listed").check()
     page.get_by_test_id("listed-targets").get_by_label("TN-VH", exact=False).check()
     page.get_by_test_id("sample-on").check()
