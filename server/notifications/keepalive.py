@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import http.cookiejar
 import threading
 import time
 from collections import OrderedDict
@@ -116,6 +117,10 @@ class KeptSessions:
         entry = kept.pop(url, None)
         if entry is None:
             session = requests.Session()
+            # `requests.request` forgets a response's cookies with its Session; a kept Session
+            # would send them with the next message. Refuse them, so every message goes out as
+            # it did on a connection of its own.
+            session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
             with self._count_lock:
                 self.opened += 1
         else:

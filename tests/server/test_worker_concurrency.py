@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -453,3 +454,36 @@ def test_kept_sessions_are_per_thread_and_dropped_after_a_failure_or_when_idle()
     with idle.session(a) as later:
         assert later is not before  # idle too long: the server may be closing it
     assert sessions.opened == 7 and idle.opened == 2
+
+
+def test_a_kept_session_sends_no_cookie_a_webhook_set() -> None:
+    """Each message goes out as it did on a Session of its own: a cookie set by the receiver's
+    answer is not sent back with the next one."""
+    seen: list[str | None] = []
+
+    class SetsCookies(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(self.headers.get("Cookie"))
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Set-Cookie", "tracker=1; Path=/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SetsCookies)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        sessions = keepalive.KeptSessions()
+        for _ in range(2):
+            with sessions.session(url) as session:
+                session.post(url, data=b"{}", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sessions.opened == 1  # the same Session both times
+    assert seen == [None, None]
