@@ -308,6 +308,29 @@ def shipped_version_id(live_server: Any, token: str) -> str:
     )
 
 
+def draw_preview(
+    live_server: Any, token: str, scope_id: str, head_id: str, draw: dict[str, Any]
+) -> dict[str, Any]:
+    """The server's draw preview for a week from now over `scope_id`, one team headed by
+    `head_id`: what a leader's plan form shows before sealing."""
+    now = datetime.now(UTC)
+    response = live_server.api(
+        "POST",
+        "/api/v1/plans/draw-preview",
+        token=token,
+        json={
+            "scope_unit_id": scope_id,
+            "window_start": now.isoformat(),
+            "window_end": (now + timedelta(days=7)).isoformat(),
+            "teams": [{"head_id": head_id, "member_ids": []}],
+            "draw": draw,
+        },
+    )
+    assert response.status_code == 200, response.text
+    preview: dict[str, Any] = response.json()
+    return preview
+
+
 def plan_visit(
     live_server: Any, unit_code: str, *, scope: str = "TN", leader: str = "lanhdao.trucninh"
 ) -> str:

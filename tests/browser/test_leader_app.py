@@ -14,7 +14,7 @@ past plan covers Nam Trực, outside Trực Ninh."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser import flows
 from tests.browser.conftest import PhoneFactory, Sessions
 
 # Browser tests are about the app; each module runs on one engine (the modules alternate, so both
@@ -361,19 +362,13 @@ def test_a_leader_draws_a_plan_seeing_the_weights_then_reveals_and_verifies_a_pa
     expect(page.get_by_label("Số đơn vị bốc thăm")).to_have_value("1")
 
     # Before sealing: every candidate with the weight the server's preview gives it.
-    now = datetime.now(UTC)
-    preview = live_server.api(
-        "POST",
-        "/api/v1/plans/draw-preview",
-        token=token,
-        json={
-            "scope_unit_id": scope["id"],
-            "window_start": now.isoformat(),
-            "window_end": (now + timedelta(days=7)).isoformat(),
-            "teams": [{"head_id": head["id"], "member_ids": []}],
-            "draw": {"k": 1, "candidate_kinds": ["commune", "ward", "town", "service_center"]},
-        },
-    ).json()
+    preview = flows.draw_preview(
+        live_server,
+        token,
+        scope["id"],
+        head["id"],
+        {"k": 1, "candidate_kinds": ["commune", "ward", "town", "service_center"]},
+    )
     candidates = page.get_by_test_id("preview-candidates").get_by_test_id("candidate")
     expect(candidates).to_have_count(len(preview["candidates"]))
     assert preview["candidates"] and preview["can_draw"]

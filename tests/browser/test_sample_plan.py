@@ -14,13 +14,14 @@ in test_leader_app."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from server.demo.ledgers import last_full_quarter
+from tests.browser import flows
 from tests.browser.test_leader_app import leader_page
 
 pytestmark = pytest.mark.sqlite_only
@@ -49,19 +50,9 @@ def test_a_leader_sees_the_dossier_reasons_of_a_draw_then_seals_a_plan_with_a_do
     page.get_by_test_id("plan-dossier-indicators").check()
     expect(page.get_by_test_id("preview-dossier-period")).to_be_visible(timeout=15_000)
 
-    now = datetime.now(UTC)
-    preview = live_server.api(
-        "POST",
-        "/api/v1/plans/draw-preview",
-        token=token,
-        json={
-            "scope_unit_id": scope["id"],
-            "window_start": now.isoformat(),
-            "window_end": (now + timedelta(days=7)).isoformat(),
-            "teams": [{"head_id": head["id"], "member_ids": []}],
-            "draw": {"k": 1, "dossier_indicators": True},
-        },
-    ).json()
+    preview = flows.draw_preview(
+        live_server, token, scope["id"], head["id"], {"k": 1, "dossier_indicators": True}
+    )
     with_ledger = [c for c in preview["candidates"] if c["risk"]["dossiers"]]
     assert with_ledger, "the demo's ledgers should count in the 90 days before today"
     candidates = page.get_by_test_id("preview-candidates").get_by_test_id("candidate")
