@@ -243,7 +243,8 @@ async def empty_all_tables() -> None:
     names = [table._meta.tablename for table in registry.all_tables()]
     # Which tables hold rows, in one query: a test writes to a handful of the 27, and each
     # statement is a round trip (a thread hop on SQLite), so DELETE only those. Asked inside the
-    # write transaction, so nothing can add rows between the question and the DELETEs.
+    # write transaction: on SQLite it holds the write lock, so nothing can add rows between the
+    # question and the DELETEs; on PostgreSQL nothing else writes between two tests.
     holding_rows = " UNION ALL ".join(
         f"SELECT '{name}' AS name WHERE EXISTS (SELECT 1 FROM {name})" for name in names
     )
