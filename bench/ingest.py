@@ -132,20 +132,25 @@ def answer_payloads() -> list[dict[str, Any]]:
     return [answers[index % len(answers)] for index in range(BATCH)]
 
 
-def batch_body(inspection_id: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
+def sync_body(device_id: str, kind: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """A phone's sync batch: one `kind` op per payload, all stamped now."""
     now = datetime.now(UTC).isoformat()
     return {
-        "device_id": f"bench-{inspection_id[:8]}",
+        "device_id": device_id,
         "sent_at": now,
         "ops": [
-            {
-                "op_id": str(uuid.uuid4()),
-                "type": "answer",
-                "payload": {"inspection_id": inspection_id, "device_time": now, **answer},
-            }
-            for answer in answers
+            {"op_id": str(uuid.uuid4()), "type": kind, "payload": {**payload, "device_time": now}}
+            for payload in payloads
         ],
     }
+
+
+def batch_body(inspection_id: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
+    return sync_body(
+        f"bench-{inspection_id[:8]}",
+        "answer",
+        [{"inspection_id": inspection_id, **answer} for answer in answers],
+    )
 
 
 # --- processes ----------------------------------------------------------------------------------
@@ -385,23 +390,12 @@ async def set_up_phones(base_url: str) -> list[Phone]:
 
 def start_batch(device_id: str, inspection_id: str, unit: dict[str, Any]) -> dict[str, Any]:
     """A sync batch with one op: start `inspection_id` standing at `unit`'s location."""
-    now = datetime.now(UTC).isoformat()
-    return {
-        "device_id": device_id,
-        "sent_at": now,
-        "ops": [
-            {
-                "op_id": str(uuid.uuid4()),
-                "type": "start",
-                "payload": {
-                    "inspection_id": inspection_id,
-                    "device_time": now,
-                    "latitude": unit["latitude"],
-                    "longitude": unit["longitude"],
-                },
-            }
-        ],
+    payload = {
+        "inspection_id": inspection_id,
+        "latitude": unit["latitude"],
+        "longitude": unit["longitude"],
     }
+    return sync_body(device_id, "start", [payload])
 
 
 class _Connection:

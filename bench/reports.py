@@ -56,7 +56,6 @@ import random
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -73,6 +72,7 @@ from bench.ingest import (
     drop_database,
     spotcheck_server,
     start_batch,
+    sync_body,
 )
 from bench.province import PASSWORD
 from bench.scale import migrate, process_cpu
@@ -266,24 +266,12 @@ def answer_batch(
     device_id: str, inspection_id: str, answers: list[dict[str, Any]], evidence: list[str]
 ) -> dict[str, Any]:
     """A phone's sync batch answering `answers` now, each citing `evidence` when there is any."""
-    now = datetime.now(UTC).isoformat()
-    return {
-        "device_id": device_id,
-        "sent_at": now,
-        "ops": [
-            {
-                "op_id": str(uuid.uuid4()),
-                "type": "answer",
-                "payload": {
-                    "inspection_id": inspection_id,
-                    "device_time": now,
-                    **answer,
-                    **({"evidence": evidence} if evidence else {}),
-                },
-            }
-            for answer in answers
-        ],
-    }
+    cited = {"evidence": evidence} if evidence else {}
+    return sync_body(
+        device_id,
+        "answer",
+        [{"inspection_id": inspection_id, **answer, **cited} for answer in answers],
+    )
 
 
 def new_period_pdf_call(client: httpx.AsyncClient, who: Session, start: date, end: date) -> Call:
