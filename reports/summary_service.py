@@ -134,7 +134,8 @@ def _today(time_zone: str, now: datetime) -> date:
 
 
 async def counted_clauses(principal: Principal, scope_path: str, period: Period) -> list[Any]:
-    """Where-clauses on `Inspection` for what a summary counts (see the module docstring)."""
+    """Where-clauses on `Inspection` for what a summary counts (see the module docstring). A
+    summary itself builds `scope_clauses` once and adds each of its two periods' clauses."""
     return [*await scope_clauses(principal, scope_path), *period_clauses(period)]
 
 
