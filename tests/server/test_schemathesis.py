@@ -151,6 +151,11 @@ def run_schemathesis(
             "seed": SEED,
             "base-url": base_url,
             "workers": workers,
+            # A PDF (the first one also starts the render pool, a process importing WeasyPrint)
+            # has taken more than schemathesis' default 10 s on a loaded two-core machine, and a
+            # timed-out call fails the run without saying anything about the contract. The
+            # render pool's promptness has tests of its own (tests/reports/test_render_pool.py).
+            "request-timeout": 60,
             "generation": {
                 "max-examples": budget.max_examples,
                 "deterministic": True,
