@@ -50,7 +50,6 @@ from tests import engines
 from tests import live_server as live_server_process
 from tests.conftest import ROOT, engine_name, run_cli
 from tests.live_server import ServerProcess
-from tests.server.peers import free_port
 
 CHROMIUM = Path(os.environ.get("SPOTCHECK_TEST_CHROMIUM", "/usr/bin/chromium"))
 # No sandbox: the tests run as root in containers. The rest keeps Chromium from calling home, so a
@@ -176,18 +175,6 @@ def _run_outside_playwright(work: Coroutine[Any, Any, T]) -> T:
         return thread.submit(asyncio.run, work).result()
 
 
-def _timed_cli(timings: dict[str, float], *args: str, env: dict[str, str]) -> None:
-    started = time.perf_counter()
-    result = live_server_process.run(*args, env=env)
-    timings[" ".join(args)] = time.perf_counter() - started
-    if result.returncode != 0:
-        pytest.fail(
-            f"`spotcheck {' '.join(args)}` for the live server failed "
-            f"({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}",
-            pytrace=False,
-        )
-
-
 @pytest.fixture(scope="package")
 def live_server(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
@@ -204,14 +191,14 @@ def live_server(
         timings["create database"] = time.perf_counter() - started
     else:
         database_url = f"sqlite:///{workdir / 'spotcheck.sqlite3'}"
-    port = free_port()
-    env = live_server_process.server_env(database_url, workdir, port)
     try:
-        # One process for both: a second one would import the server again.
-        _timed_cli(timings, "migrate", "+", "demo", env=env)
+        # The server's own process migrates and loads the demo before it serves: a process for
+        # them would import the server once more.
         serving = time.perf_counter()
-        with live_server_process.serving(database_url, workdir, port=port) as process:
-            timings["serve"] = time.perf_counter() - serving
+        with live_server_process.serving(
+            database_url, workdir, first=("migrate", "+", "demo")
+        ) as process:
+            timings["migrate + demo + serve"] = time.perf_counter() - serving
             timings["total"] = time.perf_counter() - started
             request.config.stash[STARTUP_TIMINGS] = timings
             server = LiveServer(server=process, database_url=database_url, startup_seconds=timings)
