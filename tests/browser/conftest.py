@@ -21,6 +21,7 @@ refuses to run inside the one anyio gives `async def` tests. Every test in this 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import shutil
@@ -544,18 +545,32 @@ def _node_description(node: dict[str, Any]) -> str:
     return f"{target}   {html[:160]}"
 
 
-def axe_violations(page: Page) -> AxeViolations:
-    """Serious and critical axe-core violations on the page as it is now."""
+# The page's violations, or null while axe is not on it (after each navigation). Only the
+# violations come back: the passes, the incomplete and the inapplicable rules (about 60 KB on the
+# leader's overview) were serialised and sent across for nothing.
+AXE_RUN = """() => typeof window.axe === "object"
+    ? axe.run(document, {resultTypes: ["violations"]}).then((results) => results.violations)
+    : null"""
+
+
+@functools.cache
+def _axe_source() -> str:
     if not AXE_SCRIPT.is_file():
         pytest.fail(
             f"axe-core is not installed ({AXE_SCRIPT} is missing): run `npm ci` in mobile_app/.",
             pytrace=False,
         )
-    if not page.evaluate("() => typeof window.axe === 'object'"):
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page) -> AxeViolations:
+    """Serious and critical axe-core violations on the page as it is now."""
+    violations = page.evaluate(AXE_RUN)
+    if violations is None:
         # Evaluated through the DevTools protocol: the app's CSP (script-src 'self') rightly
         # blocks the inline <script> that add_script_tag would insert.
-        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
-    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        page.evaluate(_axe_source())
+        violations = page.evaluate(AXE_RUN)
     return AxeViolations(
         AxeViolation(
             rule=violation["id"],
@@ -564,7 +579,7 @@ def axe_violations(page: Page) -> AxeViolations:
             help_url=violation["helpUrl"],
             nodes=[_node_description(node) for node in violation["nodes"]],
         )
-        for violation in results["violations"]
+        for violation in violations
         if violation["impact"] in ("serious", "critical")
     )
 
