@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,9 @@ from tests.conftest import ROOT, cli_env
 from tests.server.peers import free_port
 
 START_SECONDS = 60.0
+# With commands run before `serve` in its process (`migrate + demo`), /health answers only after
+# them: as long as `run` gives a command.
+SETUP_SECONDS = 300.0
 
 
 def command(*args: str) -> list[str]:
@@ -79,17 +82,28 @@ def server_env(database_url: str, workdir: Path, port: int, **extra_env: str) ->
 
 @contextmanager
 def serving(
-    database_url: str, workdir: Path, *, port: int | None = None, **extra_env: str
+    database_url: str,
+    workdir: Path,
+    *,
+    port: int | None = None,
+    first: Sequence[str] = (),
+    **extra_env: str,
 ) -> Iterator[ServerProcess]:
     """`spotcheck serve` on 127.0.0.1 (a free port unless given) with `server_env`, yielded once
-    /health answers and stopped after; its stdout and stderr are kept in `workdir`."""
+    /health answers and stopped after; its stdout and stderr are kept in `workdir`.
+
+    `first`: commands the same process runs before it serves, e.g. `("migrate", "+", "demo")`
+    (tests.cheap_spotcheck chains them with "+"). A command of its own would start an interpreter
+    and import the server once more, about two seconds of CPU; one that fails ends the process,
+    and its output is in the failure's stderr tail."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = server_env(database_url, workdir, port, **extra_env)
     stderr_path = workdir / "server.stderr.log"
+    chained = [*first, "+"] if first else []
     with (workdir / "server.stdout.log").open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            command("serve", "--host", "127.0.0.1", "--port", str(port)),
+            command(*chained, "serve", "--host", "127.0.0.1", "--port", str(port)),
             env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
             cwd=ROOT,
             stdout=stdout,
@@ -97,14 +111,14 @@ def serving(
         )
     server = ServerProcess(url=url, env=env, process=process, stderr_path=stderr_path)
     try:
-        _wait_until_healthy(server)
+        _wait_until_healthy(server, SETUP_SECONDS if first else START_SECONDS)
         yield server
     finally:
         _stop(process)
 
 
-def _wait_until_healthy(server: ServerProcess) -> None:
-    deadline = time.monotonic() + START_SECONDS
+def _wait_until_healthy(server: ServerProcess, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
     # One client for the whole wait: a new one per poll builds an SSL context each time, which
     # cost about a second and a half of CPU per start, on the core the server starts on.
     with httpx.Client(timeout=2) as client:
@@ -117,7 +131,7 @@ def _wait_until_healthy(server: ServerProcess) -> None:
                 pass
             time.sleep(0.05)
     pytest.fail(
-        f"The server did not answer /health within {START_SECONDS:.0f} s. Its stderr:\n"
+        f"The server did not answer /health within {seconds:.0f} s. Its stderr:\n"
         f"{server.stderr_tail()}",
         pytrace=False,
     )

@@ -21,6 +21,7 @@ refuses to run inside the one anyio gives `async def` tests. Every test in this 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import shutil
@@ -50,7 +51,6 @@ from tests import engines
 from tests import live_server as live_server_process
 from tests.conftest import ROOT, engine_name, run_cli
 from tests.live_server import ServerProcess
-from tests.server.peers import free_port
 
 CHROMIUM = Path(os.environ.get("SPOTCHECK_TEST_CHROMIUM", "/usr/bin/chromium"))
 # No sandbox: the tests run as root in containers. The rest keeps Chromium from calling home, so a
@@ -176,18 +176,6 @@ def _run_outside_playwright(work: Coroutine[Any, Any, T]) -> T:
         return thread.submit(asyncio.run, work).result()
 
 
-def _timed_cli(timings: dict[str, float], *args: str, env: dict[str, str]) -> None:
-    started = time.perf_counter()
-    result = live_server_process.run(*args, env=env)
-    timings[" ".join(args)] = time.perf_counter() - started
-    if result.returncode != 0:
-        pytest.fail(
-            f"`spotcheck {' '.join(args)}` for the live server failed "
-            f"({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}",
-            pytrace=False,
-        )
-
-
 @pytest.fixture(scope="package")
 def live_server(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
@@ -204,14 +192,14 @@ def live_server(
         timings["create database"] = time.perf_counter() - started
     else:
         database_url = f"sqlite:///{workdir / 'spotcheck.sqlite3'}"
-    port = free_port()
-    env = live_server_process.server_env(database_url, workdir, port)
     try:
-        # One process for both: a second one would import the server again.
-        _timed_cli(timings, "migrate", "+", "demo", env=env)
+        # The server's own process migrates and loads the demo before it serves: a process for
+        # them would import the server once more.
         serving = time.perf_counter()
-        with live_server_process.serving(database_url, workdir, port=port) as process:
-            timings["serve"] = time.perf_counter() - serving
+        with live_server_process.serving(
+            database_url, workdir, first=("migrate", "+", "demo")
+        ) as process:
+            timings["migrate + demo + serve"] = time.perf_counter() - serving
             timings["total"] = time.perf_counter() - started
             request.config.stash[STARTUP_TIMINGS] = timings
             server = LiveServer(server=process, database_url=database_url, startup_seconds=timings)
@@ -557,18 +545,32 @@ def _node_description(node: dict[str, Any]) -> str:
     return f"{target}   {html[:160]}"
 
 
-def axe_violations(page: Page) -> AxeViolations:
-    """Serious and critical axe-core violations on the page as it is now."""
+# The page's violations, or null while axe is not on it (after each navigation). Only the
+# violations come back: the passes, the incomplete and the inapplicable rules (about 60 KB on the
+# leader's overview) were serialised and sent across for nothing.
+AXE_RUN = """() => typeof window.axe === "object"
+    ? axe.run(document, {resultTypes: ["violations"]}).then((results) => results.violations)
+    : null"""
+
+
+@functools.cache
+def _axe_source() -> str:
     if not AXE_SCRIPT.is_file():
         pytest.fail(
             f"axe-core is not installed ({AXE_SCRIPT} is missing): run `npm ci` in mobile_app/.",
             pytrace=False,
         )
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        # Evaluated through the DevTools protocol: the app's CSP (script-src 'self') rightly
-        # blocks the inline <script> that add_script_tag would insert.
-        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
-    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page) -> AxeViolations:
+    """Serious and critical axe-core violations on the page as it is now."""
+    violations = page.evaluate(AXE_RUN)
+    if violations is None:
+        # axe itself, then the run, in one call. Evaluated through the DevTools protocol: the
+        # app's CSP (script-src 'self') rightly blocks the inline <script> that add_script_tag
+        # would insert.
+        violations = page.evaluate(f"{_axe_source()}\n;({AXE_RUN})()")
     return AxeViolations(
         AxeViolation(
             rule=violation["id"],
@@ -577,7 +579,7 @@ def axe_violations(page: Page) -> AxeViolations:
             help_url=violation["helpUrl"],
             nodes=[_node_description(node) for node in violation["nodes"]],
         )
-        for violation in results["violations"]
+        for violation in violations
         if violation["impact"] in ("serious", "critical")
     )
 
