@@ -16,11 +16,12 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import apprise
 import pytest
 import requests
+from piccolo.querystring import QueryString
 
 from server.core import db
 from server.core.settings import Settings
@@ -568,3 +569,28 @@ def test_a_kept_session_chooses_its_connection_pool_as_requests_does(tmp_path: A
             ) == requests.adapters.HTTPAdapter().build_connection_pool_key_attributes(
                 prepared, verify
             )
+
+
+async def test_a_group_commit_writes_all_of_it_or_nothing(client, world: World) -> None:
+    """The attempts and the settled rows of a group commit are one write (one statement on
+    PostgreSQL, one transaction on SQLite): when one part fails, none of it is kept."""
+    message_id = uuid4()
+    recorded = QueryString(
+        "INSERT INTO notification_attempt (id, message_id, attempt, worker, outcome, error, at) "
+        "VALUES ({}, {}, 1, 'w', 'sent', NULL, {})",
+        uuid4(),
+        message_id,
+        datetime.now(UTC),
+    )
+    refused = QueryString(  # the worker's name may not be NULL
+        "INSERT INTO notification_attempt (id, message_id, attempt, worker, outcome, error, at) "
+        "VALUES ({}, {}, 1, NULL, 'sent', NULL, {})",
+        uuid4(),
+        message_id,
+        datetime.now(UTC),
+    )
+    with pytest.raises(Exception, match=r"(?i)null"):
+        await db.write_at_once(recorded, refused)
+    assert not await DeliveryAttempt.exists().where(DeliveryAttempt.message_id == message_id)
+    await db.write_at_once(recorded)
+    assert await DeliveryAttempt.count().where(DeliveryAttempt.message_id == message_id) == 1
