@@ -10,13 +10,14 @@ the same concurrency with httpx (so the ratio is what the worker costs over raw 
   is timed from that commit to the moment every row is `sent` in the database; the deliveries/s
   are N over that time. Exactly once: the receiver saw N requests with N distinct event keys, and
   every row was sent at its first attempt.
-- The baseline keeps its connections alive (httpx's default); Apprise's webhook plugins open a new
-  connection per message, so a second baseline without keep-alive shows how much of the gap that
-  is.
+- The baseline keeps its connections alive (httpx's default), as the worker does (a Session per
+  target and delivery thread); a second baseline opens a new connection per request.
+- The receiver's own CPU time per request is written beside each run, to show that it is not what
+  limits the rate (it answers the workers and the baselines alike).
 
 Writes bench/results/outbox.json: deliveries/s for one and two workers, the baselines, the ratios,
-the workers' CPU time per delivery (a figure the machine's other load hardly moves), the duplicates
-(must be 0) and the load average. Everything runs on 127.0.0.1, on a database of
+the workers' CPU time per delivery (a figure the machine's other load moves less than the rates),
+the receiver's CPU time per request, the duplicates (must be 0) and the load average. Everything runs on 127.0.0.1, on a database of
 its own that is dropped at the end; every wait is bounded and the processes are stopped on the way
 out.
 
@@ -37,6 +38,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -138,13 +140,22 @@ async def _receive(port: int, stop_after: float) -> None:
         await asyncio.sleep(stop_after)  # stops by itself if the bench is gone
 
 
+@dataclass(frozen=True)
+class Receiver:
+    base: str
+    process: subprocess.Popen[bytes]
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds([self.process])
+
+
 @contextmanager
-def receiver(workdir: Path) -> Iterator[str]:
+def receiver(workdir: Path) -> Iterator[Receiver]:
     port = free_port()
     base = f"http://{HOST}:{port}"
     command = [sys.executable, "-m", "bench.outbox", "receive", str(port)]
-    with process(command, dict(os.environ), f"{base}/stats", workdir / "receiver.log"):
-        yield base
+    with process(command, dict(os.environ), f"{base}/stats", workdir / "receiver.log") as running:
+        yield Receiver(base, running)
 
 
 def receiver_stats(base: str, path: str) -> dict[str, Any]:
@@ -317,17 +328,19 @@ def workers(
             log.close()
 
 
-def worker_run(database_url: str, workdir: Path, base: str, processes: int) -> dict[str, Any]:
+def worker_run(database_url: str, workdir: Path, peer: Receiver, processes: int) -> dict[str, Any]:
     run = f"w{processes}"
     path = f"/{run}"
     with workers(database_url, workdir, processes, run) as running:
-        hook = base.replace("http://", "json://", 1) + path
+        hook = peer.base.replace("http://", "json://", 1) + path
         cpu_before = cpu_seconds(running)
+        receiver_before = peer.cpu_seconds()
         committed_at = asyncio.run(fill(database_url, hook, run, MESSAGES))
         sent_at, state = asyncio.run(wait_until_sent(database_url, run, MESSAGES))
         cpu = cpu_seconds(running) - cpu_before
+        receiver_cpu = peer.cpu_seconds() - receiver_before
     seconds = sent_at - committed_at
-    seen = receiver_stats(base, path)
+    seen = receiver_stats(peer.base, path)
     return {
         "side": f"spotcheck worker x{processes}",
         "processes": processes,
@@ -338,6 +351,7 @@ def worker_run(database_url: str, workdir: Path, base: str, processes: int) -> d
         # The workers' own CPU time (every thread) per delivery, idle polling during the fill
         # included: what a delivery costs whatever else the machine is doing.
         "worker_cpu_ms_per_delivery": round(cpu / MESSAGES * 1000, 3),
+        "receiver_cpu_ms_per_request": round(receiver_cpu / seen["received"] * 1000, 3),
         "received": seen["received"],
         "distinct_event_keys": seen["distinct"],
         "duplicates": seen["duplicates"],
@@ -378,13 +392,15 @@ async def post_all(
 
 
 def baseline_run(
-    base: str, messages: list[tuple[str, bytes]], concurrency: int, keep_alive: bool
+    peer: Receiver, messages: list[tuple[str, bytes]], concurrency: int, keep_alive: bool
 ) -> dict[str, Any]:
     path = f"/baseline-c{concurrency}{'' if keep_alive else '-new-connections'}"
     cpu_before = time.process_time()
-    seconds = asyncio.run(post_all(base, path, messages, concurrency, keep_alive))
+    receiver_before = peer.cpu_seconds()
+    seconds = asyncio.run(post_all(peer.base, path, messages, concurrency, keep_alive))
     cpu = time.process_time() - cpu_before
-    seen = receiver_stats(base, path)
+    receiver_cpu = peer.cpu_seconds() - receiver_before
+    seen = receiver_stats(peer.base, path)
     return {
         "side": "httpx baseline" + ("" if keep_alive else ", a new connection per request"),
         "concurrency": concurrency,
@@ -393,6 +409,7 @@ def baseline_run(
         "seconds": round(seconds, 3),
         "deliveries_per_s": round(len(messages) / seconds, 1),
         "client_cpu_ms_per_request": round(cpu / len(messages) * 1000, 3),
+        "receiver_cpu_ms_per_request": round(receiver_cpu / seen["received"] * 1000, 3),
         "received": seen["received"],
         "distinct_event_keys": seen["distinct"],
         "duplicates": seen["duplicates"],
@@ -407,14 +424,14 @@ def bench_outbox(workdir: Path) -> dict[str, Any]:
     database_url = asyncio.run(create_database())
     try:
         migrate(database_url, worker_env(database_url))
-        with receiver(workdir) as base:
-            one = worker_run(database_url, workdir, base, processes=1)
+        with receiver(workdir) as peer:
+            one = worker_run(database_url, workdir, peer, processes=1)
             messages = asyncio.run(bodies(database_url, "w1"))
-            baselines = [baseline_run(base, messages, CONCURRENCY, keep_alive=True)]
-            two = worker_run(database_url, workdir, base, processes=2)
-            baselines.append(baseline_run(base, messages, 2 * CONCURRENCY, keep_alive=True))
+            baselines = [baseline_run(peer, messages, CONCURRENCY, keep_alive=True)]
+            two = worker_run(database_url, workdir, peer, processes=2)
+            baselines.append(baseline_run(peer, messages, 2 * CONCURRENCY, keep_alive=True))
             for concurrency in (CONCURRENCY, 2 * CONCURRENCY):
-                baselines.append(baseline_run(base, messages, concurrency, keep_alive=False))
+                baselines.append(baseline_run(peer, messages, concurrency, keep_alive=False))
     finally:
         asyncio.run(drop_database(database_url))
 
@@ -457,6 +474,11 @@ def bench_outbox(workdir: Path) -> dict[str, Any]:
         "worker_cpu_ms_per_delivery": {
             "one_worker": one["worker_cpu_ms_per_delivery"],
             "two_workers": two["worker_cpu_ms_per_delivery"],
+        },
+        "receiver_cpu_ms_per_request": {
+            "one_worker": one["receiver_cpu_ms_per_request"],
+            "two_workers": two["receiver_cpu_ms_per_request"],
+            f"baseline_httpx_c{CONCURRENCY}": baselines[0]["receiver_cpu_ms_per_request"],
         },
         "duplicates": duplicates,
         "lost": lost,

@@ -711,6 +711,24 @@ async def write_transaction() -> AsyncIterator[None]:
             yield
 
 
+async def write_at_once(*statements: QueryString) -> None:
+    """Run writing statements as one atomic write. Each must touch rows that none of the others
+    reads or writes, so that their order does not matter. PostgreSQL: one statement, each of
+    them a data-modifying ``WITH`` query of it (which runs to its end unread, on the statement's
+    one snapshot): one round trip, where a transaction costs one per statement and two more for
+    BEGIN and COMMIT. SQLite: one after the other in a write transaction."""
+    if not statements:
+        return
+    current = engine()
+    if isinstance(current, PostgresEngine):
+        parts = ", ".join(f"written_{index} AS ({{}})" for index in range(len(statements)))
+        await current.run_querystring(QueryString(f"WITH {parts} SELECT 1", *statements))
+        return
+    async with write_transaction():
+        for statement in statements:
+            await current.run_querystring(statement)
+
+
 async def lock_for_append(name: str) -> None:
     """Serialise appenders of one logical sequence (the audit chain) inside a transaction.
 

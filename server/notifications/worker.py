@@ -1,16 +1,17 @@
 """`spotcheck worker`: delivers the outbox through Apprise and runs the time-based triggers.
 
-Claiming: rows are leased (``sending`` until ``lease_until``) in one short transaction; PostgreSQL
-uses ``FOR UPDATE SKIP LOCKED`` so several workers never claim the same row at once; on SQLite the
-IMMEDIATE transaction serialises claimers (run one worker there).
+Claiming: rows are leased (``sending`` until ``lease_until``) by one statement, which chooses and
+leases a batch; PostgreSQL uses ``FOR UPDATE SKIP LOCKED`` so several workers never claim the same
+row at once; on SQLite the database's one writer serialises claimers (run one worker there).
 
 Delivering: up to ``SPOTCHECK_WORKER_CONCURRENCY`` deliveries are in flight at once, each in a
 thread of its own (Apprise is blocking), outside any transaction. A running worker claims again
 once half its slots are free, and only as many rows as it has free slots, so no row sits leased in
 its memory waiting for a thread. Each row is finished (sent; failed, with backoff; or dead) as soon
-as its delivery returns, in a short transaction shared with the other deliveries that returned
-meanwhile (a group commit: one transaction for many rows when they come fast, no added wait when
-they do not). A slow or failing target holds one slot and delays no other message.
+as its delivery returns, in one short atomic write shared with the other deliveries that
+returned meanwhile (a group commit: one write for many rows when they come fast, no added wait
+when they do not; on PostgreSQL a single statement, one round trip). A slow or failing target
+holds one slot and delays no other message.
 
 A worker killed after claiming leaves its rows ``sending``; once the lease expires another worker
 claims them again and counts it in ``reclaimed_after_lease``: delivery is at least once, and
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -58,7 +60,8 @@ from uuid import uuid4
 import anyio
 import anyio.to_thread
 import apprise
-from apprise.plugins import url_to_dict
+from apprise.plugins import N_MGR, url_to_dict
+from piccolo.querystring import QueryString
 
 from server.core import db
 from server.core.audit import services as audit_service
@@ -78,15 +81,35 @@ TARGET_CACHE_SIZE = 512
 # How often a running worker runs the timed triggers' check and seals the audit log (the triggers
 # themselves fire at most once a minute).
 HOUSEKEEPING_SECONDS = 1.0
-# The first condition repeats what the others imply, so that PostgreSQL can find the few rows
-# still to send through the status index: sent rows keep their next_attempt_at, and a scan of that
-# index alone walks past every one of them at every claim once they are the many.
-CLAIM_QUERY = (
-    "SELECT id, status FROM notification_outbox "
+# One statement leases a batch: it chooses the due rows (locking them, and on PostgreSQL skipping
+# rows that another worker is claiming at that moment) and leases them, counting a row taken over
+# after its lease ran out. A statement is atomic by itself on both engines, so the claim needs no
+# transaction around it (on PostgreSQL: no BEGIN and COMMIT round trips). The chosen rows are
+# materialised once: the lease applies to exactly the rows the locking read returned.
+# In the choice, the first condition repeats what the others imply, so that PostgreSQL can find
+# the few rows still to send through the status index: sent rows keep their next_attempt_at, and
+# a scan of that index alone walks past every one of them at every claim once they are the many.
+CLAIM_STATEMENT = (
+    "WITH due AS MATERIALIZED ("
+    "SELECT id FROM notification_outbox "
     "WHERE status IN ('pending', 'failed', 'sending') "
     "AND ((status IN ('pending', 'failed') AND next_attempt_at <= {}) "
     "OR (status = 'sending' AND lease_until < {})) "
-    "ORDER BY next_attempt_at LIMIT {}"
+    "ORDER BY next_attempt_at LIMIT {}%(skip_locked)s) "
+    "UPDATE notification_outbox SET status = 'sending', lease_until = {}, leased_by = {}, "
+    "attempts = attempts + 1, updated_at = {}, "
+    "reclaimed_after_lease = reclaimed_after_lease + CASE WHEN status = 'sending' THEN 1 ELSE 0 END "
+    "WHERE id IN (SELECT id FROM due) RETURNING %(columns)s"
+)
+# The columns of a delivery attempt's record, in the order _finish gives their values.
+ATTEMPT_COLUMNS = (
+    DeliveryAttempt.id,
+    DeliveryAttempt.message_id,
+    DeliveryAttempt.attempt,
+    DeliveryAttempt.worker,
+    DeliveryAttempt.outcome,
+    DeliveryAttempt.error,
+    DeliveryAttempt.at,
 )
 
 
@@ -95,6 +118,24 @@ def backoff_delay(attempt: int, *, base: float, rng: random.Random | None = None
     delay = min(BACKOFF_MAX_SECONDS, base * (2 ** max(0, attempt - 1)))
     jitter = (rng or random).uniform(0.8, 1.2)
     return delay * jitter
+
+
+@functools.lru_cache(maxsize=64)
+def _attempts_insert(count: int) -> str:
+    """INSERT of `count` attempts, every value a parameter (a few shapes, one per batch size)."""
+    names = ", ".join(f'"{column._meta.db_column_name}"' for column in ATTEMPT_COLUMNS)
+    row = "(" + ", ".join(["{}"] * len(ATTEMPT_COLUMNS)) + ")"
+    table = DeliveryAttempt._meta.tablename
+    # Names come from the table's definition; every value is a parameter.
+    return f'INSERT INTO "{table}" ({names}) VALUES ' + ", ".join([row] * count)  # noqa: S608
+
+
+@functools.cache
+def _claim_statement(skip_locked: str) -> str:
+    columns = ", ".join(
+        f'"{column._meta.db_column_name}"' for column in OutboxMessage._meta.columns
+    )
+    return CLAIM_STATEMENT % {"skip_locked": skip_locked, "columns": columns}
 
 
 # --- Targets ---------------------------------------------------------------------------------------
@@ -194,6 +235,9 @@ class AppriseSender:
         # read timeouts bound a send. And no redirects, which would lead the request somewhere
         # unchecked.
         self.asset = apprise.AppriseAsset(async_mode=False, http_redirects=False, service_timeout=0)
+        # Apprise imports its plugin modules (a few hundred) when it first parses a URL: about
+        # 0.2 s of CPU, paid here when the worker starts rather than by its first message.
+        N_MGR.load_modules()
         self.targets = TargetCache(self.asset, cache_size)
         self.sessions = keepalive.KeptSessions()
         # An Apprise object per thread, emptied after each call: it only carries the one plugin
@@ -315,36 +359,17 @@ class Worker:
         if size <= 0:
             return []
         now = self.clock()
-        async with db.write_transaction():
-            due = await OutboxMessage.raw(
-                CLAIM_QUERY + db.skip_locked_clause(),
-                now,
-                now,
-                size,
-            )
-            if not due:
-                return []
-            ids = [row["id"] for row in due]
-            reclaimed = [row["id"] for row in due if row["status"] == "sending"]
-            if reclaimed:
-                await OutboxMessage.update(
-                    {OutboxMessage.reclaimed_after_lease: OutboxMessage.reclaimed_after_lease + 1}
-                ).where(OutboxMessage.id.is_in(reclaimed))
-            rows = await (
-                OutboxMessage.update(
-                    {
-                        OutboxMessage.status: "sending",
-                        OutboxMessage.lease_until: now + self.lease,
-                        OutboxMessage.leased_by: self.name,
-                        OutboxMessage.attempts: OutboxMessage.attempts + 1,
-                        OutboxMessage.updated_at: now,
-                    }
-                )
-                .where(OutboxMessage.id.is_in(ids))
-                .returning(*OutboxMessage.all_columns())
-            )
-        order = {str(row_id): index for index, row_id in enumerate(ids)}
-        return sorted(rows, key=lambda row: order.get(str(row["id"]), len(order)))
+        rows = await OutboxMessage.raw(
+            _claim_statement(db.skip_locked_clause()),
+            now,
+            now,
+            size,
+            now + self.lease,
+            self.name,
+            now,
+        )
+        # In the order they fell due (a statement's RETURNING keeps no order).
+        return sorted(rows, key=lambda row: row["next_attempt_at"])
 
     async def deliver(self, row: dict[str, Any]) -> None:
         """Send one claimed row and finish it; returns once its outcome is committed."""
@@ -366,8 +391,8 @@ class Worker:
 
     async def _finished(self, row: dict[str, Any], *, delivered: bool, error: str | None) -> None:
         """Hand an outcome to the group commit and wait until it is written. Outcomes that arrive
-        while a commit is under way are written together by the next one: one transaction for
-        many deliveries when they come fast, no added wait when they do not."""
+        while a commit is under way are written together by the next one: one write for many
+        deliveries when they come fast, no added wait when they do not."""
         outcome: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._outcomes.append(Outcome(row, delivered, error, outcome))
         if self._committing is None or self._committing.done():
@@ -390,7 +415,7 @@ class Worker:
 
     async def _finish(self, outcomes: list[Outcome]) -> None:
         """Record each delivery's attempt and settle its row (sent; failed, to be retried after
-        its backoff; or dead after the last attempt), in one transaction."""
+        its backoff; or dead after the last attempt), in one atomic write."""
         now = self.clock()
         sent: dict[int, list[Any]] = defaultdict(list)  # ids of the rows sent, by attempt
         others: list[tuple[dict[str, Any], dict[Any, Any]]] = []
@@ -406,28 +431,32 @@ class Worker:
                 others.append(
                     (row, {"status": "failed", "last_error": each.error, "next_attempt_at": later})
                 )
-        async with db.write_transaction():
-            await DeliveryAttempt.insert(
-                *(
-                    DeliveryAttempt(
-                        id=uuid4(),
-                        message_id=each.row["id"],
-                        attempt=each.row["attempts"],
-                        worker=self.name,
-                        outcome="sent" if each.delivered else "failed",
-                        error=each.error,
-                        at=now,
-                    )
-                    for each in outcomes
-                )
+        attempts = [
+            (
+                uuid4(),
+                each.row["id"],
+                each.row["attempts"],
+                self.name,
+                "sent" if each.delivered else "failed",
+                each.error,
+                now,
             )
-            # A row is settled only under the claim its delivery was made for. If our lease ran
-            # out and another worker (or this one, in another slot) took the row over, the
-            # attempt above records what we did and the row is left to the claim that holds it
-            # now. The condition is checked on the row as the update locks it (PostgreSQL re-reads
-            # a row changed by a concurrent transaction; SQLite has one writer).
-            for attempt, ids in sent.items():
-                await OutboxMessage.update(
+            for each in outcomes
+        ]
+        statements = [
+            QueryString(
+                _attempts_insert(len(attempts)),
+                *(value for attempt in attempts for value in attempt),
+            )
+        ]
+        # A row is settled only under the claim its delivery was made for. If our lease ran out
+        # and another worker (or this one, in another slot) took the row over, the attempt above
+        # records what we did and the row is left to the claim that holds it now. The condition
+        # is checked on the row as the update locks it (PostgreSQL re-reads a row changed by a
+        # concurrent transaction; SQLite has one writer).
+        for attempt, ids in sent.items():
+            statements += (
+                OutboxMessage.update(
                     {
                         OutboxMessage.status: "sent",
                         OutboxMessage.sent_at: now,
@@ -435,11 +464,19 @@ class Worker:
                         OutboxMessage.lease_until: None,
                         OutboxMessage.updated_at: now,
                     }
-                ).where(OutboxMessage.id.is_in(ids), *self._still_ours(attempt))
-            for row, changes in others:
-                await OutboxMessage.update(
-                    {**changes, "lease_until": None, "updated_at": now}
-                ).where(OutboxMessage.id == row["id"], *self._still_ours(row["attempts"]))
+                )
+                .where(db.one_of(OutboxMessage.id, ids), *self._still_ours(attempt))
+                .querystrings
+            )
+        for row, changes in others:
+            statements += (
+                OutboxMessage.update({**changes, "lease_until": None, "updated_at": now})
+                .where(OutboxMessage.id == row["id"], *self._still_ours(row["attempts"]))
+                .querystrings
+            )
+        # Each statement writes rows of its own: the attempts, and the settled rows (a row's
+        # outcome under an older claim of it matches no row).
+        await db.write_at_once(*statements)
         for each in outcomes:
             if not each.delivered:
                 log.warning(

@@ -16,10 +16,12 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import apprise
 import pytest
+import requests
+from piccolo.querystring import QueryString
 
 from server.core import db
 from server.core.settings import Settings
@@ -487,3 +489,108 @@ def test_a_kept_session_sends_no_cookie_a_webhook_set() -> None:
         server.server_close()
     assert sessions.opened == 1  # the same Session both times
     assert seen == [None, None]
+
+
+def test_a_kept_session_finds_what_requests_finds_in_the_environment_read_once_when_made(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy variables and ~/.netrc count as they do for `requests.request` (what Apprise
+    sends with when no Session is kept), read once per Session: a kept Session goes on as it
+    began, the next Session made reads the environment anew."""
+    seen: list[tuple[str, str | None]] = []
+
+    class Records(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            # A proxied request names the whole URL; a direct one only its path.
+            seen.append((self.path, self.headers.get("Authorization")))
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Records)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    url = f"http://127.0.0.1:{port}/hook"
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login hook password s3cret\n")
+    netrc.chmod(0o600)
+    for name in ("HTTP_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    # The receiver is its own proxy: the request line tells which way a request went.
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("NETRC", str(netrc))
+    sessions = keepalive.KeptSessions(idle_seconds=3600)
+
+    def through_a_kept_session() -> None:
+        with sessions.session(url) as session:
+            session.request(method="POST", url=url, data=b"{}", timeout=5)
+
+    try:
+        requests.request("POST", url, data=b"{}", timeout=5)
+        through_a_kept_session()
+        monkeypatch.delenv("http_proxy")
+        monkeypatch.delenv("NETRC")
+        requests.request("POST", url, data=b"{}", timeout=5)
+        through_a_kept_session()  # the same Session, made before the change
+        with sessions.session(url):
+            sessions.drop()  # as after a failed delivery: the next message gets a new Session
+        through_a_kept_session()
+    finally:
+        server.shutdown()
+        server.server_close()
+    proxied_with_netrc = (url, "Basic aG9vazpzM2NyZXQ=")  # hook:s3cret
+    direct_without = ("/hook", None)
+    assert seen == [
+        proxied_with_netrc,  # requests.request
+        proxied_with_netrc,  # a kept Session, the same
+        direct_without,  # requests.request after the change
+        proxied_with_netrc,  # the kept Session read the environment when it was made
+        direct_without,  # a new Session reads it anew
+    ]
+    assert sessions.opened == 2
+
+
+def test_a_kept_session_chooses_its_connection_pool_as_requests_does(tmp_path: Any) -> None:
+    """A CA bundle given as a file or a directory (REQUESTS_CA_BUNDLE) leads to the same pool
+    settings as a fresh adapter's, however the values alternate on one Session."""
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("")
+    kept = keepalive.TargetSession()
+    for url in ("https://hooks.example.vn/a", "http://hooks.example.vn:8080/b"):
+        prepared = requests.Request("POST", url).prepare()
+        for verify in (True, str(bundle), str(tmp_path), False, str(bundle)):
+            assert kept.get_adapter(url).build_connection_pool_key_attributes(
+                prepared, verify
+            ) == requests.adapters.HTTPAdapter().build_connection_pool_key_attributes(
+                prepared, verify
+            )
+
+
+async def test_a_group_commit_writes_all_of_it_or_nothing(client, world: World) -> None:
+    """The attempts and the settled rows of a group commit are one write (one statement on
+    PostgreSQL, one transaction on SQLite): when one part fails, none of it is kept."""
+    message_id = uuid4()
+    recorded = QueryString(
+        "INSERT INTO notification_attempt (id, message_id, attempt, worker, outcome, error, at) "
+        "VALUES ({}, {}, 1, 'w', 'sent', NULL, {})",
+        uuid4(),
+        message_id,
+        datetime.now(UTC),
+    )
+    refused = QueryString(  # the worker's name may not be NULL
+        "INSERT INTO notification_attempt (id, message_id, attempt, worker, outcome, error, at) "
+        "VALUES ({}, {}, 1, NULL, 'sent', NULL, {})",
+        uuid4(),
+        message_id,
+        datetime.now(UTC),
+    )
+    with pytest.raises(Exception, match=r"(?i)null"):
+        await db.write_at_once(recorded, refused)
+    assert not await DeliveryAttempt.exists().where(DeliveryAttempt.message_id == message_id)
+    await db.write_at_once(recorded)
+    assert await DeliveryAttempt.count().where(DeliveryAttempt.message_id == message_id) == 1
