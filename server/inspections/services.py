@@ -725,7 +725,7 @@ async def record_answers(
                 Answer,
                 [
                     {
-                        "id": uuid4(),
+                        "id": new_id,
                         "inspection_id": winner.data.inspection_id,
                         "item_key": winner.data.item_key,
                         "value": {
@@ -743,7 +743,9 @@ async def record_answers(
                         "source": winner.data.source.value if winner.data.source else None,
                         "ledger": None,
                     }
-                    for winner in winners.values()
+                    for winner, new_id in zip(
+                        winners.values(), db.new_ids(len(winners)), strict=True
+                    )
                 ],
                 conflict_target=(Answer.inspection_id, Answer.item_key),
                 update=_ANSWER_CONTENT,
