@@ -296,6 +296,53 @@ async def _team_row(
     return row
 
 
+# `_team_row` with the two columns a run of answers needs, as fixed SQL on PostgreSQL (every sync
+# batch locks its inspection; see db.fetch_postgres): the same filter, written out. Membership,
+# then visibility as `_visible_query` has it for a team member, by role (values from $3 on).
+_TEAM_LOCK_SQL = (
+    f'SELECT status, checklist_version_id FROM "{Inspection._meta.tablename}" '  # noqa: S608
+    f'WHERE id = $1 AND EXISTS (SELECT 1 FROM "{InspectionMember._meta.tablename}" m '
+    f'WHERE m.inspection_id = "{Inspection._meta.tablename}".id AND m.user_id = $2) '
+    "AND {visible} LIMIT 1 FOR UPDATE"
+)
+_TEAM_LOCK_BY_ROLE = {
+    "in_tree": _TEAM_LOCK_SQL.format(
+        visible="unit_path LIKE $3 AND (started_at IS NOT NULL OR unit_id <> $4)"
+    ),
+    "in_tree_started": _TEAM_LOCK_SQL.format(
+        visible="unit_path LIKE $3 AND started_at IS NOT NULL"
+    ),
+    "member": _TEAM_LOCK_SQL.format(
+        visible="(started_at IS NOT NULL OR visible_to_team_from <= $3)"
+    ),
+}
+
+
+async def _team_row_for_answers(inspection_id: UUID, principal: Principal) -> dict[str, Any]:
+    """:func:`_team_row` reading only the status and checklist version (what a run of answers
+    checks), locked all the same."""
+    if not db.is_postgres():
+        return await _team_row(
+            inspection_id,
+            principal,
+            columns=(Inspection.status, Inspection.checklist_version_id),
+        )
+    values: list[Any]
+    if principal.role in (Role.admin, Role.leader):
+        sql = _TEAM_LOCK_BY_ROLE["in_tree"]
+        values = [f"{principal.home_unit_path}%", principal.home_unit_id]
+    elif principal.role == Role.unit_head:
+        sql = _TEAM_LOCK_BY_ROLE["in_tree_started"]
+        values = [f"{principal.home_unit_path}%"]
+    else:
+        sql = _TEAM_LOCK_BY_ROLE["member"]
+        values = [datetime.now(UTC)]
+    rows = await db.fetch_postgres(sql, inspection_id, principal.user_id, *values)
+    if not rows:
+        raise NotFound(f"No inspection {inspection_id} assigned to you.")
+    return dict(rows[0])
+
+
 async def visible_ids(
     principal: Principal,
     *,
@@ -436,8 +483,15 @@ def _require_status(row: dict[str, Any], allowed: tuple[str, ...], doing: str) -
 
 
 async def _touch(inspection_id: UUID, now: datetime, **changes: Any) -> None:
+    if not changes and db.is_postgres():
+        # Every sync batch touches its inspection: fixed SQL (see db.fetch_postgres).
+        await db.fetch_postgres(_TOUCH_SQL, inspection_id, now)
+        return
     values: dict[Any, Any] = {"updated_at": now, **changes}
     await Inspection.update(values).where(Inspection.id == inspection_id)
+
+
+_TOUCH_SQL = f'UPDATE "{Inspection._meta.tablename}" SET updated_at = $2 WHERE id = $1'  # noqa: S608
 
 
 async def _record_score(
@@ -596,11 +650,7 @@ async def record_answers(
         # Locked in one order (by id), so two runs over the same inspections cannot deadlock.
         for inspection_id in sorted({data.inspection_id for data, _op in batch}, key=str):
             try:
-                row = await _team_row(
-                    inspection_id,
-                    principal,
-                    columns=(Inspection.status, Inspection.checklist_version_id),
-                )
+                row = await _team_row_for_answers(inspection_id, principal)
                 _require_status(row, EDITABLE, "answer")
                 checked[inspection_id] = await checklist_service.load_version_template(
                     row["checklist_version_id"]
@@ -611,12 +661,17 @@ async def record_answers(
         latest: dict[tuple[UUID, str], datetime] = {}
         open_ids = [key for key, value in checked.items() if not isinstance(value, DomainError)]
         if open_ids:
-            rows = await Answer.select(
-                Answer.inspection_id, Answer.item_key, Answer.ordering_time
-            ).where(
-                db.one_of(Answer.inspection_id, open_ids),
-                db.one_of(Answer.item_key, list({data.item_key for data, _op in batch})),
-            )
+            item_keys = list({data.item_key for data, _op in batch})
+            rows: list[Any]
+            if db.is_postgres():
+                rows = await db.fetch_postgres(_LATEST_ANSWERS_SQL, open_ids, item_keys)
+            else:
+                rows = await Answer.select(
+                    Answer.inspection_id, Answer.item_key, Answer.ordering_time
+                ).where(
+                    db.one_of(Answer.inspection_id, open_ids),
+                    db.one_of(Answer.item_key, item_keys),
+                )
             for row in rows:
                 latest[(row["inspection_id"], row["item_key"])] = aware(row["ordering_time"])
         winners: dict[tuple[UUID, str], _Winner] = {}
@@ -670,7 +725,7 @@ async def record_answers(
                 Answer,
                 [
                     {
-                        "id": uuid4(),
+                        "id": new_id,
                         "inspection_id": winner.data.inspection_id,
                         "item_key": winner.data.item_key,
                         "value": {
@@ -688,7 +743,9 @@ async def record_answers(
                         "source": winner.data.source.value if winner.data.source else None,
                         "ledger": None,
                     }
-                    for winner in winners.values()
+                    for winner, new_id in zip(
+                        winners.values(), db.new_ids(len(winners)), strict=True
+                    )
                 ],
                 conflict_target=(Answer.inspection_id, Answer.item_key),
                 update=_ANSWER_CONTENT,
@@ -698,6 +755,13 @@ async def record_answers(
         await audit_service.record_many(actor=audit_service.actor_of(principal), events=events)
     return outcomes
 
+
+# When the stored answers to a run's items were made, as fixed SQL on PostgreSQL (every sync batch
+# reads them; see db.fetch_postgres).
+_LATEST_ANSWERS_SQL = (
+    "SELECT inspection_id, item_key, ordering_time "  # noqa: S608 (no value in the text)
+    f'FROM "{Answer._meta.tablename}" WHERE inspection_id = ANY($1) AND item_key = ANY($2)'
+)
 
 # What a newer answer replaces in the stored one (its id and place stay).
 _ANSWER_CONTENT = [

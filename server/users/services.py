@@ -287,6 +287,32 @@ async def load_principal(
         .where(*where)
         .first()
     )
+    return _principal(row, family_id)
+
+
+def principal_statement(also: str) -> str:
+    """:func:`load_principal`'s statement written for PostgreSQL, for a caller that runs it on
+    every request with ``db.fetch_postgres`` (the user's id is ``$1``): the same columns, the home
+    unit joined the same way, and `also` (SQL about the user's row ``u``, its values from ``$2``
+    on) as one more condition. Names come from the tables' definitions."""
+    return (
+        "SELECT u.id, u.username, u.role, u.home_unit_id, u.language, "  # noqa: S608
+        "home.path AS home_unit_path "
+        f'FROM "{AppUser._meta.tablename}" u '
+        f'LEFT JOIN "{Unit._meta.tablename}" home ON home.id = u.home_unit_id '
+        f"WHERE u.id = $1 AND u.active = true AND ({also}) LIMIT 1"
+    )
+
+
+async def load_principal_by_statement(
+    statement: str, user_id: UUID, family_id: UUID | None, *values: Any
+) -> Principal | None:
+    """:func:`load_principal` by a statement from :func:`principal_statement` (PostgreSQL)."""
+    rows = await db.fetch_postgres(statement, user_id, *values)
+    return _principal(rows[0] if rows else None, family_id)
+
+
+def _principal(row: Any, family_id: UUID | None) -> Principal | None:
     if row is None or row["home_unit_path"] is None:
         return None
     return Principal(

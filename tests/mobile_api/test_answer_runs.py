@@ -7,7 +7,7 @@ position by position."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,9 +15,13 @@ import pytest
 
 from mobile_api import services as sync_service
 from mobile_api.schemas import OpType
+from server.core import db
 from server.core.audit import services as audit_service
 from server.core.audit.tables import AuditEvent
-from server.inspections.tables import Answer
+from server.core.errors import NotFound
+from server.inspections import services as inspection_service
+from server.inspections.tables import Answer, Inspection, InspectionMember
+from server.users import services as user_service
 from tests.conftest import World
 from tests.helpers import now_iso, op, passing_answer, start_op
 from tests.mobile_api.test_sync_poisoned_ops import assigned_inspection, send
@@ -152,3 +156,60 @@ async def test_an_op_id_twice_in_a_run_is_applied_once_and_answered_duplicate(
     # The run was undone and taken one op at a time (all but the malformed op, refused before).
     assert through_one == len(results) - 1
     assert [r["status"] for r in results][-2:] == ["applied", "duplicate"]
+
+
+async def team_lock_outcomes(inspection_id: uuid.UUID, principal: Any) -> tuple[Any, Any]:
+    """What `_team_row` (the Piccolo query every op uses) and the run's own team lock (fixed SQL
+    on PostgreSQL) give `principal` for one inspection: its status and checklist version, or
+    the refusal's text."""
+
+    async def outcome(read: Any) -> Any:
+        try:
+            async with db.write_transaction():
+                row = await read
+        except NotFound as error:
+            return error.detail
+        return (row["status"], row["checklist_version_id"])
+
+    columns = (Inspection.status, Inspection.checklist_version_id)
+    return (
+        await outcome(inspection_service._team_row(inspection_id, principal, columns=columns)),
+        await outcome(inspection_service._team_row_for_answers(inspection_id, principal)),
+    )
+
+
+@pytest.mark.parametrize("username", ["admin", "leader_d1", "head_c1", "head_d1", "inspector2"])
+async def test_a_runs_team_lock_lets_in_whom_every_op_lets_in(
+    client: httpx.AsyncClient, world: World, username: str
+) -> None:
+    """Each role's visibility rule, on a team or not, before the inspection starts and after:
+    the run's lock refuses and admits exactly as `_team_row` does. (On SQLite the run's lock is
+    `_team_row` itself; the comparison is PostgreSQL's fixed SQL against it.)"""
+    inspection_id, _items = await assigned_inspection(client, world, unit="C1")
+    inspection = uuid.UUID(inspection_id)
+    principal = await user_service.load_principal(world.users[username], None)
+    assert principal is not None
+    seen = []
+    not_on_team = await team_lock_outcomes(inspection, principal)
+    seen.append(not_on_team)
+    async with db.write_transaction():
+        await InspectionMember.insert(
+            InspectionMember(inspection_id=inspection, user_id=principal.user_id)
+        )
+    seen.append(await team_lock_outcomes(inspection, principal))
+    # Not yet visible to its team: visible_to_team_from tomorrow.
+    async with db.write_transaction():
+        await Inspection.update(
+            {Inspection.visible_to_team_from: datetime.now(UTC) + timedelta(days=1)}
+        ).where(Inspection.id == inspection)
+    seen.append(await team_lock_outcomes(inspection, principal))
+    async with db.write_transaction():
+        await Inspection.update({Inspection.started_at: datetime.now(UTC)}).where(
+            Inspection.id == inspection
+        )
+    seen.append(await team_lock_outcomes(inspection, principal))
+    for piccolo, fixed in seen:
+        assert piccolo == fixed
+    # Nobody off the team gets in; once started, everyone on it may answer.
+    assert isinstance(not_on_team[0], str)
+    assert not isinstance(seen[-1][0], str)

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from piccolo.columns import Column
+from piccolo.utils.encoding import load_json
 
 from server.core import db
 from server.core.audit.chain import (
@@ -121,7 +122,10 @@ async def _write_unchained(actor: Actor, events: list[Event], occurred_at: datet
     if in_sql is not None:
         # PostgreSQL draws the transaction id and the provisional keys in the insert itself:
         # one round trip per write, which every sync batch makes.
-        rows = [_event_row(actor, event, when, seq=0) for event in events]
+        rows = [
+            _event_row(actor, event, when, seq=0, id=new_id)
+            for event, new_id in zip(events, db.new_ids(len(events)), strict=True)
+        ]
         for row in rows:
             del row["seq"], row["txid"]
         await db.insert_rows(AuditEvent, rows, expressions=in_sql)
@@ -145,11 +149,12 @@ def _event_row(
     txid: int = 0,
     prev_hash: str = "",
     hash: str = "",
+    id: UUID | None = None,
 ) -> dict[str, Any]:
     """The stored row of `event`, for ``db.insert_rows``: unchained (a provisional `seq`, no
-    hashes), or chained."""
+    hashes), or chained; `id` a new one unless given (``db.new_ids``)."""
     return {
-        "id": uuid4(),
+        "id": id or uuid4(),
         "seq": seq,
         "txid": txid,
         "occurred_at": when,
@@ -212,14 +217,7 @@ async def _seal_locked() -> int:
     No cursor and no watermark are needed: an event is waiting as long as its `seq` is negative,
     so one whose transaction commits late (after newer ones were chained) is simply chained by
     the next sealing, after them. Nothing is skipped and nothing is chained twice."""
-    rows = await (
-        AuditEvent.select()
-        .where(AuditEvent.seq < 0)
-        .order_by(AuditEvent.txid)
-        .order_by(AuditEvent.seq, ascending=False)
-        .limit(SEAL_BATCH)
-        .output(load_json=True)
-    )
+    rows = await _waiting_events()
     if not rows:
         return 0
     key = _head_key()
@@ -242,6 +240,31 @@ async def _seal_locked() -> int:
         return len(rows)
     await _write_head(head, last, _discrepancy(head, end, key, placed[0][1]), key)
     return len(rows)
+
+
+# The events waiting to be chained, in chain order, as fixed SQL on PostgreSQL: the API process
+# seals every second, and Piccolo's building of the rows (a dict each, JSON decoded through its
+# result processing) was a quarter of sealing's time. The columns a hash reads, and the id.
+_WAITING_SQL = (
+    "SELECT id, occurred_at, actor_id, actor_label, action, object_type, object_id, summary "  # noqa: S608
+    f'FROM "{AuditEvent._meta.tablename}" WHERE seq < 0 ORDER BY txid, seq DESC LIMIT {SEAL_BATCH}'
+)
+
+
+async def _waiting_events() -> list[dict[str, Any]]:
+    if db.is_postgres():
+        return [
+            dict(record, summary=load_json(record["summary"]))
+            for record in await db.fetch_postgres(_WAITING_SQL)
+        ]
+    return await (
+        AuditEvent.select()
+        .where(AuditEvent.seq < 0)
+        .order_by(AuditEvent.txid)
+        .order_by(AuditEvent.seq, ascending=False)
+        .limit(SEAL_BATCH)
+        .output(load_json=True)
+    )
 
 
 def row_hash(row: dict[str, Any], *, seq: int, prev_hash: str) -> str:
