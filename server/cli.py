@@ -356,6 +356,13 @@ def _worker(args: argparse.Namespace) -> int:
     import logging
     import signal
 
+    # A stop asked for while the worker is still starting (imports, Apprise's plugins, the
+    # database pool: a second or more on a busy machine) is kept and honoured once it runs, with
+    # the same clean exit as a stop later on, instead of ending the process by the signal.
+    stop_asked: list[int] = []
+    if not args.once:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda number, _frame: stop_asked.append(number))
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Apprise logs a line at INFO for every message it sends: a formatted, locked write per
@@ -376,6 +383,8 @@ def _worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        if stop_asked:  # after the handlers above, so that no signal falls between
+            stop.set()
         await worker.run_forever(poll_seconds=args.poll_seconds, stop=stop)
         return 0
 
