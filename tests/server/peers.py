@@ -139,6 +139,8 @@ class HttpPeer:
     in_flight: int = 0
     max_in_flight: int = 0
     changed: threading.Condition = field(default_factory=threading.Condition)
+    # Headers added to every answer (e.g. a Set-Cookie a client must not send back).
+    answer_headers: dict[str, str] = field(default_factory=dict)
 
     def url(self, path: str = "/hook", *, secret: str | None = None) -> str:
         auth = f"spotcheck:{secret}@" if secret else ""
@@ -225,6 +227,8 @@ class _HookHandler(BaseHTTPRequestHandler):
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(answer)))
+            for name, value in peer.answer_headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(answer)
 

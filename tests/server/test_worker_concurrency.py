@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID, uuid4
@@ -461,32 +460,14 @@ def test_kept_sessions_are_per_thread_and_dropped_after_a_failure_or_when_idle()
 def test_a_kept_session_sends_no_cookie_a_webhook_set() -> None:
     """Each message goes out as it did on a Session of its own: a cookie set by the receiver's
     answer is not sent back with the next one."""
-    seen: list[str | None] = []
-
-    class SetsCookies(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            seen.append(self.headers.get("Cookie"))
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self.send_response(200)
-            self.send_header("Set-Cookie", "tracker=1; Path=/")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SetsCookies)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    with running_http() as peer:
+        peer.answer_headers["Set-Cookie"] = "tracker=1; Path=/"
+        url = f"http://127.0.0.1:{peer.port}/hook"
         sessions = keepalive.KeptSessions()
         for _ in range(2):
             with sessions.session(url) as session:
                 session.post(url, data=b"{}", timeout=5)
-    finally:
-        server.shutdown()
-        server.server_close()
+        seen = [hit.headers.get("cookie") for hit in peer.received()]
     assert sessions.opened == 1  # the same Session both times
     assert seen == [None, None]
 
@@ -497,40 +478,23 @@ def test_a_kept_session_finds_what_requests_finds_in_the_environment_read_once_w
     """The proxy variables and ~/.netrc count as they do for `requests.request` (what Apprise
     sends with when no Session is kept), read once per Session: a kept Session goes on as it
     began, the next Session made reads the environment anew."""
-    seen: list[tuple[str, str | None]] = []
+    with running_http() as peer:
+        url = f"http://127.0.0.1:{peer.port}/hook"
+        netrc = tmp_path / "netrc"
+        netrc.write_text("machine 127.0.0.1 login hook password s3cret\n")
+        netrc.chmod(0o600)
+        for name in ("HTTP_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        # The receiver is its own proxy: a proxied request names the whole URL in its request
+        # line, a direct one only its path.
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{peer.port}")
+        monkeypatch.setenv("NETRC", str(netrc))
+        sessions = keepalive.KeptSessions(idle_seconds=3600)
 
-    class Records(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            # A proxied request names the whole URL; a direct one only its path.
-            seen.append((self.path, self.headers.get("Authorization")))
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+        def through_a_kept_session() -> None:
+            with sessions.session(url) as session:
+                session.request(method="POST", url=url, data=b"{}", timeout=5)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Records)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    port = server.server_address[1]
-    url = f"http://127.0.0.1:{port}/hook"
-    netrc = tmp_path / "netrc"
-    netrc.write_text("machine 127.0.0.1 login hook password s3cret\n")
-    netrc.chmod(0o600)
-    for name in ("HTTP_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    # The receiver is its own proxy: the request line tells which way a request went.
-    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("NETRC", str(netrc))
-    sessions = keepalive.KeptSessions(idle_seconds=3600)
-
-    def through_a_kept_session() -> None:
-        with sessions.session(url) as session:
-            session.request(method="POST", url=url, data=b"{}", timeout=5)
-
-    try:
         requests.request("POST", url, data=b"{}", timeout=5)
         through_a_kept_session()
         monkeypatch.delenv("http_proxy")
@@ -540,9 +504,7 @@ def test_a_kept_session_finds_what_requests_finds_in_the_environment_read_once_w
         with sessions.session(url):
             sessions.drop()  # as after a failed delivery: the next message gets a new Session
         through_a_kept_session()
-    finally:
-        server.shutdown()
-        server.server_close()
+        seen = [(hit.path, hit.headers.get("authorization")) for hit in peer.received()]
     proxied_with_netrc = (url, "Basic aG9vazpzM2NyZXQ=")  # hook:s3cret
     direct_without = ("/hook", None)
     assert seen == [
