@@ -7,7 +7,7 @@ class ChecklistVersion(Table, tablename="checklist_version"):
     """One published, immutable version of a checklist template (its canonical JSON and hash)."""
 
     id = UUID(primary_key=True, default=UUID4())
-    template_key = Varchar(length=100, index=True)
+    template_key = Varchar(length=100)
     version = Integer()
     title_vi = Varchar(length=500)
     title_en = Varchar(length=500)

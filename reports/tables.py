@@ -9,7 +9,7 @@ class MinutesNumber(Table, tablename="minutes_number"):
 
     id = UUID(primary_key=True, default=UUID4())
     inspection_id = UUID(unique=True)
-    issuing_unit_id = UUID(index=True)
+    issuing_unit_id = UUID()
     year = Integer()
     number = Integer()
     symbol = Varchar(length=30)
@@ -23,7 +23,7 @@ class MinutesDocument(Table, tablename="minutes_document"):
     contain its own hash); ``pdf_sha256`` is the hash of the file. /verify accepts either."""
 
     id = UUID(primary_key=True, default=UUID4())
-    inspection_id = UUID(index=True)
+    inspection_id = UUID()
     language = Varchar(length=5)
     content_sha256 = Varchar(length=64, index=True)
     pdf_sha256 = Varchar(length=64, index=True)

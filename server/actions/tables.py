@@ -9,7 +9,7 @@ class CorrectiveAction(Table, tablename="corrective_action"):
 
     id = UUID(primary_key=True, default=UUID4())
     finding_id = UUID(unique=True)
-    inspection_id = UUID(index=True)
+    inspection_id = UUID()
     inspected_unit_id = UUID(index=True)
     inspected_unit_path = Varchar(length=2000, index=True)
     responsible_unit_id = UUID(index=True)

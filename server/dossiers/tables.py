@@ -18,7 +18,7 @@ class DossierLedgerImport(Table, tablename="dossier_ledger_import"):
     again answer with this row."""
 
     id = UUID(primary_key=True, default=UUID4())
-    unit_id = UUID(index=True)
+    unit_id = UUID()
     layout = Varchar(length=100)
     file_format = Varchar(length=10)
     sha256 = Varchar(length=64)
@@ -42,7 +42,7 @@ class Dossier(Table, tablename="dossier"):
     """A dossier as the latest import that changed it gave it (``import_id``)."""
 
     id = UUID(primary_key=True, default=UUID4())
-    unit_id = UUID(index=True)
+    unit_id = UUID()
     dossier_code = Varchar(length=100)
     import_id = UUID(index=True)
     received_day = Date()
@@ -108,7 +108,7 @@ class DossierCheck(Table, tablename="dossier_check"):
     (inspection, dossier code) (a unique index); the last writer wins as for answers."""
 
     id = UUID(primary_key=True, default=UUID4())
-    inspection_id = UUID(index=True)
+    inspection_id = UUID()
     dossier_code = Varchar(length=100)
     checks = JSON(default={})
     paper = JSON(default={})

@@ -78,7 +78,7 @@ class Answer(Table, tablename="inspection_answer"):
     time and the server's receipt time are kept."""
 
     id = UUID(primary_key=True, default=UUID4())
-    inspection_id = UUID(index=True)
+    inspection_id = UUID()
     item_key = Varchar(length=100)
     value = JSON(null=True, default=None)
     note = Text(null=True, default=None)
@@ -98,7 +98,7 @@ class Answer(Table, tablename="inspection_answer"):
 
 class Finding(Table, tablename="finding"):
     id = UUID(primary_key=True, default=UUID4())
-    inspection_id = UUID(index=True)
+    inspection_id = UUID()
     unit_id = UUID(index=True)
     source = Varchar(length=20)  # "checklist", "manual" or "dossier_sample" (a sampled dossier)
     item_key = Varchar(length=100, null=True, default=None)
@@ -118,7 +118,7 @@ class Finding(Table, tablename="finding"):
 
 class Signature(Table, tablename="inspection_signature"):
     id = UUID(primary_key=True, default=UUID4())
-    inspection_id = UUID(index=True)
+    inspection_id = UUID()
     signer_role = Varchar(length=30)  # "team_head" or "unit_representative"
     signer_name = Varchar(length=255)
     image_sha256 = Varchar(length=64, null=True, default=None)

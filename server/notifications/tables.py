@@ -10,7 +10,7 @@ class OutboxMessage(Table, tablename="notification_outbox"):
     queued twice for the same target. ``target_url`` carries secrets: never log or return it."""
 
     id = UUID(primary_key=True, default=UUID4())
-    event_key = Varchar(length=300, index=True)
+    event_key = Varchar(length=300)
     event_type = Varchar(length=50, index=True)
     recipient_kind = Varchar(length=20)  # "unit", "user" or "oversight"
     recipient_id = UUID(null=True, default=None)

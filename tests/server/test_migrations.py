@@ -1,4 +1,5 @@
-"""`spotcheck migrate` builds the whole schema on an empty database, and a second run changes nothing."""
+"""`spotcheck migrate` builds the whole schema on an empty database with no index that another
+already covers, and a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -43,6 +44,49 @@ def assert_schema_matches(actual: dict[str, set[str]]) -> None:
         assert not missing, f"table {name}: migrations do not create columns {sorted(missing)}"
 
 
+# An index is covered when it is not unique and not partial, and another index of its table that
+# is not partial begins with the same columns in the same collations: every lookup it answers, the
+# other answers too, and it only costs writes (server_2026_12_01t16_00_00_000000.py).
+SQLITE_INDEXES = """
+SELECT m.tbl_name, l.name, l."unique", l.partial,
+       (SELECT group_concat(x.name || ' ' || x.coll, ', ') FROM pragma_index_xinfo(l.name) AS x
+        WHERE x.key ORDER BY x.seqno)
+FROM sqlite_master AS m, pragma_index_list(m.name) AS l
+WHERE m.type = 'table'
+"""
+POSTGRES_INDEXES = """
+SELECT i.indrelid::regclass::text, c.relname, i.indisunique, i.indpred IS NOT NULL,
+       i.indkey::text || ' / ' || i.indcollation::text || ' / ' || i.indclass::text
+FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND i.indexprs IS NULL
+"""
+
+
+def covered_indexes(rows: list[tuple[str, str, bool, bool, str]]) -> list[str]:
+    """'index < covering index' for each index another begins with. A row: table, index name,
+    unique, partial, and its key as "part, part" (SQLite) or "keys / collations / operator
+    classes" with space-separated parts (PostgreSQL)."""
+
+    def parts(key: str) -> list[list[str]]:
+        if " / " in key:
+            return [field.split() for field in key.split(" / ")]
+        return [key.split(", ")]
+
+    found = []
+    for table, name, unique, partial, key in rows:
+        if unique or partial:
+            continue
+        mine = parts(key)
+        for other_table, other, _, other_partial, other_key in rows:
+            theirs = parts(other_key)
+            if other_table != table or other == name or other_partial:
+                continue
+            if all(field[: len(part)] == part for part, field in zip(mine, theirs, strict=True)):
+                found.append(f"{table}: {name} < {other}")
+    return found
+
+
 def sqlite_schema(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, str]], int]:
     """Columns per table, the full DDL, and how many migrations are recorded as applied."""
     with sqlite3.connect(path) as connection:
@@ -71,6 +115,10 @@ def test_migrations_build_a_fresh_sqlite_database(tmp_path: Path) -> None:
     columns, ddl, applied = sqlite_schema(path)
     assert_schema_matches(columns)
     assert applied >= 1
+    with sqlite3.connect(path) as connection:
+        indexes = connection.execute(SQLITE_INDEXES).fetchall()
+    assert len(indexes) > 50
+    assert not covered_indexes(indexes), covered_indexes(indexes)
 
     migrate(url)
 
@@ -106,6 +154,13 @@ async def test_migrations_build_a_fresh_postgres_database() -> None:
         columns, shape, applied = await postgres_schema(url)
         assert_schema_matches(columns)
         assert applied >= 1
+        connection = await asyncpg.connect(url, timeout=10)
+        try:
+            indexes = [tuple(row.values()) for row in await connection.fetch(POSTGRES_INDEXES)]
+        finally:
+            await connection.close()
+        assert len(indexes) > 50
+        assert not covered_indexes(indexes), covered_indexes(indexes)
 
         migrate(url)
 

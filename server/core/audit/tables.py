@@ -10,7 +10,7 @@ class AuditEvent(Table, tablename="audit_event"):
     that the row never changes. See docs/audit.md."""
 
     id = UUID(primary_key=True, default=UUID4())
-    seq = BigInt(unique=True, index=True)
+    seq = BigInt(unique=True)
     txid = BigInt(default=0)
     occurred_at = Timestamptz()
     actor_id = UUID(null=True, default=None)
