@@ -38,6 +38,7 @@ from checklists.format import (
 )
 from server.actions.rules import ActionStatus
 from server.core.geo import distance_m
+from server.inspections.services import ANSWERS_RECORDED
 from server.plans import draw
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -665,14 +666,14 @@ def scored_inspection_rows(
                 "ledger": None,
             },
         )
+        # One answer per sync batch here: the event lists that one answer.
         rows.event(
             answer.received_at,
             head,
-            "inspection.answer_recorded",
+            ANSWERS_RECORDED,
             "inspection",
             visit.inspection_id,
-            item_key=answer.item_key,
-            op_id=str(op_id),
+            answers=[{"item_key": answer.item_key, "op_id": str(op_id)}],
         )
     by_key = {answer.item_key: answer for answer in answers}
     findings = []

@@ -17,10 +17,12 @@ from checklists import services as checklist_service
 from checklists.format import ChecklistTemplate
 from checklists.services import SHIPPED_TEMPLATES_DIR
 from server.core.audit.services import Actor
+from server.core.audit.tables import AuditEvent
 from server.dossiers import services as dossier_service
 from server.dossiers.generator import generate_ledger
 from server.dossiers.mapping import shipped_layout
 from server.dossiers.writing import write_csv
+from server.inspections.services import ANSWERS_RECORDED
 from server.units import services as unit_service
 
 SHIPPED_CHECKLIST = SHIPPED_TEMPLATES_DIR / "one-stop-shop.yaml"
@@ -296,3 +298,17 @@ async def store_generated_ledger(
             layout=layout,
             actor=Actor(id=None, label="test"),
         )
+
+
+async def audited_answers(inspection_id: str | None = None) -> list[tuple[str, str | None]]:
+    """(item key, op id) of every answer the audit log says was recorded (in one inspection, or
+    in all), sorted: each sync batch writes one event per inspection listing its answers."""
+    query = AuditEvent.select(AuditEvent.summary).where(AuditEvent.action == ANSWERS_RECORDED)
+    if inspection_id is not None:
+        query = query.where(AuditEvent.object_id == inspection_id)
+    rows = await query.output(load_json=True)
+    return sorted(
+        (answer["item_key"], answer["op_id"])
+        for row in rows
+        for answer in row["summary"]["answers"]
+    )

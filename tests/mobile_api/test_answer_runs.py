@@ -1,6 +1,7 @@
 """A run of answer ops in one batch is applied as a set (a few statements for the run, not a dozen
 per op), with exactly what applying the ops one at a time gives: the same statuses, reasons and
-results, the same answers kept, the same audit events in the same order. The same batch goes to
+results, the same answers kept, the same answers in the audit log in the same order (one event per
+run and inspection listing them, where one op at a time writes an event each). The same batch goes to
 two inspections, once through the set path and once one op at a time, and everything is compared
 position by position."""
 
@@ -84,9 +85,11 @@ async def audited(inspection_id: str, batch: list[dict[str, Any]]) -> list[Any]:
         .order_by(AuditEvent.seq)
         .output(load_json=True)
     )
+    # An answers event stands for each answer it lists, in its order.
     return [
-        (row["action"], row["summary"].get("item_key"), position.get(row["summary"].get("op_id")))
+        (row["action"], entry.get("item_key"), position.get(entry.get("op_id")))
         for row in rows
+        for entry in row["summary"].get("answers", [row["summary"]])
     ]
 
 

@@ -157,11 +157,16 @@ async def test_same_batch_five_times_some_racing_applies_everything_exactly_once
     answers = await stored_answers(inspection_id)
     assert set(answers) == {entry["payload"]["item_key"] for entry in batch[1:-1]}
     assert await Finding.count().where(Finding.inspection_id == uuid.UUID(inspection_id)) == 1
-    assert await audit_actions(inspection_id) == {
-        "inspection.started": 1,
-        "inspection.answer_recorded": ANSWERED_ITEMS,
-        "finding.recorded": 1,
-    }
+    actions = await audit_actions(inspection_id)
+    # One event per batch that recorded answers: one of the racing sends, or more than one when
+    # their claims interleaved; between them, each answer once.
+    assert 1 <= actions.pop("inspection.answers_recorded") <= 3
+    assert actions == {"inspection.started": 1, "finding.recorded": 1}
+    assert await helpers.audited_answers(inspection_id) == sorted(
+        (entry["payload"]["item_key"], entry["op_id"])
+        for entry in batch
+        if entry["type"] == "answer"
+    )
 
     # What a leader reads: started once, at the moment the one applied start was received.
     leader = await login(client, world, "leader_d1")
@@ -239,9 +244,12 @@ async def test_batch_whose_response_was_lost_is_resent_with_new_ops(
     assert await Finding.count().where(Finding.inspection_id == uuid.UUID(inspection_id)) == 1
     assert await audit_actions(inspection_id) == {
         "inspection.started": 1,
-        "inspection.answer_recorded": len(answers),
+        "inspection.answers_recorded": 2,  # one per batch
         "finding.recorded": 1,
     }
+    assert await helpers.audited_answers(inspection_id) == sorted(
+        (entry["payload"]["item_key"], entry["op_id"]) for entry in answers
+    )
     assert await SyncOperation.count().where(
         SyncOperation.op_id.is_in([uuid.UUID(entry["op_id"]) for entry in second_batch])
     ) == len(second_batch)
