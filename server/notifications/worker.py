@@ -101,6 +101,31 @@ CLAIM_STATEMENT = (
     "reclaimed_after_lease = reclaimed_after_lease + CASE WHEN status = 'sending' THEN 1 ELSE 0 END "
     "WHERE id IN (SELECT id FROM due) RETURNING %(columns)s"
 )
+# A group commit on PostgreSQL: one fixed statement whatever the batch holds, its outcomes as
+# parallel arrays (one parameter each), so the worker builds no SQL per batch and PostgreSQL plans
+# one prepared statement per connection instead of one per shape of batch. It records every
+# attempt and settles each row (sent; failed, with its next attempt; or dead) only under the claim
+# its delivery was made for, as the portable form in _finish does.
+FINISH_STATEMENT_POSTGRES = (
+    "WITH outcome AS ("
+    "SELECT * FROM unnest({}::uuid[], {}::uuid[], {}::integer[], {}::text[], {}::text[], "
+    "{}::timestamptz[]) AS o(attempt_id, message_id, attempt, status, error, next_attempt_at)), "
+    "recorded AS ("
+    'INSERT INTO "notification_attempt" ("id", "message_id", "attempt", "worker", "outcome", '
+    '"error", "at") '
+    "SELECT attempt_id, message_id, attempt, {}::text, "
+    "CASE WHEN status = 'sent' THEN 'sent' ELSE 'failed' END, error, {}::timestamptz "
+    "FROM outcome), "
+    "settled AS ("
+    'UPDATE "notification_outbox" AS m SET status = o.status, '
+    "sent_at = CASE WHEN o.status = 'sent' THEN {}::timestamptz ELSE m.sent_at END, "
+    "last_error = CASE WHEN o.status = 'sent' THEN NULL ELSE o.error END, "
+    "next_attempt_at = COALESCE(o.next_attempt_at, m.next_attempt_at), "
+    "lease_until = NULL, updated_at = {}::timestamptz "
+    "FROM outcome AS o WHERE m.id = o.message_id AND m.status = 'sending' "
+    "AND m.leased_by = {}::text AND m.attempts = o.attempt) "
+    "SELECT 1"
+)
 # The columns of a delivery attempt's record, in the order _finish gives their values.
 ATTEMPT_COLUMNS = (
     DeliveryAttempt.id,
@@ -417,17 +442,60 @@ class Worker:
         """Record each delivery's attempt and settle its row (sent; failed, to be retried after
         its backoff; or dead after the last attempt), in one atomic write."""
         now = self.clock()
+        if db.is_postgres():
+            await self._finish_postgres(outcomes, now)
+        else:
+            await self._finish_portable(outcomes, now)
+        for each in outcomes:
+            if not each.delivered:
+                log.warning(
+                    "notification %s to %s failed (attempt %s): %s",
+                    each.row["id"],
+                    each.row["target_masked"],
+                    each.row["attempts"],
+                    each.error,
+                )
+
+    def _settled_status(self, each: Outcome, now: datetime) -> tuple[str, datetime | None]:
+        """The row's status after this outcome, and when to try again (failed only)."""
+        row = each.row
+        if each.delivered:
+            return "sent", None
+        if row["target_url"] is None or row["attempts"] >= row["max_attempts"]:
+            return "dead", None
+        delay = backoff_delay(row["attempts"], base=self.backoff_base_seconds)
+        return "failed", now + timedelta(seconds=delay)
+
+    async def _finish_postgres(self, outcomes: list[Outcome], now: datetime) -> None:
+        settled = [self._settled_status(each, now) for each in outcomes]
+        await db.engine().run_querystring(
+            QueryString(
+                FINISH_STATEMENT_POSTGRES,
+                [uuid4() for _ in outcomes],
+                [each.row["id"] for each in outcomes],
+                [each.row["attempts"] for each in outcomes],
+                [status for status, _later in settled],
+                [each.error for each in outcomes],
+                [later for _status, later in settled],
+                self.name,
+                now,
+                now,
+                now,
+                self.name,
+            )
+        )
+
+    async def _finish_portable(self, outcomes: list[Outcome], now: datetime) -> None:
         sent: dict[int, list[Any]] = defaultdict(list)  # ids of the rows sent, by attempt
         others: list[tuple[dict[str, Any], dict[Any, Any]]] = []
         for each in outcomes:
             row = each.row
-            if each.delivered:
+            status, later = self._settled_status(each, now)
+            if status == "sent":
                 sent[row["attempts"]].append(row["id"])
-            elif row["target_url"] is None or row["attempts"] >= row["max_attempts"]:
+            elif status == "dead":
                 others.append((row, {"status": "dead", "last_error": each.error}))
             else:
-                delay = backoff_delay(row["attempts"], base=self.backoff_base_seconds)
-                later = now + timedelta(seconds=delay)
                 others.append(
                     (row, {"status": "failed", "last_error": each.error, "next_attempt_at": later})
                 )
@@ -477,15 +545,6 @@ class Worker:
         # Each statement writes rows of its own: the attempts, and the settled rows (a row's
         # outcome under an older claim of it matches no row).
         await db.write_at_once(*statements)
-        for each in outcomes:
-            if not each.delivered:
-                log.warning(
-                    "notification %s to %s failed (attempt %s): %s",
-                    each.row["id"],
-                    each.row["target_masked"],
-                    each.row["attempts"],
-                    each.error,
-                )
 
     def _still_ours(self, attempt: int) -> tuple[Any, ...]:
         return (

@@ -29,7 +29,7 @@ from server.notifications import services as notification_service
 from server.notifications import targets as notify_targets
 from server.notifications.services import Recipient
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
-from server.notifications.worker import AppriseSender, TargetCache, Worker
+from server.notifications.worker import AppriseSender, Outcome, TargetCache, Worker
 from tests.conftest import World
 from tests.server.peers import (
     HttpPeer,
@@ -556,3 +556,78 @@ async def test_a_group_commit_writes_all_of_it_or_nothing(client, world: World) 
     assert not await DeliveryAttempt.exists().where(DeliveryAttempt.message_id == message_id)
     await db.write_at_once(recorded)
     assert await DeliveryAttempt.count().where(DeliveryAttempt.message_id == message_id) == 1
+
+
+async def test_a_group_commit_settles_each_row_by_its_outcome_and_only_under_its_claim(
+    client, world: World, settings: Settings
+) -> None:
+    """One group commit of five outcomes: sent (an earlier error cleared), failed (backed off),
+    dead (its last attempt), and two whose rows were taken over meanwhile (by another worker, and
+    by this one under a later attempt): every attempt is recorded, those two rows are left as the
+    claim that holds them now has them."""
+    await set_unit_targets(client, world, "C1", ["json://hooks.example.vn/finish"])
+    now = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
+    keys = await queue(world.units["C1"], "finish", 5, now=now - timedelta(minutes=1))
+    await OutboxMessage.update({OutboxMessage.last_error: "an earlier failure"}).where(
+        OutboxMessage.event_key == keys[0]
+    )
+    worker = Worker(
+        settings, name="finisher", concurrency=8, backoff_base_seconds=10, clock=lambda: now
+    )
+    rows = {row["event_key"]: row for row in await worker.claim()}
+    assert sorted(rows) == keys
+    rows[keys[2]]["max_attempts"] = 1  # this was its last attempt
+    for key, leased_by in ((keys[3], "another-worker"), (keys[4], "finisher")):
+        await OutboxMessage.update(
+            {OutboxMessage.leased_by: leased_by, OutboxMessage.attempts: 2}
+        ).where(OutboxMessage.event_key == key)
+    loop = asyncio.get_running_loop()
+    results = [
+        (True, None),
+        (False, "Webhook error=500"),
+        (False, "refused: the last one"),
+        (True, None),
+        (False, "too late"),
+    ]
+    await worker._finish(
+        [
+            Outcome(rows[key], delivered, error, loop.create_future())
+            for key, (delivered, error) in zip(keys, results, strict=True)
+        ]
+    )
+    after = {
+        row["event_key"]: row for row in await outbox_rows(OutboxMessage.event_key.is_in(keys))
+    }
+    lease = rows[keys[0]]["lease_until"]
+
+    def state(key: str) -> tuple[Any, ...]:
+        row = after[key]
+        return (row["status"], row["attempts"], row["leased_by"], row["last_error"], row["sent_at"])
+
+    assert state(keys[0]) == ("sent", 1, "finisher", None, now)
+    assert state(keys[1]) == ("failed", 1, "finisher", "Webhook error=500", None)
+    assert state(keys[2]) == ("dead", 1, "finisher", "refused: the last one", None)
+    assert state(keys[3]) == ("sending", 2, "another-worker", None, None)
+    assert state(keys[4]) == ("sending", 2, "finisher", None, None)
+    for key in keys[:3]:
+        assert (after[key]["lease_until"], after[key]["updated_at"]) == (None, now)
+    for key in keys[3:]:
+        assert (after[key]["lease_until"], after[key]["updated_at"]) == (lease, now)
+    backoff = (after[keys[1]]["next_attempt_at"] - now).total_seconds()
+    assert 0.8 * 10 <= backoff <= 1.2 * 10
+    for key in (keys[0], keys[2], *keys[3:]):  # untouched where not failed
+        assert after[key]["next_attempt_at"] == now - timedelta(minutes=1)
+    attempts = await DeliveryAttempt.select().where(
+        DeliveryAttempt.message_id.is_in([row["id"] for row in rows.values()])
+    )
+    by_message = {attempt["message_id"]: attempt for attempt in attempts}
+    assert len(attempts) == 5
+    for key, (delivered, error) in zip(keys, results, strict=True):
+        attempt = by_message[rows[key]["id"]]
+        assert (attempt["attempt"], attempt["worker"], attempt["outcome"], attempt["error"]) == (
+            1,
+            "finisher",
+            "sent" if delivered else "failed",
+            error,
+        )
+        assert attempt["at"] == now
