@@ -219,6 +219,33 @@ async def test_a_failing_target_backs_off_without_holding_up_the_others(
     )
 
 
+async def test_sends_run_on_the_workers_own_threads_no_more_than_its_concurrency(
+    client, world: World, settings: Settings
+) -> None:
+    """Kept webhook Sessions live in their delivery thread: the sends of a worker run on a few
+    threads of its own, reused from one message to the next, never on the event loop's."""
+    await set_unit_targets(client, world, "C1", ["json://hooks.example.vn/threads"])
+    keys = await queue(world.units["C1"], "threads", 24)
+    loop_thread = threading.current_thread()
+    threads: Counter[threading.Thread] = Counter()
+
+    def sender(url: str, subject: str, body: str, event_key: str, link: str | None) -> Any:
+        threads[threading.current_thread()] += 1
+        time.sleep(0.005)  # long enough for several to be in flight at once
+        return True, None
+
+    worker = Worker(settings, name="threads", concurrency=3, sender=sender)
+    assert await drain(worker) == len(keys)
+    assert sum(threads.values()) == len(keys)
+    assert loop_thread not in threads
+    assert 1 < len(threads) <= 3
+    second = Worker(settings, name="threads-2", concurrency=2, sender=sender)
+    await queue(world.units["C1"], "threads-again", 8)
+    threads.clear()
+    assert await drain(second) == 8
+    assert len(threads) <= 2
+
+
 # --- Targets parsed once, guarded on every send ----------------------------------------------------
 
 
