@@ -7,6 +7,7 @@ HTTP receiver (tests/server/peers.py); the kill tests are in test_worker_process
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 import time
@@ -29,7 +30,13 @@ from server.notifications import services as notification_service
 from server.notifications import targets as notify_targets
 from server.notifications.services import Recipient
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
-from server.notifications.worker import AppriseSender, Outcome, TargetCache, Worker
+from server.notifications.worker import (
+    AppriseSender,
+    Outcome,
+    TargetCache,
+    Worker,
+    _claim_statement,
+)
 from tests.conftest import World
 from tests.server.peers import (
     HttpPeer,
@@ -658,3 +665,129 @@ async def test_a_group_commit_settles_each_row_by_its_outcome_and_only_under_its
             error,
         )
         assert attempt["at"] == now
+
+
+async def _outbox_burst(pending: int, sent: int, now: datetime) -> None:
+    """`pending` rows due at `now` and `sent` rows due earlier, inserted as one statement each."""
+    for count, status, due in ((sent, "sent", now - timedelta(hours=1)), (pending, "pending", now)):
+        for start in range(0, count, 500):
+            rows = [
+                OutboxMessage(
+                    id=uuid4(),
+                    event_key=f"burst-{status}-{index}",
+                    event_type="action.verified",
+                    recipient_kind="oversight",
+                    target_url="json://hooks.example.vn/burst",
+                    target_masked="json://hooks.example.vn/burst",
+                    target_sha256="0" * 64,
+                    language="vi",
+                    subject="s",
+                    body="b",
+                    status=status,
+                    attempts=1 if status == "sent" else 0,
+                    next_attempt_at=due,
+                    created_at=due,
+                    updated_at=due,
+                )
+                for index in range(start, min(count, start + 500))
+            ]
+            await OutboxMessage.insert(*rows)
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@pytest.mark.postgres_only
+async def test_a_claim_walks_the_rows_still_to_send_in_due_order_and_stops_at_its_batch(
+    client, world: World, settings: Settings
+) -> None:
+    """With 2,000 rows to send behind 2,000 sent ones, a claim of four reads the due index from its
+    start and stops after four: no sort of every row still to send, no walk past the sent ones.
+    (With statistics that know of the burst, as here; with none, PostgreSQL may still read and
+    sort every row to send, as the status index had it do.)"""
+    now = datetime.now(UTC)
+    await _outbox_burst(2000, 2000, now)
+    worker = Worker(settings, name="walker", concurrency=4)
+    statement = QueryString(
+        "EXPLAIN (ANALYZE, FORMAT JSON) " + _claim_statement(db.skip_locked_clause()),
+        now,
+        now,
+        4,
+        now + worker.lease,
+        worker.name,
+        now,
+    )
+    await db.engine().run_ddl("ANALYZE notification_outbox")
+    try:
+        async with db.write_transaction():  # rolled back: nothing is claimed
+            (row,) = await db.engine().run_querystring(statement)
+            raise _RolledBack(row["QUERY PLAN"])
+    except _RolledBack as rolled_back:
+        (found,) = rolled_back.args
+    plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
+
+    def nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    scans = [
+        node
+        for node in nodes(plan)
+        if node.get("Relation Name") == "notification_outbox" and "Scan" in node["Node Type"]
+    ]
+    choice = [node for node in scans if node.get("Index Name") != "notification_outbox_pkey"]
+    assert [(node["Node Type"], node.get("Index Name")) for node in choice] == [
+        ("Index Scan", "notification_outbox_due")
+    ]
+    assert choice[0]["Actual Rows"] == 4
+    assert not [node for node in nodes(plan) if node["Node Type"] == "Sort"]
+
+
+async def test_a_claim_takes_due_rows_and_expired_leases_and_leaves_the_rest(
+    client, world: World, settings: Settings
+) -> None:
+    """Due pending and failed rows, and rows whose lease ran out, in the order they fell due; not a
+    row backing off, leased to a worker still within its lease, sent or dead."""
+    now = datetime.now(UTC)
+    cases = {
+        "pending-due": ("pending", now - timedelta(seconds=30), None),
+        "failed-due": ("failed", now - timedelta(seconds=20), None),
+        "lease-expired": ("sending", now - timedelta(seconds=200), now - timedelta(seconds=1)),
+        "pending-later": ("pending", now + timedelta(seconds=5), None),
+        "failed-backing-off": ("failed", now + timedelta(seconds=30), None),
+        "lease-running": ("sending", now - timedelta(seconds=10), now + timedelta(seconds=100)),
+        "sent": ("sent", now - timedelta(seconds=40), None),
+        "dead": ("dead", now - timedelta(seconds=40), None),
+    }
+    await OutboxMessage.insert(
+        *[
+            OutboxMessage(
+                id=uuid4(),
+                event_key=key,
+                event_type="action.verified",
+                recipient_kind="oversight",
+                target_url="json://hooks.example.vn/claim",
+                target_masked="json://hooks.example.vn/claim",
+                target_sha256="0" * 64,
+                language="vi",
+                subject="s",
+                body="b",
+                status=status,
+                attempts=1 if status != "pending" else 0,
+                next_attempt_at=due,
+                lease_until=lease,
+                leased_by="earlier" if lease else None,
+                created_at=now,
+                updated_at=now,
+            )
+            for key, (status, due, lease) in cases.items()
+        ]
+    )
+    worker = Worker(settings, name="chooser", concurrency=8, clock=lambda: now)
+    claimed = await worker.claim()
+    assert [row["event_key"] for row in claimed] == ["lease-expired", "pending-due", "failed-due"]
+    assert [row["reclaimed_after_lease"] for row in claimed] == [1, 0, 0]
+    assert {row["leased_by"] for row in claimed} == {"chooser"}
+    assert await worker.claim() == []
