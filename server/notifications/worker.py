@@ -109,7 +109,10 @@ CLAIM_STATEMENT = (
 # parallel arrays (one parameter each), so the worker builds no SQL per batch and PostgreSQL plans
 # one prepared statement per connection instead of one per shape of batch. It records every
 # attempt and settles each row (sent; failed, with its next attempt; or dead) only under the claim
-# its delivery was made for, as the portable form in _finish does.
+# its delivery was made for, as the portable form in _finish does. That check is one comparison
+# of the row as a whole (IS NOT DISTINCT FROM, which no index answers), so each row is found by
+# its key: status = 'sending' alone let PostgreSQL read the status index's entries for every
+# version of a row ever leased, dead ones included, at each commit (without vacuum, thousands).
 FINISH_STATEMENT_POSTGRES = (
     "WITH outcome AS ("
     "SELECT * FROM unnest({}::uuid[], {}::uuid[], {}::integer[], {}::text[], {}::text[], "
@@ -126,8 +129,8 @@ FINISH_STATEMENT_POSTGRES = (
     "last_error = CASE WHEN o.status = 'sent' THEN NULL ELSE o.error END, "
     "next_attempt_at = COALESCE(o.next_attempt_at, m.next_attempt_at), "
     "lease_until = NULL, updated_at = {}::timestamptz "
-    "FROM outcome AS o WHERE m.id = o.message_id AND m.status = 'sending' "
-    "AND m.leased_by = {}::text AND m.attempts = o.attempt) "
+    "FROM outcome AS o WHERE m.id = o.message_id "
+    "AND (m.status, m.leased_by, m.attempts) IS NOT DISTINCT FROM ('sending', {}::text, o.attempt)) "
     "SELECT 1"
 )
 # The columns of a delivery attempt's record, in the order _finish gives their values.

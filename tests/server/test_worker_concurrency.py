@@ -31,6 +31,7 @@ from server.notifications import targets as notify_targets
 from server.notifications.services import Recipient
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
 from server.notifications.worker import (
+    FINISH_STATEMENT_POSTGRES,
     AppriseSender,
     Outcome,
     TargetCache,
@@ -667,14 +668,14 @@ async def test_a_group_commit_settles_each_row_by_its_outcome_and_only_under_its
         assert attempt["at"] == now
 
 
-async def _outbox_burst(pending: int, sent: int, now: datetime) -> None:
+async def _outbox_burst(pending: int, sent: int, now: datetime, prefix: str = "burst") -> None:
     """`pending` rows due at `now` and `sent` rows due earlier, inserted as one statement each."""
     for count, status, due in ((sent, "sent", now - timedelta(hours=1)), (pending, "pending", now)):
         for start in range(0, count, 500):
             rows = [
                 OutboxMessage(
                     id=uuid4(),
-                    event_key=f"burst-{status}-{index}",
+                    event_key=f"{prefix}-{status}-{index}",
                     event_type="action.verified",
                     recipient_kind="oversight",
                     target_url="json://hooks.example.vn/burst",
@@ -698,6 +699,23 @@ class _RolledBack(Exception):
     pass
 
 
+async def _plan_rolled_back(statement: QueryString) -> dict[str, Any]:
+    """What EXPLAIN ANALYZE says of a statement run in a transaction that is rolled back."""
+    try:
+        async with db.write_transaction():
+            (row,) = await db.engine().run_querystring(statement)
+            raise _RolledBack(row["QUERY PLAN"])
+    except _RolledBack as rolled_back:
+        (found,) = rolled_back.args
+    return dict((json.loads(found) if isinstance(found, str) else found)[0]["Plan"])
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
 @pytest.mark.postgres_only
 async def test_a_claim_walks_the_rows_still_to_send_in_due_order_and_stops_at_its_batch(
     client, world: World, settings: Settings
@@ -719,22 +737,11 @@ async def test_a_claim_walks_the_rows_still_to_send_in_due_order_and_stops_at_it
         now,
     )
     await db.engine().run_ddl("ANALYZE notification_outbox")
-    try:
-        async with db.write_transaction():  # rolled back: nothing is claimed
-            (row,) = await db.engine().run_querystring(statement)
-            raise _RolledBack(row["QUERY PLAN"])
-    except _RolledBack as rolled_back:
-        (found,) = rolled_back.args
-    plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
-
-    def nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        yield node
-        for child in node.get("Plans", []):
-            yield from nodes(child)
+    plan = await _plan_rolled_back(statement)
 
     scans = [
         node
-        for node in nodes(plan)
+        for node in _plan_nodes(plan)
         if node.get("Relation Name") == "notification_outbox" and "Scan" in node["Node Type"]
     ]
     choice = [node for node in scans if node.get("Index Name") != "notification_outbox_pkey"]
@@ -742,7 +749,52 @@ async def test_a_claim_walks_the_rows_still_to_send_in_due_order_and_stops_at_it
         ("Index Scan", "notification_outbox_due")
     ]
     assert choice[0]["Actual Rows"] == 4
-    assert not [node for node in nodes(plan) if node["Node Type"] == "Sort"]
+    assert not [node for node in _plan_nodes(plan) if node["Node Type"] == "Sort"]
+
+
+@pytest.mark.postgres_only
+async def test_a_group_commit_finds_its_rows_by_their_key(
+    client, world: World, settings: Settings
+) -> None:
+    """A group commit on PostgreSQL reads the outbox by primary key only: after a burst of 2,000
+    rows leased and sent (each leaving a dead 'sending' version behind until vacuum), settling
+    four rows reads four, not the status index's entries for every row ever leased."""
+    now = datetime.now(UTC)
+    await _outbox_burst(2000, 0, now)
+    worker = Worker(settings, name="settler", concurrency=16, clock=lambda: now)
+    while claimed := await worker.claim():  # leased and settled as a run of the worker does
+        await worker._finish(
+            [
+                Outcome(row, True, None, asyncio.get_running_loop().create_future())
+                for row in claimed
+            ]
+        )
+    await _outbox_burst(4, 0, now + timedelta(seconds=1), prefix="after")
+    later = now + timedelta(seconds=2)
+    worker.clock = lambda: later
+    rows = await worker.claim()
+    assert len(rows) == 4
+    statement = QueryString(
+        "EXPLAIN (ANALYZE, FORMAT JSON) " + FINISH_STATEMENT_POSTGRES,
+        [uuid4() for _ in rows],
+        [row["id"] for row in rows],
+        [row["attempts"] for row in rows],
+        ["sent"] * 4,
+        [None] * 4,
+        [None] * 4,
+        worker.name,
+        later,
+        later,
+        later,
+        worker.name,
+    )
+    plan = await _plan_rolled_back(statement)
+    scans = [
+        (node["Node Type"], node.get("Index Name"), node["Actual Rows"])
+        for node in _plan_nodes(plan)
+        if node.get("Relation Name") == "notification_outbox" and "Scan" in node["Node Type"]
+    ]
+    assert scans == [("Index Scan", "notification_outbox_pkey", 1)]
 
 
 async def test_a_claim_takes_due_rows_and_expired_leases_and_leaves_the_rest(
