@@ -4,10 +4,11 @@ Claiming: rows are leased (``sending`` until ``lease_until``) by one statement, 
 leases a batch; PostgreSQL uses ``FOR UPDATE SKIP LOCKED`` so several workers never claim the same
 row at once; on SQLite the database's one writer serialises claimers (run one worker there).
 
-Delivering: up to ``SPOTCHECK_WORKER_CONCURRENCY`` deliveries are in flight at once, each in a
-thread of its own (Apprise is blocking), outside any transaction. A running worker claims again
-once half its slots are free, and only as many rows as it has free slots, so no row sits leased in
-its memory waiting for a thread. Each row is finished (sent; failed, with backoff; or dead) as soon
+Delivering: up to ``SPOTCHECK_WORKER_CONCURRENCY`` sends are in flight at once, each in a thread
+of the worker's own (Apprise is blocking), outside any transaction. A slot is free again as soon
+as its send returns (its outcome still waits for the group commit below). A running worker claims
+again once half its slots are free, and only as many rows as it has free slots, so no row sits
+leased in its memory waiting for a thread. Each row is finished (sent; failed, with backoff; or dead) as soon
 as its delivery returns, in one short atomic write shared with the other deliveries that
 returned meanwhile (a group commit: one write for many rows when they come fast, no added wait
 when they do not; on PostgreSQL a single statement, one round trip). A slow or failing target
@@ -403,9 +404,12 @@ class Worker:
         # In the order they fell due (a statement's RETURNING keeps no order).
         return sorted(rows, key=lambda row: row["next_attempt_at"])
 
-    async def deliver(self, row: dict[str, Any]) -> None:
-        """Send one claimed row and finish it; returns once its outcome is committed."""
+    async def deliver(self, row: dict[str, Any], sent: Callable[[], None] | None = None) -> None:
+        """Send one claimed row and finish it; returns once its outcome is committed. ``sent`` is
+        called as soon as the send has returned, before the outcome is written."""
         if row["target_url"] is None:
+            if sent is not None:
+                sent()
             await self._finished(row, delivered=False, error=row["last_error"] or "no target")
             return
         if self._threads is None:
@@ -426,6 +430,8 @@ class Worker:
             row["event_key"],
             row["link"],
         )
+        if sent is not None:
+            sent()
         await self._finished(row, delivered=delivered, error=error)
 
     async def _finished(self, row: dict[str, Any], *, delivered: bool, error: str | None) -> None:
@@ -604,16 +610,35 @@ class Worker:
     async def run_forever(
         self, *, poll_seconds: float = 2.0, stop: asyncio.Event | None = None
     ) -> None:
-        """Keep up to ``concurrency`` deliveries in flight: claim as many rows as there are free
-        slots whenever enough are free, start each delivery as its own task, and look for due rows
-        again every ``poll_seconds`` once the outbox has none. On ``stop``, claim nothing more and
-        let the deliveries in flight finish."""
+        """Keep up to ``concurrency`` sends in flight: claim as many rows as there are free slots
+        whenever enough are free, start each delivery as its own task, and look for due rows
+        again every ``poll_seconds`` once the outbox has none. A slot is free again as soon as
+        its send has returned, while its outcome waits for the group commit (a thread and a
+        claim need not wait for a write). On ``stop``, claim nothing more and let the deliveries
+        in flight finish, their outcomes written."""
         stop = stop or asyncio.Event()
         log.info("worker %s started (%s deliveries at once)", self.name, self.concurrency)
+        # Every delivery not yet finished, and those of them whose send has not returned (the
+        # slots in use).
         in_flight: set[asyncio.Task[None]] = set()
+        sending: set[asyncio.Task[None]] = set()
+        freed = asyncio.Event()
+
+        def start(row: dict[str, Any]) -> None:
+            def sent() -> None:
+                sending.discard(task)
+                freed.set()
+
+            task = asyncio.create_task(self._deliver_logged(row, sent))
+            in_flight.add(task)
+            sending.add(task)
+            task.add_done_callback(in_flight.discard)
+            task.add_done_callback(lambda _task: sent())  # also when it failed before its send
+
         housekept_at: float | None = None
         try:
             while not stop.is_set():
+                freed.clear()
                 if housekept_at is None or time.monotonic() - housekept_at >= HOUSEKEEPING_SECONDS:
                     housekept_at = time.monotonic()
                     try:
@@ -622,9 +647,9 @@ class Worker:
                         log.exception(
                             "worker %s: a round failed; retrying after a pause", self.name
                         )
-                free = self.concurrency - len(in_flight)
+                free = self.concurrency - len(sending)
                 drained = False
-                if free >= self.refill_at or not in_flight:
+                if free >= self.refill_at or not sending:
                     wanted = min(free, self.batch_size)
                     try:
                         rows = await self.claim(wanted)
@@ -634,13 +659,11 @@ class Worker:
                         )
                         rows = []
                     for row in rows:
-                        task = asyncio.create_task(self._deliver_logged(row))
-                        in_flight.add(task)
-                        task.add_done_callback(in_flight.discard)
+                        start(row)
                     drained = len(rows) < wanted
-                    if not drained and len(in_flight) < self.concurrency:
+                    if not drained and len(sending) < self.concurrency:
                         continue  # more may be due and slots are free: claim again at once
-                await self._pause(stop, in_flight, poll_seconds if drained else None)
+                await self._pause(stop, freed, poll_seconds if drained else None)
         except asyncio.CancelledError:
             # Cancelled rather than stopped: abandon the deliveries in flight (a send already
             # running in its thread still ends); their rows stay leased and are claimed again
@@ -653,9 +676,11 @@ class Worker:
                 # Stopped: let the deliveries in flight finish their rows.
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
-    async def _deliver_logged(self, row: dict[str, Any]) -> None:
+    async def _deliver_logged(
+        self, row: dict[str, Any], sent: Callable[[], None] | None = None
+    ) -> None:
         try:
-            await self.deliver(row)
+            await self.deliver(row, sent)
         except Exception:
             log.exception(
                 "worker %s: delivering %s failed; the row is claimed again after its lease",
@@ -664,16 +689,14 @@ class Worker:
             )
 
     @staticmethod
-    async def _pause(
-        stop: asyncio.Event, in_flight: set[asyncio.Task[None]], poll_seconds: float | None
-    ) -> None:
+    async def _pause(stop: asyncio.Event, freed: asyncio.Event, poll_seconds: float | None) -> None:
         """Until ``stop``, or ``poll_seconds`` (nothing due: look again later), or, when the
-        outbox may have more (``poll_seconds`` is None), until a delivery frees its slot."""
-        stopping = asyncio.create_task(stop.wait())
-        waiting: set[asyncio.Future[Any]] = {stopping}
+        outbox may have more (``poll_seconds`` is None), until a send frees its slot."""
+        waiting: set[asyncio.Task[Any]] = {asyncio.create_task(stop.wait())}
         if poll_seconds is None:
-            waiting |= in_flight
+            waiting.add(asyncio.create_task(freed.wait()))
         try:
             await asyncio.wait(waiting, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            stopping.cancel()
+            for task in waiting:
+                task.cancel()

@@ -7,6 +7,7 @@ HTTP receiver (tests/server/peers.py); the kill tests are in test_worker_process
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -252,6 +253,48 @@ async def test_sends_run_on_the_workers_own_threads_no_more_than_its_concurrency
     threads.clear()
     assert await drain(second) == 8
     assert len(threads) <= 2
+
+
+async def test_a_slot_is_free_again_once_its_send_returns_not_once_its_outcome_is_written(
+    client, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the group commit is held, a worker with two slots goes on claiming and sending: every
+    message is sent before the first outcome is written; all are written once the commit goes on,
+    and a stop lets the held outcomes be written before the worker returns."""
+    await set_unit_targets(client, world, "C1", ["json://hooks.example.vn/slots"])
+    keys = await queue(world.units["C1"], "slots", 8)
+    sends: list[str] = []
+    loop = asyncio.get_running_loop()
+    all_sent = asyncio.Event()
+
+    def sender(url: str, subject: str, body: str, event_key: str, link: str | None) -> Any:
+        sends.append(event_key)
+        if len(sends) == len(keys):
+            loop.call_soon_threadsafe(all_sent.set)
+        return True, None
+
+    worker = Worker(settings, name="slots", concurrency=2, sender=sender)
+    held = asyncio.Event()
+    finish = worker._finish
+
+    async def held_finish(outcomes: list[Outcome]) -> None:
+        await held.wait()
+        await finish(outcomes)
+
+    monkeypatch.setattr(worker, "_finish", held_finish)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(poll_seconds=0.05, stop=stop))
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(all_sent.wait(), timeout=10)
+    assert sorted(sends) == sorted(keys)  # all sent while no outcome could be written
+    rows = await outbox_rows(OutboxMessage.event_key.like("action.verified:slots-%"))
+    assert {row["status"] for row in rows} == {"sending"}
+    stop.set()
+    held.set()
+    await asyncio.wait_for(running, timeout=20)
+    await assert_sent_once(
+        await outbox_rows(OutboxMessage.event_key.like("action.verified:slots-%"))
+    )
 
 
 # --- Targets parsed once, guarded on every send ----------------------------------------------------
