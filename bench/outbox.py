@@ -14,10 +14,13 @@ the same concurrency with httpx (so the ratio is what the worker costs over raw 
   target and delivery thread); a second baseline opens a new connection per request.
 - The receiver's own CPU time per request is written beside each run, to show that it is not what
   limits the rate (it answers the workers and the baselines alike).
+- So is the CPU time of the PostgreSQL backends that serve the workers (their pools' connections
+  to the bench's database, read from /proc when PostgreSQL runs on this machine; null otherwise):
+  on a machine that PostgreSQL shares with the workers, a delivery costs that too.
 
 Writes bench/results/outbox.json: deliveries/s for one and two workers, the baselines, the ratios,
 the workers' CPU time per delivery (a figure the machine's other load moves less than the rates),
-the receiver's CPU time per request, the duplicates (must be 0) and the load average. Everything runs on 127.0.0.1, on a database of
+the receiver's and PostgreSQL's CPU time, the duplicates (must be 0) and the load average. Everything runs on 127.0.0.1, on a database of
 its own that is dropped at the end; every wait is bounded and the processes are stopped on the way
 out.
 
@@ -281,11 +284,40 @@ async def bodies(database_url: str, prefix: str) -> list[tuple[str, bytes]]:
 
 def cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
     """User and system CPU time the processes (all their threads) have used so far (Linux)."""
+    return pids_cpu_seconds([running.pid for running in processes])
+
+
+def pids_cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far; one that has ended counts nothing."""
     ticks = 0
-    for running in processes:
-        fields = Path(f"/proc/{running.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def _connected_pids(database_url: str) -> list[int]:
+    connection = await asyncpg.connect(database_url, timeout=10)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return [int(row["pid"]) for row in rows]
+
+
+def backend_pids(database_url: str) -> list[int] | None:
+    """The PostgreSQL backends connected to the bench's database now (the workers' pools), when
+    they are processes of this machine (None when PostgreSQL runs elsewhere)."""
+    pids = asyncio.run(_connected_pids(database_url))
+    if not pids or not all(Path(f"/proc/{pid}/stat").exists() for pid in pids):
+        return None
+    return pids
 
 
 @contextmanager
@@ -333,12 +365,15 @@ def worker_run(database_url: str, workdir: Path, peer: Receiver, processes: int)
     path = f"/{run}"
     with workers(database_url, workdir, processes, run) as running:
         hook = peer.base.replace("http://", "json://", 1) + path
+        backends = backend_pids(database_url)
         cpu_before = cpu_seconds(running)
         receiver_before = peer.cpu_seconds()
+        postgres_before = pids_cpu_seconds(backends or [])
         committed_at = asyncio.run(fill(database_url, hook, run, MESSAGES))
         sent_at, state = asyncio.run(wait_until_sent(database_url, run, MESSAGES))
         cpu = cpu_seconds(running) - cpu_before
         receiver_cpu = peer.cpu_seconds() - receiver_before
+        postgres_cpu = pids_cpu_seconds(backends or []) - postgres_before
     seconds = sent_at - committed_at
     seen = receiver_stats(peer.base, path)
     return {
@@ -352,6 +387,12 @@ def worker_run(database_url: str, workdir: Path, peer: Receiver, processes: int)
         # included: what a delivery costs whatever else the machine is doing.
         "worker_cpu_ms_per_delivery": round(cpu / MESSAGES * 1000, 3),
         "receiver_cpu_ms_per_request": round(receiver_cpu / seen["received"] * 1000, 3),
+        # The backends the workers were connected to when the fill began (the fill's own
+        # connection, and the bench's polling of the outbox, are not among them).
+        "postgres_cpu_ms_per_delivery": (
+            None if backends is None else round(postgres_cpu / MESSAGES * 1000, 3)
+        ),
+        "postgres_backends": None if backends is None else len(backends),
         "received": seen["received"],
         "distinct_event_keys": seen["distinct"],
         "duplicates": seen["duplicates"],
@@ -474,6 +515,10 @@ def bench_outbox(workdir: Path) -> dict[str, Any]:
         "worker_cpu_ms_per_delivery": {
             "one_worker": one["worker_cpu_ms_per_delivery"],
             "two_workers": two["worker_cpu_ms_per_delivery"],
+        },
+        "postgres_cpu_ms_per_delivery": {
+            "one_worker": one["postgres_cpu_ms_per_delivery"],
+            "two_workers": two["postgres_cpu_ms_per_delivery"],
         },
         "receiver_cpu_ms_per_request": {
             "one_worker": one["receiver_cpu_ms_per_request"],

@@ -7,6 +7,8 @@ HTTP receiver (tests/server/peers.py); the kill tests are in test_worker_process
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import socket
 import threading
 import time
@@ -29,7 +31,14 @@ from server.notifications import services as notification_service
 from server.notifications import targets as notify_targets
 from server.notifications.services import Recipient
 from server.notifications.tables import DeliveryAttempt, OutboxMessage
-from server.notifications.worker import AppriseSender, TargetCache, Worker
+from server.notifications.worker import (
+    FINISH_STATEMENT_POSTGRES,
+    AppriseSender,
+    Outcome,
+    TargetCache,
+    Worker,
+    _claim_statement,
+)
 from tests.conftest import World
 from tests.server.peers import (
     HttpPeer,
@@ -216,6 +225,75 @@ async def test_a_failing_target_backs_off_without_holding_up_the_others(
     assert paths == {"/failing": 1, "/ok": 20}
     assert sorted(hit.body["event_key"] for hit in http_peer.received() if hit.path == "/ok") == (
         sorted(keys)
+    )
+
+
+async def test_sends_run_on_the_workers_own_threads_no_more_than_its_concurrency(
+    client, world: World, settings: Settings
+) -> None:
+    """Kept webhook Sessions live in their delivery thread: the sends of a worker run on a few
+    threads of its own, reused from one message to the next, never on the event loop's."""
+    await set_unit_targets(client, world, "C1", ["json://hooks.example.vn/threads"])
+    keys = await queue(world.units["C1"], "threads", 24)
+    loop_thread = threading.current_thread()
+    threads: Counter[threading.Thread] = Counter()
+
+    def sender(url: str, subject: str, body: str, event_key: str, link: str | None) -> Any:
+        threads[threading.current_thread()] += 1
+        time.sleep(0.005)  # long enough for several to be in flight at once
+        return True, None
+
+    worker = Worker(settings, name="threads", concurrency=3, sender=sender)
+    assert await drain(worker) == len(keys)
+    assert sum(threads.values()) == len(keys)
+    assert loop_thread not in threads
+    assert 1 < len(threads) <= 3
+    second = Worker(settings, name="threads-2", concurrency=2, sender=sender)
+    await queue(world.units["C1"], "threads-again", 8)
+    threads.clear()
+    assert await drain(second) == 8
+    assert len(threads) <= 2
+
+
+async def test_a_slot_is_free_again_once_its_send_returns_not_once_its_outcome_is_written(
+    client, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the group commit is held, a worker with two slots goes on claiming and sending: every
+    message is sent before the first outcome is written; all are written once the commit goes on,
+    and a stop lets the held outcomes be written before the worker returns."""
+    await set_unit_targets(client, world, "C1", ["json://hooks.example.vn/slots"])
+    keys = await queue(world.units["C1"], "slots", 8)
+    sends: list[str] = []
+    loop = asyncio.get_running_loop()
+    all_sent = asyncio.Event()
+
+    def sender(url: str, subject: str, body: str, event_key: str, link: str | None) -> Any:
+        sends.append(event_key)
+        if len(sends) == len(keys):
+            loop.call_soon_threadsafe(all_sent.set)
+        return True, None
+
+    worker = Worker(settings, name="slots", concurrency=2, sender=sender)
+    held = asyncio.Event()
+    finish = worker._finish
+
+    async def held_finish(outcomes: list[Outcome]) -> None:
+        await held.wait()
+        await finish(outcomes)
+
+    monkeypatch.setattr(worker, "_finish", held_finish)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(poll_seconds=0.05, stop=stop))
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(all_sent.wait(), timeout=10)
+    assert sorted(sends) == sorted(keys)  # all sent while no outcome could be written
+    rows = await outbox_rows(OutboxMessage.event_key.like("action.verified:slots-%"))
+    assert {row["status"] for row in rows} == {"sending"}
+    stop.set()
+    held.set()
+    await asyncio.wait_for(running, timeout=20)
+    await assert_sent_once(
+        await outbox_rows(OutboxMessage.event_key.like("action.verified:slots-%"))
     )
 
 
@@ -556,3 +634,255 @@ async def test_a_group_commit_writes_all_of_it_or_nothing(client, world: World) 
     assert not await DeliveryAttempt.exists().where(DeliveryAttempt.message_id == message_id)
     await db.write_at_once(recorded)
     assert await DeliveryAttempt.count().where(DeliveryAttempt.message_id == message_id) == 1
+
+
+async def test_a_group_commit_settles_each_row_by_its_outcome_and_only_under_its_claim(
+    client, world: World, settings: Settings
+) -> None:
+    """One group commit of five outcomes: sent (an earlier error cleared), failed (backed off),
+    dead (its last attempt), and two whose rows were taken over meanwhile (by another worker, and
+    by this one under a later attempt): every attempt is recorded, those two rows are left as the
+    claim that holds them now has them."""
+    await set_unit_targets(client, world, "C1", ["json://hooks.example.vn/finish"])
+    now = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
+    keys = await queue(world.units["C1"], "finish", 5, now=now - timedelta(minutes=1))
+    await OutboxMessage.update({OutboxMessage.last_error: "an earlier failure"}).where(
+        OutboxMessage.event_key == keys[0]
+    )
+    worker = Worker(
+        settings, name="finisher", concurrency=8, backoff_base_seconds=10, clock=lambda: now
+    )
+    rows = {row["event_key"]: row for row in await worker.claim()}
+    assert sorted(rows) == keys
+    rows[keys[2]]["max_attempts"] = 1  # this was its last attempt
+    for key, leased_by in ((keys[3], "another-worker"), (keys[4], "finisher")):
+        await OutboxMessage.update(
+            {OutboxMessage.leased_by: leased_by, OutboxMessage.attempts: 2}
+        ).where(OutboxMessage.event_key == key)
+    loop = asyncio.get_running_loop()
+    results = [
+        (True, None),
+        (False, "Webhook error=500"),
+        (False, "refused: the last one"),
+        (True, None),
+        (False, "too late"),
+    ]
+    await worker._finish(
+        [
+            Outcome(rows[key], delivered, error, loop.create_future())
+            for key, (delivered, error) in zip(keys, results, strict=True)
+        ]
+    )
+    after = {
+        row["event_key"]: row for row in await outbox_rows(OutboxMessage.event_key.is_in(keys))
+    }
+    lease = rows[keys[0]]["lease_until"]
+
+    def state(key: str) -> tuple[Any, ...]:
+        row = after[key]
+        return (row["status"], row["attempts"], row["leased_by"], row["last_error"], row["sent_at"])
+
+    assert state(keys[0]) == ("sent", 1, "finisher", None, now)
+    assert state(keys[1]) == ("failed", 1, "finisher", "Webhook error=500", None)
+    assert state(keys[2]) == ("dead", 1, "finisher", "refused: the last one", None)
+    assert state(keys[3]) == ("sending", 2, "another-worker", None, None)
+    assert state(keys[4]) == ("sending", 2, "finisher", None, None)
+    for key in keys[:3]:
+        assert (after[key]["lease_until"], after[key]["updated_at"]) == (None, now)
+    for key in keys[3:]:
+        assert (after[key]["lease_until"], after[key]["updated_at"]) == (lease, now)
+    backoff = (after[keys[1]]["next_attempt_at"] - now).total_seconds()
+    assert 0.8 * 10 <= backoff <= 1.2 * 10
+    for key in (keys[0], keys[2], *keys[3:]):  # untouched where not failed
+        assert after[key]["next_attempt_at"] == now - timedelta(minutes=1)
+    attempts = await DeliveryAttempt.select().where(
+        DeliveryAttempt.message_id.is_in([row["id"] for row in rows.values()])
+    )
+    by_message = {attempt["message_id"]: attempt for attempt in attempts}
+    assert len(attempts) == 5
+    for key, (delivered, error) in zip(keys, results, strict=True):
+        attempt = by_message[rows[key]["id"]]
+        assert (attempt["attempt"], attempt["worker"], attempt["outcome"], attempt["error"]) == (
+            1,
+            "finisher",
+            "sent" if delivered else "failed",
+            error,
+        )
+        assert attempt["at"] == now
+
+
+async def _outbox_burst(pending: int, sent: int, now: datetime, prefix: str = "burst") -> None:
+    """`pending` rows due at `now` and `sent` rows due earlier, inserted as one statement each."""
+    for count, status, due in ((sent, "sent", now - timedelta(hours=1)), (pending, "pending", now)):
+        for start in range(0, count, 500):
+            rows = [
+                OutboxMessage(
+                    id=uuid4(),
+                    event_key=f"{prefix}-{status}-{index}",
+                    event_type="action.verified",
+                    recipient_kind="oversight",
+                    target_url="json://hooks.example.vn/burst",
+                    target_masked="json://hooks.example.vn/burst",
+                    target_sha256="0" * 64,
+                    language="vi",
+                    subject="s",
+                    body="b",
+                    status=status,
+                    attempts=1 if status == "sent" else 0,
+                    next_attempt_at=due,
+                    created_at=due,
+                    updated_at=due,
+                )
+                for index in range(start, min(count, start + 500))
+            ]
+            await OutboxMessage.insert(*rows)
+
+
+class _RolledBack(Exception):
+    pass
+
+
+async def _plan_rolled_back(statement: QueryString) -> dict[str, Any]:
+    """What EXPLAIN ANALYZE says of a statement run in a transaction that is rolled back."""
+    try:
+        async with db.write_transaction():
+            (row,) = await db.engine().run_querystring(statement)
+            raise _RolledBack(row["QUERY PLAN"])
+    except _RolledBack as rolled_back:
+        (found,) = rolled_back.args
+    return dict((json.loads(found) if isinstance(found, str) else found)[0]["Plan"])
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.postgres_only
+async def test_a_claim_walks_the_rows_still_to_send_in_due_order_and_stops_at_its_batch(
+    client, world: World, settings: Settings
+) -> None:
+    """With 2,000 rows to send behind 2,000 sent ones, a claim of four reads the due index from its
+    start and stops after four: no sort of every row still to send, no walk past the sent ones.
+    (With statistics that know of the burst, as here; with none, PostgreSQL may still read and
+    sort every row to send, as the status index had it do.)"""
+    now = datetime.now(UTC)
+    await _outbox_burst(2000, 2000, now)
+    worker = Worker(settings, name="walker", concurrency=4)
+    statement = QueryString(
+        "EXPLAIN (ANALYZE, FORMAT JSON) " + _claim_statement(db.skip_locked_clause()),
+        now,
+        now,
+        4,
+        now + worker.lease,
+        worker.name,
+        now,
+    )
+    await db.engine().run_ddl("ANALYZE notification_outbox")
+    plan = await _plan_rolled_back(statement)
+
+    scans = [
+        node
+        for node in _plan_nodes(plan)
+        if node.get("Relation Name") == "notification_outbox" and "Scan" in node["Node Type"]
+    ]
+    choice = [node for node in scans if node.get("Index Name") != "notification_outbox_pkey"]
+    assert [(node["Node Type"], node.get("Index Name")) for node in choice] == [
+        ("Index Scan", "notification_outbox_due")
+    ]
+    assert choice[0]["Actual Rows"] == 4
+    assert not [node for node in _plan_nodes(plan) if node["Node Type"] == "Sort"]
+
+
+@pytest.mark.postgres_only
+async def test_a_group_commit_finds_its_rows_by_their_key(
+    client, world: World, settings: Settings
+) -> None:
+    """A group commit on PostgreSQL reads the outbox by primary key only: after a burst of 2,000
+    rows leased and sent (each leaving a dead 'sending' version behind until vacuum), settling
+    four rows reads four, not the status index's entries for every row ever leased."""
+    now = datetime.now(UTC)
+    await _outbox_burst(2000, 0, now)
+    worker = Worker(settings, name="settler", concurrency=16, clock=lambda: now)
+    while claimed := await worker.claim():  # leased and settled as a run of the worker does
+        await worker._finish(
+            [
+                Outcome(row, True, None, asyncio.get_running_loop().create_future())
+                for row in claimed
+            ]
+        )
+    await _outbox_burst(4, 0, now + timedelta(seconds=1), prefix="after")
+    later = now + timedelta(seconds=2)
+    worker.clock = lambda: later
+    rows = await worker.claim()
+    assert len(rows) == 4
+    statement = QueryString(
+        "EXPLAIN (ANALYZE, FORMAT JSON) " + FINISH_STATEMENT_POSTGRES,
+        [uuid4() for _ in rows],
+        [row["id"] for row in rows],
+        [row["attempts"] for row in rows],
+        ["sent"] * 4,
+        [None] * 4,
+        [None] * 4,
+        worker.name,
+        later,
+        later,
+        later,
+        worker.name,
+    )
+    plan = await _plan_rolled_back(statement)
+    scans = [
+        (node["Node Type"], node.get("Index Name"), node["Actual Rows"])
+        for node in _plan_nodes(plan)
+        if node.get("Relation Name") == "notification_outbox" and "Scan" in node["Node Type"]
+    ]
+    assert scans == [("Index Scan", "notification_outbox_pkey", 1)]
+
+
+async def test_a_claim_takes_due_rows_and_expired_leases_and_leaves_the_rest(
+    client, world: World, settings: Settings
+) -> None:
+    """Due pending and failed rows, and rows whose lease ran out, in the order they fell due; not a
+    row backing off, leased to a worker still within its lease, sent or dead."""
+    now = datetime.now(UTC)
+    cases = {
+        "pending-due": ("pending", now - timedelta(seconds=30), None),
+        "failed-due": ("failed", now - timedelta(seconds=20), None),
+        "lease-expired": ("sending", now - timedelta(seconds=200), now - timedelta(seconds=1)),
+        "pending-later": ("pending", now + timedelta(seconds=5), None),
+        "failed-backing-off": ("failed", now + timedelta(seconds=30), None),
+        "lease-running": ("sending", now - timedelta(seconds=10), now + timedelta(seconds=100)),
+        "sent": ("sent", now - timedelta(seconds=40), None),
+        "dead": ("dead", now - timedelta(seconds=40), None),
+    }
+    await OutboxMessage.insert(
+        *[
+            OutboxMessage(
+                id=uuid4(),
+                event_key=key,
+                event_type="action.verified",
+                recipient_kind="oversight",
+                target_url="json://hooks.example.vn/claim",
+                target_masked="json://hooks.example.vn/claim",
+                target_sha256="0" * 64,
+                language="vi",
+                subject="s",
+                body="b",
+                status=status,
+                attempts=1 if status != "pending" else 0,
+                next_attempt_at=due,
+                lease_until=lease,
+                leased_by="earlier" if lease else None,
+                created_at=now,
+                updated_at=now,
+            )
+            for key, (status, due, lease) in cases.items()
+        ]
+    )
+    worker = Worker(settings, name="chooser", concurrency=8, clock=lambda: now)
+    claimed = await worker.claim()
+    assert [row["event_key"] for row in claimed] == ["lease-expired", "pending-due", "failed-due"]
+    assert [row["reclaimed_after_lease"] for row in claimed] == [1, 0, 0]
+    assert {row["leased_by"] for row in claimed} == {"chooser"}
+    assert await worker.claim() == []
