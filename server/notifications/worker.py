@@ -675,6 +675,11 @@ class Worker:
             if in_flight:
                 # Stopped: let the deliveries in flight finish their rows.
                 await asyncio.gather(*in_flight, return_exceptions=True)
+            if self._threads is not None:
+                # Its threads end once idle (a send still running in one, after a cancel, ends
+                # first); a later run starts a pool of its own.
+                self._threads.shutdown(wait=False)
+                self._threads = None
 
     async def _deliver_logged(
         self, row: dict[str, Any], sent: Callable[[], None] | None = None

@@ -255,6 +255,37 @@ async def test_sends_run_on_the_workers_own_threads_no_more_than_its_concurrency
     assert len(threads) <= 2
 
 
+async def test_a_stopped_worker_leaves_no_delivery_thread_behind(
+    client, world: World, settings: Settings
+) -> None:
+    await set_unit_targets(client, world, "C1", ["json://hooks.example.vn/stopped"])
+    keys = await queue(world.units["C1"], "stopped", 6)
+    threads: set[threading.Thread] = set()
+    sent: list[str] = []
+    loop = asyncio.get_running_loop()
+    all_sent = asyncio.Event()
+
+    def sender(url: str, subject: str, body: str, event_key: str, link: str | None) -> Any:
+        threads.add(threading.current_thread())
+        sent.append(event_key)
+        if len(sent) == len(keys):
+            loop.call_soon_threadsafe(all_sent.set)
+        return True, None
+
+    worker = Worker(settings, name="stopped", concurrency=3, sender=sender)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(poll_seconds=0.05, stop=stop))
+    await asyncio.wait_for(all_sent.wait(), timeout=30)
+    stop.set()
+    await asyncio.wait_for(running, timeout=30)
+
+    assert threads
+    deadline = time.monotonic() + 5
+    while any(thread.is_alive() for thread in threads) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    assert not [thread.name for thread in threads if thread.is_alive()]
+
+
 async def test_a_slot_is_free_again_once_its_send_returns_not_once_its_outcome_is_written(
     client, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
