@@ -272,7 +272,8 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-async def _postgres_backends(database_url: str) -> list[int]:
+async def postgres_backends(database_url: str) -> list[int]:
+    """The pids of the client backends connected to `database_url`'s database, but this one."""
     connection = await asyncpg.connect(database_url, timeout=10)
     try:
         rows = await connection.fetch(
@@ -294,7 +295,7 @@ def _cpu_snapshot(server_pid: int, database_url: str | None) -> _CpuSnapshot:
     server = {pid: _ticks(pid) for pid in [server_pid, *_children(server_pid)]}
     postgres = {}
     if database_url is not None:
-        postgres = {pid: _ticks(pid) for pid in asyncio.run(_postgres_backends(database_url))}
+        postgres = {pid: _ticks(pid) for pid in asyncio.run(postgres_backends(database_url))}
     return _CpuSnapshot(server, postgres)
 
 

@@ -49,7 +49,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.ingest import create_database, drop_database, free_port, process
+from bench.ingest import create_database, drop_database, free_port, postgres_backends, process
 from bench.scale import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -299,22 +299,10 @@ def pids_cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-async def _connected_pids(database_url: str) -> list[int]:
-    connection = await asyncpg.connect(database_url, timeout=10)
-    try:
-        rows = await connection.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
-    finally:
-        await connection.close()
-    return [int(row["pid"]) for row in rows]
-
-
 def backend_pids(database_url: str) -> list[int] | None:
     """The PostgreSQL backends connected to the bench's database now (the workers' pools), when
     they are processes of this machine (None when PostgreSQL runs elsewhere)."""
-    pids = asyncio.run(_connected_pids(database_url))
+    pids = asyncio.run(postgres_backends(database_url))
     if not pids or not all(Path(f"/proc/{pid}/stat").exists() for pid in pids):
         return None
     return pids
