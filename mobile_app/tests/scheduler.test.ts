@@ -52,6 +52,25 @@ describe("the sync scheduler", () => {
     expect(pushes).toHaveLength(0); // and nothing more was asked for
   });
 
+  it("tries nothing while the device has no network, and pushes once it has", async () => {
+    vi.stubGlobal("navigator", { onLine: false });
+    try {
+      changed();
+      changed();
+      await settle();
+      expect(pushes).toHaveLength(0);
+
+      vi.stubGlobal("navigator", { onLine: true });
+      changed();
+      await settle();
+      expect(pushes).toHaveLength(1);
+      pushes.shift()?.("synced");
+      await settle();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it("after a failed round leaves the retry to the backoff timer", async () => {
     vi.useFakeTimers();
     try {

@@ -34,8 +34,22 @@ function schedule(delay: number): void {
   retryTimer = setTimeout(() => void syncNow(), delay);
 }
 
-/** Push now, then pull what changed; during a round, join it and ask for one more after it. */
+/** The device says it has no network at all (airplane mode, no signal). Its "online" is no
+ * promise that the server can be reached, but its "offline" is sure. */
+function deviceOffline(): boolean {
+  return typeof navigator !== "undefined" && navigator.onLine === false;
+}
+
+/** Push now, then pull what changed; during a round, join it and ask for one more after it. With
+ * no network at all, nothing is tried: every answer given offline started a push that failed at
+ * once, and its bookkeeping drew the screen again. The "online" event pushes when the network is
+ * back, and Background Sync (where the browser has it) lets the service worker push even if the
+ * app was closed by then. */
 export function syncNow(): Promise<PushReport> {
+  if (deviceOffline()) {
+    void askForBackgroundSync();
+    return Promise.resolve({ outcome: "offline", applied: 0, rejected: 0, detail: null });
+  }
   if (running) {
     again = true;
     return running;
