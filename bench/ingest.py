@@ -250,7 +250,7 @@ def bare_server(database_url: str, workdir: Path) -> Any:
     return port, process(command, env, f"http://127.0.0.1:{port}/", workdir / "bare.log")
 
 
-def _ticks(pid: int) -> int:
+def cpu_ticks(pid: int) -> int:
     """User + system CPU of one process so far, in clock ticks (0 once it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -292,10 +292,10 @@ class _CpuSnapshot:
 
 
 def _cpu_snapshot(server_pid: int, database_url: str | None) -> _CpuSnapshot:
-    server = {pid: _ticks(pid) for pid in [server_pid, *_children(server_pid)]}
+    server = {pid: cpu_ticks(pid) for pid in [server_pid, *_children(server_pid)]}
     postgres = {}
     if database_url is not None:
-        postgres = {pid: _ticks(pid) for pid in asyncio.run(postgres_backends(database_url))}
+        postgres = {pid: cpu_ticks(pid) for pid in asyncio.run(postgres_backends(database_url))}
     return _CpuSnapshot(server, postgres)
 
 

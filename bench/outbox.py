@@ -49,7 +49,14 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.ingest import create_database, drop_database, free_port, postgres_backends, process
+from bench.ingest import (
+    cpu_ticks,
+    create_database,
+    drop_database,
+    free_port,
+    postgres_backends,
+    process,
+)
 from bench.scale import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -289,14 +296,7 @@ def cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
 
 def pids_cpu_seconds(pids: list[int]) -> float:
     """User and system CPU time of these processes so far; one that has ended counts nothing."""
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(cpu_ticks(pid) for pid in pids) / os.sysconf("SC_CLK_TCK")
 
 
 def backend_pids(database_url: str) -> list[int] | None:

@@ -491,7 +491,7 @@ class Worker:
         await db.engine().run_querystring(
             QueryString(
                 FINISH_STATEMENT_POSTGRES,
-                [uuid4() for _ in outcomes],
+                db.new_ids(len(outcomes)),
                 [each.row["id"] for each in outcomes],
                 [each.row["attempts"] for each in outcomes],
                 [status for status, _later in settled],

@@ -741,31 +741,54 @@ async def test_a_group_commit_settles_each_row_by_its_outcome_and_only_under_its
         assert attempt["at"] == now
 
 
+def _outbox_row(
+    event_key: str,
+    status: str,
+    due: datetime,
+    *,
+    target: str,
+    created_at: datetime,
+    lease_until: datetime | None = None,
+) -> OutboxMessage:
+    """A message to `target` written straight into the outbox in `status`, due at `due` (tried
+    once unless pending; leased to "earlier" while `lease_until` is given)."""
+    return OutboxMessage(
+        id=uuid4(),
+        event_key=event_key,
+        event_type="action.verified",
+        recipient_kind="oversight",
+        target_url=target,
+        target_masked=target,
+        target_sha256="0" * 64,
+        language="vi",
+        subject="s",
+        body="b",
+        status=status,
+        attempts=0 if status == "pending" else 1,
+        next_attempt_at=due,
+        lease_until=lease_until,
+        leased_by="earlier" if lease_until else None,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+
+
 async def _outbox_burst(pending: int, sent: int, now: datetime, prefix: str = "burst") -> None:
-    """`pending` rows due at `now` and `sent` rows due earlier, inserted as one statement each."""
+    """`pending` rows due at `now` and `sent` rows due earlier, inserted 500 at a time."""
     for count, status, due in ((sent, "sent", now - timedelta(hours=1)), (pending, "pending", now)):
         for start in range(0, count, 500):
-            rows = [
-                OutboxMessage(
-                    id=uuid4(),
-                    event_key=f"{prefix}-{status}-{index}",
-                    event_type="action.verified",
-                    recipient_kind="oversight",
-                    target_url="json://hooks.example.vn/burst",
-                    target_masked="json://hooks.example.vn/burst",
-                    target_sha256="0" * 64,
-                    language="vi",
-                    subject="s",
-                    body="b",
-                    status=status,
-                    attempts=1 if status == "sent" else 0,
-                    next_attempt_at=due,
-                    created_at=due,
-                    updated_at=due,
-                )
-                for index in range(start, min(count, start + 500))
-            ]
-            await OutboxMessage.insert(*rows)
+            await OutboxMessage.insert(
+                *[
+                    _outbox_row(
+                        f"{prefix}-{status}-{index}",
+                        status,
+                        due,
+                        target="json://hooks.example.vn/burst",
+                        created_at=due,
+                    )
+                    for index in range(start, min(count, start + 500))
+                ]
+            )
 
 
 class _RolledBack(Exception):
@@ -888,24 +911,13 @@ async def test_a_claim_takes_due_rows_and_expired_leases_and_leaves_the_rest(
     }
     await OutboxMessage.insert(
         *[
-            OutboxMessage(
-                id=uuid4(),
-                event_key=key,
-                event_type="action.verified",
-                recipient_kind="oversight",
-                target_url="json://hooks.example.vn/claim",
-                target_masked="json://hooks.example.vn/claim",
-                target_sha256="0" * 64,
-                language="vi",
-                subject="s",
-                body="b",
-                status=status,
-                attempts=1 if status != "pending" else 0,
-                next_attempt_at=due,
-                lease_until=lease,
-                leased_by="earlier" if lease else None,
+            _outbox_row(
+                key,
+                status,
+                due,
+                target="json://hooks.example.vn/claim",
                 created_at=now,
-                updated_at=now,
+                lease_until=lease,
             )
             for key, (status, due, lease) in cases.items()
         ]
