@@ -226,11 +226,14 @@ async def _apply_answer_run(
     if pending:
         try:
             async with db.write_transaction():
+                # The answers' writes and the op claims go to the database together.
+                writes = db.Writes()
                 outcomes = await inspection_service.record_answers(
                     [(payload, op.op_id) for _position, op, payload, _digest in pending],
                     principal=principal,
                     received_at=now,
                     device_clock_offset=clock_offset,
+                    writes=writes,
                 )
                 claims = []
                 stored: dict[str, Any]
@@ -248,12 +251,13 @@ async def _apply_answer_run(
                             op_id=op.op_id, status=OpStatus.applied, result=outcome
                         )
                     claims.append(_op_values(op, device_id, principal, digest, status, stored, now))
-                claimed = await db.insert_rows(
+                writes.insert(
                     SyncOperation,
                     claims,
                     conflict_target=(SyncOperation.op_id,),
                     returning=SyncOperation.op_id,
                 )
+                claimed = await writes.send()
                 if len(claimed) != len(claims):
                     raise _AlreadyClaimed
         except ServiceUnavailable:

@@ -368,8 +368,34 @@ async def insert_rows(
     adapters Piccolo registers for SQLite). With `conflict_target`, a row that conflicts updates
     the columns in `update` from the new row, or is skipped when `update` is empty. Returns the
     `returning` column of the rows written."""
+    written: list[dict[str, Any]] = []
+    for sql, values in _insert_statements(
+        table,
+        rows,
+        conflict_target=conflict_target,
+        update=update,
+        returning=returning,
+        expressions=expressions,
+        first_parameter=0,
+    ):
+        written += await _run_compiled(sql, values)
+    return written
+
+
+def _insert_statements(
+    table: type[Table],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    conflict_target: Sequence[Column],
+    update: Sequence[Column],
+    returning: Column | None,
+    expressions: Mapping[str, str] | None,
+    first_parameter: int,
+) -> Iterator[tuple[str, list[Any]]]:
+    """The statements of :func:`insert_rows`, with their values; on PostgreSQL the first one's
+    parameters are numbered from `first_parameter` + 1 (the others' from 1)."""
     if not rows:
-        return []
+        return
     expressions = expressions or {}
     if expressions and not is_postgres():
         raise ValueError("SQL expressions as inserted values are for PostgreSQL")
@@ -396,11 +422,11 @@ async def insert_rows(
             suffix = f" ON CONFLICT ({target}) DO NOTHING"
     if returning is not None:
         suffix += f' RETURNING "{returning._meta.db_column_name}"'
-    written: list[dict[str, Any]] = []
-    per_statement = max(1, _MAX_PARAMETERS // width)
+    per_statement = max(1, (_MAX_PARAMETERS - first_parameter) // width)
     keys = [column._meta.name for column in columns]
     postgres = is_postgres()
-    for first in range(0, len(rows), per_statement):
+    first = 0
+    while first < len(rows):
         chunk = rows[first : first + per_statement]
         values: list[Any] = []
         for row in chunk:
@@ -411,11 +437,117 @@ async def insert_rows(
                 elif isinstance(value, Enum):
                     value = value.value
                 values.append(value)
-        slots = _value_slots(postgres, width, len(chunk), row_suffix)
+        slots = _value_slots(postgres, width, len(chunk), row_suffix, first_parameter)
         # Names come from the table's definition; every value is a parameter.
-        sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES {slots}{suffix}'  # noqa: S608
-        written += await _run_compiled(sql, values)
-    return written
+        yield f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES {slots}{suffix}', values  # noqa: S608
+        first += len(chunk)
+        first_parameter = 0
+        per_statement = max(1, _MAX_PARAMETERS // width)
+
+
+class Writes:
+    """Writes of one transaction gathered to be sent together (:meth:`send`): on PostgreSQL as
+    one statement, each write but the last a data-modifying ``WITH`` query of it, so that the
+    writes cost one round trip where each would cost its own (a sync batch's answers, its
+    inspection's touch, its audit event and its op claims: 4 round trips, now 1); on SQLite one
+    after the other, as they were added.
+
+    Each write must touch rows that none of the others reads or writes: on PostgreSQL they all
+    see the database as it was before any of them, and their order among themselves is not
+    defined. The last write's ``RETURNING`` rows are what :meth:`send` returns. Use inside
+    ``write_transaction()``. Writes past the parameter limit start another statement."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        # Statements, each a list of the parts (write number, SQL, values) that go as one; on
+        # PostgreSQL each part's parameters are numbered after the ones before it.
+        self._statements: list[list[tuple[int, str, list[Any]]]] = [[]]
+        self._parameters = 0
+        self._writes = 0
+
+    def insert(
+        self,
+        table: type[Table],
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        conflict_target: Sequence[Column] = (),
+        update: Sequence[Column] = (),
+        returning: Column | None = None,
+        expressions: Mapping[str, str] | None = None,
+    ) -> None:
+        """:func:`insert_rows`, sent with the others."""
+        if not rows:
+            return
+        parts = _insert_statements(
+            table,
+            rows,
+            conflict_target=conflict_target,
+            update=update,
+            returning=returning,
+            expressions=expressions,
+            first_parameter=self._room_for(len(rows) * len(table._meta.columns)),
+        )
+        for index, (sql, values) in enumerate(parts):
+            if index:  # the rows past the limit, numbered from 1
+                self._next_statement()
+            self._add(sql, values)
+        self._writes += 1
+
+    def set_by_ids(
+        self, table: type[Table], ids: Sequence[Any], column: Column, value: Any
+    ) -> None:
+        """``UPDATE table SET column = value WHERE id IN ids``."""
+        if not ids:
+            return
+        first = self._room_for(len(ids) + 1)
+        # Names come from the table's definition; the values are parameters.
+        name = f'UPDATE "{table._meta.tablename}" SET "{column._meta.db_column_name}"'  # noqa: S608
+        if is_postgres():
+            self._add(f"{name} = ${first + 1} WHERE id = ANY(${first + 2})", [value, list(ids)])
+        else:
+            self._add(f"{name} = ? WHERE id IN ({', '.join('?' * len(ids))})", [value, *ids])
+        self._writes += 1
+
+    def _room_for(self, count: int) -> int:
+        """The number after which a write of up to `count` parameters is numbered, in a new
+        statement when it would take this one over the limit (0 on SQLite: `?` placeholders)."""
+        if self._parameters and self._parameters + count > _MAX_PARAMETERS:
+            self._next_statement()
+        return self._parameters if is_postgres() else 0
+
+    def _next_statement(self) -> None:
+        self._statements.append([])
+        self._parameters = 0
+
+    def _add(self, sql: str, values: list[Any]) -> None:
+        self._statements[-1].append((self._writes, sql, values))
+        self._parameters += len(values)
+
+    async def send(self) -> list[dict[str, Any]]:
+        """Run the writes gathered so far (then none are); the rows the last one returns."""
+        statements, last_write = self._statements, self._writes - 1
+        self._reset()
+        returned: list[dict[str, Any]] = []
+        for parts in statements:
+            if not parts:
+                continue
+            if is_postgres():
+                *before, (write, last_sql, _) = parts
+                ctes = ", ".join(f"written_{n} AS ({sql})" for n, (_, sql, _) in enumerate(before))
+                rows = await _run_compiled(
+                    f"WITH {ctes} {last_sql}" if before else last_sql,
+                    [value for _, _, values in parts for value in values],
+                )
+                if write == last_write:
+                    returned += rows
+            else:
+                for write, sql, values in parts:
+                    rows = await _run_compiled(sql, values)
+                    if write == last_write:
+                        returned += rows
+        return returned
 
 
 def _json_text_encoder() -> Callable[[Any], str]:
@@ -454,16 +586,17 @@ _json_text = _json_text_encoder()
 
 
 @functools.lru_cache(maxsize=256)
-def _value_slots(postgres: bool, width: int, count: int, row_suffix: str) -> str:
+def _value_slots(postgres: bool, width: int, count: int, row_suffix: str, first: int = 0) -> str:
     """The VALUES list of `count` rows of `width` parameters (each row followed by
-    `row_suffix`), numbered for PostgreSQL: the same few shapes come back on every sync batch."""
+    `row_suffix`), numbered for PostgreSQL from `first` + 1: the same few shapes come back on
+    every sync batch."""
     if postgres:
         return ", ".join(
             "("
             + ", ".join(f"${index + 1}" for index in range(start, start + width))
             + row_suffix
             + ")"
-            for start in range(0, count * width, width)
+            for start in range(first, first + count * width, width)
         )
     return ", ".join(["(" + ", ".join("?" * width) + ")"] * count)
 

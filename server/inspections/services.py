@@ -488,7 +488,7 @@ def _require_status(row: dict[str, Any], allowed: tuple[str, ...], doing: str) -
 
 async def _touch(inspection_id: UUID, now: datetime, **changes: Any) -> None:
     if not changes and db.is_postgres():
-        # Every sync batch touches its inspection: fixed SQL (see db.fetch_postgres).
+        # Most sync ops touch their inspection: fixed SQL (see db.fetch_postgres).
         await db.fetch_postgres(_TOUCH_SQL, inspection_id, now)
         return
     values: dict[Any, Any] = {"updated_at": now, **changes}
@@ -642,6 +642,7 @@ async def record_answers(
     principal: Principal,
     received_at: datetime,
     device_clock_offset: timedelta | None,
+    writes: db.Writes | None = None,
 ) -> list[dict[str, Any] | DomainError]:
     """A run of answer ops from one sync batch, with the outcome each would have had through
     :func:`record_answer` one after the other (the same checks, the same last-writer-wins), in a
@@ -650,8 +651,14 @@ async def record_answers(
     ``inspection.answers_recorded`` event per inspection of the run, listing every answer recorded
     in it (item and op id) in the order of the ops: every change is in the log, without an event
     row, its sealing and its hash per answer (a batch of 40 answers wrote 40). Runs in the
-    caller's write transaction."""
+    caller's write transaction.
+
+    The writes (answers, touch, audit event) go as one statement on PostgreSQL
+    (``db.Writes``); with `writes`, they are added to the caller's, who sends them with its own
+    in the same transaction (the sync endpoint adds its op claims)."""
     outcomes: list[dict[str, Any] | DomainError] = []
+    own_writes = writes is None
+    gathered = writes if writes is not None else db.Writes()
     async with db.write_transaction():
         checked: dict[UUID, DomainError | ChecklistTemplate] = {}
         # Locked in one order (by id), so two runs over the same inspections cannot deadlock.
@@ -723,7 +730,7 @@ async def record_answers(
         if winners:
             # New and re-answered items in one statement. Which answer wins was decided above,
             # against the answers read under the inspection's lock, so the upsert just writes it.
-            await db.insert_rows(
+            gathered.insert(
                 Answer,
                 [
                     {
@@ -752,8 +759,12 @@ async def record_answers(
                 conflict_target=(Answer.inspection_id, Answer.item_key),
                 update=_ANSWER_CONTENT,
             )
-        for inspection_id in dict.fromkeys(key[0] for key in winners):
-            await _touch(inspection_id, received_at)
+        gathered.set_by_ids(
+            Inspection,
+            list(dict.fromkeys(key[0] for key in winners)),
+            Inspection.updated_at,
+            received_at,
+        )
         await audit_service.record_many(
             actor=audit_service.actor_of(principal),
             events=[
@@ -765,7 +776,10 @@ async def record_answers(
                 )
                 for inspection_id, answers in recorded.items()
             ],
+            writes=gathered,
         )
+        if own_writes:
+            await gathered.send()
     return outcomes
 
 

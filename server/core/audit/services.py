@@ -108,14 +108,23 @@ class Event:
     summary: dict[str, Any]
 
 
-async def record_many(*, actor: Actor, events: list[Event]) -> None:
+async def record_many(
+    *, actor: Actor, events: list[Event], writes: db.Writes | None = None
+) -> None:
     """Write several events of one actor, in this order, as :func:`record` would one by one, with
-    one insert. Must run inside ``db.write_transaction()`` with the changes they record."""
+    one insert. Must run inside ``db.write_transaction()`` with the changes they record. With
+    `writes`, on PostgreSQL the insert is added to them (sent with the caller's other writes);
+    SQLite writes at once (its provisional keys are read from the table)."""
     if events:
-        await _write_unchained(actor, events, None)
+        await _write_unchained(actor, events, None, writes)
 
 
-async def _write_unchained(actor: Actor, events: list[Event], occurred_at: datetime | None) -> None:
+async def _write_unchained(
+    actor: Actor,
+    events: list[Event],
+    occurred_at: datetime | None,
+    writes: db.Writes | None = None,
+) -> None:
     # Microsecond precision is what both engines store, so the hash survives a round trip.
     when = (occurred_at or datetime.now(UTC)).astimezone(UTC)
     in_sql = db.log_slot_expressions(PENDING_SEQUENCE)
@@ -128,7 +137,10 @@ async def _write_unchained(actor: Actor, events: list[Event], occurred_at: datet
         ]
         for row in rows:
             del row["seq"], row["txid"]
-        await db.insert_rows(AuditEvent, rows, expressions=in_sql)
+        if writes is not None:
+            writes.insert(AuditEvent, rows, expressions=in_sql)
+        else:
+            await db.insert_rows(AuditEvent, rows, expressions=in_sql)
         return
     txid, places = await db.log_slots(CHAIN, "seq", PENDING_SEQUENCE, len(events))
     await db.insert_rows(
