@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -160,9 +161,10 @@ async def sync(*, data: SyncIn, principal: Principal) -> SyncOut:
     # The phone's clock against ours, measured on the batch (its `sent_at`), not on each op: an
     # answer recorded offline two days ago is late, not from a skewed clock.
     clock_offset = data.sent_at - datetime.now(UTC)
-    # A resent batch is mostly ops already done: look them all up in one query. An op recorded
-    # after this look-up (a racing copy) is caught by its primary key when it is claimed.
-    recorded = await _recorded([op.op_id for op in data.ops])
+    # Ops already recorded (a resent batch) are found when they are claimed: a run of answers
+    # then looks them all up at once (see _apply_answer_run) and notes them here for the rest of
+    # the batch; any other op fails on the primary key of its claim and is looked up then.
+    recorded: dict[UUID, dict[str, Any]] = {}
     results: list[OpResult] = []
     # The set path is the built-in answer handler's; a replaced one (a test's) gets every op.
     as_sets = HANDLERS.get(OpType.answer) == (AnswerIn, _answer)
@@ -191,8 +193,8 @@ async def sync(*, data: SyncIn, principal: Principal) -> SyncOut:
 
 
 class _AlreadyClaimed(Exception):
-    """Another copy of an op of the run was recorded first (a racing resend, or one op id twice in
-    the batch): the run is undone and its ops taken one at a time, which answers each exactly."""
+    """An op of the run was recorded already (a resent batch, a racing copy, or one op id twice
+    in the batch): the run is undone (see _apply_answer_run)."""
 
 
 async def _apply_answer_run(
@@ -205,10 +207,14 @@ async def _apply_answer_run(
     """Consecutive answer ops with the results :func:`_apply_one` would give each in turn, in one
     transaction of a few statements (``inspection_service.record_answers``) instead of a dozen per
     op. Anything unexpected undoes the run and sends its ops through ``_apply_one``, which isolates
-    the op at fault."""
+    the op at fault.
+
+    Ops already recorded (a resent batch) are found when their claims are refused: the run is
+    undone, they are looked up and answered from their records, and the rest is tried once more.
+    A new batch, most of what arrives, so costs no look-up."""
     now = datetime.now(UTC)
     results: dict[int, OpResult] = {}
-    pending: list[tuple[int, SyncOp, AnswerIn, str]] = []
+    pending: list[_Pending] = []
     for position, op in enumerate(run):
         digest = payload_hash(op)
         if op.op_id in recorded:
@@ -222,56 +228,97 @@ async def _apply_answer_run(
                 op, device_id, principal, digest, now, reason
             )
             continue
-        pending.append((position, op, payload, digest))
-    if pending:
+        pending.append(_Pending(position, op, payload, digest))
+    looked_up = False
+    while pending:
         try:
-            async with db.write_transaction():
-                # The answers' writes and the op claims go to the database together.
-                writes = db.Writes()
-                outcomes = await inspection_service.record_answers(
-                    [(payload, op.op_id) for _position, op, payload, _digest in pending],
-                    principal=principal,
-                    received_at=now,
-                    device_clock_offset=clock_offset,
-                    writes=writes,
-                )
-                claims = []
-                stored: dict[str, Any]
-                for (position, op, _payload, digest), outcome in zip(
-                    pending, outcomes, strict=True
-                ):
-                    if isinstance(outcome, DomainError):
-                        status, stored = OpStatus.rejected, {"reason": outcome.detail}
-                        results[position] = OpResult(
-                            op_id=op.op_id, status=OpStatus.rejected, reason=outcome.detail
-                        )
-                    else:
-                        status, stored = OpStatus.applied, {"result": outcome}
-                        results[position] = OpResult(
-                            op_id=op.op_id, status=OpStatus.applied, result=outcome
-                        )
-                    claims.append(_op_values(op, device_id, principal, digest, status, stored, now))
-                writes.insert(
-                    SyncOperation,
-                    claims,
-                    conflict_target=(SyncOperation.op_id,),
-                    returning=SyncOperation.op_id,
-                )
-                claimed = await writes.send()
-                if len(claimed) != len(claims):
-                    raise _AlreadyClaimed
+            results |= await _record_run(pending, device_id, principal, clock_offset, now)
+            break
         except ServiceUnavailable:
             raise
+        except _AlreadyClaimed:
+            if not looked_up:
+                looked_up = True
+                found = await _recorded([one.op.op_id for one in pending])
+                recorded |= found
+                for one in pending:
+                    if one.op.op_id in found:
+                        results[one.position] = _replay(
+                            one.op, principal, one.digest, found[one.op.op_id]
+                        )
+                pending = [one for one in pending if one.op.op_id not in found]
+                if found:
+                    continue
         except Exception as error:
             if db.is_unavailable(error):
                 raise
-            if not isinstance(error, _AlreadyClaimed):
-                log.exception(
-                    "a run of %d answer ops failed as a set; applying one by one", len(pending)
-                )
-            for position, op, _payload, _digest in pending:
-                results[position] = await _apply_one(op, device_id, principal, clock_offset, None)
+            log.exception(
+                "a run of %d answer ops failed as a set; applying one by one", len(pending)
+            )
+        # A racing copy, one op id twice in the run, or a failure: one at a time, which answers
+        # each exactly.
+        for one in pending:
+            results[one.position] = await _apply_one(
+                one.op, device_id, principal, clock_offset, recorded.get(one.op.op_id)
+            )
+        break
     return [results[position] for position in range(len(run))]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An answer op of a run, checked and not recorded yet, at its place in the run."""
+
+    position: int
+    op: SyncOp
+    payload: AnswerIn
+    digest: str
+
+
+async def _record_run(
+    pending: list[_Pending],
+    device_id: str,
+    principal: Principal,
+    clock_offset: timedelta,
+    now: datetime,
+) -> dict[int, OpResult]:
+    """The answers of `pending` recorded, with their op claims, in one transaction; each op's
+    result by its place. Raises _AlreadyClaimed, undoing it all, when a claim is refused."""
+    results: dict[int, OpResult] = {}
+    async with db.write_transaction():
+        # The answers' writes and the op claims go to the database together.
+        writes = db.Writes()
+        outcomes = await inspection_service.record_answers(
+            [(one.payload, one.op.op_id) for one in pending],
+            principal=principal,
+            received_at=now,
+            device_clock_offset=clock_offset,
+            writes=writes,
+        )
+        claims = []
+        stored: dict[str, Any]
+        for one, outcome in zip(pending, outcomes, strict=True):
+            if isinstance(outcome, DomainError):
+                status, stored = OpStatus.rejected, {"reason": outcome.detail}
+                results[one.position] = OpResult(
+                    op_id=one.op.op_id, status=OpStatus.rejected, reason=outcome.detail
+                )
+            else:
+                status, stored = OpStatus.applied, {"result": outcome}
+                results[one.position] = OpResult(
+                    op_id=one.op.op_id, status=OpStatus.applied, result=outcome
+                )
+            claims.append(_op_values(one.op, device_id, principal, one.digest, status, stored, now))
+        writes.insert(
+            SyncOperation,
+            claims,
+            conflict_target=(SyncOperation.op_id,),
+            returning=SyncOperation.op_id,
+        )
+        claimed = await writes.send()
+        if len(claimed) != len(claims):
+            raise _AlreadyClaimed
+    return results
 
 
 # What a replay answers from, and no more: every batch asks, and most ask about new ops.
