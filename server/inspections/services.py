@@ -302,35 +302,63 @@ async def _team_row(
 
 # `_team_row` with the two columns a run of answers needs, as fixed SQL on PostgreSQL (every sync
 # batch locks its inspection; see db.fetch_postgres): the same filter, written out. Membership,
-# then visibility as `_visible_query` has it for a team member, by role (values from $3 on).
+# then visibility as `_visible_query` has it for a team member, by role (values from $4 on).
+#
+# The same statement reads when the run's items ($3) were last answered, which saves the batch a
+# round trip, but only a read made after the lock is sure to be current: the statement's snapshot
+# is taken before it waits for the lock. So it also returns the inspection row's version (xmin) as
+# locked (the newest, after any wait) and as its snapshot saw it. Every transaction that changes
+# an answer also updates its inspection (the touch, in the same transaction), so when the two
+# versions are the same, no answer of the inspection changed between the snapshot and the lock and
+# the answers read are current; when they differ, the caller reads them again.
 _TEAM_LOCK_SQL = (
-    f'SELECT status, checklist_version_id FROM "{Inspection._meta.tablename}" '  # noqa: S608
+    "SELECT status, checklist_version_id, xmin::text AS locked_version, "  # noqa: S608
+    f'(SELECT s.xmin::text FROM "{Inspection._meta.tablename}" s WHERE s.id = $1) '
+    "AS seen_version, "
+    f'ARRAY(SELECT a.item_key FROM "{Answer._meta.tablename}" a '
+    "WHERE a.inspection_id = $1 AND a.item_key = ANY($3) ORDER BY a.item_key) AS answered, "
+    f'ARRAY(SELECT a.ordering_time FROM "{Answer._meta.tablename}" a '
+    "WHERE a.inspection_id = $1 AND a.item_key = ANY($3) ORDER BY a.item_key) AS answered_at "
+    f'FROM "{Inspection._meta.tablename}" '
     f'WHERE id = $1 AND EXISTS (SELECT 1 FROM "{InspectionMember._meta.tablename}" m '
     f'WHERE m.inspection_id = "{Inspection._meta.tablename}".id AND m.user_id = $2) '
     "AND {visible} LIMIT 1 FOR UPDATE"
 )
 _TEAM_LOCK_BY_ROLE = {
     "in_tree": _TEAM_LOCK_SQL.format(
-        visible="unit_path LIKE $3 AND (started_at IS NOT NULL OR unit_id <> $4)"
+        visible="unit_path LIKE $4 AND (started_at IS NOT NULL OR unit_id <> $5)"
     ),
     "in_tree_started": _TEAM_LOCK_SQL.format(
-        visible="unit_path LIKE $3 AND started_at IS NOT NULL"
+        visible="unit_path LIKE $4 AND started_at IS NOT NULL"
     ),
     "member": _TEAM_LOCK_SQL.format(
-        visible="(started_at IS NOT NULL OR visible_to_team_from <= $3)"
+        visible="(started_at IS NOT NULL OR visible_to_team_from <= $4)"
     ),
 }
 
 
-async def _team_row_for_answers(inspection_id: UUID, principal: Principal) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _LockedForAnswers:
+    """An inspection locked for a run of answers: its status and checklist version, and when
+    the run's items were last answered (None on SQLite, or when the read may be stale)."""
+
+    row: dict[str, Any]
+    latest: dict[str, datetime] | None
+
+
+async def _team_row_for_answers(
+    inspection_id: UUID, principal: Principal, item_keys: list[str]
+) -> _LockedForAnswers:
     """:func:`_team_row` reading only the status and checklist version (what a run of answers
-    checks), locked all the same."""
+    checks), locked all the same; on PostgreSQL with the items' answer times when current (see
+    _TEAM_LOCK_SQL)."""
     if not db.is_postgres():
-        return await _team_row(
+        row = await _team_row(
             inspection_id,
             principal,
             columns=(Inspection.status, Inspection.checklist_version_id),
         )
+        return _LockedForAnswers(row=row, latest=None)
     values: list[Any]
     if principal.role in (Role.admin, Role.leader):
         sql = _TEAM_LOCK_BY_ROLE["in_tree"]
@@ -341,10 +369,17 @@ async def _team_row_for_answers(inspection_id: UUID, principal: Principal) -> di
     else:
         sql = _TEAM_LOCK_BY_ROLE["member"]
         values = [datetime.now(UTC)]
-    rows = await db.fetch_postgres(sql, inspection_id, principal.user_id, *values)
+    rows = await db.fetch_postgres(sql, inspection_id, principal.user_id, item_keys, *values)
     if not rows:
         raise NotFound(f"No inspection {inspection_id} assigned to you.")
-    return dict(rows[0])
+    row = rows[0]
+    latest = None
+    if row["locked_version"] == row["seen_version"]:
+        latest = dict(zip(row["answered"], row["answered_at"], strict=True))
+    return _LockedForAnswers(
+        row={"status": row["status"], "checklist_version_id": row["checklist_version_id"]},
+        latest=latest,
+    )
 
 
 async def visible_ids(
@@ -661,29 +696,36 @@ async def record_answers(
     gathered = writes if writes is not None else db.Writes()
     async with db.write_transaction():
         checked: dict[UUID, DomainError | ChecklistTemplate] = {}
+        # When each item's stored answer was made, for last-writer-wins.
+        latest: dict[tuple[UUID, str], datetime] = {}
+        item_keys = list({data.item_key for data, _op in batch})
         # Locked in one order (by id), so two runs over the same inspections cannot deadlock.
+        # The open ones whose answer times the lock did not bring (SQLite, or maybe stale):
+        unread: list[UUID] = []
         for inspection_id in sorted({data.inspection_id for data, _op in batch}, key=str):
             try:
-                row = await _team_row_for_answers(inspection_id, principal)
-                _require_status(row, EDITABLE, "answer")
+                locked = await _team_row_for_answers(inspection_id, principal, item_keys)
+                _require_status(locked.row, EDITABLE, "answer")
                 checked[inspection_id] = await checklist_service.load_version_template(
-                    row["checklist_version_id"]
+                    locked.row["checklist_version_id"]
                 )
             except DomainError as error:
                 checked[inspection_id] = error
-        # When each item's stored answer was made, for last-writer-wins.
-        latest: dict[tuple[UUID, str], datetime] = {}
-        open_ids = [key for key, value in checked.items() if not isinstance(value, DomainError)]
-        if open_ids:
-            item_keys = list({data.item_key for data, _op in batch})
+                continue
+            if locked.latest is None:
+                unread.append(inspection_id)
+            else:
+                for item_key, made in locked.latest.items():
+                    latest[(inspection_id, item_key)] = aware(made)
+        if unread:
             rows: list[Any]
             if db.is_postgres():
-                rows = await db.fetch_postgres(_LATEST_ANSWERS_SQL, open_ids, item_keys)
+                rows = await db.fetch_postgres(_LATEST_ANSWERS_SQL, unread, item_keys)
             else:
                 rows = await Answer.select(
                     Answer.inspection_id, Answer.item_key, Answer.ordering_time
                 ).where(
-                    db.one_of(Answer.inspection_id, open_ids),
+                    db.one_of(Answer.inspection_id, unread),
                     db.one_of(Answer.item_key, item_keys),
                 )
             for row in rows:

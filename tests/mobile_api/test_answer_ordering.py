@@ -4,7 +4,13 @@ answers made offline long ago on a right clock keep their order."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import uuid
 from datetime import timedelta
+
+import asyncpg
+import pytest
 
 from tests.conftest import World
 from tests.helpers import create_plan_for, now_iso, op, sync
@@ -122,3 +128,67 @@ async def test_answers_made_offline_hours_ago_keep_their_order_and_no_clock_is_b
     assert "kept" not in results[2]["result"]
     answer = await answer_of(client, inspector, inspection_id, "A4")
     assert answer["note"] == "Ghi chú thêm sau"
+
+
+@pytest.mark.postgres_only
+async def test_a_run_that_waited_for_the_lock_sees_the_answer_committed_meanwhile(
+    client, world: World, database_url: str
+) -> None:
+    """A run reads its items' answer times in the statement that locks the inspection; that
+    statement's snapshot is older than the lock when it had to wait. A newer answer committed by
+    the holder meanwhile must still win over the run's older ones."""
+    inspection_id, inspector = await started_inspection(client, world)
+    first = op(
+        "answer",
+        inspection_id=inspection_id,
+        item_key="A4",
+        value="yes",
+        device_time=now_iso(-timedelta(minutes=10)),
+    )
+    await sync(client, inspector, [first])
+    holder = await asyncpg.connect(database_url)
+    try:
+        # Another writer (a second phone's batch) locks the inspection, records a newer answer
+        # and touches the inspection, as record_answers does, and commits while the run waits.
+        transaction = holder.transaction()
+        await transaction.start()
+        await holder.execute(
+            "SELECT 1 FROM inspection WHERE id = $1 FOR UPDATE", uuid.UUID(inspection_id)
+        )
+        await holder.execute(
+            "UPDATE inspection_answer SET value = $2, ordering_time = now() "
+            "WHERE inspection_id = $1 AND item_key = 'A4'",
+            uuid.UUID(inspection_id),
+            json.dumps({"value": "no", "numerator": None, "denominator": None}),
+        )
+        await holder.execute(
+            "UPDATE inspection SET updated_at = now() WHERE id = $1", uuid.UUID(inspection_id)
+        )
+        older = [
+            op(
+                "answer",
+                inspection_id=inspection_id,
+                item_key="A4",
+                value="yes",
+                device_time=now_iso(-timedelta(minutes=minutes)),
+            )
+            for minutes in (2, 1)
+        ]
+        run = asyncio.create_task(sync(client, inspector, older))
+        for _ in range(200):  # until the run waits for the holder's lock
+            waiting = await holder.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.01)
+        assert waiting, "the run never waited for the lock"
+        await transaction.commit()
+        results = await asyncio.wait_for(run, 30)
+    finally:
+        await holder.close()
+    assert [r["result"] for r in results] == [
+        {"kept": "newer answer already recorded", "item_key": "A4"}
+    ] * 2
+    assert (await answer_of(client, inspector, inspection_id, "A4"))["value"]["value"] == "no"

@@ -174,10 +174,13 @@ async def team_lock_outcomes(inspection_id: uuid.UUID, principal: Any) -> tuple[
             return error.detail
         return (row["status"], row["checklist_version_id"])
 
+    async def run_lock() -> Any:
+        return (await inspection_service._team_row_for_answers(inspection_id, principal, [])).row
+
     columns = (Inspection.status, Inspection.checklist_version_id)
     return (
         await outcome(inspection_service._team_row(inspection_id, principal, columns=columns)),
-        await outcome(inspection_service._team_row_for_answers(inspection_id, principal)),
+        await outcome(run_lock()),
     )
 
 
