@@ -108,16 +108,49 @@ CANONICAL_V4: Final = CanonicalVersion(
 )
 
 
+def one_shot_encoder(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """``encoder.encode`` with its C encoder built once, writing the same text:
+    ``JSONEncoder.encode`` builds a new one on every call, which is about half the time of the
+    small values the sync path hashes and stores. Without the circular-reference check: a value
+    that holds itself fails with RecursionError instead of ValueError (none is ever stored or
+    hashed). An encoder with `indent` is returned as it is."""
+    make_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if make_c_encoder is None or encoder.indent is not None:  # no _json accelerator
+        return encoder.encode
+    c_encoder = make_c_encoder(
+        None,  # no markers: no circular-reference check
+        encoder.default,
+        json.encoder.encode_basestring_ascii
+        if encoder.ensure_ascii
+        else json.encoder.encode_basestring,
+        None,  # indent
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(value: Any) -> str:
+        if isinstance(value, str):
+            return encoder.encode(value)
+        return "".join(c_encoder(value, 0))
+
+    return encode
+
+
 @functools.cache
-def _encoder(version: CanonicalVersion) -> json.JSONEncoder:
-    """The encoder ``json.dumps`` would build for ``version`` on every call, built once: the sync
+def _encode(version: CanonicalVersion) -> Callable[[Any], str]:
+    """The encoding ``json.dumps`` would do for ``version``, its encoder built once: the sync
     path hashes every op's payload and the sealer every audit event. Same rules, same bytes."""
-    return json.JSONEncoder(
-        sort_keys=True,
-        separators=version.separators,
-        ensure_ascii=False,
-        allow_nan=version.allow_nan,
-        default=version.fallback,
+    return one_shot_encoder(
+        json.JSONEncoder(
+            sort_keys=True,
+            separators=version.separators,
+            ensure_ascii=False,
+            allow_nan=version.allow_nan,
+            default=version.fallback,
+        )
     )
 
 
@@ -125,7 +158,7 @@ def canonical_json(value: Any, *, version: CanonicalVersion) -> bytes:
     """The canonical UTF-8 JSON bytes of ``value`` under ``version``'s rules."""
     if version.prepare is not None:
         value = version.prepare(value)
-    return _encoder(version).encode(value).encode("utf-8")
+    return _encode(version)(value).encode("utf-8")
 
 
 def canonical_sha256(value: Any, *, version: CanonicalVersion, prefix: bytes = b"") -> str:

@@ -42,6 +42,7 @@ from piccolo.table import Table
 from piccolo.utils import encoding as piccolo_encoding
 from piccolo.utils.encoding import dump_json
 
+from server.core import canonical
 from server.core.settings import Settings
 
 
@@ -552,34 +553,11 @@ class Writes:
 
 def _json_text_encoder() -> Callable[[Any], str]:
     """Piccolo's dump_json: ``json.dumps(value, default=str)`` (without orjson), which builds a
-    new encoder for every value; a sync batch encodes a few hundred. Its C encoder built once
-    writes the same text: ``JSONEncoder.encode`` also built a C encoder per call, which was half
-    the time of the small values a batch stores. Without the circular-reference check (a value
-    that holds itself fails with RecursionError instead of ValueError: neither is stored)."""
+    new encoder for every value; a sync batch encodes a few hundred. The same encoder built once
+    writes the same text (see canonical.one_shot_encoder)."""
     if piccolo_encoding.ORJSON:
         return dump_json
-    encoder = json.JSONEncoder(default=str)
-    make_c_encoder = getattr(json.encoder, "c_make_encoder", None)
-    if make_c_encoder is None:  # a Python without the _json accelerator
-        return encoder.encode
-    c_encoder = make_c_encoder(
-        None,  # no markers: no circular-reference check
-        str,  # default
-        json.encoder.encode_basestring_ascii,
-        None,  # indent
-        encoder.key_separator,
-        encoder.item_separator,
-        encoder.sort_keys,
-        encoder.skipkeys,
-        encoder.allow_nan,
-    )
-
-    def encode(value: Any) -> str:
-        if isinstance(value, str):
-            return encoder.encode(value)
-        return "".join(c_encoder(value, 0))
-
-    return encode
+    return canonical.one_shot_encoder(json.JSONEncoder(default=str))
 
 
 _json_text = _json_text_encoder()
