@@ -240,9 +240,9 @@ class _HookServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     # socketserver's default listen backlog is 5: two workers with several deliveries in flight
-    # each, on a loaded machine where the accepting thread waits for a core, overflowed it and a
-    # delivery failed with a connection error (then went through on its second attempt, which an
-    # exactly-once test counts). A real receiver listens with a backlog in the hundreds.
+    # each, on a loaded machine where the accepting thread waits for a core, can overflow it, and
+    # a delivery that fails its first attempt is what the exactly-once tests count. A real
+    # receiver listens with a backlog in the hundreds.
     request_queue_size = 128
 
     def __init__(self, peer: HttpPeer) -> None:
