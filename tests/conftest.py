@@ -167,7 +167,7 @@ def spotcheck(settings: Settings, client: httpx.AsyncClient, database_url: str) 
     (nothing else touches the tables meanwhile), and the app's engine and wiring are put back
     afterwards for the session's `client`. Password hashing keeps the suite's cheap parameters.
     """
-    from server.app import wire_packages
+    from server.wiring import wire_packages
 
     def run(*args: str, stdin: str | None = None, **extra_env: str) -> CommandResult:
         engine, tables = db.engine(), db.bound_tables()
