@@ -572,7 +572,7 @@ def settings_for(database_url: str, media_dir: Path) -> Settings:
 
 
 async def run_generator(settings: Settings, shape: Shape, workers: int) -> Generated:
-    from server.app import wire_packages
+    from server.wiring import wire_packages
 
     db.bind_engine(db.build_engine(settings), registry.all_tables())
     wire_packages(settings)

@@ -139,8 +139,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
     from server import registry
-    from server.app import wire_packages
     from server.core import db
+    from server.wiring import wire_packages
 
     async def run() -> int:
         db.bind_engine(db.build_engine(settings), registry.all_tables())
@@ -195,7 +195,7 @@ def uvicorn_options(args: argparse.Namespace, settings: Settings) -> dict[str, A
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.app import apply_fee_catalogue
+    from server.wiring import apply_fee_catalogue
 
     settings = load_settings()  # fail fast with a readable message before uvicorn starts
     apply_fee_catalogue(settings)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import io
 import logging
@@ -86,6 +87,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="runs only against SQLite"))
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The cyclic garbage collector, tuned for a test run: what is alive once the tests are
+    collected (the imported packages, the collected tests: about 240,000 objects) stays alive to
+    the end, so it is moved out of the collector's sight (gc.freeze), and the youngest generation
+    is collected every 10,000 new objects instead of 700. Every full collection walked the whole
+    heap, about 0.2 s each: measured without the browser tests, the collector took 6.2 s of CPU
+    on the SQLite pass (22 full collections) and 9.1 s on the PostgreSQL pass (25), and 2.1 s and
+    3.9 s with this. Nothing is kept that would have been freed, only freed later; the unraisable
+    exceptions of objects freed late are still reported at the end of the run."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"spotcheck database engine: {engine_name()}"
 
@@ -167,7 +182,7 @@ def spotcheck(settings: Settings, client: httpx.AsyncClient, database_url: str) 
     (nothing else touches the tables meanwhile), and the app's engine and wiring are put back
     afterwards for the session's `client`. Password hashing keeps the suite's cheap parameters.
     """
-    from server.app import wire_packages
+    from server.wiring import wire_packages
 
     def run(*args: str, stdin: str | None = None, **extra_env: str) -> CommandResult:
         engine, tables = db.engine(), db.bound_tables()

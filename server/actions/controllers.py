@@ -17,7 +17,8 @@ from server.actions.schemas import (
     TransitionIn,
 )
 from server.core.openapi import problem_response
-from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
+from server.core.pagination import DEFAULT_LIMIT
+from server.core.pagination_http import TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.core.scopes import Principal
 from server.plans import follow_ups
 from server.plans.schemas import FollowUpIn, PlanOut

@@ -41,9 +41,9 @@ from litestar.plugins import ReceiveRoutePlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.routes import BaseRoute, HTTPRoute
 from litestar.typing import FieldDefinition
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
-from server.core.errors import PROBLEM_MEDIA_TYPE
+from server.core.errors import PROBLEM_MEDIA_TYPE, ProblemDetails
 
 # Handler parameters that are not client input (Litestar's reserved names; dependencies are
 # recognised separately).
@@ -63,32 +63,6 @@ Sha256Path = Annotated[
     ),
 ]
 """A path parameter naming a file or document by its SHA-256 (evidence, minutes)."""
-
-
-class InvalidParam(BaseModel):
-    name: str = Field(description="The field or parameter, e.g. `teams.0.head_id` or `limit`")
-    reason: str
-
-
-class ProblemDetails(BaseModel):
-    """An RFC 9457 problem: what went wrong (`detail`) and of which kind (`type`, `title`)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str = Field(
-        description="A URI naming the kind of problem, one per status (docs/errors.md lists them)"
-    )
-    title: str = Field(description="The kind of problem in a few words, the same for every one")
-    status: int = Field(description="The HTTP status code")
-    detail: str = Field(description="What was wrong with this request and what to do about it")
-    instance: str = Field(description="The path of the request")
-    invalid_params: list[InvalidParam] | None = Field(
-        default=None, description="On a 422: every field that was refused, with the reason"
-    )
-    retry_after_seconds: int | None = Field(
-        default=None,
-        description="On a 429 or 503: how long to wait (also the `Retry-After` header)",
-    )
 
 
 def problem_response(description: str) -> ResponseSpec:

@@ -21,13 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from server.core.errors import PROBLEM_MEDIA_TYPE
 from server.core.guards import requires_role
 from server.core.openapi import problem_response
-from server.core.pagination import (
-    DEFAULT_LIMIT,
-    TOTAL_COUNT_HEADERS,
-    Limit,
-    Offset,
-    page_response,
-)
+from server.core.pagination import DEFAULT_LIMIT
+from server.core.pagination_http import TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.core.scopes import Principal
 from server.dossiers import services as dossier_service
 from server.dossiers.mapping import SHIPPED_LAYOUTS

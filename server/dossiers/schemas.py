@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from server.core.openapi import ProblemDetails
+from server.core.errors import ProblemDetails
 from server.core.timeutil import SaneDate, SaneDatetime
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

@@ -8,7 +8,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.core.openapi import problem_response
-from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
+from server.core.pagination import DEFAULT_LIMIT
+from server.core.pagination_http import TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.core.scopes import Principal
 from server.inspections import services as inspection_service
 from server.inspections.schemas import (

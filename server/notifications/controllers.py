@@ -10,7 +10,8 @@ from litestar.status_codes import HTTP_200_OK
 
 from server.core.guards import requires_role
 from server.core.openapi import problem_response
-from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
+from server.core.pagination import DEFAULT_LIMIT
+from server.core.pagination_http import TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.core.scopes import Principal, Role
 from server.notifications import services as notification_service
 from server.notifications.schemas import NotificationTestOut, OutboxOut

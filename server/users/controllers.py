@@ -8,7 +8,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.core.guards import requires_role
 from server.core.openapi import problem_response
-from server.core.pagination import DEFAULT_LIMIT, TOTAL_COUNT_HEADERS, Limit, Offset, page_response
+from server.core.pagination import DEFAULT_LIMIT
+from server.core.pagination_http import TOTAL_COUNT_HEADERS, Limit, Offset, page_response
 from server.core.scopes import Principal, Role
 from server.users import services as user_service
 from server.users.schemas import TeamCandidateOut, UserIn, UserOut, UserPatch

@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.di import Provide
 
 from mobile_api.app_files import AppFilesController
-from server.core.errors import EXCEPTION_HANDLERS
+from server.core.problems import EXCEPTION_HANDLERS
 from server.core.settings import Settings
 from tests.conftest import TEST_SECRET
 

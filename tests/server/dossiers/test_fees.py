@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from server.app import apply_fee_catalogue
 from server.core.settings import Settings, SettingsError
 from server.dossiers.fees import (
     DEFAULT_FEE_CATALOGUE,
@@ -20,6 +19,7 @@ from server.dossiers.fees import (
     use_fee_catalogue,
 )
 from server.dossiers.generator import POSTED_FEES, PROCEDURES
+from server.wiring import apply_fee_catalogue
 
 GOOD = """\
 catalogues:
