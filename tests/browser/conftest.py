@@ -547,10 +547,19 @@ def _node_description(node: dict[str, Any]) -> str:
 
 # The page's violations, or null while axe is not on it (after each navigation). Only the
 # violations come back: the passes, the incomplete and the inapplicable rules (about 60 KB on the
-# leader's overview) were serialised and sent across for nothing.
-AXE_RUN = """() => typeof window.axe === "object"
-    ? axe.run(document, {resultTypes: ["violations"]}).then((results) => results.violations)
-    : null"""
+# leader's overview) were serialised and sent across for nothing. The rules whose impact is minor
+# or moderate do not run: axe gives every violation of a rule that has an impact that impact (its
+# _finalizeRuleResult), so they can never report the serious or critical violations that are all
+# the check looks at. A fifth of a run's CPU (0.19 → 0.15 s on a checklist section, first run after
+# a load). Should a later axe keep its rules elsewhere, all of them run, as before.
+AXE_RUN = """() => {
+    if (typeof window.axe !== "object") return null;
+    const rules = {};
+    for (const rule of (axe._audit && axe._audit.rules) || []) {
+        if (rule.impact === "minor" || rule.impact === "moderate") rules[rule.id] = {enabled: false};
+    }
+    return axe.run(document, {resultTypes: ["violations"], rules}).then((results) => results.violations);
+}"""
 
 
 @functools.cache

@@ -75,12 +75,16 @@ def test_axe_check_reports_a_missing_alt_as_critical(
     browser: Browser, axe_check: Callable[[Page], AxeViolations]
 ) -> None:
     page = browser.new_page()
-    page.set_content("<main><h1>x</h1><img src=x></main>")
+    page.set_content(
+        "<main><h1>x</h1><img src=x><p style='color:#bbb;background:#fff'>chữ nhạt</p></main>"
+    )
 
     violations = axe_check(page)
 
     assert violations.rules().get("image-alt") == "critical", violations.report()
     assert "img" in violations.report()
+    # A serious rule runs too (only the rules that cannot reach serious are left out).
+    assert violations.rules().get("color-contrast") == "serious", violations.report()
 
     page.set_content(
         "<html lang=vi><head><title>x</title></head>"
