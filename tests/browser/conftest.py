@@ -64,6 +64,39 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# Chromium draws its own window around every page even headless, and Chromium 156 builds that
+# window's address-bar popups as web pages (chrome://omnibox-popup.top-chrome/, two per window),
+# each in a renderer of its own: about 0.55 core-seconds for every context or phone a test opens,
+# a third of the browser tests' renderer CPU, for a popup no test ever shows. Chromium keeps only
+# the last --disable-features it is given, so this one repeats the features Playwright turns off
+# (Playwright 1.65's list); test_smoke checks that every one of those stays off.
+CHROME_UI_FEATURES_OFF = [
+    "WebUIOmniboxPopup",
+    "WebUIOmniboxAimPopup",
+    "WebUIOmniboxFullPopup",
+    "PreloadTopChromeWebUI",
+]
+PLAYWRIGHT_FEATURES_OFF = [
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "msForceBrowserSignIn",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+]
+CHROMIUM_ARGS.append(
+    "--disable-features=" + ",".join(PLAYWRIGHT_FEATURES_OFF + CHROME_UI_FEATURES_OFF)
+)
 INSTALL_CHROMIUM = (
     "apt-get install -y --no-install-recommends chromium (Debian), or point "
     "SPOTCHECK_TEST_CHROMIUM at another Chromium"
