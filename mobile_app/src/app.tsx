@@ -6,6 +6,7 @@ import { appDB, getKV, type Session } from "./store/db";
 import { onChanged } from "./sync/events";
 import { match, navigate, usePath } from "./ui/router";
 import { useLang } from "./ui/hooks";
+import { keepUnchanged } from "./ui/keep";
 import { Shell } from "./ui/Shell";
 import { LoginScreen } from "./screens/Login";
 import { AssignmentsScreen } from "./screens/Assignments";
@@ -103,10 +104,13 @@ export function App() {
   const [me, setMe] = useState<Me | null>(null);
 
   useEffect(() => {
+    // Read again after every change; what is unchanged keeps its object, so the whole app is not
+    // drawn again for an answer (keepUnchanged).
     const load = () =>
       void appDB().then(async (db) => {
-        setSession((await getKV(db, "session")) ?? null);
-        setMe((await getKV(db, "me")) ?? null);
+        const [nextSession, nextMe] = await Promise.all([getKV(db, "session"), getKV(db, "me")]);
+        setSession((before) => keepUnchanged(before, nextSession ?? null));
+        setMe((before) => keepUnchanged(before, nextMe ?? null));
       });
     load();
     return onChanged(load);

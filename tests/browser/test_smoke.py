@@ -4,6 +4,7 @@ lose the network in airplane mode, screenshots, and an accessibility check that 
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,13 @@ import pytest
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.conftest import AxeViolations, LiveServer, PhoneFactory, Screenshots
+from tests.browser.conftest import (
+    CHROME_UI_FEATURES_OFF,
+    AxeViolations,
+    LiveServer,
+    PhoneFactory,
+    Screenshots,
+)
 
 # The phone's own fixture (its profile, its storage across a reboot, airplane mode) works the same
 # whatever database the live server has behind it: those tests run in one pass, the PostgreSQL
@@ -75,18 +82,46 @@ def test_axe_check_reports_a_missing_alt_as_critical(
     browser: Browser, axe_check: Callable[[Page], AxeViolations]
 ) -> None:
     page = browser.new_page()
-    page.set_content("<main><h1>x</h1><img src=x></main>")
+    page.set_content(
+        "<main><h1>x</h1><img src=x><p style='color:#bbb;background:#fff'>chữ nhạt</p></main>"
+    )
 
     violations = axe_check(page)
 
     assert violations.rules().get("image-alt") == "critical", violations.report()
     assert "img" in violations.report()
+    # A serious rule runs too (only the rules that cannot reach serious are left out).
+    assert violations.rules().get("color-contrast") == "serious", violations.report()
 
     page.set_content(
         "<html lang=vi><head><title>x</title></head>"
         "<body><main><h1>x</h1><img src=x alt='Ảnh'></main></body></html>"
     )
     assert not axe_check(page), axe_check(page).report()
+    page.close()
+
+
+def test_chromium_keeps_playwrights_features_off_and_draws_no_omnibox_pages(
+    browser: Browser,
+) -> None:
+    """CHROMIUM_ARGS' --disable-features replaces Playwright's own (Chromium keeps the last one):
+    every feature Playwright's command line turns off must still be off, with the omnibox's."""
+    page = browser.new_page()
+    page.goto("chrome://version/?show-variations-cmd")
+    rows = dict(
+        line.split("\t", 1) for line in page.inner_text("body").splitlines() if "\t" in line
+    )
+    given = [
+        set(value.split(","))
+        for value in re.findall(r"--disable-features=(\S+)", rows["Command Line"])
+    ]
+    effective = re.search(r'--disable-features="([^"]*)"', rows["Command-line Variations"])
+    assert len(given) == 2 and effective, rows  # Playwright's, then CHROMIUM_ARGS'
+    assert given[0] | set(CHROME_UI_FEATURES_OFF) <= set(effective.group(1).split(","))
+    session = browser.new_browser_cdp_session()
+    targets = [target["url"] for target in session.send("Target.getTargets")["targetInfos"]]
+    assert not [url for url in targets if "top-chrome" in url], targets
+    session.detach()
     page.close()
 
 

@@ -170,7 +170,10 @@ export function SampleReviewCard({ inspectionId, progress }: { inspectionId: str
  * inspection; null when it has no sample, undefined while loading. */
 export function useSampleRows(view: InspectionView | null | undefined): DossierRow[] | null | undefined {
   const id = view?.inspection.id ?? "";
-  return useLive((db) => (id ? loadSample(db, id, view?.rejected ?? {}) : Promise.resolve(null)), [id, view]);
+  const rejected = view?.rejected;
+  // Read again on every change, and when the rejections change (they are the view's, read at the
+  // same time): not on every new view, which each answer makes, or each change read it twice.
+  return useLive((db) => (id ? loadSample(db, id, rejected ?? {}) : Promise.resolve(null)), [id, rejected]);
 }
 
 /** The sample's progress for a screen that shows the inspection; null when it has no sample. */

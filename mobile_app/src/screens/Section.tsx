@@ -1,11 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
-import { formatDateTime, pick, t, type MessageKey } from "../i18n";
+import { formatDateTime, lang, pick, t, type MessageKey } from "../i18n";
 import {
   answerProblem,
   contentOf,
   preview,
   type ChecklistItem,
-  type Preview,
+  type ChecklistContent,
+  type EvidenceProblem,
 } from "../rules/preview";
 import {
   differsFromLedger,
@@ -17,9 +18,8 @@ import {
   prefillNoteProblem,
   sameAsLedger,
   type AnyPrefillValue,
-  type ItemPrefill,
 } from "../rules/prefill";
-import { appDB } from "../store/db";
+import { appDB, type QueuedOp } from "../store/db";
 import type { InspectionView, ViewAnswer } from "../store/inspection";
 import { keepImage, updateAnswer, type AnswerFields } from "../store/record";
 import { PhotoButton } from "../ui/PhotoButton";
@@ -27,7 +27,9 @@ import { changed } from "../sync/scheduler";
 import { Link } from "../ui/Link";
 import { RejectionNote } from "../ui/Rejection";
 import { SignaturePad } from "../ui/SignaturePad";
-import { measuredChecks } from "../store/dossiers";
+import { measuredChecks, type DossierRow } from "../store/dossiers";
+import { useKept } from "../ui/hooks";
+import { memo } from "../ui/memo";
 import { useSampleRows } from "./Dossiers";
 import { InspectionHeader, useInspection } from "./Inspection";
 
@@ -413,31 +415,43 @@ function LedgerPrefill({
   );
 }
 
-function ItemCard({
-  view,
-  item,
-  result,
-  prefills,
-  disabled,
-}: {
-  view: InspectionView;
+/** What one item's card shows, each part kept the same object while it is unchanged (see
+ * `SectionItems`), so that an answer given to one item renders that item's card alone. */
+interface ItemCardProps {
+  inspectionId: string;
+  timeZone: string;
   item: ChecklistItem;
-  result: Preview;
-  prefills: ItemPrefill;
+  /** The answer recorded for the item (on the phone or the server), if any. */
+  recorded: ViewAnswer | undefined;
+  outcome: string;
+  evidenceProblems: EvidenceProblem[] | undefined;
+  prefill: AnyPrefillValue | undefined;
+  rejected: QueuedOp | undefined;
   disabled: boolean;
-}) {
-  const answer = view.answers[item.key] ?? EMPTY;
+  /** The language shown: a card draws its texts again when it changes. */
+  lang: string;
+}
+
+/** Renders again only when one of its props is another object or value (Preact's shallow
+ * comparison): its answer, outcome, problems, pre-fill or rejection, or the language. */
+export const ItemCard = memo(function ItemCard({
+  inspectionId,
+  timeZone,
+  item,
+  recorded,
+  outcome,
+  evidenceProblems: ruleProblems,
+  prefill,
+  rejected,
+  disabled,
+}: ItemCardProps) {
+  const answer = recorded ?? EMPTY;
   const [problem, setProblem] = useState<string | null>(null);
   const [noteOpen, setNoteOpen] = useState(Boolean(answer.note));
-  const outcome = result.outcome[item.key] ?? "unanswered";
-  const prefill = prefills[item.key];
   // Another value than the ledger's (or the sample's checks') needs a note saying why.
   const differs = differsFromLedger(answer, prefill);
   const noteProblem = prefillNoteProblem(item.key, answer, prefill);
-  const evidenceProblems = [
-    ...result.evidenceProblems.filter((entry) => entry.itemKey === item.key),
-    ...(noteProblem ? [noteProblem] : []),
-  ];
+  const evidenceProblems = [...(ruleProblems ?? []), ...(noteProblem ? [noteProblem] : [])];
   const photoRule = item.evidence?.photo ?? "none";
   const noteRule = item.evidence?.note ?? "none";
   const maxPhotos = item.evidence?.max_photos ?? 10;
@@ -447,7 +461,7 @@ function ItemCard({
     setProblem(null);
     const update = await updateAnswer(
       await appDB(),
-      { inspectionId: view.inspection.id, itemKey: item.key },
+      { inspectionId, itemKey: item.key },
       answer,
       typeof change === "function" ? change : () => change,
       (next) =>
@@ -477,7 +491,7 @@ function ItemCard({
           {t(`outcome_${outcome}` as MessageKey)}
         </span>
         {item.points > 0 ? <span class="muted small"> · {item.points} đ</span> : null}
-        {answer.local && view.answers[item.key] ? <span class="muted small"> · {t("savedLocally")}</span> : null}
+        {answer.local && recorded ? <span class="muted small"> · {t("savedLocally")}</span> : null}
       </p>
       {item.guidance ? (
         <details class="guidance">
@@ -490,7 +504,7 @@ function ItemCard({
           itemKey={item.key}
           prefill={prefill}
           answer={answer}
-          timeZone={view.inspection.unit.time_zone}
+          timeZone={timeZone}
           save={save}
           disabled={disabled}
         />
@@ -501,7 +515,7 @@ function ItemCard({
           {problem}
         </p>
       ) : null}
-      <RejectionNote op={view.rejected[`item:${item.key}`]} />
+      <RejectionNote op={rejected} />
       {canAddPhotos ? (
         <div class="photos">
           <p class="muted small">
@@ -574,20 +588,46 @@ function ItemCard({
       ) : null}
     </article>
   );
-}
+});
 
 export function SectionScreen({ id, sectionKey }: { id: string; sectionKey: string }) {
   const view = useInspection(id);
-  const sample = measuredChecks(useSampleRows(view));
+  const rows = useSampleRows(view);
   if (view === undefined) return <p role="status">{t("loading")}</p>;
   if (view === null || !view.checklist) return <p class="card">{t("notFoundInspection")}</p>;
   const content = contentOf(view.checklist);
   const index = content.sections.findIndex((section) => section.key === sectionKey);
   if (index < 0) return <p class="card">{t("notFound")}</p>;
+  return <SectionItems view={view} content={content} index={index} rows={rows} />;
+}
+
+/** Each item's part of the preview, by item key. */
+function problemsByItem(problems: EvidenceProblem[]): Record<string, EvidenceProblem[]> {
+  const byItem: Record<string, EvidenceProblem[]> = {};
+  for (const problem of problems) (byItem[problem.itemKey] ??= []).push(problem);
+  return byItem;
+}
+
+function SectionItems({
+  view,
+  content,
+  index,
+  rows,
+}: {
+  view: InspectionView;
+  content: ChecklistContent;
+  index: number;
+  rows: DossierRow[] | null | undefined;
+}) {
+  const id = view.inspection.id;
   const section = content.sections[index];
   const result = preview(content, view.answers);
   // The sample's figures follow the checks as they are recorded (the rows are live).
-  const prefills = itemPrefillOf(view.inspection, content, sample.sampled, sample.checks);
+  const sample = measuredChecks(rows);
+  // Worked out afresh at every render, kept the same objects where unchanged: each card gets its
+  // own part, and an answer to one item leaves the other cards' props as they were.
+  const prefills = useKept(itemPrefillOf(view.inspection, content, sample.sampled, sample.checks));
+  const problems = useKept(problemsByItem(result.evidenceProblems));
   const disabled = view.status !== "in_progress";
   const base = `/inspections/${id}`;
   const previous = content.sections[index - 1];
@@ -602,7 +642,19 @@ export function SectionScreen({ id, sectionKey }: { id: string; sectionKey: stri
       {section.items
         .filter((item) => result.visible.has(item.key))
         .map((item) => (
-          <ItemCard key={`${item.key}`} view={view} item={item} result={result} prefills={prefills} disabled={disabled} />
+          <ItemCard
+            key={`${item.key}`}
+            inspectionId={id}
+            timeZone={view.inspection.unit.time_zone}
+            item={item}
+            recorded={view.answers[item.key]}
+            outcome={result.outcome[item.key] ?? "unanswered"}
+            evidenceProblems={problems[item.key]}
+            prefill={prefills[item.key]}
+            rejected={view.rejected[`item:${item.key}`]}
+            disabled={disabled}
+            lang={lang()}
+          />
         ))}
       <nav class="pager" aria-label={t("sectionsTitle")}>
         {previous ? (

@@ -244,13 +244,16 @@ export async function loadSample(
   inspectionId: string,
   rejected: Record<string, QueuedOp>,
 ): Promise<DossierRow[] | null> {
-  const [sample, inspection, local, ops] = await Promise.all([
-    db.get("samples", inspectionId),
-    db.get("inspections", inspectionId),
-    db.getAllFromIndex("dossierChecks", "byInspection", inspectionId),
-    db.getAllFromIndex("ops", "byInspection", inspectionId),
-  ]);
+  // One transaction, and the rest only when there is a sample: screens read this after every
+  // change, and most assignments have none.
+  const tx = db.transaction(["samples", "inspections", "dossierChecks", "ops"], "readonly");
+  const sample = await tx.objectStore("samples").get(inspectionId);
   if (!sample || sample.dossiers.length === 0) return null;
+  const [inspection, local, ops] = await Promise.all([
+    tx.objectStore("inspections").get(inspectionId),
+    tx.objectStore("dossierChecks").index("byInspection").getAll(inspectionId),
+    tx.objectStore("ops").index("byInspection").getAll(inspectionId),
+  ]);
   return sampleRows(sample.dossiers, local, inspection, rejected, ops);
 }
 

@@ -98,17 +98,37 @@ export function bothSigned(signatures: Partial<Record<SignerRole, ViewSignature>
   return Boolean(signatures.team_head && signatures.unit_representative);
 }
 
+/** Checklist versions are immutable (published once, never edited), and the largest thing an
+ * inspection's screen reads (about 100 KB): each is read once per database, not after every
+ * change. */
+const checklistsRead = new WeakMap<AppDB, Map<string, ChecklistVersionOut>>();
+
+function checklistCache(db: AppDB): Map<string, ChecklistVersionOut> {
+  let cache = checklistsRead.get(db);
+  if (!cache) checklistsRead.set(db, (cache = new Map()));
+  return cache;
+}
+
 export async function loadInspection(db: AppDB, id: string): Promise<InspectionView | null> {
-  const inspection = await db.get("inspections", id);
+  // One transaction for all of it (screens read this after every change): one snapshot, and one
+  // transaction to set up instead of seven.
+  const tx = db.transaction(
+    ["inspections", "checklists", "answers", "findings", "signatures", "progress", "ops"],
+    "readonly",
+  );
+  const inspection = await tx.objectStore("inspections").get(id);
   if (!inspection) return null;
+  const checklists = checklistCache(db);
+  const known = checklists.get(inspection.checklist_version_id);
   const [checklist, localAnswers, findings, localSignatures, progress, ops] = await Promise.all([
-    db.get("checklists", inspection.checklist_version_id),
-    db.getAllFromIndex("answers", "byInspection", id),
-    db.getAllFromIndex("findings", "byInspection", id),
-    db.getAllFromIndex("signatures", "byInspection", id),
-    db.get("progress", id),
-    db.getAllFromIndex("ops", "byInspection", id),
+    known ?? tx.objectStore("checklists").get(inspection.checklist_version_id),
+    tx.objectStore("answers").index("byInspection").getAll(id),
+    tx.objectStore("findings").index("byInspection").getAll(id),
+    tx.objectStore("signatures").index("byInspection").getAll(id),
+    tx.objectStore("progress").get(id),
+    tx.objectStore("ops").index("byInspection").getAll(id),
   ]);
+  if (checklist && !known) checklists.set(checklist.id, checklist);
   const answers = serverAnswers(inspection);
   for (const answer of localAnswers) {
     answers[answer.itemKey] = {

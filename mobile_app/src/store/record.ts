@@ -39,21 +39,22 @@ export function newOp(
 }
 
 type OpsStore = {
-  index(name: "byInspection"): {
+  index(name: "byStatus"): {
     getAll(query: string): Promise<QueuedOp[]>;
   };
   put(value: QueuedOp): Promise<number>;
 };
 
 /** A newer change to the same subject answers an earlier rejection: it stays in the log as
- * superseded, never silently deleted. */
+ * superseded, never silently deleted. Looked for among the rejected ops (a handful at most), not
+ * among all of the inspection's, which every answer adds to. */
 export async function supersedeRejected(
   ops: OpsStore,
   inspectionId: string,
   subject: string,
 ): Promise<void> {
-  for (const op of await ops.index("byInspection").getAll(inspectionId)) {
-    if (op.subject === subject && op.status === "rejected") {
+  for (const op of await ops.index("byStatus").getAll("rejected")) {
+    if (op.inspectionId === inspectionId && op.subject === subject) {
       await ops.put({ ...op, status: "superseded", settledAt: new Date().toISOString() });
     }
   }

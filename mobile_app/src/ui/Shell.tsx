@@ -2,7 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { Me } from "../api/types";
 import { formatDateTime, lang, setLang, t, type MessageKey } from "../i18n";
-import { appDB, EMPTY_SYNC_STATE, getKV, type Session } from "../store/db";
+import { appDB, EMPTY_SYNC_STATE, type AppDB, type Session, type SyncState } from "../store/db";
 import { HttpProblem, hasUnsentWork, login, logout, Offline } from "../sync/auth";
 import { notifyChanged } from "../sync/events";
 import { changed, syncNow } from "../sync/scheduler";
@@ -18,19 +18,21 @@ interface SyncStatus {
   lastSuccessAt: string | null;
 }
 
-async function readStatus(): Promise<SyncStatus> {
-  const db = await appDB();
+async function readStatus(db: AppDB): Promise<SyncStatus> {
+  // Read after every change: one transaction rather than three.
+  const tx = db.transaction(["ops", "kv"], "readonly");
+  const byStatus = tx.objectStore("ops").index("byStatus");
   const [pending, rejected, sync] = await Promise.all([
-    db.countFromIndex("ops", "byStatus", "pending"),
-    db.countFromIndex("ops", "byStatus", "rejected"),
-    getKV(db, "sync"),
+    byStatus.count("pending"),
+    byStatus.count("rejected"),
+    tx.objectStore("kv").get("sync") as Promise<SyncState | undefined>,
   ]);
   return { pending, rejected, lastSuccessAt: (sync ?? EMPTY_SYNC_STATE).lastSuccessAt };
 }
 
 export function SyncBadge() {
   const online = useOnline();
-  const status = useLive(() => readStatus(), []);
+  const status = useLive(readStatus, []);
   const [busy, setBusy] = useState(false);
   const pending = status?.pending ?? 0;
   return (
@@ -68,11 +70,15 @@ export function SyncBadge() {
 }
 
 function ExpiredBanner({ session }: { session: Session }) {
+  // Only an expired session counts the pending changes (a read after every change).
+  return session.expired ? <ExpiredForm session={session} /> : null;
+}
+
+function ExpiredForm({ session }: { session: Session }) {
   const online = useOnline();
   const pending = useLive(async (db) => db.countFromIndex("ops", "byStatus", "pending"), []);
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
-  if (!session.expired) return null;
   if (!online) {
     return (
       <div class="banner banner-warn" role="alert">

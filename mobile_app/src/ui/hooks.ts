@@ -1,9 +1,13 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { onLangChange } from "../i18n";
 import { onChanged } from "../sync/events";
 import { appDB, type AppDB } from "../store/db";
+import { keepUnchanged } from "./keep";
 
-/** The result of an IndexedDB read, read again whenever something changes (in any tab). */
+/** The result of an IndexedDB read, read again whenever something changes (in any tab). What a
+ * read finds unchanged keeps the objects shown before (`keepUnchanged`): a read that finds
+ * nothing new re-renders nothing, and one that finds one answer changed hands the other items'
+ * cards the very answers they hold. */
 export function useLive<T>(read: (db: AppDB) => Promise<T>, deps: unknown[]): T | undefined {
   const [value, setValue] = useState<T | undefined>(undefined);
   useEffect(() => {
@@ -19,7 +23,7 @@ export function useLive<T>(read: (db: AppDB) => Promise<T>, deps: unknown[]): T 
         .then((next) => {
           if (!alive || mine < shown) return;
           shown = mine;
-          setValue(() => next);
+          setValue((before) => keepUnchanged(before, next));
         });
     };
     load();
@@ -31,6 +35,14 @@ export function useLive<T>(read: (db: AppDB) => Promise<T>, deps: unknown[]): T 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return value;
+}
+
+/** `value`, keeping the objects of the one this returned at the last render wherever they are
+ * equal (`keepUnchanged`): for what a render works out afresh each time from live data. */
+export function useKept<T>(value: T): T {
+  const kept = useRef(value);
+  kept.current = keepUnchanged(kept.current, value);
+  return kept.current;
 }
 
 /** Re-render when the language changes. */
