@@ -499,16 +499,17 @@ class Writes:
     def set_by_ids(
         self, table: type[Table], ids: Sequence[Any], column: Column, value: Any
     ) -> None:
-        """``UPDATE table SET column = value WHERE id IN ids``."""
+        """``UPDATE table SET column = value`` for the rows whose primary key is in `ids`."""
         if not ids:
             return
         first = self._room_for(len(ids) + 1)
         # Names come from the table's definition; the values are parameters.
         name = f'UPDATE "{table._meta.tablename}" SET "{column._meta.db_column_name}"'  # noqa: S608
+        key = f'"{table._meta.primary_key._meta.db_column_name}"'
         if is_postgres():
-            self._add(f"{name} = ${first + 1} WHERE id = ANY(${first + 2})", [value, list(ids)])
+            self._add(f"{name} = ${first + 1} WHERE {key} = ANY(${first + 2})", [value, list(ids)])
         else:
-            self._add(f"{name} = ? WHERE id IN ({', '.join('?' * len(ids))})", [value, *ids])
+            self._add(f"{name} = ? WHERE {key} IN ({', '.join('?' * len(ids))})", [value, *ids])
         self._writes += 1
 
     def _room_for(self, count: int) -> int:
